@@ -24,8 +24,10 @@ _PACKAGE = "hazatlas.data"
 
 def data_path(*parts: str) -> Path:
     """Filesystem path of a packaged data file (``data_path("geo", "rivers", "x.geojson")``)."""
-    root = resources.files(_PACKAGE)
-    path = Path(str(root.joinpath(*parts)))
+    node = resources.files(_PACKAGE)
+    for part in parts:
+        node = node.joinpath(part)
+    path = Path(str(node))
     if not path.exists():
         raise ReferenceDataError(f"packaged data file not found: {'/'.join(parts)}")
     return path

@@ -1,0 +1,37 @@
+# hazatlas — the two commands a newcomer runs:
+#   make demo   set up a virtual environment, build the demo database (SQLite) and serve it on
+#               http://127.0.0.1:8000/
+#   make test   set up the virtual environment and run lint, architecture contracts and the whole
+#               test suite (SQLite always; PostGIS and Chromium tests when available, required
+#               when CI=true)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: demo test lint venv benchmarks-smoke clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hazatlas demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+benchmarks-smoke: $(STAMP)
+	for b in benchmarks/*.py; do $(BIN)/python $$b --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,48 @@
+"""The FastAPI application: the HTTP API under ``/api``, OpenAPI at ``/docs``, the web pages at ``/``.
+
+Route groups are modules of ``hazatlas.api.routes`` listed in :data:`ROUTERS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from fastapi import FastAPI
+
+from hazatlas import __version__
+from hazatlas.api import errors
+from hazatlas.services.settings import Settings
+from hazatlas.storage.db import Database
+
+ROUTERS = (
+    "meta",
+    "establishments",
+    "classification",
+    "screening",
+    "scenarios_river",
+    "scenarios_air",
+    "notifications",
+)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Build the app for ``settings``; the database must already be migrated."""
+    app = FastAPI(
+        title="hazatlas",
+        version=__version__,
+        summary="Register, identify, screen, model and warn of industrial accidents with "
+        "transboundary effects.",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    errors.install(app)
+    for name in ROUTERS:
+        modname = f"hazatlas.api.routes.{name}"
+        if importlib.util.find_spec(modname) is not None:
+            app.include_router(importlib.import_module(modname).router)
+    from hazatlas.web import pages
+
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,34 @@
+"""Service metadata: health, countries, the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from hazatlas import __version__
+from hazatlas.api.deps import get_db, get_principal
+from hazatlas.domain.access import Principal
+from hazatlas.services import geodata
+from hazatlas.storage.db import Database
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+
+@router.get("/health")
+def health(db: Annotated[Database, Depends(get_db)]) -> dict[str, Any]:
+    return {"status": "ok", "version": __version__, "database": db.dialect,
+            "schema": db.current_revision()}
+
+
+@router.get("/me")
+def me(user: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
+    return {"username": user.username, "role": str(user.role), "country": user.country_iso3,
+            "establishment_id": user.establishment_id, "party": user.party}
+
+
+@router.get("/countries")
+def countries(db: Annotated[Database, Depends(get_db)]) -> list[dict[str, str]]:
+    with db.transaction() as s:
+        names = geodata.country_names(s)
+    return [{"iso3": k, "name": v} for k, v in sorted(names.items())]

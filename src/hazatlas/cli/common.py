@@ -1,0 +1,76 @@
+"""Shared CLI plumbing: settings, the database, the acting user, errors and JSON output."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from hazatlas.domain.access import SYSTEM, Principal
+from hazatlas.domain.errors import HazatlasError, ValidationError
+from hazatlas.services.settings import Settings
+from hazatlas.storage.db import Database
+
+err = Console(stderr=True)
+out = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = typer.Option(None, "--db", help="SQLite file or database URL "
+                        "(default: $HAZATLAS_DATABASE_URL or var/hazatlas.sqlite)")
+AsOption = typer.Option(None, "--as", help="act as this registered user (default: the local "
+                        "administrator)")
+
+
+def settings(db: str | Path | None = None) -> Settings:
+    return Settings.from_env(database_url=str(db) if db else None)
+
+
+def open_db(db: str | Path | None = None, *, migrate: bool = True) -> Database:
+    database = Database(settings(db).database_url)
+    if migrate:
+        database.migrate()
+    return database
+
+
+def principal(database: Database, username: str | None) -> Principal:
+    if username:
+        from hazatlas.services.users import principal_for_user
+
+        return principal_for_user(database, username)
+    try:
+        who = getpass.getuser()
+    except Exception:  # no login name in some containers
+        who = "unknown"
+    return replace(SYSTEM, username=f"cli:{who}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def handle_errors(func: F) -> F:
+    """Turn hazatlas errors into a message on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            err.print(f"[red]error:[/red] {len(exc.problems)} problem(s); nothing was changed",
+                      highlight=False)
+            for p in exc.problems:
+                err.print(f"  - {p}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+        except HazatlasError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,59 @@
+"""``hazatlas users``: accounts, roles and API tokens."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json
+from hazatlas.services import users as svc
+
+users_app = typer.Typer(help="User accounts, roles and API tokens.", no_args_is_help=True)
+
+
+@users_app.command("add")
+@handle_errors
+def add(
+    username: str,
+    role: str = typer.Option(..., help="administrator, national, basin, operator or public"),
+    country: str | None = typer.Option(None, help="ISO3 country of a national authority"),
+    establishment: str | None = typer.Option(None, help="establishment id of an operator"),
+    password_env: str | None = typer.Option(None, help="name of an environment variable that "
+                                            "holds the password (never on the command line)"),
+    db: Path | None = DbOption,
+) -> None:
+    """Create a user."""
+    database = open_db(db)
+    password = os.environ.get(password_env) if password_env else None
+    svc.create_user(database, username, role, password=password, country=country,
+                    establishment_id=establishment)
+    out.print(f"user {username} ({role}) created")
+
+
+@users_app.command("token")
+@handle_errors
+def token(username: str, label: str | None = typer.Option(None), db: Path | None = DbOption) -> None:
+    """Issue an API token for a user (printed once; store it safely)."""
+    print(svc.issue_token(open_db(db), username, label=label))
+
+
+@users_app.command("list")
+@handle_errors
+def list_(db: Path | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
+    """List users."""
+    rows = svc.list_users(open_db(db))
+    if json_out:
+        print_json(rows)
+        return
+    t = Table("user", "role", "country", "establishment", "active")
+    for r in rows:
+        t.add_row(str(r["username"]), str(r["role"]), str(r["country"] or ""),
+                  str(r["establishment_id"] or ""), str(r["active"]))
+    out.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")

@@ -1,0 +1,422 @@
+"""The register file format (docs/register-format.md): rows ⇄ domain establishments.
+
+:func:`parse_register` validates every row and returns the establishments and the list of
+problems (file, row, column, what was expected); it never stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.ops
+from pyproj import CRS, Geod, Transformer
+from pyproj.exceptions import CRSError
+
+from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.domain.establishment import (
+    Disclosure,
+    Establishment,
+    EstablishmentKind,
+    EstablishmentStatus,
+    Provenance,
+)
+from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
+from hazatlas.domain.substance import cas_problem, is_hazard_statement_code, split_list
+from hazatlas.domain.tailings import (
+    Constituent,
+    ConstructionMethod,
+    TailingsDetails,
+    TailingsStatus,
+)
+from hazatlas.formats.tables import RawTable
+from hazatlas.formats.units import MASS_UNITS, mass_to_kg
+
+ESTABLISHMENT_FIELDS = (
+    "establishment_id", "name", "kind", "country", "lon", "lat", "status", "operator", "nace_code",
+    "receiving_water", "disclosure", "source", "source_date", "external_ids", "site_polygon_wkt",
+    "notes", "stored_volume", "stored_volume_unit", "dam_height_m", "area_m2", "construction_method",
+    "commodity", "tailings_status", "last_inspection", "constituents",
+)
+INVENTORY_FIELDS = (
+    "substance_name", "cas_number", "hazard_statements", "clp_classification", "seveso_categories",
+    "seveso_entry", "quantity", "unit", "quantity_basis", "physical_state", "storage_unit",
+    "cannot_initiate", "water_hazard_class",
+)
+COLUMNS = ESTABLISHMENT_FIELDS + INVENTORY_FIELDS
+OPTIONAL_INPUT_COLUMNS = ("area_ha",)
+REQUIRED = ("establishment_id", "name", "country", "lon", "lat", "source")
+COUNTRY_TOLERANCE_M = 5_000.0
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
+_VOLUME_UNITS = {"m3": 1.0, "Mm3": 1e6, "hm3": 1e6, "km3": 1e9}
+_CONC_UNITS = {"mg/kg": 1.0, "g/t": 1.0, "ppm": 1.0, "%": 1e4}
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f", ""}
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass
+class ParseResult:
+    establishments: list[Establishment]
+    problems: list[Problem]
+    rows_by_id: dict[str, list[int]] = field(default_factory=dict)
+    raw_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {p.row for p in self.problems if p.row is not None}
+
+
+class _RowCtx:
+    def __init__(self, source: str, row: int, values: dict[str, str], problems: list[Problem]):
+        self.source, self.row, self.values, self.problems = source, row, values, problems
+
+    def get(self, name: str) -> str:
+        return (self.values.get(name) or "").strip()
+
+    def bad(self, name: str, message: str) -> None:
+        self.problems.append(Problem(self.source, self.row, name, message))
+
+    def enum(self, name: str, enum: type, default: Any = None) -> Any:
+        text = self.get(name)
+        if not text:
+            return default
+        try:
+            return enum(text.lower())
+        except ValueError:
+            self.bad(name, f"'{text}' is not one of {', '.join(e.value for e in enum)}")
+            return default
+
+    def number(self, name: str, *, minimum: float | None = None, required: bool = False) -> float | None:
+        text = self.get(name)
+        if not text:
+            if required:
+                self.bad(name, "is required: expected a number")
+            return None
+        try:
+            value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+        except ValueError:
+            self.bad(name, f"'{text}' is not a number")
+            return None
+        if not math.isfinite(value):
+            self.bad(name, f"'{text}' is not a finite number")
+            return None
+        if minimum is not None and value < minimum:
+            self.bad(name, f"{text} is negative: expected a number ≥ {minimum:g}")
+            return None
+        return value
+
+    def date(self, name: str) -> dt.date | None:
+        text = self.get(name)
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            self.bad(name, f"'{text}' is not an ISO date (YYYY-MM-DD)")
+            return None
+
+    def boolean(self, name: str) -> bool:
+        text = self.get(name).lower()
+        if text in _TRUE:
+            return True
+        if text not in _FALSE:
+            self.bad(name, f"'{self.get(name)}' is not true or false")
+        return False
+
+
+def _transformer(crs: str | None) -> Transformer | None:
+    if not crs or CRS.from_user_input(crs) == CRS.from_epsg(4326):
+        return None
+    return Transformer.from_crs(CRS.from_user_input(crs), CRS.from_epsg(4326), always_xy=True)
+
+
+def check_crs(crs: str | None) -> None:
+    if crs is None:
+        return
+    try:
+        CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise ValidationError([Problem("parameter", None, "crs",
+                                       f"'{crs}' is not a known coordinate reference system "
+                                       "(expected e.g. EPSG:32634)")]) from exc
+
+
+def _parse_establishment(c: _RowCtx, to_wgs84: Transformer | None,
+                         countries: Mapping[str, Any]) -> Establishment | None:
+    n_before = len(c.problems)
+    for name in REQUIRED:
+        if name in ("lon", "lat"):
+            continue
+        if not c.get(name):
+            c.bad(name, "is required and empty")
+    eid = c.get("establishment_id")
+    if eid and not _ID_RE.match(eid):
+        c.bad("establishment_id", f"'{eid}' is not a valid id (letters, digits, '-', '_', '.', ':'; "
+              "at most 100 characters)")
+    country = c.get("country").upper()
+    if country and country not in countries:
+        c.bad("country", f"'{c.get('country')}' is not a known ISO 3166 alpha-3 country code")
+    x = c.number("lon", required=True)
+    y = c.number("lat", required=True)
+    lon = lat = None
+    if x is not None and y is not None:
+        if to_wgs84 is not None:
+            lon, lat = to_wgs84.transform(x, y)
+            if not (math.isfinite(lon) and math.isfinite(lat)):
+                c.bad("lon", f"({x}, {y}) cannot be transformed to WGS 84")
+                lon = lat = None
+        else:
+            lon, lat = x, y
+            if not -180 <= lon <= 180:
+                c.bad("lon", f"{x} is outside -180..180 degrees (use --crs for projected coordinates)")
+            if not -90 <= lat <= 90:
+                c.bad("lat", f"{y} is outside -90..90 degrees (use --crs for projected coordinates)")
+    kind = c.enum("kind", EstablishmentKind, EstablishmentKind.INDUSTRIAL)
+    status = c.enum("status", EstablishmentStatus, EstablishmentStatus.OPERATING)
+    disclosure = c.enum("disclosure", Disclosure, Disclosure.PUBLIC)
+    external: dict[str, str] = {}
+    for pair in split_list(c.get("external_ids")):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            c.bad("external_ids", f"'{pair}' is not scheme=value")
+        else:
+            external[key.strip()] = value.strip()
+    polygon = c.get("site_polygon_wkt") or None
+    if polygon:
+        try:
+            geom = shapely.from_wkt(polygon)
+            if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
+                c.bad("site_polygon_wkt", "expected a valid WKT Polygon or MultiPolygon")
+        except shapely.errors.GEOSException:
+            c.bad("site_polygon_wkt", "is not readable WKT")
+    tailings = _parse_tailings(c) if kind is EstablishmentKind.TAILINGS else None
+    src_date = c.date("source_date")
+    if len(c.problems) > n_before or lon is None or lat is None:
+        return None
+    return Establishment(
+        id=eid, name=c.get("name"), country_iso3=country, lon=float(lon), lat=float(lat), kind=kind,
+        status=status, operator=c.get("operator") or None, nace_code=c.get("nace_code") or None,
+        receiving_water=c.get("receiving_water") or None, site_polygon_wkt=polygon,
+        external_ids=external, disclosure=disclosure,
+        provenance=Provenance(c.get("source"), src_date), notes=c.get("notes") or None,
+        inventory=[], tailings=tailings,
+    )
+
+
+def _parse_tailings(c: _RowCtx) -> TailingsDetails:
+    volume = c.number("stored_volume", minimum=0)
+    unit = c.get("stored_volume_unit") or "m3"
+    if unit not in _VOLUME_UNITS:
+        c.bad("stored_volume_unit", f"'{unit}' is not one of {', '.join(_VOLUME_UNITS)}")
+    elif volume is not None:
+        volume *= _VOLUME_UNITS[unit]
+    area = c.number("area_m2", minimum=0)
+    area_ha = c.number("area_ha", minimum=0)
+    if area is None and area_ha is not None:
+        area = area_ha * 1e4
+    constituents = []
+    for part in split_list(c.get("constituents")):
+        bits = [b.strip() for b in part.split(":")]
+        m = re.match(r"^([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(mg/kg|g/t|ppm|%)$", bits[1]) \
+            if len(bits) in (2, 3) else None
+        if not m or not bits[0]:
+            c.bad("constituents", f"'{part}' is not name:value unit[:CAS] with a unit in "
+                  f"{', '.join(_CONC_UNITS)}")
+            continue
+        cas = bits[2] if len(bits) == 3 and bits[2] else None
+        if cas and (why := cas_problem(cas)):
+            c.bad("constituents", why)
+            continue
+        constituents.append(Constituent(bits[0], float(m.group(1)) * _CONC_UNITS[m.group(2)], cas))
+    return TailingsDetails(
+        stored_volume_m3=volume, dam_height_m=c.number("dam_height_m", minimum=0), area_m2=area,
+        construction_method=c.enum("construction_method", ConstructionMethod),
+        commodity=c.get("commodity") or None,
+        tailings_status=c.enum("tailings_status", TailingsStatus),
+        last_inspection=c.date("last_inspection"), constituents=constituents,
+    )
+
+
+def _parse_item(c: _RowCtx) -> InventoryItem | None:
+    n_before = len(c.problems)
+    name = c.get("substance_name")
+    cas = c.get("cas_number") or None
+    if cas and (why := cas_problem(cas)):
+        c.bad("cas_number", why)
+    hs = split_list(c.get("hazard_statements"))
+    for h in hs:
+        if not is_hazard_statement_code(h):
+            c.bad("hazard_statements", f"'{h}' is not a CLP hazard statement code (e.g. H330, EUH014)")
+    entry = None
+    if c.get("seveso_entry"):
+        try:
+            entry = int(c.get("seveso_entry"))
+            if not 1 <= entry <= 48:
+                raise ValueError
+        except ValueError:
+            c.bad("seveso_entry", f"'{c.get('seveso_entry')}' is not a Part 2 entry number 1-48")
+    qty = c.number("quantity", minimum=0, required=True)
+    unit = c.get("unit")
+    kg = None
+    if not unit:
+        c.bad("unit", f"is required with a quantity: one of {', '.join(sorted(MASS_UNITS))}")
+    elif unit not in MASS_UNITS:
+        c.bad("unit", f"'{unit}' is not a known mass unit: expected one of {', '.join(sorted(MASS_UNITS))}")
+    elif qty is not None:
+        kg = mass_to_kg(qty, unit)
+    wgk = None
+    if c.get("water_hazard_class"):
+        if c.get("water_hazard_class") not in ("1", "2", "3"):
+            c.bad("water_hazard_class", f"'{c.get('water_hazard_class')}' is not 1, 2 or 3")
+        else:
+            wgk = int(c.get("water_hazard_class"))
+    state = c.enum("physical_state", PhysicalState, PhysicalState.UNKNOWN)
+    basis = c.enum("quantity_basis", QuantityBasis, QuantityBasis.PUBLISHED)
+    cannot = c.boolean("cannot_initiate")
+    if len(c.problems) > n_before or kg is None:
+        return None
+    return InventoryItem(
+        substance_name=name, max_quantity_kg=kg, cas_number=cas, hazard_statements=hs,
+        clp_classification=split_list(c.get("clp_classification")),
+        seveso_categories=tuple(s.upper() if s[0] in "hpeoHPEO" else s
+                                for s in split_list(c.get("seveso_categories"))),
+        seveso_entry=entry, physical_state=state, storage_unit=c.get("storage_unit") or None,
+        cannot_initiate=cannot, water_hazard_class=wgk, quantity_basis=basis,
+    )
+
+
+def parse_register(table: RawTable, countries: Mapping[str, Any], *, crs: str | None = None) -> ParseResult:
+    """Validate ``table`` and build establishments. ``countries`` maps ISO3 codes to WGS 84
+    (Multi)Polygons used for the "inside the stated country" check."""
+    check_crs(crs)
+    problems: list[Problem] = []
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ValidationError([Problem(table.source, 1, m, "required column is missing") for m in missing])
+    unknown = [c for c in table.columns if c not in COLUMNS and c not in OPTIONAL_INPUT_COLUMNS
+               and not c.startswith("_")]
+    if unknown:
+        raise ValidationError([Problem(table.source, 1, u, "unknown column (see docs/register-format.md)")
+                               for u in unknown])
+    to_wgs84 = _transformer(crs)
+    result = ParseResult([], problems)
+    by_id: dict[str, Establishment] = {}
+    first_values: dict[str, tuple[int, dict[str, str]]] = {}
+    for row, values in table.rows:
+        result.raw_rows[row] = values
+        c = _RowCtx(table.source, row, values, problems)
+        eid = c.get("establishment_id")
+        if eid in first_values:
+            first_row, first = first_values[eid]
+            for f in ESTABLISHMENT_FIELDS:
+                if f != "establishment_id" and (values.get(f) or "").strip() != (first.get(f) or "").strip():
+                    c.bad(f, f"duplicate id '{eid}' with a different {f} than row {first_row} "
+                          f"('{(values.get(f) or '').strip()}' vs '{(first.get(f) or '').strip()}')")
+            est = by_id.get(eid)
+        else:
+            est = _parse_establishment(c, to_wgs84, countries)
+            if eid:
+                first_values[eid] = (row, values)
+            if est is not None:
+                by_id[eid] = est
+        if eid:
+            result.rows_by_id.setdefault(eid, []).append(row)
+        if c.get("substance_name") or any(c.get(f) for f in ("cas_number", "quantity")):
+            if not c.get("substance_name"):
+                c.bad("substance_name", "is required on an inventory line")
+            item = _parse_item(c)
+            if item is not None and est is not None:
+                est.inventory.append(item)
+    _check_countries(table.source, by_id, result, countries)
+    bad_ids = {eid for eid, rows in result.rows_by_id.items() if set(rows) & result.bad_rows}
+    result.establishments = [e for eid, e in by_id.items() if eid not in bad_ids]
+    return result
+
+
+def _check_countries(source: str, by_id: dict[str, Establishment], result: ParseResult,
+                     countries: Mapping[str, Any]) -> None:
+    groups: dict[str, list[Establishment]] = {}
+    for e in by_id.values():
+        groups.setdefault(e.country_iso3, []).append(e)
+    for iso3, ests in groups.items():
+        geom = countries.get(iso3)
+        if geom is None:
+            continue
+        inside = shapely.contains_xy(geom, np.array([e.lon for e in ests]), np.array([e.lat for e in ests]))
+        for e, ok in zip(ests, inside, strict=True):
+            if not ok and (p := location_problem(e, geom, source, result.rows_by_id[e.id][0])):
+                result.problems.append(p)
+
+
+def location_problem(e: Establishment, country_geom: Any, source: str, row: int | None) -> Problem | None:
+    """A problem if the establishment's point lies more than 5 km outside its country."""
+    if shapely.contains_xy(country_geom, e.lon, e.lat):
+        return None
+    near = shapely.ops.nearest_points(country_geom, shapely.Point(e.lon, e.lat))[0]
+    dist = _GEOD.inv(e.lon, e.lat, near.x, near.y)[2]
+    if dist <= COUNTRY_TOLERANCE_M:
+        return None
+    return Problem(source, row, "lon",
+                   f"({e.lon:.5f}, {e.lat:.5f}) lies {dist / 1000:.1f} km outside {e.country_iso3}: "
+                   f"expected a point inside the stated country (tolerance "
+                   f"{COUNTRY_TOLERANCE_M / 1000:g} km)")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, str]]:
+    """Rows of the register format for one establishment (one per inventory line).
+
+    ``complete=False`` marks a record whose confidential fields were withheld from this user.
+    """
+    e = establishment
+    t = e.tailings
+    base = {
+        "establishment_id": e.id, "name": e.name, "kind": str(e.kind), "country": e.country_iso3,
+        "lon": _fmt(e.lon), "lat": _fmt(e.lat), "status": str(e.status), "operator": e.operator or "",
+        "nace_code": e.nace_code or "", "receiving_water": e.receiving_water or "",
+        "disclosure": str(e.disclosure) if complete else f"{e.disclosure} (confidential fields withheld)",
+        "source": e.provenance.source if e.provenance else "",
+        "source_date": e.provenance.date.isoformat() if e.provenance and e.provenance.date else "",
+        "external_ids": ";".join(f"{k}={v}" for k, v in sorted(e.external_ids.items())),
+        "site_polygon_wkt": e.site_polygon_wkt or "", "notes": e.notes or "",
+    }
+    if t is not None:
+        base.update({
+            "stored_volume": _fmt(t.stored_volume_m3), "stored_volume_unit": "m3" if t.stored_volume_m3 is not None else "",
+            "dam_height_m": _fmt(t.dam_height_m), "area_m2": _fmt(t.area_m2),
+            "construction_method": str(t.construction_method or ""), "commodity": t.commodity or "",
+            "tailings_status": str(t.tailings_status or ""),
+            "last_inspection": t.last_inspection.isoformat() if t.last_inspection else "",
+            "constituents": ";".join(
+                f"{c.name}:{_fmt(c.concentration_mg_kg)} mg/kg" + (f":{c.cas_number}" if c.cas_number else "")
+                for c in t.constituents),
+        })
+    if not e.inventory:
+        return [base]
+    rows = []
+    for item in e.inventory:
+        rows.append({**base,
+                     "substance_name": item.substance_name, "cas_number": item.cas_number or "",
+                     "hazard_statements": ";".join(item.hazard_statements),
+                     "clp_classification": ";".join(item.clp_classification),
+                     "seveso_categories": ";".join(item.seveso_categories),
+                     "seveso_entry": _fmt(item.seveso_entry), "quantity": _fmt(item.max_quantity_kg),
+                     "unit": "kg", "quantity_basis": str(item.quantity_basis),
+                     "physical_state": str(item.physical_state), "storage_unit": item.storage_unit or "",
+                     "cannot_initiate": "true" if item.cannot_initiate else "false",
+                     "water_hazard_class": _fmt(item.water_hazard_class)})
+    return rows

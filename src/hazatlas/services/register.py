@@ -1,0 +1,211 @@
+"""Register use cases: list, read, create, update, delete, import, export, history.
+
+Access control is applied here, through :mod:`hazatlas.domain.access`, for every caller (API,
+CLI, exports and later features).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hazatlas.domain.access import Principal, can_write, visible
+from hazatlas.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    Problem,
+    ValidationError,
+)
+from hazatlas.domain.establishment import Establishment
+from hazatlas.formats.register_rows import (
+    COLUMNS,
+    ParseResult,
+    location_problem,
+    parse_register,
+    to_rows,
+)
+from hazatlas.formats.tables import RawTable, read_table, write_table
+from hazatlas.services import geodata
+from hazatlas.storage import repositories as repo
+from hazatlas.storage.db import Database
+from hazatlas.storage.repositories import HistoryEntry, Query, UpsertSummary
+
+Listener = Callable[..., None]  # listener(session, changed_ids)
+
+
+@dataclass
+class ImportReport:
+    file: str
+    rows: int
+    establishments: int
+    summary: UpsertSummary
+    rejected_rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rejects_file: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "rows": self.rows, "establishments": self.establishments,
+                **self.summary.to_dict(), "rejected_rows": self.rejected_rows,
+                "problems": [str(p) for p in self.problems], "rejects_file": self.rejects_file}
+
+
+class RegisterService:
+    """The register as one user sees it."""
+
+    # Callbacks run (inside the write transaction) with the ids of changed establishments;
+    # later stages (classification, screening) register here to keep their results current.
+    on_change: list[Listener] = []
+
+    def __init__(self, db: Database, principal: Principal):
+        self.db = db
+        self.principal = principal
+
+    # -- reading -------------------------------------------------------------------------
+    def list(self, query: Query) -> tuple[list[tuple[Establishment, bool]], int]:
+        with self.db.transaction() as s:
+            ids, total = repo.query_ids(s, query)
+            found = repo.get_many(s, ids)
+        return [visible(self.principal, found[i]) for i in ids if i in found], total
+
+    def get(self, establishment_id: str) -> tuple[Establishment, bool]:
+        with self.db.transaction() as s:
+            e = repo.get(s, establishment_id)
+        if e is None:
+            raise NotFoundError(f"establishment '{establishment_id}' not found")
+        return visible(self.principal, e)
+
+    def all(self) -> list[tuple[Establishment, bool]]:
+        with self.db.transaction() as s:
+            ids = repo.all_ids(s)
+            found = repo.get_many(s, ids)
+        return [visible(self.principal, found[i]) for i in ids]
+
+    def history(self, establishment_id: str) -> list[HistoryEntry]:
+        with self.db.transaction() as s:
+            e = repo.get(s, establishment_id)
+            entries = repo.history(s, establishment_id)
+        if e is None and not entries:
+            raise NotFoundError(f"establishment '{establishment_id}' not found")
+        if e is not None:
+            _, full = visible(self.principal, e)
+        else:  # deleted: only those who could write it may read its history
+            full = self.principal.is_admin
+        if full:
+            return entries
+        # Without full access the history shows that something changed, not the values.
+        return [HistoryEntry(h.id, h.action, h.actor, h.at,
+                             {k: ["(confidential)", "(confidential)"] for k in h.changes}, h.context)
+                for h in entries]
+
+    # -- writing -------------------------------------------------------------------------
+    def _check_write(self, e: Establishment) -> None:
+        if not can_write(self.principal, e.country_iso3, e.id):
+            raise PermissionDeniedError(
+                f"user '{self.principal.username}' ({self.principal.role}) may not write "
+                f"establishment '{e.id}' of {e.country_iso3}")
+
+    def save(self, e: Establishment, *, create: bool | None = None, context: str = "api") -> UpsertSummary:
+        """Create (``create=True``), update (``False``) or upsert (``None``) one establishment."""
+        self._validate_location(e)
+        self._check_write(e)
+        with self.db.transaction() as s:
+            exists = bool(repo.existing_ids(s, [e.id]))
+            if create is True and exists:
+                raise ConflictError(f"establishment '{e.id}' already exists")
+            if create is False and not exists:
+                raise NotFoundError(f"establishment '{e.id}' not found")
+            if exists:
+                old = repo.get(s, e.id)
+                assert old is not None
+                self._check_write(old)
+            summary = repo.upsert_many(s, [e], actor=self.principal.username, context=context)
+            self._run_listeners(s, summary.created + summary.updated)
+        return summary
+
+    def delete(self, establishment_id: str, *, context: str = "api") -> None:
+        with self.db.transaction() as s:
+            e = repo.get(s, establishment_id)
+            if e is None:
+                raise NotFoundError(f"establishment '{establishment_id}' not found")
+            self._check_write(e)
+            repo.delete_establishment(s, establishment_id, actor=self.principal.username, context=context)
+            self._run_listeners(s, [establishment_id])
+
+    def _run_listeners(self, session, ids: Sequence[str]) -> None:
+        for listener in type(self).on_change:
+            listener(session, ids)  # type: ignore[call-arg]
+
+    def _validate_location(self, e: Establishment) -> None:
+        polys = geodata.country_polygons()
+        if e.country_iso3 not in polys:
+            raise ValidationError([Problem("request", None, "country",
+                                           f"'{e.country_iso3}' is not a known ISO 3166 alpha-3 code")])
+        if problem := location_problem(e, polys[e.country_iso3], "request", None):
+            raise ValidationError([problem])
+
+    # -- files ---------------------------------------------------------------------------
+    def import_file(self, path: Path, *, fmt: str | None = None, crs: str | None = None,
+                    layer: str | None = None, skip_invalid: bool = False,
+                    rejects: Path | None = None) -> ImportReport:
+        """Validate and import a register file in one transaction.
+
+        Without ``skip_invalid`` any problem aborts the import and nothing is written. With it,
+        every establishment with a problem on any of its rows is left out and its rows are
+        written to ``rejects`` (CSV, with an ``error`` column).
+        """
+        path = Path(path)
+        table = read_table(path, fmt, layer=layer)
+        parsed = parse_register(table, geodata.country_polygons(), crs=crs)
+        for e in parsed.establishments:
+            if not can_write(self.principal, e.country_iso3, e.id):
+                parsed.problems.append(Problem(
+                    table.source, parsed.rows_by_id[e.id][0], "country",
+                    f"user '{self.principal.username}' may not write establishments of {e.country_iso3}"))
+        bad_ids = {eid for eid, rows in parsed.rows_by_id.items() if set(rows) & parsed.bad_rows}
+        good = [e for e in parsed.establishments if e.id not in bad_ids]
+        if parsed.problems and not skip_invalid:
+            raise ValidationError(sorted(parsed.problems, key=lambda p: (p.row or 0, p.field)))
+        with self.db.transaction() as s:
+            existing_owner = repo.get_many(s, [e.id for e in good]) if not self.principal.is_admin else {}
+            for old in existing_owner.values():
+                self._check_write(old)
+            summary = repo.upsert_many(s, good, actor=self.principal.username,
+                                       context=f"import {table.source}")
+            self._run_listeners(s, summary.created + summary.updated)
+        report = ImportReport(table.source, len(table.rows), len(good), summary, problems=parsed.problems)
+        if parsed.problems:
+            reject_rows = sorted({r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
+                                 | {p.row for p in parsed.problems if p.row is not None})
+            report.rejected_rows = len(reject_rows)
+            target = rejects or path.with_name(path.stem + ".rejects.csv")
+            _write_rejects(target, table, parsed, reject_rows)
+            report.rejects_file = str(target)
+        return report
+
+    def export_file(self, path: Path, *, fmt: str | None = None, query: Query | None = None) -> int:
+        """Write the register (as this user may see it) to ``path``; returns the row count."""
+        if query is None:
+            records = self.all()
+        else:
+            records, _ = self.list(query)
+        rows = [r for e, full in records for r in to_rows(e, complete=full)]
+        write_table(Path(path), COLUMNS, rows, fmt)
+        return len(rows)
+
+
+def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[int]) -> None:
+    errors: dict[int, list[str]] = {}
+    for p in parsed.problems:
+        if p.row is not None:
+            errors.setdefault(p.row, []).append(f"{p.field}: {p.message}")
+    columns = ["row", *table.columns, "error"]
+    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for r in rows:
+            values = parsed.raw_rows.get(r, {})
+            err = "; ".join(errors.get(r, [])) or "another row of this establishment has a problem"
+            w.writerow([r, *[values.get(c, "") for c in table.columns], err])

@@ -1,0 +1,47 @@
+"""Settings, built once at the entry point from the environment and options, then passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hazatlas.storage.db import DEFAULT_SQLITE_PATH
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``database_url``: ``HAZATLAS_DATABASE_URL`` or the embedded SQLite file
+    ``var/hazatlas.sqlite``. ``secret_key``: ``HAZATLAS_SECRET_KEY``, signs links and webhooks
+    (a random per-process key when unset, so nothing signed survives a restart).
+    """
+
+    database_url: str = str(DEFAULT_SQLITE_PATH)
+    secret_key: str = field(default_factory=lambda: os.urandom(32).hex(), repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "hazatlas@localhost"
+    public_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("HAZATLAS_DATABASE_URL"):
+            values["database_url"] = env["HAZATLAS_DATABASE_URL"]
+        if env.get("HAZATLAS_SECRET_KEY"):
+            values["secret_key"] = env["HAZATLAS_SECRET_KEY"]
+        if env.get("HAZATLAS_SMTP_HOST"):
+            values["smtp_host"] = env["HAZATLAS_SMTP_HOST"]
+        if env.get("HAZATLAS_SMTP_PORT"):
+            values["smtp_port"] = int(env["HAZATLAS_SMTP_PORT"])
+        if env.get("HAZATLAS_SMTP_FROM"):
+            values["smtp_from"] = env["HAZATLAS_SMTP_FROM"]
+        if env.get("HAZATLAS_PUBLIC_URL"):
+            values["public_url"] = env["HAZATLAS_PUBLIC_URL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values.get("database_url"), Path):
+            values["database_url"] = str(values["database_url"])
+        return cls(**values)  # type: ignore[arg-type]
