@@ -145,7 +145,7 @@ def test_database_error_mid_import_rolls_back(db, sample_csv, monkeypatch):
     real = repositories.insert
 
     def failing_insert(table):
-        if getattr(table, "__tablename__", "") == "change_log":
+        if getattr(table, "name", "") == "change_log":
             raise RuntimeError("disk full")
         return real(table)
 

@@ -16,7 +16,12 @@ from hazatlas.domain.establishment import (
 )
 from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
 from hazatlas.domain.substance import cas_problem, is_hazard_statement_code
-from hazatlas.domain.tailings import ConstructionMethod, Constituent, TailingsDetails, TailingsStatus
+from hazatlas.domain.tailings import (
+    Constituent,
+    ConstructionMethod,
+    TailingsDetails,
+    TailingsStatus,
+)
 
 
 class InventoryItemIn(BaseModel):

@@ -64,13 +64,12 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
-            err.print(f"[red]error:[/red] {len(exc.problems)} problem(s); nothing was changed",
-                      highlight=False)
+            typer.echo(f"error: {len(exc.problems)} problem(s); nothing was changed", err=True)
             for p in exc.problems:
-                err.print(f"  - {p}", highlight=False, markup=False)
+                typer.echo(f"  - {p}", err=True)
             raise typer.Exit(2) from None
         except HazatlasError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -9,7 +9,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hazatlas.api.schemas import feature
-from hazatlas.cli.common import AsOption, DbOption, err, handle_errors, open_db, out, principal, print_json
+from hazatlas.cli.common import (
+    AsOption,
+    DbOption,
+    err,
+    handle_errors,
+    open_db,
+    out,
+    principal,
+    print_json,
+)
 from hazatlas.services.register import RegisterService
 from hazatlas.storage.repositories import Query
 from hazatlas.storage.spatial import BBox
@@ -49,9 +58,9 @@ def import_(
     out.print(f"{report.file}: {report.rows} rows, {report.establishments} establishments — "
               f"{len(s.created)} created, {len(s.updated)} updated, {len(s.unchanged)} unchanged")
     if report.problems:
-        err.print(f"{report.rejected_rows} rows rejected, written to {report.rejects_file}:")
+        typer.echo(f"{report.rejected_rows} rows rejected, written to {report.rejects_file}:", err=True)
         for p in report.problems:
-            err.print(f"  - {p}", markup=False, highlight=False)
+            typer.echo(f"  - {p}", err=True)
 
 
 @register_app.command("export")

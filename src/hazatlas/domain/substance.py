@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
@@ -33,6 +34,7 @@ def is_valid_cas(cas: str) -> bool:
     return cas_check_digit(m.group(1) + m.group(2)) == int(m.group(3))
 
 
+@functools.lru_cache(maxsize=65536)
 def cas_problem(cas: str) -> str | None:
     """A sentence saying why ``cas`` is not a valid CAS number, or None if it is."""
     m = _CAS_RE.match(cas.strip())
@@ -44,6 +46,7 @@ def cas_problem(cas: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_hazard_statement_code(code: str) -> bool:
     """True for strings shaped like a CLP hazard statement code (H300, H360Fd, EUH014).
 

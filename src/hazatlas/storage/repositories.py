@@ -111,9 +111,10 @@ def upsert_many(session: Session, establishments: Sequence[Establishment], *, ac
                          for n, item in enumerate(e.inventory))
         changes.append({"entity_type": "establishment", "entity_id": e.id, "action": action,
                         "actor": actor, "at": now, "changes": d, "context": context})
+    conn = session.connection()  # Core executemany: no per-row ORM bookkeeping
     if new_rows:
         for chunk in _chunks(new_rows, 5000):
-            session.execute(insert(EstablishmentRow), list(chunk))
+            conn.execute(insert(EstablishmentRow.__table__), list(chunk))
     if upd_rows:
         for chunk in _chunks(upd_rows, 5000):
             session.execute(update(EstablishmentRow), list(chunk))
@@ -125,10 +126,10 @@ def upsert_many(session: Session, establishments: Sequence[Establishment], *, ac
                             .values(version=EstablishmentRow.version + 1))
     if item_rows:
         for chunk in _chunks(item_rows, 10000):
-            session.execute(insert(InventoryItemRow), list(chunk))
+            conn.execute(insert(InventoryItemRow.__table__), list(chunk))
     if changes:
         for chunk in _chunks(changes, 5000):
-            session.execute(insert(ChangeRow), list(chunk))
+            conn.execute(insert(ChangeRow.__table__), list(chunk))
     return summary
 
 
