@@ -64,8 +64,8 @@ def parse_quantity(text: str, to_unit: str, *, name: str = "value",
     100000.0
     >>> parse_quantity("12h", "s")
     43200.0
-    >>> parse_quantity("0.05mg/l", "kg/m**3")
-    0.05
+    >>> parse_quantity("0.05mg/l", "mg/l"), parse_quantity("50 ug/l", "mg/l")
+    (0.05, 0.05)
     """
     m = _NUM_UNIT.match(str(text))
     if not m:
