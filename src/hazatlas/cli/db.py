@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json
@@ -14,7 +12,7 @@ db_app = typer.Typer(help="Database schema and bundled geodata.", no_args_is_hel
 
 @db_app.command("migrate")
 @handle_errors
-def migrate(db: Path | None = DbOption) -> None:
+def migrate(db: str | None = DbOption) -> None:
     """Create the schema or bring it to the newest revision."""
     database = open_db(db)
     out.print(f"schema at revision {database.current_revision()} ({database.dialect})")
@@ -22,7 +20,7 @@ def migrate(db: Path | None = DbOption) -> None:
 
 @db_app.command("load-geodata")
 @handle_errors
-def load_geodata(db: Path | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
+def load_geodata(db: str | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
     """Load the bundled Natural Earth countries and river network into the database."""
     database = open_db(db)
     with database.transaction() as s:

@@ -26,7 +26,7 @@ from hazatlas.storage.spatial import BBox
 register_app = typer.Typer(help="The register of hazardous activities.", no_args_is_help=True)
 
 
-def _service(db: Path | None, as_user: str | None) -> RegisterService:
+def _service(db: str | None, as_user: str | None) -> RegisterService:
     database = open_db(db)
     return RegisterService(database, principal(database, as_user))
 
@@ -41,7 +41,7 @@ def import_(
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="import the good establishments and "
                                       "write the rejected rows to a file"),
     rejects: Path | None = typer.Option(None, help="where to write rejected rows (default FILE.rejects.csv)"),
-    db: Path | None = DbOption, as_user: str | None = AsOption,
+    db: str | None = DbOption, as_user: str | None = AsOption,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Import a register file (validated; all or nothing unless --skip-invalid)."""
@@ -68,7 +68,7 @@ def import_(
 def export(
     file: Path = typer.Argument(..., help="output file; the extension chooses the format"),
     fmt: str | None = typer.Option(None, "--format"),
-    db: Path | None = DbOption, as_user: str | None = AsOption,
+    db: str | None = DbOption, as_user: str | None = AsOption,
 ) -> None:
     """Export the register (what the acting user may see) as CSV, XLSX, GeoJSON or GeoPackage."""
     n = _service(db, as_user).export_file(file, fmt=fmt)
@@ -83,7 +83,7 @@ def list_(
     bbox: str | None = typer.Option(None, help="min_lon,min_lat,max_lon,max_lat"),
     within: str | None = typer.Option(None, help="ISO3: points inside that country's polygon"),
     limit: int = typer.Option(1000, min=1), offset: int = typer.Option(0, min=0),
-    db: Path | None = DbOption, as_user: str | None = AsOption,
+    db: str | None = DbOption, as_user: str | None = AsOption,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List establishments."""
@@ -104,7 +104,7 @@ def list_(
 
 @register_app.command("show")
 @handle_errors
-def show(establishment_id: str, db: Path | None = DbOption, as_user: str | None = AsOption,
+def show(establishment_id: str, db: str | None = DbOption, as_user: str | None = AsOption,
          json_out: bool = typer.Option(False, "--json")) -> None:
     """Show one establishment with its inventory."""
     e, full = _service(db, as_user).get(establishment_id)
@@ -128,7 +128,7 @@ def show(establishment_id: str, db: Path | None = DbOption, as_user: str | None 
 
 @register_app.command("history")
 @handle_errors
-def history(establishment_id: str, db: Path | None = DbOption, as_user: str | None = AsOption,
+def history(establishment_id: str, db: str | None = DbOption, as_user: str | None = AsOption,
             json_out: bool = typer.Option(False, "--json")) -> None:
     """Who changed what, and when."""
     entries = _service(db, as_user).history(establishment_id)
@@ -145,7 +145,7 @@ def history(establishment_id: str, db: Path | None = DbOption, as_user: str | No
 
 @register_app.command("delete")
 @handle_errors
-def delete(establishment_id: str, db: Path | None = DbOption, as_user: str | None = AsOption) -> None:
+def delete(establishment_id: str, db: str | None = DbOption, as_user: str | None = AsOption) -> None:
     """Delete an establishment (kept in the history)."""
     _service(db, as_user).delete(establishment_id, context="cli")
     out.print(f"deleted {establishment_id}")

@@ -9,7 +9,7 @@ import typer
 from hazatlas.cli.common import DbOption, handle_errors, open_db, out, settings
 
 
-def serve_database(db: Path | None, host: str, port: int) -> None:
+def serve_database(db: str | Path | None, host: str, port: int) -> None:
     import uvicorn
 
     from hazatlas.api.app import create_app
@@ -23,7 +23,7 @@ def serve_database(db: Path | None, host: str, port: int) -> None:
 
 
 @handle_errors
-def serve(db: Path | None = DbOption,
+def serve(db: str | None = DbOption,
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port")) -> None:
     """Serve the web pages and the HTTP API."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -23,7 +22,7 @@ def add(
     establishment: str | None = typer.Option(None, help="establishment id of an operator"),
     password_env: str | None = typer.Option(None, help="name of an environment variable that "
                                             "holds the password (never on the command line)"),
-    db: Path | None = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Create a user."""
     database = open_db(db)
@@ -35,14 +34,14 @@ def add(
 
 @users_app.command("token")
 @handle_errors
-def token(username: str, label: str | None = typer.Option(None), db: Path | None = DbOption) -> None:
+def token(username: str, label: str | None = typer.Option(None), db: str | None = DbOption) -> None:
     """Issue an API token for a user (printed once; store it safely)."""
     print(svc.issue_token(open_db(db), username, label=label))
 
 
 @users_app.command("list")
 @handle_errors
-def list_(db: Path | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
+def list_(db: str | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
     """List users."""
     rows = svc.list_users(open_db(db))
     if json_out:

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from hazatlas.domain.reference import data_path, load_table
 from hazatlas.storage.tables import CountryRow, RiverReachRow
 
-NE_CREDIT = ("Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com; "
-             "borders and river topology derived by the hazatlas project from Natural Earth.")
+NE_CREDIT = (
+    "Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com; "
+    "borders and river topology derived by the hazatlas project from Natural Earth."
+)
 COUNTRIES_FILE = ("geo", "boundaries", "ne10m_admin0_countries_region.geojson")
 RIVERS_FILE = ("geo", "rivers", "ne10m_river_network.geojson")
 
@@ -30,8 +32,11 @@ def packaged_countries() -> dict[str, dict[str, Any]]:
         p = f["properties"]
         geom = shapely.geometry.shape(f["geometry"])
         shapely.prepare(geom)
-        out[p["adm0_a3"]] = {"name": p.get("name_en") or p["name"], "name_ru": p.get("name_ru"),
-                             "geometry": geom}
+        out[p["adm0_a3"]] = {
+            "name": p.get("name_en") or p["name"],
+            "name_ru": p.get("name_ru"),
+            "geometry": geom,
+        }
     return out
 
 
@@ -50,11 +55,21 @@ def load_geodata(session: Session, *, rivers: bool = True) -> dict[str, int]:
     rows = []
     for iso3, c in sorted(packaged_countries().items()):
         minx, miny, maxx, maxy = c["geometry"].bounds
-        rows.append({"iso3": iso3, "name": c["name"], "name_ru": c["name_ru"],
-                     "convention_party": parties.get(iso3, False), "min_lon": minx, "min_lat": miny,
-                     "max_lon": maxx, "max_lat": maxy, "geometry_wkb": shapely.to_wkb(c["geometry"]),
-                     "source": "Natural Earth 1:10m Admin 0 Countries (German point of view) v5.1.1. "
-                     + NE_CREDIT})
+        rows.append(
+            {
+                "iso3": iso3,
+                "name": c["name"],
+                "name_ru": c["name_ru"],
+                "convention_party": parties.get(iso3, False),
+                "min_lon": minx,
+                "min_lat": miny,
+                "max_lon": maxx,
+                "max_lat": maxy,
+                "geometry_wkb": shapely.to_wkb(c["geometry"]),
+                "source": "Natural Earth 1:10m Admin 0 Countries (German point of view) v5.1.1. "
+                + NE_CREDIT,
+            }
+        )
     session.execute(insert(CountryRow), rows)
     n_reaches = 0
     if rivers:
@@ -63,12 +78,17 @@ def load_geodata(session: Session, *, rivers: bool = True) -> dict[str, int]:
         reach_rows = []
         for f in doc["features"]:
             p = f["properties"]
-            reach_rows.append({
-                "reach_id": int(p["reach_id"]), "next_down": int(p["next_down"]),
-                "name": p.get("name") or None, "system": p.get("system") or None,
-                "length_km": float(p["length_km"]),
-                "geometry_wkb": shapely.to_wkb(shapely.geometry.shape(f["geometry"])),
-                "source": "Natural Earth 1:10m rivers + Europe supplement v4.0.0. " + NE_CREDIT})
+            reach_rows.append(
+                {
+                    "reach_id": int(p["reach_id"]),
+                    "next_down": int(p["next_down"]),
+                    "name": p.get("name") or None,
+                    "system": p.get("system") or None,
+                    "length_km": float(p["length_km"]),
+                    "geometry_wkb": shapely.to_wkb(shapely.geometry.shape(f["geometry"])),
+                    "source": "Natural Earth 1:10m rivers + Europe supplement v4.0.0. " + NE_CREDIT,
+                }
+            )
         session.execute(insert(RiverReachRow), reach_rows)
         n_reaches = len(reach_rows)
     return {"countries": len(rows), "reaches": n_reaches}

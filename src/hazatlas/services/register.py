@@ -7,7 +7,7 @@ CLI, exports and later features).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,12 +28,10 @@ from hazatlas.formats.register_rows import (
     to_rows,
 )
 from hazatlas.formats.tables import RawTable, read_table, write_table
-from hazatlas.services import geodata
+from hazatlas.services import assessments, geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
 from hazatlas.storage.repositories import HistoryEntry, Query, UpsertSummary
-
-Listener = Callable[..., None]  # listener(session, changed_ids)
 
 
 @dataclass
@@ -47,17 +45,19 @@ class ImportReport:
     rejects_file: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.file, "rows": self.rows, "establishments": self.establishments,
-                **self.summary.to_dict(), "rejected_rows": self.rejected_rows,
-                "problems": [str(p) for p in self.problems], "rejects_file": self.rejects_file}
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "establishments": self.establishments,
+            **self.summary.to_dict(),
+            "rejected_rows": self.rejected_rows,
+            "problems": [str(p) for p in self.problems],
+            "rejects_file": self.rejects_file,
+        }
 
 
 class RegisterService:
     """The register as one user sees it."""
-
-    # Callbacks run (inside the write transaction) with the ids of changed establishments;
-    # later stages (classification, screening) register here to keep their results current.
-    on_change: list[Listener] = []
 
     def __init__(self, db: Database, principal: Principal):
         self.db = db
@@ -96,18 +96,29 @@ class RegisterService:
         if full:
             return entries
         # Without full access the history shows that something changed, not the values.
-        return [HistoryEntry(h.id, h.action, h.actor, h.at,
-                             {k: ["(confidential)", "(confidential)"] for k in h.changes}, h.context)
-                for h in entries]
+        return [
+            HistoryEntry(
+                h.id,
+                h.action,
+                h.actor,
+                h.at,
+                {k: ["(confidential)", "(confidential)"] for k in h.changes},
+                h.context,
+            )
+            for h in entries
+        ]
 
     # -- writing -------------------------------------------------------------------------
     def _check_write(self, e: Establishment) -> None:
         if not can_write(self.principal, e.country_iso3, e.id):
             raise PermissionDeniedError(
                 f"user '{self.principal.username}' ({self.principal.role}) may not write "
-                f"establishment '{e.id}' of {e.country_iso3}")
+                f"establishment '{e.id}' of {e.country_iso3}"
+            )
 
-    def save(self, e: Establishment, *, create: bool | None = None, context: str = "api") -> UpsertSummary:
+    def save(
+        self, e: Establishment, *, create: bool | None = None, context: str = "api"
+    ) -> UpsertSummary:
         """Create (``create=True``), update (``False``) or upsert (``None``) one establishment."""
         self._validate_location(e)
         self._check_write(e)
@@ -131,25 +142,49 @@ class RegisterService:
             if e is None:
                 raise NotFoundError(f"establishment '{establishment_id}' not found")
             self._check_write(e)
-            repo.delete_establishment(s, establishment_id, actor=self.principal.username, context=context)
+            repo.delete_establishment(
+                s, establishment_id, actor=self.principal.username, context=context
+            )
             self._run_listeners(s, [establishment_id])
 
     def _run_listeners(self, session, ids: Sequence[str]) -> None:
-        for listener in type(self).on_change:
-            listener(session, ids)  # type: ignore[call-arg]
+        """Keep derived results (identification) current, in the same transaction: recomputed
+        at once for small changes, marked stale (and recomputed when next read) for bulk
+        imports, so that a large import is not held up by the rules and the river network."""
+        if not ids:
+            return
+        if len(ids) <= assessments.EAGER_REFRESH_LIMIT:
+            assessments.refresh(session, ids)
+        else:
+            assessments.invalidate(session, ids)
 
     def _validate_location(self, e: Establishment) -> None:
         polys = geodata.country_polygons()
         if e.country_iso3 not in polys:
-            raise ValidationError([Problem("request", None, "country",
-                                           f"'{e.country_iso3}' is not a known ISO 3166 alpha-3 code")])
+            raise ValidationError(
+                [
+                    Problem(
+                        "request",
+                        None,
+                        "country",
+                        f"'{e.country_iso3}' is not a known ISO 3166 alpha-3 code",
+                    )
+                ]
+            )
         if problem := location_problem(e, polys[e.country_iso3], "request", None):
             raise ValidationError([problem])
 
     # -- files ---------------------------------------------------------------------------
-    def import_file(self, path: Path, *, fmt: str | None = None, crs: str | None = None,
-                    layer: str | None = None, skip_invalid: bool = False,
-                    rejects: Path | None = None) -> ImportReport:
+    def import_file(
+        self,
+        path: Path,
+        *,
+        fmt: str | None = None,
+        crs: str | None = None,
+        layer: str | None = None,
+        skip_invalid: bool = False,
+        rejects: Path | None = None,
+    ) -> ImportReport:
         """Validate and import a register file in one transaction.
 
         Without ``skip_invalid`` any problem aborts the import and nothing is written. With it,
@@ -161,24 +196,36 @@ class RegisterService:
         parsed = parse_register(table, geodata.country_polygons(), crs=crs)
         for e in parsed.establishments:
             if not can_write(self.principal, e.country_iso3, e.id):
-                parsed.problems.append(Problem(
-                    table.source, parsed.rows_by_id[e.id][0], "country",
-                    f"user '{self.principal.username}' may not write establishments of {e.country_iso3}"))
+                parsed.problems.append(
+                    Problem(
+                        table.source,
+                        parsed.rows_by_id[e.id][0],
+                        "country",
+                        f"user '{self.principal.username}' may not write establishments of {e.country_iso3}",
+                    )
+                )
         bad_ids = {eid for eid, rows in parsed.rows_by_id.items() if set(rows) & parsed.bad_rows}
         good = [e for e in parsed.establishments if e.id not in bad_ids]
         if parsed.problems and not skip_invalid:
             raise ValidationError(sorted(parsed.problems, key=lambda p: (p.row or 0, p.field)))
         with self.db.transaction() as s:
-            existing_owner = repo.get_many(s, [e.id for e in good]) if not self.principal.is_admin else {}
+            existing_owner = (
+                repo.get_many(s, [e.id for e in good]) if not self.principal.is_admin else {}
+            )
             for old in existing_owner.values():
                 self._check_write(old)
-            summary = repo.upsert_many(s, good, actor=self.principal.username,
-                                       context=f"import {table.source}")
+            summary = repo.upsert_many(
+                s, good, actor=self.principal.username, context=f"import {table.source}"
+            )
             self._run_listeners(s, summary.created + summary.updated)
-        report = ImportReport(table.source, len(table.rows), len(good), summary, problems=parsed.problems)
+        report = ImportReport(
+            table.source, len(table.rows), len(good), summary, problems=parsed.problems
+        )
         if parsed.problems:
-            reject_rows = sorted({r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
-                                 | {p.row for p in parsed.problems if p.row is not None})
+            reject_rows = sorted(
+                {r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
+                | {p.row for p in parsed.problems if p.row is not None}
+            )
             report.rejected_rows = len(reject_rows)
             target = rejects or path.with_name(path.stem + ".rejects.csv")
             _write_rejects(target, table, parsed, reject_rows)
@@ -209,3 +256,13 @@ def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[
             values = parsed.raw_rows.get(r, {})
             err = "; ".join(errors.get(r, [])) or "another row of this establishment has a problem"
             w.writerow([r, *[values.get(c, "") for c in table.columns], err])
+
+
+def list_establishments(db: Database, principal: Principal, *, country: str | None = None) -> list[Establishment]:
+    """Every establishment (of ``country``) as ``principal`` may see it (confidential fields
+    emptied where the user may not read them), for bulk use by later stages."""
+    svc = RegisterService(db, principal)
+    if country is None:
+        return [e for e, _ in svc.all()]
+    records, _ = svc.list(Query(country=country, limit=10**9))
+    return [e for e, _ in records]

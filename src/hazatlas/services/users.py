@@ -21,49 +21,95 @@ _HASHER = PasswordHasher()
 
 
 def _principal(session, user: UserRow) -> Principal:
-    return Principal(username=user.username, role=Role(user.role), country_iso3=user.country_iso3,
-                     establishment_id=user.establishment_id,
-                     party=geodata.is_party(session, user.country_iso3))
+    return Principal(
+        username=user.username,
+        role=Role(user.role),
+        country_iso3=user.country_iso3,
+        establishment_id=user.establishment_id,
+        party=geodata.is_party(session, user.country_iso3),
+    )
 
 
-def create_user(db: Database, username: str, role: str, *, password: str | None = None,
-                country: str | None = None, establishment_id: str | None = None,
-                actor: str = "system") -> None:
+def create_user(
+    db: Database,
+    username: str,
+    role: str,
+    *,
+    password: str | None = None,
+    country: str | None = None,
+    establishment_id: str | None = None,
+    actor: str = "system",
+) -> None:
     problems = []
     try:
         r = Role(role)
     except ValueError:
-        problems.append(Problem("parameter", None, "role",
-                                f"'{role}' is not one of {', '.join(x.value for x in Role)}"))
+        problems.append(
+            Problem(
+                "parameter",
+                None,
+                "role",
+                f"'{role}' is not one of {', '.join(x.value for x in Role)}",
+            )
+        )
         r = None
     if r is Role.NATIONAL and not country:
-        problems.append(Problem("parameter", None, "country", "a national authority needs --country ISO3"))
+        problems.append(
+            Problem("parameter", None, "country", "a national authority needs --country ISO3")
+        )
     if r is Role.OPERATOR and not establishment_id:
-        problems.append(Problem("parameter", None, "establishment", "an operator needs --establishment ID"))
+        problems.append(
+            Problem("parameter", None, "establishment", "an operator needs --establishment ID")
+        )
     if country and country not in geodata.country_polygons():
-        problems.append(Problem("parameter", None, "country", f"'{country}' is not a known ISO3 code"))
+        problems.append(
+            Problem("parameter", None, "country", f"'{country}' is not a known ISO3 code")
+        )
     if problems:
         raise ValidationError(problems)
     with db.transaction() as s:
         if s.scalar(select(UserRow.id).where(UserRow.username == username)):
             raise ConflictError(f"user '{username}' already exists")
-        s.add(UserRow(username=username, role=str(r), country_iso3=country,
-                      establishment_id=establishment_id,
-                      password_hash=_HASHER.hash(password) if password else None))
-        repo.record_change(s, entity_type="user", entity_id=username, action="create", actor=actor,
-                           changes={"role": [None, str(r)], "country": [None, country],
-                                    "establishment_id": [None, establishment_id]})
+        s.add(
+            UserRow(
+                username=username,
+                role=str(r),
+                country_iso3=country,
+                establishment_id=establishment_id,
+                password_hash=_HASHER.hash(password) if password else None,
+            )
+        )
+        repo.record_change(
+            s,
+            entity_type="user",
+            entity_id=username,
+            action="create",
+            actor=actor,
+            changes={
+                "role": [None, str(r)],
+                "country": [None, country],
+                "establishment_id": [None, establishment_id],
+            },
+        )
 
 
-def issue_token(db: Database, username: str, *, label: str | None = None, actor: str = "system") -> str:
+def issue_token(
+    db: Database, username: str, *, label: str | None = None, actor: str = "system"
+) -> str:
     token = secrets.token_urlsafe(32)
     with db.transaction() as s:
         user = s.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
             raise NotFoundError(f"user '{username}' not found")
         s.add(ApiTokenRow(user_id=user.id, token_sha256=_sha(token), label=label))
-        repo.record_change(s, entity_type="user", entity_id=username, action="token", actor=actor,
-                           changes={"token": [None, label or "(unlabelled)"]})
+        repo.record_change(
+            s,
+            entity_type="user",
+            entity_id=username,
+            action="token",
+            actor=actor,
+            changes={"token": [None, label or "(unlabelled)"]},
+        )
     return token
 
 
@@ -77,16 +123,22 @@ def principal_for_token(db: Database, token: str | None) -> Principal | None:
         return ANONYMOUS
     with db.transaction() as s:
         row = s.execute(
-            select(UserRow).join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-            .where(ApiTokenRow.token_sha256 == _sha(token), ApiTokenRow.revoked.is_(False),
-                   UserRow.active.is_(True))
+            select(UserRow)
+            .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+            .where(
+                ApiTokenRow.token_sha256 == _sha(token),
+                ApiTokenRow.revoked.is_(False),
+                UserRow.active.is_(True),
+            )
         ).scalar_one_or_none()
         return _principal(s, row) if row is not None else None
 
 
 def authenticate(db: Database, username: str, password: str) -> Principal | None:
     with db.transaction() as s:
-        user = s.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+        user = s.scalar(
+            select(UserRow).where(UserRow.username == username, UserRow.active.is_(True))
+        )
         if user is None or not user.password_hash:
             return None
         try:
@@ -106,6 +158,13 @@ def principal_for_user(db: Database, username: str) -> Principal:
 
 def list_users(db: Database) -> list[dict[str, object]]:
     with db.transaction() as s:
-        return [{"username": u.username, "role": u.role, "country": u.country_iso3,
-                 "establishment_id": u.establishment_id, "active": u.active}
-                for u in s.scalars(select(UserRow).order_by(UserRow.username))]
+        return [
+            {
+                "username": u.username,
+                "role": u.role,
+                "country": u.country_iso3,
+                "establishment_id": u.establishment_id,
+                "active": u.active,
+            }
+            for u in s.scalars(select(UserRow).order_by(UserRow.username))
+        ]

@@ -154,3 +154,26 @@ class ApiTokenRow(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CountrySettingRow(Base):
+    """Per-country settings, e.g. which Convention Annex I version the country applies."""
+
+    __tablename__ = "country_setting"
+    iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
+    teia_annex_version: Mapped[str | None] = mapped_column(String(10))
+
+
+class AssessmentRow(Base):
+    """A derived result for one establishment (identification, screening), with the version of
+    the rules or method that produced it; recomputed when the establishment changes."""
+
+    __tablename__ = "assessment"
+    establishment_id: Mapped[str] = mapped_column(
+        ForeignKey("establishment.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    method_version: Mapped[str] = mapped_column(String(300))
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

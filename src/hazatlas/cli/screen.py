@@ -1,0 +1,191 @@
+"""``hazatlas screen``: transboundary screening (borders, river path, indices).
+
+Contract (kept stable; other tools call it)::
+
+    hazatlas screen [--country ISO3] [--basin NAME] --json
+    hazatlas screen --at LON,LAT --json
+
+prints a JSON list, one object per establishment (or one for the ``--at`` point):
+``establishment_id``, ``nearest_border`` {``country``, ``distance_km``}, ``location_flags``,
+``reach_id``, ``downstream`` [{``country``, ``river_km``, ``travel_time_h`` {``low``,
+``mean``, ``high``}}], ``wri``, ``thi``, ``consequence_class``; plus ``outlet``, ``snap``,
+``warnings`` and more. Errors go to stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from hazatlas.cli.common import AsOption, DbOption, handle_errors, out, print_json
+from hazatlas.domain.errors import HazatlasError
+
+
+def _parse_at(text: str) -> tuple[float, float]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise HazatlasError(
+            f"--at {text!r}: expected LON,LAT in WGS 84 degrees, e.g. --at 23.58,47.66"
+        ) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise HazatlasError(
+            f"--at {text!r}: longitude must be in [-180, 180], latitude in [-90, 90]"
+        )
+    return lon, lat
+
+
+def _network(path: Path | None, dispersion: str | None) -> Any:
+    from hazatlas.geo.network import RiverNetwork
+
+    net = RiverNetwork.load(path) if path else RiverNetwork.load_default()
+    return net.with_dispersion_method(dispersion) if dispersion else net
+
+
+def _read_pois(path: Path) -> list[Any]:
+    import csv
+
+    from hazatlas.domain.errors import Problem, ValidationError
+    from hazatlas.services.screen import PointOfInterest
+
+    if not path.exists():
+        raise HazatlasError(f"--poi-file {path}: file not found")
+    pois, problems = [], []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row_no, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                pois.append(PointOfInterest(row["name"], float(row["lon"]), float(row["lat"])))
+            except (KeyError, TypeError, ValueError):
+                problems.append(
+                    Problem(
+                        path.name,
+                        row_no,
+                        "lon/lat",
+                        "expected columns name, lon, lat with WGS 84 degrees",
+                    )
+                )
+    if problems:
+        raise ValidationError(problems)
+    return pois
+
+
+def _from_register(
+    db: str | None,
+    as_user: str | None,
+    country: str | None,
+    network: Any,
+    pois: Any = (),
+) -> list[dict[str, Any]]:
+    from hazatlas.cli.common import open_db, principal
+    from hazatlas.services.register import list_establishments
+    from hazatlas.services.screen import screen_register
+
+    database = open_db(db)
+    establishments = list_establishments(database, principal(database, as_user), country=country)
+    return screen_register(establishments, network=network, points_of_interest=pois)
+
+
+def _render(results: list[dict[str, Any]]) -> None:
+    table = Table(title=f"Transboundary screening ({len(results)} sites)")
+    for name in ("site", "border", "reach", "downstream (km / h mean)", "outlet", "WRI", "THI"):
+        table.add_column(name)
+    for r in results:
+        nb = r["nearest_border"]
+        border = f"{nb['country']} {nb['distance_km']:.1f} km" if nb["country"] else "-"
+        down = ", ".join(
+            f"{d['country']} {d['river_km']:.0f}/{d['travel_time_h']['mean']:.0f}"
+            for d in r["downstream"]
+        )
+        outlet = r.get("outlet") or {}
+        table.add_row(
+            r["establishment_id"],
+            border,
+            f"{r.get('reach_name') or ''} ({r['reach_id']})" if r["reach_id"] else "-",
+            down or "-",
+            outlet.get("name", "-"),
+            "-" if r["wri"] is None else f"{r['wri']:.2f}",
+            "-" if r["thi"] is None else f"{r['thi']:.2f}",
+        )
+    out.print(table)
+
+
+@handle_errors
+def screen(
+    country: str | None = typer.Option(
+        None, "--country", help="only establishments of this country (ISO3)"
+    ),
+    basin: str | None = typer.Option(
+        None, "--basin", help="only sites draining to this river system (e.g. Danube)"
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="screen a point that is not in the register: LON,LAT"
+    ),
+    receiving_water: str | None = typer.Option(
+        None,
+        "--receiving-water",
+        help="with --at: river name or reach:ID that receives the discharge",
+    ),
+    network_file: Path | None = typer.Option(
+        None, "--network", help="river network GeoJSON/GeoPackage (reach_id, next_down, ...)"
+    ),
+    dispersion: str | None = typer.Option(
+        None,
+        "--dispersion",
+        help="dispersion formula: fischer1975 (default), elder1959, liu1977, "
+        "seo_cheong1998, deng2001, kashefipour_falconer2002, disley2015",
+    ),
+    poi_file: Path | None = typer.Option(
+        None,
+        "--poi-file",
+        help="CSV of water intakes or other points of interest (columns name, lon, lat) to "
+        "report on the downstream paths",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
+) -> None:
+    """Screen sites for transboundary effects: nearest border, downstream countries, indices."""
+    from hazatlas.services.screen import screen_point
+
+    network = _network(network_file, dispersion)
+    pois = _read_pois(poi_file) if poi_file else ()
+    if at is not None:
+        lon, lat = _parse_at(at)
+        results = [
+            screen_point(
+                lon, lat, receiving_water=receiving_water, network=network, points_of_interest=pois
+            )
+        ]
+    else:
+        code = country.strip().upper() if country else None
+        results = _from_register(db, as_user, code, network, pois)
+    if basin:
+        results = _in_basin(results, basin, network)
+    if json_out:
+        print_json(results)
+    else:
+        _render(results)
+
+
+def _in_basin(results: list[dict[str, Any]], basin: str, network: Any) -> list[dict[str, Any]]:
+    from hazatlas.geo.network import fold
+
+    key = fold(basin)
+    systems = network.attributes.get("system") or [""] * len(network)
+    basins = network.attributes.get("basin") or [""] * len(network)
+    keep = []
+    for r in results:
+        if r["reach_id"] is None:
+            continue
+        i = network.index_of(r["reach_id"])
+        if key in (fold(systems[i]), fold(basins[i])):
+            keep.append(r)
+    return keep
+
+
+def register(app: typer.Typer) -> None:
+    app.command("screen")(screen)

@@ -1,0 +1,219 @@
+"""Countries and land borders (Natural Earth 1:10m, German point of view; see SOURCES.md).
+
+* :func:`load_countries` - ``adm0_a3`` -> (Multi)Polygon, WGS 84 (cached).
+* :func:`countries_at` - the country of many points at once (bounding-box filter, then
+  prepared-polygon ``contains_xy``).
+* :func:`nearest_border` - the nearest *foreign land border* of many points: for a point in
+  country X, the nearest point of X's land borders (``land_borders_derived.geojson``) and the
+  neighbour across it. The candidate comes from a spatial index (KD-tree) over X's border lines
+  densified to 500 m (:mod:`hazatlas.geo._segindex`); the distance reported is the geodesic
+  distance on WGS 84 (pyproj Geod) to the closest point of that border.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import shapely
+
+from hazatlas.domain.reference import data_path
+from hazatlas.geo._geodesy import geodesic_m
+from hazatlas.geo._segindex import SegmentIndex
+
+#: Border lines are densified to this spacing before indexing; the nearest-border distance is
+#: then never more than half of it too long (see :mod:`hazatlas.geo._segindex`).
+BORDER_SPACING_M = 500.0
+
+
+@functools.cache
+def _country_features() -> tuple[tuple[str, ...], tuple[object, ...], tuple[str, ...]]:
+    path = data_path("geo", "boundaries", "ne10m_admin0_countries_region.geojson")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    codes, geoms, names = [], [], []
+    for feat in doc["features"]:
+        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+        shapely.prepare(geom)
+        codes.append(str(feat["properties"]["adm0_a3"]))
+        geoms.append(geom)
+        names.append(str(feat["properties"].get("name_en") or feat["properties"]["name"]))
+    return tuple(codes), tuple(geoms), tuple(names)
+
+
+def load_countries() -> dict[str, shapely.Geometry]:
+    """``adm0_a3`` -> (Multi)Polygon in WGS 84 lon/lat (cached; do not mutate)."""
+    codes, geoms, _ = _country_features()
+    return dict(zip(codes, geoms, strict=True))
+
+
+def country_names() -> dict[str, str]:
+    """``adm0_a3`` -> English name."""
+    codes, _, names = _country_features()
+    return dict(zip(codes, names, strict=True))
+
+
+@functools.cache
+def _parts() -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+    """Single polygons of all countries (prepared), their country index and an STRtree."""
+    codes, geoms, _ = _country_features()
+    parts, owner = [], []
+    for k, geom in enumerate(geoms):
+        for part in shapely.get_parts(geom):
+            parts.append(part)
+            owner.append(k)
+    arr = np.asarray(parts, dtype=object)
+    shapely.prepare(arr)
+    return arr, np.array(owner), shapely.STRtree(arr)
+
+
+def countries_at(lon: np.ndarray, lat: np.ndarray, hint: np.ndarray | None = None) -> np.ndarray:
+    """Country code (``adm0_a3``) of each point, ``""`` where the point is in no country.
+
+    With ``hint`` (e.g. the register's country per point, ``""`` if unknown) each point is first
+    tested against its hinted country only; the others get candidate polygons by bounding box
+    (STRtree over the single polygons) and one vectorised prepared ``contains_xy``.
+
+    >>> countries_at(np.array([23.58, 0.0]), np.array([47.66, 0.0])).tolist()
+    ['ROU', '']
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    codes, geoms, _ = _country_features()
+    parts, owner, tree = _parts()
+    out = np.full(len(lon), "", dtype="<U3")
+    if len(lon) == 0:
+        return out
+    todo = np.arange(len(lon))
+    if hint is not None:
+        hint = np.asarray(hint).astype("<U3")
+        by_code = {c: g for c, g in zip(codes, geoms, strict=True)}
+        for code in np.unique(hint):
+            geom = by_code.get(str(code))
+            if geom is None:
+                continue
+            sel = np.flatnonzero(hint == code)
+            inside = shapely.contains_xy(geom, lon[sel], lat[sel])
+            out[sel[inside]] = code
+        todo = np.flatnonzero(out == "")
+        if len(todo) == 0:
+            return out
+    pi, gi = tree.query(shapely.points(lon[todo], lat[todo]))
+    pi = todo[pi]
+    inside = shapely.contains_xy(parts[gi], lon[pi], lat[pi])
+    code_arr = np.asarray(codes, dtype="<U3")
+    out[pi[inside]] = code_arr[owner[gi[inside]]]
+    return out
+
+
+def country_at(lon: float, lat: float) -> str | None:
+    """Country code of one point, or None outside every country polygon (sea, Caspian).
+
+    >>> country_at(20.46, 44.82)  # Belgrade
+    'SRB'
+    """
+    code = str(countries_at(np.array([lon]), np.array([lat]))[0])
+    return code or None
+
+
+def countries_intersecting(geometry: shapely.Geometry) -> list[str]:
+    """Codes of the countries a WGS 84 geometry intersects, sorted."""
+    codes, geoms, _ = _country_features()
+    tree = _country_tree()
+    hits = tree.query(geometry, predicate="intersects")
+    return sorted(codes[i] for i in hits)
+
+
+@functools.cache
+def _country_tree() -> shapely.STRtree:
+    _, geoms, _ = _country_features()
+    return shapely.STRtree(np.asarray(geoms, dtype=object))
+
+
+def nearest_country(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Code of the nearest country polygon (planar in degrees; for points at sea or on a coast)."""
+    codes, _, _ = _country_features()
+    pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    pi, gi = _country_tree().query_nearest(pts)
+    out = np.full(len(pts), "", dtype="<U3")
+    out[pi] = np.asarray(codes)[gi]
+    return out
+
+
+@functools.cache
+def _border_lines() -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Land-border polylines (lon/lat arrays) with the two countries of each."""
+    path = data_path("geo", "boundaries", "land_borders_derived.geojson")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    lines: list[np.ndarray] = []
+    ca: list[str] = []
+    cb: list[str] = []
+    for feat in doc["features"]:
+        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+        for part in shapely.get_parts(geom):
+            xy = shapely.get_coordinates(part)
+            if len(xy) >= 2:
+                lines.append(xy)
+                ca.append(feat["properties"]["adm0_a3_a"])
+                cb.append(feat["properties"]["adm0_a3_b"])
+    return lines, np.array(ca), np.array(cb)
+
+
+@functools.cache
+def _country_border_index(code: str) -> tuple[SegmentIndex, np.ndarray] | None:
+    """Spatial index over the land borders of one country, and the neighbour of each line."""
+    lines, ca, cb = _border_lines()
+    idx = np.flatnonzero((ca == code) | (cb == code))
+    if len(idx) == 0:
+        return None
+    other = np.where(ca[idx] == code, cb[idx], ca[idx])
+    return SegmentIndex([lines[i] for i in idx], BORDER_SPACING_M), other
+
+
+def nearest_border(
+    lon: np.ndarray, lat: np.ndarray, country: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest foreign land border of each point: (neighbour ``adm0_a3``, distance in metres).
+
+    ``country`` is each point's own country (computed with :func:`countries_at` when omitted,
+    falling back to the nearest country for points outside every polygon). Points whose
+    country has no land border get ``""`` and ``nan``. The distance is geodesic on WGS 84.
+
+    >>> nb, d = nearest_border(np.array([23.58]), np.array([47.66]))  # Baia Mare
+    >>> str(nb[0]), 10_000 < float(d[0]) < 60_000
+    ('UKR', True)
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    n = len(lon)
+    if country is None:
+        country = countries_at(lon, lat)
+        miss = country == ""
+        if miss.any():
+            country[miss] = nearest_country(lon[miss], lat[miss])
+    country = np.asarray(country).astype("<U3")
+    neighbour = np.full(n, "", dtype="<U3")
+    clon = np.full(n, np.nan)
+    clat = np.full(n, np.nan)
+    for code in np.unique(country):
+        info = _country_border_index(str(code)) if code else None
+        if info is None:
+            continue
+        index, other = info
+        sel = np.flatnonzero(country == code)
+        near = index.query(lon[sel], lat[sel], k=1)
+        neighbour[sel] = other[near.feature[:, 0]]
+        clon[sel] = near.lon[:, 0]
+        clat[sel] = near.lat[:, 0]
+    dist = np.full(n, np.nan)
+    ok = neighbour != ""
+    dist[ok] = geodesic_m(lon[ok], lat[ok], clon[ok], clat[ok])
+    return neighbour, dist
+
+
+def prepare() -> None:
+    """Build every country's border index now (otherwise built on first use and cached)."""
+    codes, _, _ = _country_features()
+    _parts()
+    for code in codes:
+        _country_border_index(code)
