@@ -1,0 +1,241 @@
+"""``hazatlas spill``: river pollution alarm model (arrival, peak and duration downstream)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hazatlas.cli.common import handle_errors, print_json
+from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
+from hazatlas.formats.units import parse_quantity
+
+
+def parse_lonlat(text: str, name: str) -> tuple[float, float]:
+    """'LON,LAT' -> (lon, lat) with a clear error naming the option."""
+    parts = text.split(",")
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise HazatlasError(f"{name}: expected LON,LAT in degrees, got '{text}'") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise HazatlasError(f"{name}: '{text}' is not a longitude,latitude pair")
+    return lon, lat
+
+
+def parse_point(text: str) -> tuple[str, float, float]:
+    """'NAME=LON,LAT' -> (name, lon, lat)."""
+    name, sep, where = text.partition("=")
+    if not sep or not name.strip():
+        raise HazatlasError(f"--point: expected NAME=LON,LAT, got '{text}'")
+    lon, lat = parse_lonlat(where, f"--point {name.strip()}")
+    return name.strip(), lon, lat
+
+
+def parse_flow(text: str) -> str | float:
+    """'low' | 'mean' | 'high' | a discharge ('850' or '850m3/s')."""
+    if text in ("low", "mean", "high"):
+        return text
+    return parse_quantity(text, "m**3/s", name="--flow", default_unit="m**3/s")
+
+
+def spill(
+    at: Annotated[str, typer.Option("--at", help="Release point LON,LAT")],
+    mass: Annotated[str, typer.Option("--mass", help="Released mass, e.g. 100t")],
+    start: Annotated[str, typer.Option("--start", help="Start, ISO 8601 (2000-01-30T22:00)")],
+    duration: Annotated[
+        str | None,
+        typer.Option("--duration", help="Release duration, e.g. 12h (default: instantaneous)"),
+    ] = None,
+    substance: Annotated[
+        str | None, typer.Option("--substance", help="Substance name or CAS number")
+    ] = None,
+    decay_per_day: Annotated[
+        float | None, typer.Option("--decay-per-day", help="First-order decay rate (1/day)")
+    ] = None,
+    flow: Annotated[
+        str, typer.Option("--flow", help="low | mean | high | discharge at the source in m3/s")
+    ] = "mean",
+    threshold: Annotated[
+        str | None, typer.Option("--threshold", help="Threshold, e.g. 0.05mg/l (default: limit)")
+    ] = None,
+    point: Annotated[
+        list[str] | None, typer.Option("--point", help="NAME=LON,LAT of a place (repeatable)")
+    ] = None,
+    network: Annotated[
+        Path | None, typer.Option("--network", help="River network file (GeoJSON/GeoPackage)")
+    ] = None,
+    days: Annotated[float, typer.Option("--days", help="Time horizon in days")] = 30.0,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write breakthrough curves to this PNG")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
+) -> None:
+    """Where a river spill goes, when it arrives and how high the peak is."""
+    handle_errors(_spill)(
+        at,
+        mass,
+        start,
+        duration,
+        substance,
+        decay_per_day,
+        flow,
+        threshold,
+        point or [],
+        network,
+        days,
+        plot,
+        as_json,
+    )
+
+
+def _spill(
+    at: str,
+    mass: str,
+    start: str,
+    duration: str | None,
+    substance: str | None,
+    decay_per_day: float | None,
+    flow: str,
+    threshold: str | None,
+    point: list[str],
+    network: Path | None,
+    days: float,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
+    from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
+
+    lon, lat = parse_lonlat(at, "--at")
+    mass_kg = parse_quantity(mass, "kg", name="--mass")
+    duration_s = 0.0
+    if duration is not None:
+        duration_s = parse_quantity(duration, "s", name="--duration")
+        if duration_s <= 0:
+            raise ValidationError(
+                [
+                    Problem(
+                        "parameter",
+                        None,
+                        "duration",
+                        f"'{duration}': a release over a duration needs a positive duration (omit --duration for an instantaneous release)",
+                    )
+                ]
+            )
+    try:
+        start_at = datetime.fromisoformat(start)
+    except ValueError:
+        raise HazatlasError(
+            f"--start: '{start}' is not an ISO 8601 date-time (2000-01-30T22:00)"
+        ) from None
+    request = SpillRequest(
+        lon=lon,
+        lat=lat,
+        mass_kg=mass_kg,
+        start=start_at,
+        duration_s=duration_s,
+        substance=substance,
+        decay_per_day=decay_per_day,
+        flow=parse_flow(flow),
+        threshold_mg_l=parse_quantity(threshold, "mg/l", name="--threshold") if threshold else None,
+        points=tuple(NamedPoint(*parse_point(p)) for p in point),
+        days=days,
+    )
+    net = None
+    if network is not None:
+        from hazatlas.geo.network import RiverNetwork
+
+        net = RiverNetwork.load(network)
+    run = run_spill(request, net)
+    doc = run.to_dict()
+    if plot is not None:
+        write_plot(run, plot)
+    if as_json:
+        print_json(doc)
+    else:
+        _print_tables(doc)
+
+
+def _print_tables(doc: dict[str, Any]) -> None:
+    console = Console()
+    src = doc["source"]
+    console.print(
+        f"[bold]Spill[/bold] of {src['mass_kg']:g} kg {src['substance'] or ''} into "
+        f"{src['river'] or 'reach ' + str(src['reach_id'])} at {src['start']}, "
+        f"flow {doc['flow']['scenario']}, threshold {src['threshold_mg_l']:g} mg/l"
+    )
+    table = Table("place", "km", "arrival", "peak time", "peak mg/l", "trailing edge", "h above")
+
+    def short(t: str | None) -> str:
+        return t[5:16].replace("T", " ") if t else "-"
+
+    for p in doc["points"]:
+        table.add_row(
+            p["name"],
+            f"{p['river_km_from_source']:g}",
+            short(p["arrival"]),
+            short(p["peak_time"]),
+            f"{p['peak_mg_l']:g}",
+            short(p["trailing_edge"]),
+            f"{p['hours_above_threshold']:g}",
+        )
+    for c in doc["countries"]:
+        table.add_row(
+            f"border {c['country']}",
+            f"{c['river_km_from_source']:g}",
+            short(c["first_arrival"]),
+            "",
+            f"{c['peak_mg_l']:g}",
+            "",
+            "",
+        )
+    console.print(table)
+    for w in doc["method"]["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def write_plot(run: Any, path: Path) -> None:
+    """Breakthrough curves of the points (or of the border crossings) with the threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [p.name for p in run.request.points]
+    distances = run.point_distance_m
+    if not names:
+        names = [f"border {c.country}" for c in run.crossings]
+        distances = [max(c.river_distance_m, 1.0) for c in run.crossings]
+    times, conc = run.series_mg_l(600.0, distances)
+    days = times / 86_400.0
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name, c in zip(names, conc, strict=True):
+        ax.plot(days, c, label=name)
+    ax.axhline(
+        run.threshold_mg_l,
+        color="red",
+        linestyle="--",
+        label=f"threshold {run.threshold_mg_l:g} mg/l",
+    )
+    ax.set_yscale("log")
+    top = float(conc.max()) if conc.size else run.threshold_mg_l
+    ax.set_ylim(run.threshold_mg_l / 100, max(top, run.threshold_mg_l) * 2)
+    ax.set_xlabel(f"days after {run.request.start.isoformat(timespec='minutes')}")
+    ax.set_ylabel("concentration (mg/l)")
+    ax.set_title(f"River spill, {run.selected} flow")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=110)
+    except OSError as exc:
+        raise HazatlasError(f"--plot: cannot write '{path}' ({exc})") from exc
+    finally:
+        plt.close(fig)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("spill")(spill)

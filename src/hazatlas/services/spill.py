@@ -1,0 +1,324 @@
+"""River spill alarm run: source and points on the river network, the moments model, countries.
+
+:func:`run_spill` snaps the source to the network (``hazatlas.geo``), builds the path of reaches
+down to the outlet with the hydraulics of the chosen flow, runs
+:class:`hazatlas.models.river.spill.RiverSpillModel` at the user's points, at each border the
+river crosses (``countries_downstream``) and at the end of every reach (longitudinal profile),
+and repeats the run for low, mean and high flow (the uncertainty band). The result is plain data
+(:meth:`SpillRun.to_dict`) with ISO 8601 times, as the CLI and the API return it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+
+from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
+from hazatlas.geo.network import RiverNetwork
+from hazatlas.geo.paths import countries_downstream, downstream_path
+from hazatlas.geo.snapping import Snap, snap_point
+from hazatlas.models.river.path import RiverPath
+from hazatlas.models.river.spill import Breakthrough, Release, RiverSpillModel
+from hazatlas.services.spill_substances import WaterSubstance, find_substance
+
+FLOWS = ("low", "mean", "high")
+_KM_LON = 111.32  # km per degree of longitude at the equator (local projection for snapping)
+_KM_LAT = 110.57
+
+
+@dataclass(frozen=True)
+class NamedPoint:
+    """A point of interest (water intake, city, gauge) given by lon/lat."""
+
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class SpillRequest:
+    """Inputs of one spill run (SI units; ``flow`` is low/mean/high or a discharge in m³/s at
+    the source, which scales the mean-flow discharges along the whole path)."""
+
+    lon: float
+    lat: float
+    mass_kg: float
+    start: datetime
+    duration_s: float = 0.0
+    substance: str | None = None
+    decay_per_day: float | None = None
+    flow: str | float = "mean"
+    threshold_mg_l: float | None = None
+    points: tuple[NamedPoint, ...] = ()
+    days: float = 30.0
+    max_snap_distance_m: float = 20_000.0
+
+
+@dataclass
+class PathRun:
+    """The model on the path for one flow, with the distances of the reported places."""
+
+    flow: str
+    model: RiverSpillModel
+    points: Breakthrough | None
+    borders: Breakthrough | None
+    profile: Breakthrough
+    source_discharge_m3_s: float
+
+
+@dataclass
+class SpillRun:
+    """Everything a caller needs to report or plot one spill."""
+
+    request: SpillRequest
+    network: RiverNetwork
+    snap: Snap
+    path_reaches: np.ndarray
+    reach_start_m: np.ndarray  # distance of each path reach's upstream end from the source
+    point_distance_m: np.ndarray
+    point_reach: list[int]
+    crossings: list[Any]
+    substance: WaterSubstance | None
+    decay_per_day: float
+    threshold_mg_l: float
+    threshold_basis: str
+    runs: dict[str, PathRun] = field(default_factory=dict)
+    selected: str = "mean"
+
+    @property
+    def release(self) -> Release:
+        return Release(self.request.mass_kg, self.request.duration_s, self.decay_per_day / 86_400)
+
+    def series_mg_l(
+        self, step_s: float = 600.0, distance_m: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Times (s after the start) and concentrations (mg/l, places x times) for the selected
+        flow over the requested days, at ``distance_m`` (default: the user's points)."""
+        times = np.arange(0.0, self.request.days * 86_400.0 + step_s / 2, step_s)
+        where = self.point_distance_m if distance_m is None else np.asarray(distance_m, float)
+        if where.size == 0:
+            return times, np.zeros((0, times.size))
+        model = self.runs[self.selected].model
+        return times, model.series(self.release, where, times) * 1000.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of the CLI contract (issue 5)."""
+        from hazatlas.services.spill_report import spill_document
+
+        return spill_document(self)
+
+
+def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> SpillRun:
+    """Run the alarm model for ``request`` on ``network`` (default: the bundled network)."""
+    _validate(request)
+    substance = find_substance(request.substance) if request.substance else None
+    decay = request.decay_per_day
+    if decay is None:
+        decay = substance.decay_per_day if substance else 0.0
+    threshold, basis = _threshold(request, substance)
+    net = network if network is not None else RiverNetwork.load_default()
+    try:
+        snap = snap_point(net, request.lon, request.lat, request.max_snap_distance_m)
+    except HazatlasError as exc:
+        raise ValidationError([Problem("parameter", None, "at", str(exc))]) from exc
+    reaches = downstream_path(net, snap.reach_index)
+    lengths = net.length_m[reaches].copy()
+    lengths[0] = max(lengths[0] - snap.offset_m, 1.0)
+    start = (
+        np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
+        - np.r_[snap.offset_m, np.zeros(reaches.size - 1)]
+    )
+    dist, preach = _locate_points(net, request, snap, reaches, start)
+    run = SpillRun(
+        request,
+        net,
+        snap,
+        reaches,
+        start,
+        dist,
+        preach,
+        countries_downstream(net, snap.reach_index, snap.offset_m),
+        substance,
+        float(decay),
+        threshold,
+        basis,
+    )
+    flows = [request.flow] if not isinstance(request.flow, str) else list(FLOWS)
+    for flow in flows:
+        run.runs[_flow_key(flow)] = _run_flow(run, flow, lengths)
+    run.selected = _flow_key(request.flow)
+    return run
+
+
+def _flow_key(flow: str | float) -> str:
+    return flow if isinstance(flow, str) else "given"
+
+
+def _validate(r: SpillRequest) -> None:
+    problems = []
+    if not (math.isfinite(r.mass_kg) and r.mass_kg > 0):
+        problems.append(
+            Problem(
+                "parameter", None, "mass", f"{r.mass_kg} kg: the released mass must be positive"
+            )
+        )
+    if not (math.isfinite(r.duration_s) and r.duration_s >= 0):
+        problems.append(
+            Problem(
+                "parameter",
+                None,
+                "duration",
+                "the duration must be positive (or absent for an instantaneous release)",
+            )
+        )
+    if not (math.isfinite(r.days) and r.days > 0):
+        problems.append(Problem("parameter", None, "days", "the number of days must be positive"))
+    if r.decay_per_day is not None and not (
+        math.isfinite(r.decay_per_day) and r.decay_per_day >= 0
+    ):
+        problems.append(
+            Problem("parameter", None, "decay-per-day", "the decay rate must be zero or positive")
+        )
+    if isinstance(r.flow, str):
+        if r.flow not in FLOWS:
+            problems.append(
+                Problem(
+                    "parameter",
+                    None,
+                    "flow",
+                    f"'{r.flow}': expected low, mean, high or a discharge in m3/s",
+                )
+            )
+    elif not (math.isfinite(r.flow) and r.flow > 0):
+        problems.append(
+            Problem("parameter", None, "flow", "a given discharge must be positive (m3/s)")
+        )
+    if r.threshold_mg_l is not None and not (
+        math.isfinite(r.threshold_mg_l) and r.threshold_mg_l > 0
+    ):
+        problems.append(Problem("parameter", None, "threshold", "the threshold must be positive"))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _threshold(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:
+    if r.threshold_mg_l is not None:
+        return r.threshold_mg_l, "given by the user"
+    default = substance.default_threshold() if substance else None
+    if default is None:
+        what = (
+            f"substance '{substance.name}' has no limit in the packaged tables"
+            if substance
+            else "no substance given"
+        )
+        raise ValidationError(
+            [
+                Problem(
+                    "parameter",
+                    None,
+                    "threshold",
+                    f"{what}: give --threshold (for example 0.05mg/l)",
+                )
+            ]
+        )
+    return default
+
+
+def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
+    net, reaches = run.network, run.path_reaches
+    if isinstance(flow, str):
+        hyd = net.hydraulics(flow)
+    else:
+        mean_q = net.discharge("mean")
+        hyd = net.hydraulics_for_discharge(mean_q * (flow / mean_q[reaches[0]]))
+    volume = net.lake_volume_m3[reaches].copy()
+    volume[0] *= lengths[0] / max(net.length_m[reaches[0]], 1.0)
+    path = RiverPath(
+        length_m=lengths,
+        velocity_m_s=hyd.velocity_m_s[reaches],
+        dispersion_m2_s=hyd.dispersion_m2_s[reaches],
+        discharge_m3_s=hyd.discharge_m3_s[reaches],
+        lake_volume_m3=volume,
+    )
+    model = RiverSpillModel(path)
+    thr = run.threshold_mg_l / 1000.0
+    release = run.release
+    total = model.moments.total_length_m
+    border_d = np.clip([c.river_distance_m for c in run.crossings], 1.0, total)
+    return PathRun(
+        flow=str(flow),
+        model=model,
+        points=model.compute(release, run.point_distance_m, thr)
+        if run.point_distance_m.size
+        else None,
+        borders=model.compute(release, border_d, thr) if border_d.size else None,
+        profile=model.compute(release, model.moments.end_m, thr),
+        source_discharge_m3_s=float(hyd.discharge_m3_s[reaches[0]]),
+    )
+
+
+def _locate_points(
+    net: RiverNetwork, r: SpillRequest, snap: Snap, reaches: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, list[int]]:
+    """Distance from the source of each user point, snapped to the path's reaches."""
+    dist, preach, problems = [], [], []
+    lines = [net.geometry[i] for i in reaches]
+    for n, p in enumerate(r.points):
+        k, offset, away = _nearest_on_path(net, lines, reaches, p.lon, p.lat)
+        if away > r.max_snap_distance_m:
+            problems.append(
+                Problem(
+                    "parameter",
+                    None,
+                    f"point {n + 1}",
+                    f"'{p.name}' ({p.lon}, {p.lat}) is {away / 1000:.1f} km from the river downstream of the source (limit {r.max_snap_distance_m / 1000:g} km): not on the spill's path",
+                )
+            )
+            continue
+        d = start[k] + offset
+        if d <= 0:
+            problems.append(
+                Problem(
+                    "parameter",
+                    None,
+                    f"point {n + 1}",
+                    f"'{p.name}' lies upstream of the source ({-d / 1000:.1f} km)",
+                )
+            )
+            continue
+        dist.append(d)
+        preach.append(int(reaches[k]))
+    if problems:
+        raise ValidationError(problems)
+    return np.array(dist, dtype=float), preach
+
+
+def _nearest_on_path(
+    net: RiverNetwork, lines: list, reaches: np.ndarray, lon: float, lat: float
+) -> tuple[int, float, float]:
+    """Index in the path, offset along the reach (m) and distance (m) of the nearest point on
+    the path's reaches (local equirectangular projection around the point)."""
+    kx = _KM_LON * 1000.0 * math.cos(math.radians(lat))
+    ky = _KM_LAT * 1000.0
+
+    def proj(g: Any) -> Any:
+        return shapely.transform(g, lambda xy: (xy - [lon, lat]) * [kx, ky])
+
+    geoms = np.array([proj(g) for g in lines], dtype=object)
+    origin = shapely.Point(0.0, 0.0)
+    d = shapely.distance(geoms, origin)
+    k = int(np.argmin(d))
+    frac = shapely.line_locate_point(geoms[k], origin, normalized=True)
+    return k, float(frac) * float(net.length_m[reaches[k]]), float(d[k])
+
+
+def iso(start: datetime, seconds: float) -> str | None:
+    """ISO 8601 time ``seconds`` after ``start`` (None for NaN)."""
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return (start + timedelta(seconds=float(seconds))).isoformat(timespec="minutes")
