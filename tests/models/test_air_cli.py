@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hazatlas.api.routes.scenarios_air import router
 from hazatlas.cli.main import app
 from hazatlas.services.air import PlumeRequest, run_plume
 
@@ -135,17 +133,25 @@ def test_table_output() -> None:
     assert res.exit_code == 0 and "Threat zones" in res.stdout
 
 
-def test_api_plume() -> None:
-    api = FastAPI()
-    api.include_router(router)
-    client = TestClient(api)
+@pytest.fixture
+def client(sqlite_db, sample_csv):
+    from hazatlas.api.app import create_app
+    from hazatlas.domain.access import SYSTEM
+    from hazatlas.services.register import RegisterService
+    from hazatlas.services.settings import Settings
+
+    RegisterService(sqlite_db, SYSTEM).import_file(sample_csv)
+    return TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db))
+
+
+def test_api_plume(client) -> None:
     body = {
         "rate_kg_s": 1.0,
         "wind_speed_m_s": 3.0,
         "stability": "D",
         "substance": "chlorine",
         "receptors": [[1000, 0, 0]],
-        "establishment_id": "RS-42",
+        "establishment_id": "UA-KALUSH-HCB",
     }
     r = client.post("/api/scenarios/plume", json=body)
     assert r.status_code == 200
@@ -159,6 +165,9 @@ def test_api_plume() -> None:
         )
     ).to_json()
     assert {k: r.json()[k] for k in cli} == cli
+    stored = client.get(f"/api/scenarios/{r.json()['scenario_id']}").json()
+    assert stored["kind"] == "plume" and stored["establishment_id"] == "UA-KALUSH-HCB"
+    assert stored["parameters"]["rate_kg_s"] == 1.0
     assert (
         client.post(
             "/api/scenarios/plume", json={"wind_speed_m_s": 3, "stability": "D"}

@@ -8,12 +8,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hazatlas.api import errors
-from hazatlas.api.routes.scenarios_river import router
 from hazatlas.cli.main import app
 from hazatlas.domain.errors import ValidationError
 from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
@@ -165,16 +162,20 @@ def test_cli_errors(args: list[str], message: str) -> None:
     assert message in result.stderr
 
 
-def _client() -> TestClient:
-    api = FastAPI()
-    errors.install(api)
-    api.include_router(router)
-    return TestClient(api)
+@pytest.fixture
+def client(sqlite_db, sample_csv):
+    from hazatlas.api.app import create_app
+    from hazatlas.domain.access import SYSTEM
+    from hazatlas.services.register import RegisterService
+    from hazatlas.services.settings import Settings
+
+    RegisterService(sqlite_db, SYSTEM).import_file(sample_csv)
+    return TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db))
 
 
-def test_api_river_scenario() -> None:
+def test_api_river_scenario(client) -> None:
     body = {
-        "establishment_id": "RO-0001",
+        "establishment_id": "RO-BM-AURUL",
         "at": [23.58, 47.66],
         "mass_kg": 100000,
         "start": "2000-01-30T22:00:00",
@@ -182,15 +183,26 @@ def test_api_river_scenario() -> None:
         "substance": "cyanide",
         "points": [{"name": "Szolnok", "lon": 20.19, "lat": 47.17}],
     }
-    res = _client().post("/api/scenarios/river", json=body)
+    res = client.post("/api/scenarios/river", json=body)
     assert res.status_code == 200
     doc = res.json()
-    assert doc["establishment_id"] == "RO-0001"
+    assert doc["establishment_id"] == "RO-BM-AURUL"
     assert set(doc["points"][0]) == POINT_KEYS
+    from hazatlas.services import users
+
+    users.create_user(client.app.state.db, "icpdr", "basin")
+    basin = {"Authorization": f"Bearer {users.issue_token(client.app.state.db, 'icpdr')}"}
+    stored = client.get(f"/api/scenarios/{doc['scenario_id']}", headers=basin).json()
+    assert stored["kind"] == "river" and stored["result"]["points"] == doc["points"]
+    listed = client.get("/api/establishments/RO-BM-AURUL/scenarios", headers=basin).json()
+    assert [x["id"] for x in listed] == [doc["scenario_id"]]
+    # the establishment's disclosure is "parties": the public does not see its runs
+    assert client.get("/api/establishments/RO-BM-AURUL/scenarios").json() == []
+    assert client.get(f"/api/scenarios/{doc['scenario_id']}").status_code == 403
 
 
-def test_api_bad_input() -> None:
-    res = _client().post(
+def test_api_bad_input(client) -> None:
+    res = client.post(
         "/api/scenarios/river",
         json={
             "at": [23.58, 47.66],

@@ -6,12 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from shapely.geometry import LineString
 from typer.testing import CliRunner
 
-from hazatlas.api.routes.scenarios_air import router
 from hazatlas.cli.main import app
 from hazatlas.domain.tailings import Constituent
 from hazatlas.geo._geodesy import line_length_m
@@ -112,15 +110,25 @@ def test_cli_runout_errors() -> None:
     assert res.exit_code == 2 and "method" in res.stderr
 
 
-def test_api_runout() -> None:
-    api = FastAPI()
-    api.include_router(router)
-    client = TestClient(api)
+def test_api_runout(sqlite_db, sample_csv) -> None:
+    from hazatlas.api.app import create_app
+    from hazatlas.domain.access import SYSTEM
+    from hazatlas.services.register import RegisterService
+    from hazatlas.services.settings import Settings
+
+    RegisterService(sqlite_db, SYSTEM).import_file(sample_csv)
+    client = TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db))
     r = client.post(
         "/api/scenarios/runout",
-        json={"impounded_volume_m3": 12e6, "dam_height_m": 87, "establishment_id": "HU-1"},
+        json={"impounded_volume_m3": 12e6, "dam_height_m": 87, "establishment_id": "KG-MAILUU-TP3"},
     )
-    assert r.status_code == 200 and KEYS <= set(r.json()) and r.json()["establishment_id"] == "HU-1"
+    assert r.status_code == 200 and KEYS <= set(r.json())
+    assert r.json()["establishment_id"] == "KG-MAILUU-TP3"
+    listed = client.get("/api/establishments/KG-MAILUU-TP3/scenarios").json()
+    assert [x["kind"] for x in listed] == ["runout"]
+    missing = client.post("/api/scenarios/runout",
+                          json={"impounded_volume_m3": 12e6, "dam_height_m": 87, "establishment_id": "NOPE"})
+    assert missing.status_code == 404
     assert client.post("/api/scenarios/runout", json={"dam_height_m": 87}).status_code == 422
 
 

@@ -210,3 +210,39 @@ def test_upload_is_not_written_when_unreadable(client):
     r = client.post("/api/import", files={"file": ("x.xlsx", io.BytesIO(b"not a zip"), "application/octet-stream")},
                     headers=auth(client, "admin"))
     assert r.status_code == 422 and "not a readable XLSX file" in r.json()["detail"]
+
+
+def test_nearest_endpoint(client):
+    r = client.get("/api/establishments-nearest", params={"lon": 20.5, "lat": 44.8, "k": 2})
+    feats = r.json()["features"]
+    assert [f["id"] for f in feats] == ["RS-PANCEVO-HIP", "RO-BM-AURUL"]
+    assert 10_000 < feats[0]["properties"]["distance_m"] < 20_000
+    assert client.get("/api/establishments-nearest", params={"lon": 200, "lat": 0}).status_code == 422
+
+
+def test_password_login_issues_a_token(client, db):
+    import os
+
+    os.environ["HZ_TEST_PW"] = "correct horse battery staple"
+    users.create_user(db, "md", "national", country="MDA", password=os.environ["HZ_TEST_PW"])
+    assert client.post("/api/tokens", data={"username": "md", "password": "wrong"}).status_code == 401
+    r = client.post("/api/tokens", data={"username": "md", "password": os.environ["HZ_TEST_PW"]})
+    assert r.status_code == 201
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
+    assert me == {"username": "md", "role": "national", "country": "MDA", "establishment_id": None,
+                  "party": True}
+    with db.transaction() as s:
+        from sqlalchemy import select
+
+        from hazatlas.storage.tables import UserRow
+
+        stored = s.scalar(select(UserRow.password_hash).where(UserRow.username == "md"))
+    assert stored.startswith("$argon2id$")
+
+
+def test_import_cannot_overwrite_another_countrys_record(client, sample_rows, make_csv):
+    # Serbia's authority tries to re-import Ukraine's record relabelled as Serbian
+    moved = make_csv([dict(sample_rows[3], country="SRB", lon="20.5", lat="44.8")])
+    r = client.post("/api/import", files={"file": ("m.csv", moved.read_bytes(), "text/csv")},
+                    headers=auth(client, "rs"))
+    assert r.status_code == 403 and "may not write establishment 'UA-KALUSH-HCB' of UKR" in r.json()["detail"]

@@ -72,3 +72,17 @@ def test_db_commands(dbfile):
     r = run("db", "load-geodata", "--db", dbfile, "--json")
     assert json.loads(r.stdout) == {"countries": 79, "reaches": 2206}
     assert "schema at revision" in run("db", "migrate", "--db", dbfile).stdout
+
+
+def test_list_near_a_point(dbfile, sample_csv):
+    assert run("register", "import", str(sample_csv), "--db", dbfile).exit_code == 0
+    r = run("register", "list", "--db", dbfile, "--near", "24.0,49.0", "--limit", "2", "--json")
+    assert [f["id"] for f in json.loads(r.stdout)["features"]] == ["UA-KALUSH-HCB", "RO-BM-AURUL"]
+    r = run("register", "list", "--db", dbfile, "--near", "x")
+    assert r.exit_code == 2 and "'x' is not LON,LAT" in r.stderr
+
+
+def test_database_url_option(tmp_path):
+    url = f"sqlite:///{tmp_path / 'url.sqlite'}"
+    r = run("db", "migrate", "--db", url)
+    assert r.exit_code == 0 and (tmp_path / "url.sqlite").exists()

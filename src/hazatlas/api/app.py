@@ -20,6 +20,7 @@ ROUTERS = (
     "establishments",
     "classification",
     "screening",
+    "scenarios",
     "scenarios_river",
     "scenarios_air",
     "notifications",

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "users",
     "classify",
     "screen",
+    "ranking",
     "spill",
     "plume",
     "runout",

@@ -19,6 +19,7 @@ from hazatlas.cli.common import (
     principal,
     print_json,
 )
+from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.services.register import RegisterService
 from hazatlas.storage.repositories import Query
 from hazatlas.storage.spatial import BBox
@@ -82,14 +83,24 @@ def list_(
     kind: str | None = typer.Option(None, help="industrial or tailings"),
     bbox: str | None = typer.Option(None, help="min_lon,min_lat,max_lon,max_lat"),
     within: str | None = typer.Option(None, help="ISO3: points inside that country's polygon"),
+    near: str | None = typer.Option(None, help="LON,LAT: the --limit nearest establishments, nearest first"),
     limit: int = typer.Option(1000, min=1), offset: int = typer.Option(0, min=0),
     db: str | None = DbOption, as_user: str | None = AsOption,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List establishments."""
-    q = Query(bbox=BBox.parse(bbox) if bbox else None, country=country, within_country=within,
-              kind=kind, limit=limit, offset=offset)
-    records, total = _service(db, as_user).list(q)
+    svc = _service(db, as_user)
+    if near:
+        try:
+            lon, lat = (float(v) for v in near.split(","))
+        except ValueError:
+            raise ValidationError([Problem("parameter", None, "near", f"'{near}' is not LON,LAT")]) from None
+        found = svc.nearest(lon, lat, limit)
+        records, total = [r for r, _ in found], len(found)
+    else:
+        q = Query(bbox=BBox.parse(bbox) if bbox else None, country=country, within_country=within,
+                  kind=kind, limit=limit, offset=offset)
+        records, total = svc.list(q)
     if json_out:
         print_json({"type": "FeatureCollection", "numberMatched": total,
                     "features": [feature(e, full) for e, full in records]})

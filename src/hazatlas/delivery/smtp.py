@@ -11,12 +11,19 @@ duplicate after a retry. The body has a signed acknowledgement link
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html
 import smtplib
 import ssl
+import threading
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 from hazatlas.delivery.retry import RetryPolicy, next_attempt_at
 from hazatlas.delivery.signing import ack_link
@@ -78,7 +85,8 @@ def build_email(
     content = render_email(report, recipient.language, ack_url=link, ack_expires=expires)
     msg = EmailMessage()
     msg["From"] = settings.from_address
-    msg["To"] = f"{recipient.name} <{recipient.address}>" if recipient.name else recipient.address
+    # Address() quotes a display name with a comma or other specials.
+    msg["To"] = Address(recipient.name, addr_spec=recipient.address)
     msg["Subject"] = content.subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(report, recipient, settings.message_id_domain)
@@ -87,7 +95,6 @@ def build_email(
     msg["X-Hazatlas-Report-Type"] = report.type.value
     msg["X-Hazatlas-Status"] = report.status.value
     msg["Auto-Submitted"] = "auto-generated"
-    msg["Content-Language"] = recipient.language
     msg.set_content(content.text)
     msg.add_alternative(content.html, subtype="html")
     if settings.attach_cap:
@@ -97,7 +104,119 @@ def build_email(
             subtype="cap+xml",
             filename=f"{report.id}.cap.xml",
         )
+    # After the body: set_content and add_attachment move or drop Content-* headers.
+    msg["Content-Language"] = recipient.language
     return msg
+
+
+_PLACEHOLDER = "https://ack.placeholder.hazatlas.invalid/p"
+
+
+class EmailCache:
+    """Per-(report, language) parts of e-mails that are the same for every recipient: the
+    encoded subject, the bodies with a placeholder link, the CAP attachment. Thread-safe LRU.
+
+    With it, :func:`build_email_bytes` writes the MIME message directly; building an
+    :class:`EmailMessage` per recipient (as :func:`build_email` does) costs ~10 ms, too much
+    for 20,000 messages a minute. The expiry time of the acknowledgement link is rounded down
+    to the minute so that one rendering serves every message of that minute.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[tuple[object, ...], tuple[str, str, str, bytes]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def parts(
+        self, report: Report, language: str, settings: SmtpSettings, expires: dt.datetime
+    ) -> tuple[str, str, str, bytes]:
+        key = (report.id, report.sent, language, expires, settings.attach_cap)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        content = render_email(report, language, ack_url=_PLACEHOLDER, ack_expires=expires)
+        subject = Header(content.subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+        cap = b""
+        if settings.attach_cap:
+            cap = (
+                "Content-Type: application/cap+xml\r\n"
+                "Content-Transfer-Encoding: base64\r\n"
+                f'Content-Disposition: attachment; filename="{report.id}.cap.xml"\r\n\r\n'
+            ).encode("ascii") + _b64(render_cap(report))
+        value = (subject, content.text, content.html, cap)
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _text_part(subtype: str, text: str) -> bytes:
+    head = (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    return head.encode("ascii") + _b64(text.encode("utf-8"))
+
+
+def build_email_bytes(
+    report: Report,
+    recipient: EmailRecipient,
+    settings: SmtpSettings,
+    now: dt.datetime,
+    cache: EmailCache,
+) -> bytes:
+    """The same e-mail as :func:`build_email` (headers, text, HTML, CAP attachment) as bytes,
+    assembled from cached parts (CRLF line ends, base64 bodies, ASCII headers)."""
+    expires = now.replace(second=0, microsecond=0) + settings.ack_valid_for
+    subject, text, body, cap = cache.parts(report, recipient.language, settings, expires)
+    link = ack_link(
+        settings.ack_base_url, settings.ack_secret, report.id, recipient.recipient_id, expires
+    )
+    text = text.replace(_PLACEHOLDER, link)
+    body = body.replace(html.escape(_PLACEHOLDER, quote=True), html.escape(link, quote=True))
+    to = recipient.address
+    if recipient.name:
+        to = formataddr((recipient.name, recipient.address), charset="utf-8")
+    outer, inner = f"=_outer_{uuid.uuid4().hex}", f"=_alt_{uuid.uuid4().hex}"
+    headers = [
+        ("From", settings.from_address),
+        ("To", to),
+        ("Subject", subject),
+        ("Date", format_datetime(now)),
+        ("Message-ID", message_id(report, recipient, settings.message_id_domain)),
+        (IDEMPOTENCY_HEADER, idempotency_key(report.id, recipient.recipient_id)),
+        ("X-Hazatlas-Report-Id", report.id),
+        ("X-Hazatlas-Report-Type", report.type.value),
+        ("X-Hazatlas-Status", report.status.value),
+        ("Auto-Submitted", "auto-generated"),
+        ("Content-Language", recipient.language),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/mixed; boundary="{outer}"'),
+    ]
+    for name, value in headers:  # only folded lines (CRLF + space) of encoded words
+        if any(c in value.replace("\r\n ", "") for c in "\r\n"):
+            raise ValueError(f"line break in e-mail header {name}")
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    alt = b"".join(
+        [
+            f'Content-Type: multipart/alternative; boundary="{inner}"\r\n\r\n'.encode(),
+            f"--{inner}\r\n".encode(),
+            _text_part("plain", text),
+            f"--{inner}\r\n".encode(),
+            _text_part("html", body),
+            f"--{inner}--\r\n".encode(),
+        ]
+    )
+    parts = [alt] + ([cap] if cap else [])
+    sep = f"--{outer}\r\n".encode()
+    return head + b"\r\n" + b"".join(sep + p for p in parts) + f"--{outer}--\r\n".encode()
 
 
 def deliver_email(
@@ -108,23 +227,32 @@ def deliver_email(
     attempt: int = 1,
     now: dt.datetime | None = None,
     connection: smtplib.SMTP | None = None,
+    cache: EmailCache | None = None,
 ) -> DeliveryOutcome:
     """Send one e-mail; classify any failure as retryable (with a time) or permanent.
 
     ``attempt`` is the number of this attempt (1 for the first), used for the back-off.
     ``connection`` (from :func:`connect`) is reused and left open; after an outcome other
     than delivered the caller should close it and connect again. Without it, a connection is
-    opened and closed for this one message.
+    opened and closed for this one message. With ``cache`` (the outbox worker), the message is
+    written by :func:`build_email_bytes`.
     """
     now = now or dt.datetime.now(dt.UTC)
-    msg = build_email(report, recipient, settings, now)
     to = [recipient.address]
+
+    def send(smtp: smtplib.SMTP) -> dict[str, tuple[int, bytes]]:
+        if cache is not None:
+            data = build_email_bytes(report, recipient, settings, now, cache)
+            return smtp.sendmail(settings.from_address, to, data)
+        msg = build_email(report, recipient, settings, now)
+        return smtp.send_message(msg, from_addr=settings.from_address, to_addrs=to)
+
     try:
         if connection is not None:
-            refused = connection.send_message(msg, from_addr=settings.from_address, to_addrs=to)
+            refused = send(connection)
         else:
             with connect(settings) as smtp:
-                refused = smtp.send_message(msg, from_addr=settings.from_address, to_addrs=to)
+                refused = send(smtp)
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         return _classify(code, reply, recipient, settings, attempt, now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,19 +36,50 @@ from hazatlas.domain.tailings import (
     TailingsDetails,
     TailingsStatus,
 )
-from hazatlas.formats.tables import RawTable
-from hazatlas.formats.units import MASS_UNITS, mass_to_kg
+from hazatlas.formats.tables import RawTable, Row, gc_paused
+from hazatlas.formats.units import MASS_UNITS
 
 ESTABLISHMENT_FIELDS = (
-    "establishment_id", "name", "kind", "country", "lon", "lat", "status", "operator", "nace_code",
-    "receiving_water", "disclosure", "source", "source_date", "external_ids", "site_polygon_wkt",
-    "notes", "stored_volume", "stored_volume_unit", "dam_height_m", "area_m2", "construction_method",
-    "commodity", "tailings_status", "last_inspection", "constituents",
+    "establishment_id",
+    "name",
+    "kind",
+    "country",
+    "lon",
+    "lat",
+    "status",
+    "operator",
+    "nace_code",
+    "receiving_water",
+    "disclosure",
+    "source",
+    "source_date",
+    "external_ids",
+    "site_polygon_wkt",
+    "notes",
+    "stored_volume",
+    "stored_volume_unit",
+    "dam_height_m",
+    "area_m2",
+    "construction_method",
+    "commodity",
+    "tailings_status",
+    "last_inspection",
+    "constituents",
 )
 INVENTORY_FIELDS = (
-    "substance_name", "cas_number", "hazard_statements", "clp_classification", "seveso_categories",
-    "seveso_entry", "quantity", "unit", "quantity_basis", "physical_state", "storage_unit",
-    "cannot_initiate", "water_hazard_class",
+    "substance_name",
+    "cas_number",
+    "hazard_statements",
+    "clp_classification",
+    "seveso_categories",
+    "seveso_entry",
+    "quantity",
+    "unit",
+    "quantity_basis",
+    "physical_state",
+    "storage_unit",
+    "cannot_initiate",
+    "water_hazard_class",
 )
 COLUMNS = ESTABLISHMENT_FIELDS + INVENTORY_FIELDS
 OPTIONAL_INPUT_COLUMNS = ("area_ha",)
@@ -73,12 +105,24 @@ class ParseResult:
         return {p.row for p in self.problems if p.row is not None}
 
 
+_FIELDS = COLUMNS + OPTIONAL_INPUT_COLUMNS  # the order of a row's cells while parsing
+_POS = {name: i for i, name in enumerate(_FIELDS)}
+_N_EST = len(ESTABLISHMENT_FIELDS)
+_INV = _N_EST  # first inventory cell
+_QTY = _POS["quantity"]
+_ITEM_CACHE_MAX = 50_000
+
+
 class _RowCtx:
-    def __init__(self, source: str, row: int, values: dict[str, str], problems: list[Problem]):
-        self.source, self.row, self.values, self.problems = source, row, values, problems
+    """One row while it is parsed: its cells in :data:`_FIELDS` order and the problem list."""
+
+    __slots__ = ("source", "row", "cells", "problems")
+
+    def __init__(self, source: str, row: int, cells: tuple[str, ...], problems: list[Problem]):
+        self.source, self.row, self.cells, self.problems = source, row, cells, problems
 
     def get(self, name: str) -> str:
-        return (self.values.get(name) or "").strip()
+        return self.cells[_POS[name]]
 
     def bad(self, name: str, message: str) -> None:
         self.problems.append(Problem(self.source, self.row, name, message))
@@ -93,14 +137,20 @@ class _RowCtx:
             self.bad(name, f"'{text}' is not one of {', '.join(e.value for e in enum)}")
             return default
 
-    def number(self, name: str, *, minimum: float | None = None, required: bool = False) -> float | None:
+    def number(
+        self, name: str, *, minimum: float | None = None, required: bool = False
+    ) -> float | None:
         text = self.get(name)
         if not text:
             if required:
                 self.bad(name, "is required: expected a number")
             return None
         try:
-            value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+            value = (
+                float(text.replace(",", "."))
+                if text.count(",") == 1 and "." not in text
+                else float(text)
+            )
         except ValueError:
             self.bad(name, f"'{text}' is not a number")
             return None
@@ -143,13 +193,22 @@ def check_crs(crs: str | None) -> None:
     try:
         CRS.from_user_input(crs)
     except CRSError as exc:
-        raise ValidationError([Problem("parameter", None, "crs",
-                                       f"'{crs}' is not a known coordinate reference system "
-                                       "(expected e.g. EPSG:32634)")]) from exc
+        raise ValidationError(
+            [
+                Problem(
+                    "parameter",
+                    None,
+                    "crs",
+                    f"'{crs}' is not a known coordinate reference system "
+                    "(expected e.g. EPSG:32634)",
+                )
+            ]
+        ) from exc
 
 
-def _parse_establishment(c: _RowCtx, to_wgs84: Transformer | None,
-                         countries: Mapping[str, Any]) -> Establishment | None:
+def _parse_establishment(
+    c: _RowCtx, to_wgs84: Transformer | None, countries: Mapping[str, Any]
+) -> Establishment | None:
     n_before = len(c.problems)
     for name in REQUIRED:
         if name in ("lon", "lat"):
@@ -158,8 +217,11 @@ def _parse_establishment(c: _RowCtx, to_wgs84: Transformer | None,
             c.bad(name, "is required and empty")
     eid = c.get("establishment_id")
     if eid and not _ID_RE.match(eid):
-        c.bad("establishment_id", f"'{eid}' is not a valid id (letters, digits, '-', '_', '.', ':'; "
-              "at most 100 characters)")
+        c.bad(
+            "establishment_id",
+            f"'{eid}' is not a valid id (letters, digits, '-', '_', '.', ':'; "
+            "at most 100 characters)",
+        )
     country = c.get("country").upper()
     if country and country not in countries:
         c.bad("country", f"'{c.get('country')}' is not a known ISO 3166 alpha-3 country code")
@@ -175,9 +237,13 @@ def _parse_establishment(c: _RowCtx, to_wgs84: Transformer | None,
         else:
             lon, lat = x, y
             if not -180 <= lon <= 180:
-                c.bad("lon", f"{x} is outside -180..180 degrees (use --crs for projected coordinates)")
+                c.bad(
+                    "lon", f"{x} is outside -180..180 degrees (use --crs for projected coordinates)"
+                )
             if not -90 <= lat <= 90:
-                c.bad("lat", f"{y} is outside -90..90 degrees (use --crs for projected coordinates)")
+                c.bad(
+                    "lat", f"{y} is outside -90..90 degrees (use --crs for projected coordinates)"
+                )
     kind = c.enum("kind", EstablishmentKind, EstablishmentKind.INDUSTRIAL)
     status = c.enum("status", EstablishmentStatus, EstablishmentStatus.OPERATING)
     disclosure = c.enum("disclosure", Disclosure, Disclosure.PUBLIC)
@@ -201,12 +267,23 @@ def _parse_establishment(c: _RowCtx, to_wgs84: Transformer | None,
     if len(c.problems) > n_before or lon is None or lat is None:
         return None
     return Establishment(
-        id=eid, name=c.get("name"), country_iso3=country, lon=float(lon), lat=float(lat), kind=kind,
-        status=status, operator=c.get("operator") or None, nace_code=c.get("nace_code") or None,
-        receiving_water=c.get("receiving_water") or None, site_polygon_wkt=polygon,
-        external_ids=external, disclosure=disclosure,
-        provenance=Provenance(c.get("source"), src_date), notes=c.get("notes") or None,
-        inventory=[], tailings=tailings,
+        id=eid,
+        name=c.get("name"),
+        country_iso3=country,
+        lon=float(lon),
+        lat=float(lat),
+        kind=kind,
+        status=status,
+        operator=c.get("operator") or None,
+        nace_code=c.get("nace_code") or None,
+        receiving_water=c.get("receiving_water") or None,
+        site_polygon_wkt=polygon,
+        external_ids=external,
+        disclosure=disclosure,
+        provenance=Provenance(c.get("source"), src_date),
+        notes=c.get("notes") or None,
+        inventory=[],
+        tailings=tailings,
     )
 
 
@@ -224,11 +301,16 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
     constituents = []
     for part in split_list(c.get("constituents")):
         bits = [b.strip() for b in part.split(":")]
-        m = re.match(r"^([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(mg/kg|g/t|ppm|%)$", bits[1]) \
-            if len(bits) in (2, 3) else None
+        m = (
+            re.match(r"^([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(mg/kg|g/t|ppm|%)$", bits[1])
+            if len(bits) in (2, 3)
+            else None
+        )
         if not m or not bits[0]:
-            c.bad("constituents", f"'{part}' is not name:value unit[:CAS] with a unit in "
-                  f"{', '.join(_CONC_UNITS)}")
+            c.bad(
+                "constituents",
+                f"'{part}' is not name:value unit[:CAS] with a unit in {', '.join(_CONC_UNITS)}",
+            )
             continue
         cas = bits[2] if len(bits) == 3 and bits[2] else None
         if cas and (why := cas_problem(cas)):
@@ -236,112 +318,244 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
             continue
         constituents.append(Constituent(bits[0], float(m.group(1)) * _CONC_UNITS[m.group(2)], cas))
     return TailingsDetails(
-        stored_volume_m3=volume, dam_height_m=c.number("dam_height_m", minimum=0), area_m2=area,
+        stored_volume_m3=volume,
+        dam_height_m=c.number("dam_height_m", minimum=0),
+        area_m2=area,
         construction_method=c.enum("construction_method", ConstructionMethod),
         commodity=c.get("commodity") or None,
         tailings_status=c.enum("tailings_status", TailingsStatus),
-        last_inspection=c.date("last_inspection"), constituents=constituents,
+        last_inspection=c.date("last_inspection"),
+        constituents=constituents,
     )
 
 
-def _parse_item(c: _RowCtx) -> InventoryItem | None:
-    n_before = len(c.problems)
-    name = c.get("substance_name")
-    cas = c.get("cas_number") or None
+def _enum_problem(
+    text: str, enum: type, default: Any, name: str, problems: list[tuple[str, str]]
+) -> Any:
+    if not text:
+        return default
+    try:
+        return enum(text.lower())
+    except ValueError:
+        problems.append((name, f"'{text}' is not one of {', '.join(e.value for e in enum)}"))
+        return default
+
+
+def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], float | None]:
+    """Everything of an inventory line except its quantity, from the line's cells without the
+    quantity (see :func:`_parse_item`): the problems before and after the quantity's (in the
+    order they are reported), the item's other fields and the unit's factor to kg."""
+    (
+        name,
+        cas,
+        hs_text,
+        clp,
+        seveso,
+        entry_text,
+        unit,
+        basis_text,
+        state_text,
+        storage,
+        cannot_text,
+        wgk_text,
+    ) = cells
+    pre: list[tuple[str, str]] = []
+    post: list[tuple[str, str]] = []
+    cas = cas or None
     if cas and (why := cas_problem(cas)):
-        c.bad("cas_number", why)
-    hs = split_list(c.get("hazard_statements"))
+        pre.append(("cas_number", why))
+    hs = split_list(hs_text)
     for h in hs:
         if not is_hazard_statement_code(h):
-            c.bad("hazard_statements", f"'{h}' is not a CLP hazard statement code (e.g. H330, EUH014)")
+            pre.append(
+                (
+                    "hazard_statements",
+                    f"'{h}' is not a CLP hazard statement code (e.g. H330, EUH014)",
+                )
+            )
     entry = None
-    if c.get("seveso_entry"):
+    if entry_text:
         try:
-            entry = int(c.get("seveso_entry"))
+            entry = int(entry_text)
             if not 1 <= entry <= 48:
                 raise ValueError
         except ValueError:
-            c.bad("seveso_entry", f"'{c.get('seveso_entry')}' is not a Part 2 entry number 1-48")
-    qty = c.number("quantity", minimum=0, required=True)
-    unit = c.get("unit")
-    kg = None
+            pre.append(("seveso_entry", f"'{entry_text}' is not a Part 2 entry number 1-48"))
+    factor = None
     if not unit:
-        c.bad("unit", f"is required with a quantity: one of {', '.join(sorted(MASS_UNITS))}")
+        post.append(
+            ("unit", f"is required with a quantity: one of {', '.join(sorted(MASS_UNITS))}")
+        )
     elif unit not in MASS_UNITS:
-        c.bad("unit", f"'{unit}' is not a known mass unit: expected one of {', '.join(sorted(MASS_UNITS))}")
-    elif qty is not None:
-        kg = mass_to_kg(qty, unit)
+        post.append(
+            (
+                "unit",
+                f"'{unit}' is not a known mass unit: expected one of "
+                f"{', '.join(sorted(MASS_UNITS))}",
+            )
+        )
+    else:
+        factor = MASS_UNITS[unit]
     wgk = None
-    if c.get("water_hazard_class"):
-        if c.get("water_hazard_class") not in ("1", "2", "3"):
-            c.bad("water_hazard_class", f"'{c.get('water_hazard_class')}' is not 1, 2 or 3")
+    if wgk_text:
+        if wgk_text not in ("1", "2", "3"):
+            post.append(("water_hazard_class", f"'{wgk_text}' is not 1, 2 or 3"))
         else:
-            wgk = int(c.get("water_hazard_class"))
-    state = c.enum("physical_state", PhysicalState, PhysicalState.UNKNOWN)
-    basis = c.enum("quantity_basis", QuantityBasis, QuantityBasis.PUBLISHED)
-    cannot = c.boolean("cannot_initiate")
-    if len(c.problems) > n_before or kg is None:
-        return None
-    return InventoryItem(
-        substance_name=name, max_quantity_kg=kg, cas_number=cas, hazard_statements=hs,
-        clp_classification=split_list(c.get("clp_classification")),
-        seveso_categories=tuple(s.upper() if s[0] in "hpeoHPEO" else s
-                                for s in split_list(c.get("seveso_categories"))),
-        seveso_entry=entry, physical_state=state, storage_unit=c.get("storage_unit") or None,
-        cannot_initiate=cannot, water_hazard_class=wgk, quantity_basis=basis,
+            wgk = int(wgk_text)
+    state = _enum_problem(state_text, PhysicalState, PhysicalState.UNKNOWN, "physical_state", post)
+    basis = _enum_problem(
+        basis_text, QuantityBasis, QuantityBasis.PUBLISHED, "quantity_basis", post
     )
+    low = cannot_text.lower()
+    cannot = low in _TRUE
+    if not cannot and low not in _FALSE:
+        post.append(("cannot_initiate", f"'{cannot_text}' is not true or false"))
+    fields = dict(
+        substance_name=name,
+        cas_number=cas,
+        hazard_statements=hs,
+        clp_classification=split_list(clp),
+        seveso_categories=tuple(s.upper() if s[0] in "hpeoHPEO" else s for s in split_list(seveso)),
+        seveso_entry=entry,
+        physical_state=state,
+        storage_unit=storage or None,
+        cannot_initiate=cannot,
+        water_hazard_class=wgk,
+        quantity_basis=basis,
+    )
+    return tuple(pre), tuple(post), fields, factor
 
 
-def parse_register(table: RawTable, countries: Mapping[str, Any], *, crs: str | None = None) -> ParseResult:
+def _parse_item(c: _RowCtx, cache: dict[tuple[str, ...], Any]) -> InventoryItem | None:
+    """The inventory line of a row, or None if it has a problem (added to ``c.problems``).
+
+    The checks of a line's substance columns (CAS check digit, hazard statements, unit, ...) are
+    cached by their cell values: registers repeat the same substances on many lines.
+    """
+    cells = c.cells
+    key = cells[_INV:_QTY] + cells[_QTY + 1 : _INV + len(INVENTORY_FIELDS)]
+    parts = cache.get(key)
+    if parts is None:
+        if len(cache) >= _ITEM_CACHE_MAX:
+            cache.clear()
+        parts = cache[key] = _item_parts(key)
+    pre, post, fields, factor = parts
+    for name, message in pre:
+        c.bad(name, message)
+    qty = c.number("quantity", minimum=0, required=True)
+    for name, message in post:
+        c.bad(name, message)
+    if pre or post or qty is None or factor is None:
+        return None
+    return InventoryItem(max_quantity_kg=float(qty) * factor, **fields)
+
+
+def _row_cells(table: RawTable):
+    """A function giving a row's cells in :data:`_FIELDS` order (stripped; "" where absent)."""
+    index = {name: i for i, name in enumerate(table.columns)}
+    width = len(table.columns)
+    pick = operator.itemgetter(*[index.get(f, width) for f in _FIELDS])
+    generic_fields = _FIELDS
+    shared = [index]  # the column index of the reader's rows, once known to match
+
+    def cells(values: Mapping[str, str]) -> tuple[str, ...]:
+        if type(values) is Row and (values.index is shared[0] or values.index == index):
+            shared[0] = values.index
+            own = values.cells  # already stripped by the reader
+            return pick(own + ("",) * (width + 1 - len(own)))  # index ``width``: absent
+        return tuple((values.get(f) or "").strip() for f in generic_fields)
+
+    return cells
+
+
+def parse_register(
+    table: RawTable, countries: Mapping[str, Any], *, crs: str | None = None
+) -> ParseResult:
     """Validate ``table`` and build establishments. ``countries`` maps ISO3 codes to WGS 84
     (Multi)Polygons used for the "inside the stated country" check."""
     check_crs(crs)
-    problems: list[Problem] = []
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise ValidationError([Problem(table.source, 1, m, "required column is missing") for m in missing])
-    unknown = [c for c in table.columns if c not in COLUMNS and c not in OPTIONAL_INPUT_COLUMNS
-               and not c.startswith("_")]
+        raise ValidationError(
+            [Problem(table.source, 1, m, "required column is missing") for m in missing]
+        )
+    unknown = [
+        c
+        for c in table.columns
+        if c not in COLUMNS and c not in OPTIONAL_INPUT_COLUMNS and not c.startswith("_")
+    ]
     if unknown:
-        raise ValidationError([Problem(table.source, 1, u, "unknown column (see docs/register-format.md)")
-                               for u in unknown])
-    to_wgs84 = _transformer(crs)
+        raise ValidationError(
+            [
+                Problem(table.source, 1, u, "unknown column (see docs/register-format.md)")
+                for u in unknown
+            ]
+        )
+    with gc_paused():
+        return _parse_rows(table, countries, _transformer(crs))
+
+
+def _parse_rows(
+    table: RawTable, countries: Mapping[str, Any], to_wgs84: Transformer | None
+) -> ParseResult:
+    problems: list[Problem] = []
     result = ParseResult([], problems)
     by_id: dict[str, Establishment] = {}
-    first_values: dict[str, tuple[int, dict[str, str]]] = {}
+    first_cells: dict[str, tuple[int, tuple[str, ...]]] = {}
+    item_cache: dict[tuple[str, ...], Any] = {}
+    row_cells = _row_cells(table)
+    raw_rows, rows_by_id, source = result.raw_rows, result.rows_by_id, table.source
     for row, values in table.rows:
-        result.raw_rows[row] = values
-        c = _RowCtx(table.source, row, values, problems)
-        eid = c.get("establishment_id")
-        if eid in first_values:
-            first_row, first = first_values[eid]
-            for f in ESTABLISHMENT_FIELDS:
-                if f != "establishment_id" and (values.get(f) or "").strip() != (first.get(f) or "").strip():
-                    c.bad(f, f"duplicate id '{eid}' with a different {f} than row {first_row} "
-                          f"('{(values.get(f) or '').strip()}' vs '{(first.get(f) or '').strip()}')")
+        raw_rows[row] = values
+        cells = row_cells(values)
+        c = _RowCtx(source, row, cells, problems)
+        eid = cells[0]
+        if eid in first_cells:
+            first_row, first = first_cells[eid]
+            if cells[1:_N_EST] != first[1:_N_EST]:
+                _duplicate_problems(c, eid, first_row, first)
             est = by_id.get(eid)
         else:
             est = _parse_establishment(c, to_wgs84, countries)
             if eid:
-                first_values[eid] = (row, values)
+                first_cells[eid] = (row, cells)
             if est is not None:
                 by_id[eid] = est
         if eid:
-            result.rows_by_id.setdefault(eid, []).append(row)
-        if c.get("substance_name") or any(c.get(f) for f in ("cas_number", "quantity")):
-            if not c.get("substance_name"):
+            if (seen := rows_by_id.get(eid)) is None:
+                rows_by_id[eid] = [row]
+            else:
+                seen.append(row)
+        if cells[_INV] or cells[_INV + 1] or cells[_QTY]:
+            if not cells[_INV]:
                 c.bad("substance_name", "is required on an inventory line")
-            item = _parse_item(c)
+            item = _parse_item(c, item_cache)
             if item is not None and est is not None:
                 est.inventory.append(item)
     _check_countries(table.source, by_id, result, countries)
-    bad_ids = {eid for eid, rows in result.rows_by_id.items() if set(rows) & result.bad_rows}
+    bad_rows = result.bad_rows
+    bad_ids = (
+        {eid for eid, rows in rows_by_id.items() if not bad_rows.isdisjoint(rows)}
+        if bad_rows
+        else set()
+    )
     result.establishments = [e for eid, e in by_id.items() if eid not in bad_ids]
     return result
 
 
-def _check_countries(source: str, by_id: dict[str, Establishment], result: ParseResult,
-                     countries: Mapping[str, Any]) -> None:
+def _duplicate_problems(c: _RowCtx, eid: str, first_row: int, first: tuple[str, ...]) -> None:
+    for i, f in enumerate(ESTABLISHMENT_FIELDS):
+        if i and c.cells[i] != first[i]:
+            c.bad(
+                f,
+                f"duplicate id '{eid}' with a different {f} than row {first_row} "
+                f"('{c.cells[i]}' vs '{first[i]}')",
+            )
+
+
+def _check_countries(
+    source: str, by_id: dict[str, Establishment], result: ParseResult, countries: Mapping[str, Any]
+) -> None:
     groups: dict[str, list[Establishment]] = {}
     for e in by_id.values():
         groups.setdefault(e.country_iso3, []).append(e)
@@ -349,13 +563,17 @@ def _check_countries(source: str, by_id: dict[str, Establishment], result: Parse
         geom = countries.get(iso3)
         if geom is None:
             continue
-        inside = shapely.contains_xy(geom, np.array([e.lon for e in ests]), np.array([e.lat for e in ests]))
+        inside = shapely.contains_xy(
+            geom, np.array([e.lon for e in ests]), np.array([e.lat for e in ests])
+        )
         for e, ok in zip(ests, inside, strict=True):
             if not ok and (p := location_problem(e, geom, source, result.rows_by_id[e.id][0])):
                 result.problems.append(p)
 
 
-def location_problem(e: Establishment, country_geom: Any, source: str, row: int | None) -> Problem | None:
+def location_problem(
+    e: Establishment, country_geom: Any, source: str, row: int | None
+) -> Problem | None:
     """A problem if the establishment's point lies more than 5 km outside its country."""
     if shapely.contains_xy(country_geom, e.lon, e.lat):
         return None
@@ -363,10 +581,14 @@ def location_problem(e: Establishment, country_geom: Any, source: str, row: int 
     dist = _GEOD.inv(e.lon, e.lat, near.x, near.y)[2]
     if dist <= COUNTRY_TOLERANCE_M:
         return None
-    return Problem(source, row, "lon",
-                   f"({e.lon:.5f}, {e.lat:.5f}) lies {dist / 1000:.1f} km outside {e.country_iso3}: "
-                   f"expected a point inside the stated country (tolerance "
-                   f"{COUNTRY_TOLERANCE_M / 1000:g} km)")
+    return Problem(
+        source,
+        row,
+        "lon",
+        f"({e.lon:.5f}, {e.lat:.5f}) lies {dist / 1000:.1f} km outside {e.country_iso3}: "
+        f"expected a point inside the stated country (tolerance "
+        f"{COUNTRY_TOLERANCE_M / 1000:g} km)",
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -385,38 +607,63 @@ def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, s
     e = establishment
     t = e.tailings
     base = {
-        "establishment_id": e.id, "name": e.name, "kind": str(e.kind), "country": e.country_iso3,
-        "lon": _fmt(e.lon), "lat": _fmt(e.lat), "status": str(e.status), "operator": e.operator or "",
-        "nace_code": e.nace_code or "", "receiving_water": e.receiving_water or "",
-        "disclosure": str(e.disclosure) if complete else f"{e.disclosure} (confidential fields withheld)",
+        "establishment_id": e.id,
+        "name": e.name,
+        "kind": str(e.kind),
+        "country": e.country_iso3,
+        "lon": _fmt(e.lon),
+        "lat": _fmt(e.lat),
+        "status": str(e.status),
+        "operator": e.operator or "",
+        "nace_code": e.nace_code or "",
+        "receiving_water": e.receiving_water or "",
+        "disclosure": str(e.disclosure)
+        if complete
+        else f"{e.disclosure} (confidential fields withheld)",
         "source": e.provenance.source if e.provenance else "",
         "source_date": e.provenance.date.isoformat() if e.provenance and e.provenance.date else "",
         "external_ids": ";".join(f"{k}={v}" for k, v in sorted(e.external_ids.items())),
-        "site_polygon_wkt": e.site_polygon_wkt or "", "notes": e.notes or "",
+        "site_polygon_wkt": e.site_polygon_wkt or "",
+        "notes": e.notes or "",
     }
     if t is not None:
-        base.update({
-            "stored_volume": _fmt(t.stored_volume_m3), "stored_volume_unit": "m3" if t.stored_volume_m3 is not None else "",
-            "dam_height_m": _fmt(t.dam_height_m), "area_m2": _fmt(t.area_m2),
-            "construction_method": str(t.construction_method or ""), "commodity": t.commodity or "",
-            "tailings_status": str(t.tailings_status or ""),
-            "last_inspection": t.last_inspection.isoformat() if t.last_inspection else "",
-            "constituents": ";".join(
-                f"{c.name}:{_fmt(c.concentration_mg_kg)} mg/kg" + (f":{c.cas_number}" if c.cas_number else "")
-                for c in t.constituents),
-        })
+        base.update(
+            {
+                "stored_volume": _fmt(t.stored_volume_m3),
+                "stored_volume_unit": "m3" if t.stored_volume_m3 is not None else "",
+                "dam_height_m": _fmt(t.dam_height_m),
+                "area_m2": _fmt(t.area_m2),
+                "construction_method": str(t.construction_method or ""),
+                "commodity": t.commodity or "",
+                "tailings_status": str(t.tailings_status or ""),
+                "last_inspection": t.last_inspection.isoformat() if t.last_inspection else "",
+                "constituents": ";".join(
+                    f"{c.name}:{_fmt(c.concentration_mg_kg)} mg/kg"
+                    + (f":{c.cas_number}" if c.cas_number else "")
+                    for c in t.constituents
+                ),
+            }
+        )
     if not e.inventory:
         return [base]
     rows = []
     for item in e.inventory:
-        rows.append({**base,
-                     "substance_name": item.substance_name, "cas_number": item.cas_number or "",
-                     "hazard_statements": ";".join(item.hazard_statements),
-                     "clp_classification": ";".join(item.clp_classification),
-                     "seveso_categories": ";".join(item.seveso_categories),
-                     "seveso_entry": _fmt(item.seveso_entry), "quantity": _fmt(item.max_quantity_kg),
-                     "unit": "kg", "quantity_basis": str(item.quantity_basis),
-                     "physical_state": str(item.physical_state), "storage_unit": item.storage_unit or "",
-                     "cannot_initiate": "true" if item.cannot_initiate else "false",
-                     "water_hazard_class": _fmt(item.water_hazard_class)})
+        rows.append(
+            {
+                **base,
+                "substance_name": item.substance_name,
+                "cas_number": item.cas_number or "",
+                "hazard_statements": ";".join(item.hazard_statements),
+                "clp_classification": ";".join(item.clp_classification),
+                "seveso_categories": ";".join(item.seveso_categories),
+                "seveso_entry": _fmt(item.seveso_entry),
+                "quantity": _fmt(item.max_quantity_kg),
+                "unit": "kg",
+                "quantity_basis": str(item.quantity_basis),
+                "physical_state": str(item.physical_state),
+                "storage_unit": item.storage_unit or "",
+                "cannot_initiate": "true" if item.cannot_initiate else "false",
+                "water_hazard_class": _fmt(item.water_hazard_class),
+            }
+        )
     return rows

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from hazatlas.domain.access import Principal, visible
@@ -19,6 +18,8 @@ from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
 
 CLASSIFICATION = "classification"
+SCREENING = "screening"
+SCREENING_VERSION = "hazatlas-screening/1 (bundled Natural Earth network; docs/screening.md)"
 # Writes touching at most this many establishments recompute their results at once; larger
 # ones (bulk imports) drop the stale results, which are recomputed when next read.
 EAGER_REFRESH_LIMIT = 200
@@ -37,46 +38,38 @@ PUBLIC_CLASSIFICATION_KEYS = (
 )
 
 
-def location_inputs(establishments: Sequence[Establishment]) -> dict[str, Any]:
-    """Border distance and transboundary-water flag of each establishment (vectorised)."""
-    from hazatlas.geo.borders import nearest_border
-    from hazatlas.rules.location import LocationInputs
+def screening_results(establishments: Sequence[Establishment]) -> list[dict[str, Any]]:
+    """Screen establishments on the bundled river network (one JSON-ready dict each)."""
+    from hazatlas.services.screen import screen_establishments
 
     if not establishments:
-        return {}
-    lon = np.array([e.lon for e in establishments])
-    lat = np.array([e.lat for e in establishments])
-    own = np.array([e.country_iso3 for e in establishments]).astype("<U3")
-    neighbour, dist_m = nearest_border(lon, lat, own)
-    water = _transboundary_water(establishments)
-    out = {}
-    for i, e in enumerate(establishments):
-        body = water.get(e.id)
-        out[e.id] = LocationInputs(
-            border_distance_km=None if np.isnan(dist_m[i]) else float(dist_m[i]) / 1000.0,
-            border_country_iso3=str(neighbour[i]) or None,
-            on_transboundary_water=body is not None,
-            water_body=body,
-        )
-    return out
+        return []
+    return screen_establishments(list(establishments)).results()
 
 
-def _transboundary_water(establishments: Sequence[Establishment]) -> dict[str, str]:
-    """Establishments whose receiving river leaves the country (downstream path crosses a border).
+def location_inputs(establishments: Sequence[Establishment],
+                    screened: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Border distance and transboundary-water flag of each establishment, from screening.
 
-    Uses the screening of the bundled river network; sites that do not snap to a reach are not
-    flagged (the location criterion then stays unassessed for water, and the reasons say so).
+    A site is on transboundary water when the downstream path of its receiving reach reaches
+    another country; sites that do not snap to a reach are not flagged (the reasons say the
+    water criterion could not be assessed).
     """
-    try:
-        from hazatlas.services.screen import screen_establishments
-    except ImportError:  # pragma: no cover - screening not installed
-        return {}
-    results = screen_establishments(list(establishments)).results()
+    from hazatlas.rules.location import LocationInputs
+
+    if screened is None:
+        screened = screening_results(establishments)
     out = {}
-    for e, r in zip(establishments, results, strict=True):
+    for e, r in zip(establishments, screened, strict=True):
+        border = r.get("nearest_border") or {}
         foreign = [d for d in r.get("downstream") or [] if d.get("country") != e.country_iso3]
-        if foreign:
-            out[e.id] = r.get("river_name") or e.receiving_water or f"reach {r.get('reach_id')}"
+        out[e.id] = LocationInputs(
+            border_distance_km=border.get("distance_km"),
+            border_country_iso3=border.get("country"),
+            on_transboundary_water=bool(foreign),
+            water_body=(r.get("reach_name") or e.receiving_water or f"reach {r.get('reach_id')}")
+            if foreign else None,
+        )
     return out
 
 
@@ -96,7 +89,10 @@ def refresh(session: Session, ids: Sequence[str]) -> int:
         return 0
     ests = list(found.values())
     versions = store.annex_versions(session)
-    where = location_inputs(ests)
+    screened = screening_results(ests)
+    store.replace(session, SCREENING, SCREENING_VERSION,
+                  [(e.id, {}, r) for e, r in zip(ests, screened, strict=True)])
+    where = location_inputs(ests, screened)
     results = []
     by_version: dict[str, list[Establishment]] = {}
     for e in ests:

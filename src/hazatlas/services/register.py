@@ -77,6 +77,15 @@ class RegisterService:
             raise NotFoundError(f"establishment '{establishment_id}' not found")
         return visible(self.principal, e)
 
+    def nearest(self, lon: float, lat: float, k: int = 10) -> list[tuple[tuple[Establishment, bool], float]]:
+        """The ``k`` establishments nearest to (lon, lat), with geodesic distances in metres."""
+        from hazatlas.storage import spatial
+
+        with self.db.transaction() as s:
+            ranked = spatial.nearest(s, lon, lat, k)
+            found = repo.get_many(s, [i for i, _ in ranked])
+        return [(visible(self.principal, found[i]), d) for i, d in ranked if i in found]
+
     def all(self) -> list[tuple[Establishment, bool]]:
         with self.db.transaction() as s:
             ids = repo.all_ids(s)
@@ -204,16 +213,18 @@ class RegisterService:
                         f"user '{self.principal.username}' may not write establishments of {e.country_iso3}",
                     )
                 )
-        bad_ids = {eid for eid, rows in parsed.rows_by_id.items() if set(rows) & parsed.bad_rows}
+        bad_rows = parsed.bad_rows
+        bad_ids = {eid for eid, rows in parsed.rows_by_id.items() if not bad_rows.isdisjoint(rows)}
         good = [e for e in parsed.establishments if e.id not in bad_ids]
         if parsed.problems and not skip_invalid:
             raise ValidationError(sorted(parsed.problems, key=lambda p: (p.row or 0, p.field)))
         with self.db.transaction() as s:
-            existing_owner = (
-                repo.get_many(s, [e.id for e in good]) if not self.principal.is_admin else {}
-            )
-            for old in existing_owner.values():
-                self._check_write(old)
+            if not self.principal.is_admin:  # may the user write the records being replaced?
+                for eid, country in repo.countries_of(s, [e.id for e in good]).items():
+                    if not can_write(self.principal, country, eid):
+                        raise PermissionDeniedError(
+                            f"user '{self.principal.username}' may not write establishment "
+                            f"'{eid}' of {country}")
             summary = repo.upsert_many(
                 s, good, actor=self.principal.username, context=f"import {table.source}"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from hazatlas.domain.establishment import (
@@ -21,15 +22,45 @@ from hazatlas.domain.tailings import (
 )
 
 ESTABLISHMENT_COLUMNS = (
-    "id", "name", "kind", "country_iso3", "lon", "lat", "status", "operator", "nace_code",
-    "receiving_water", "site_polygon_wkt", "external_ids", "disclosure", "source", "source_date",
-    "notes", "stored_volume_m3", "dam_height_m", "area_m2", "construction_method", "commodity",
-    "tailings_status", "last_inspection", "constituents",
+    "id",
+    "name",
+    "kind",
+    "country_iso3",
+    "lon",
+    "lat",
+    "status",
+    "operator",
+    "nace_code",
+    "receiving_water",
+    "site_polygon_wkt",
+    "external_ids",
+    "disclosure",
+    "source",
+    "source_date",
+    "notes",
+    "stored_volume_m3",
+    "dam_height_m",
+    "area_m2",
+    "construction_method",
+    "commodity",
+    "tailings_status",
+    "last_inspection",
+    "constituents",
 )
 ITEM_COLUMNS = (
-    "position", "substance_name", "cas_number", "hazard_statements", "clp_classification",
-    "seveso_categories", "seveso_entry", "max_quantity_kg", "quantity_basis", "physical_state",
-    "storage_unit", "cannot_initiate", "water_hazard_class",
+    "position",
+    "substance_name",
+    "cas_number",
+    "hazard_statements",
+    "clp_classification",
+    "seveso_categories",
+    "seveso_entry",
+    "max_quantity_kg",
+    "quantity_basis",
+    "physical_state",
+    "storage_unit",
+    "cannot_initiate",
+    "water_hazard_class",
 )
 
 
@@ -68,8 +99,16 @@ def establishment_values(e: Establishment) -> dict[str, Any]:
         "tailings_status": str(t.tailings_status) if t and t.tailings_status else None,
         "last_inspection": t.last_inspection if t else None,
         "constituents": (
-            [{"name": c.name, "concentration_mg_kg": c.concentration_mg_kg, "cas_number": c.cas_number}
-             for c in t.constituents] if t and t.constituents else None
+            [
+                {
+                    "name": c.name,
+                    "concentration_mg_kg": c.concentration_mg_kg,
+                    "cas_number": c.cas_number,
+                }
+                for c in t.constituents
+            ]
+            if t and t.constituents
+            else None
         ),
     }
 
@@ -123,13 +162,20 @@ def establishment_from_values(v: dict[str, Any], items: list[dict[str, Any]]) ->
             stored_volume_m3=v.get("stored_volume_m3"),
             dam_height_m=v.get("dam_height_m"),
             area_m2=v.get("area_m2"),
-            construction_method=(ConstructionMethod(v["construction_method"])
-                                 if v.get("construction_method") else None),
+            construction_method=(
+                ConstructionMethod(v["construction_method"])
+                if v.get("construction_method")
+                else None
+            ),
             commodity=v.get("commodity"),
-            tailings_status=TailingsStatus(v["tailings_status"]) if v.get("tailings_status") else None,
+            tailings_status=TailingsStatus(v["tailings_status"])
+            if v.get("tailings_status")
+            else None,
             last_inspection=_date(v.get("last_inspection")),
-            constituents=[Constituent(c["name"], float(c["concentration_mg_kg"]), c.get("cas_number"))
-                          for c in (v.get("constituents") or [])],
+            constituents=[
+                Constituent(c["name"], float(c["concentration_mg_kg"]), c.get("cas_number"))
+                for c in (v.get("constituents") or [])
+            ],
         )
     source = v.get("source")
     return Establishment(
@@ -168,8 +214,99 @@ def comparable(e: Establishment) -> dict[str, Any]:
 
 def diff(old: Establishment | None, new: Establishment | None) -> dict[str, list[Any]]:
     """Changed fields as ``{field: [old, new]}`` (inventory compared as a whole)."""
-    a = comparable(old) if old else {}
-    b = comparable(new) if new else {}
+    return diff_comparables(comparable(old) if old else {}, comparable(new) if new else {})
+
+
+# -- comparing without building domain objects (bulk writes) --------------------------------
+
+_TAILINGS_KEYS = (
+    "stored_volume_m3",
+    "dam_height_m",
+    "area_m2",
+    "construction_method",
+    "commodity",
+    "tailings_status",
+    "last_inspection",
+    "constituents",
+)
+
+
+def record_parts(e: Establishment) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """The establishment's column values, its inventory lines' column values (without
+    ``position``) and :func:`comparable` of it, each computed once."""
+    values = establishment_values(e)
+    items = []
+    for item in e.inventory:
+        v = item_values(item, 0)
+        del v["position"]
+        items.append(v)
+    cmp = dict(values)
+    for key in ("source_date", "last_inspection"):
+        if cmp[key] is not None:
+            cmp[key] = cmp[key].isoformat()
+    cmp["inventory"] = items  # shared: neither is changed afterwards
+    return values, items, cmp
+
+
+@functools.lru_cache(maxsize=4096)
+def _norm_list(value: str | None) -> str | None:
+    return _join(_split(value))
+
+
+def _enum_text(enum: type, value: str) -> str:
+    """``str(enum(value))``: the value itself when it is one of the enum's (else ValueError)."""
+    if value in enum._value2member_map_:  # type: ignore[attr-defined]
+        return value
+    return str(enum(value))
+
+
+def stored_comparable(v: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """``comparable(establishment_from_values(v, items))`` without the domain objects."""
+    if v["kind"] != EstablishmentKind.INDUSTRIAL.value:
+        return comparable(establishment_from_values(v, items))
+    source = v.get("source")
+    src_date = _date(v.get("source_date")) if source else None
+    out = {
+        "id": v["id"],
+        "name": v["name"],
+        "kind": v["kind"],
+        "country_iso3": v["country_iso3"],
+        "lon": float(v["lon"]),
+        "lat": float(v["lat"]),
+        "status": _enum_text(EstablishmentStatus, v["status"]),
+        "operator": v.get("operator"),
+        "nace_code": v.get("nace_code"),
+        "receiving_water": v.get("receiving_water"),
+        "site_polygon_wkt": v.get("site_polygon_wkt"),
+        "external_ids": dict(sorted((v.get("external_ids") or {}).items())),
+        "disclosure": _enum_text(Disclosure, v["disclosure"]),
+        "source": source or None,
+        "source_date": src_date.isoformat() if src_date else None,
+        "notes": v.get("notes"),
+    }
+    out.update(dict.fromkeys(_TAILINGS_KEYS))
+    out["inventory"] = [
+        {
+            "substance_name": i["substance_name"],
+            "cas_number": i.get("cas_number"),
+            "hazard_statements": _norm_list(i.get("hazard_statements")),
+            "clp_classification": _norm_list(i.get("clp_classification")),
+            "seveso_categories": _norm_list(i.get("seveso_categories")),
+            "seveso_entry": i.get("seveso_entry"),
+            "max_quantity_kg": float(i["max_quantity_kg"]),
+            "quantity_basis": _enum_text(QuantityBasis, i.get("quantity_basis") or "published"),
+            "physical_state": _enum_text(PhysicalState, i.get("physical_state") or "unknown"),
+            "storage_unit": i.get("storage_unit"),
+            "cannot_initiate": bool(i.get("cannot_initiate")),
+            "water_hazard_class": i.get("water_hazard_class"),
+        }
+        for i in sorted(items, key=lambda i: i["position"])
+    ]
+    return out
+
+
+def diff_comparables(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[Any]]:
+    """:func:`diff` of two :func:`comparable` dicts (``{}`` for a record that does not exist)."""
     out: dict[str, list[Any]] = {}
     for key in sorted(set(a) | set(b)):
         va, vb = a.get(key), b.get(key)

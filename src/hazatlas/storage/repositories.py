@@ -4,21 +4,25 @@ transaction. Writes record their history in ``change_log``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import String, Table, any_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import ARRAY
 
 from hazatlas.domain.establishment import Establishment
 from hazatlas.storage import spatial
+from hazatlas.storage.db import gc_paused
 from hazatlas.storage.mapping import (
     ESTABLISHMENT_COLUMNS,
     diff,
+    diff_comparables,
     establishment_from_values,
-    establishment_values,
-    item_values,
+    record_parts,
+    stored_comparable,
 )
 from hazatlas.storage.tables import ChangeRow, EstablishmentRow, InventoryItemRow, utcnow
 
@@ -32,33 +36,77 @@ class UpsertSummary:
     unchanged: list[str]
 
     def to_dict(self) -> dict[str, int]:
-        return {"created": len(self.created), "updated": len(self.updated),
-                "unchanged": len(self.unchanged)}
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+        }
 
 
 def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(seq), n):
-        yield seq[i:i + n]
+        yield seq[i : i + n]
+
+
+_ITEM_FIELDS = (
+    "position",
+    "substance_name",
+    "cas_number",
+    "hazard_statements",
+    "clp_classification",
+    "seveso_categories",
+    "seveso_entry",
+    "max_quantity_kg",
+    "quantity_basis",
+    "physical_state",
+    "storage_unit",
+    "cannot_initiate",
+    "water_hazard_class",
+)
+
+
+def _id_chunks(session: Session, column: Any, ids: Sequence[str]) -> Iterable[Any]:
+    """WHERE clauses selecting ``ids`` in as few statements as the dialect allows: one array
+    parameter per 20,000 ids on PostgreSQL, ``IN`` lists of 500 on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        for chunk in _chunks(list(ids), 20_000):
+            yield column == any_(bindparam("ids", list(chunk), type_=ARRAY(String)))
+    else:
+        for chunk in _chunks(list(ids)):
+            yield column.in_(chunk)
+
+
+def _rows_by_id(
+    session: Session, ids: Sequence[str]
+) -> Iterable[tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]]:
+    """Establishment column values and their inventory lines' values, chunk by chunk."""
+    cols = [getattr(EstablishmentRow, c) for c in ESTABLISHMENT_COLUMNS]
+    item_cols = [InventoryItemRow.establishment_id] + [
+        getattr(InventoryItemRow, c) for c in _ITEM_FIELDS
+    ]
+    for est_where, item_where in zip(
+        _id_chunks(session, EstablishmentRow.id, ids),
+        _id_chunks(session, InventoryItemRow.establishment_id, ids),
+        strict=True,
+    ):
+        rows = [
+            dict(zip(ESTABLISHMENT_COLUMNS, r, strict=True))
+            for r in session.execute(select(*cols).where(est_where))
+        ]
+        if not rows:
+            continue
+        items: dict[str, list[dict[str, Any]]] = {}
+        for r in session.execute(select(*item_cols).where(item_where)):
+            items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
+        yield rows, items
 
 
 def get_many(session: Session, ids: Sequence[str]) -> dict[str, Establishment]:
     """Establishments by id, with their inventories (missing ids are left out)."""
     out: dict[str, Establishment] = {}
-    cols = [getattr(EstablishmentRow, c) for c in ESTABLISHMENT_COLUMNS]
-    item_cols = [InventoryItemRow.establishment_id] + [
-        getattr(InventoryItemRow, c) for c in (
-            "position", "substance_name", "cas_number", "hazard_statements", "clp_classification",
-            "seveso_categories", "seveso_entry", "max_quantity_kg", "quantity_basis",
-            "physical_state", "storage_unit", "cannot_initiate", "water_hazard_class")]
-    for chunk in _chunks(list(ids)):
-        rows = session.execute(select(*cols).where(EstablishmentRow.id.in_(chunk))).mappings().all()
-        items: dict[str, list[dict[str, Any]]] = {}
-        for item in session.execute(
-            select(*item_cols).where(InventoryItemRow.establishment_id.in_(chunk))
-        ).mappings():
-            items.setdefault(item["establishment_id"], []).append(dict(item))
+    for rows, items in _rows_by_id(session, ids):
         for row in rows:
-            out[row["id"]] = establishment_from_values(dict(row), items.get(row["id"], []))
+            out[row["id"]] = establishment_from_values(row, items.get(row["id"], []))
     return out
 
 
@@ -68,85 +116,222 @@ def get(session: Session, establishment_id: str) -> Establishment | None:
 
 def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(list(ids)):
-        found.update(session.scalars(select(EstablishmentRow.id).where(EstablishmentRow.id.in_(chunk))))
+    for where in _id_chunks(session, EstablishmentRow.id, ids):
+        found.update(session.scalars(select(EstablishmentRow.id).where(where)))
     return found
 
 
-def upsert_many(session: Session, establishments: Sequence[Establishment], *, actor: str,
-                context: str | None = None) -> UpsertSummary:
+def _stored_comparables(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """:func:`mapping.comparable` of the stored establishments among ``ids``."""
+    out: dict[str, dict[str, Any]] = {}
+    for rows, items in _rows_by_id(session, ids):
+        for row in rows:
+            out[row["id"]] = stored_comparable(row, items.get(row["id"], []))
+    return out
+
+
+_BULK_MIN_ROWS = 100  # below this, a plain Core executemany is as good
+
+
+_UNSET = object()
+
+
+def _memoised(process: Any) -> Any:
+    """``process`` (a column's bind processor) remembering its last input and its results for
+    None and empty dicts/lists: bulk rows share timestamps and mostly empty JSON values."""
+    last_in: Any = _UNSET
+    last_out: Any = None
+    empty: dict[type | None, Any] = {}
+
+    def memo(value: Any) -> Any:
+        nonlocal last_in, last_out
+        if value is last_in:
+            return last_out
+        if value is None or (type(value) in (dict, list) and not value):
+            key = None if value is None else type(value)
+            if key not in empty:
+                empty[key] = process(value)
+            return empty[key]
+        last_in, last_out = value, process(value)
+        return last_out
+
+    return memo
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows (dicts with the same keys) into ``table`` in the session's transaction.
+
+    Values go through the columns' own SQLAlchemy bind processing (JSON, dates, booleans), so
+    the stored data are the same as with ``session.execute(insert(table), rows)``; only the
+    per-row statement overhead is skipped: one DB-API ``executemany`` on SQLite, ``COPY ...
+    FROM STDIN`` on PostgreSQL.
+    """
+    if not rows:
+        return
+    stmt = insert(table)
+    conn = session.connection()
+    dialect = conn.dialect
+    if len(rows) < _BULK_MIN_ROWS or dialect.name not in ("sqlite", "postgresql"):
+        conn.execute(stmt, list(rows))
+        return
+    names = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=names)
+    if set(compiled.params) != set(names):  # Python-side defaults to fill in: the plain way
+        conn.execute(stmt, list(rows))
+        return
+    if dialect.name == "sqlite":
+        names = list(compiled.positiontup or ())  # the order of the statement's ? marks
+    procs = [
+        (i, _memoised(p))
+        for i, n in enumerate(names)
+        if (p := table.c[n].type._cached_bind_processor(dialect)) is not None
+    ]
+
+    pick = operator.itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+
+    def values() -> Iterator[tuple[Any, ...]]:
+        for r in rows:
+            v = pick(r)
+            if procs:
+                v = list(v)
+                for i, p in procs:
+                    v[i] = p(v[i])
+            yield tuple(v)
+
+    raw = conn.connection.driver_connection  # same connection, same transaction
+    if dialect.name == "sqlite":
+        cur = raw.cursor()
+        try:
+            cur.executemany(str(compiled), values())
+        finally:
+            cur.close()
+        return
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"COPY {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(n) for n in names)}) FROM STDIN"
+    )
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        for v in values():
+            copy.write_row(v)
+
+
+_UPSERT_CHUNK = 10_000  # establishments compared and written per step (bounds the memory)
+
+
+def upsert_many(
+    session: Session,
+    establishments: Sequence[Establishment],
+    *,
+    actor: str,
+    context: str | None = None,
+) -> UpsertSummary:
     """Create or update establishments (matched by id) with their inventories.
 
     A record whose content is unchanged is left alone (no new version, no history entry);
     re-importing the same file therefore changes nothing.
     """
     now = utcnow()
-    ids = [e.id for e in establishments]
-    old = get_many(session, ids)
     summary = UpsertSummary([], [], [])
+    with gc_paused():
+        for chunk in _chunks(establishments, _UPSERT_CHUNK):
+            _upsert_chunk(session, chunk, summary, now=now, actor=actor, context=context)
+    return summary
+
+
+def _create_diff(after: dict[str, Any]) -> dict[str, list[Any]]:
+    """``diff_comparables({}, after)``: every non-empty field as ``[None, value]``."""
+    return {k: [None, after[k]] for k in sorted(after) if after[k] not in (None, [], {})}
+
+
+def _upsert_chunk(
+    session: Session,
+    establishments: Sequence[Establishment],
+    summary: UpsertSummary,
+    *,
+    now: dt.datetime,
+    actor: str,
+    context: str | None,
+) -> None:
+    old = _stored_comparables(session, [e.id for e in establishments])
     new_rows: list[dict[str, Any]] = []
     upd_rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
-    replace_items: list[str] = []
     changes: list[dict[str, Any]] = []
     for e in establishments:
         before = old.get(e.id)
-        d = diff(before, e)
-        if before is not None and not d:
-            summary.unchanged.append(e.id)
-            continue
-        values = establishment_values(e)
+        values, items, after = record_parts(e)
         if before is None:
+            d = _create_diff(after)
             values.update(version=1, created_at=now, updated_at=now)
             new_rows.append(values)
             summary.created.append(e.id)
             action = "create"
+        elif before == after or not (d := diff_comparables(before, after)):
+            summary.unchanged.append(e.id)
+            continue
         else:
             values.update(updated_at=now)
             upd_rows.append(values)
-            replace_items.append(e.id)
             summary.updated.append(e.id)
             action = "update"
-        item_rows.extend({**item_values(item, n), "establishment_id": e.id}
-                         for n, item in enumerate(e.inventory))
-        changes.append({"entity_type": "establishment", "entity_id": e.id, "action": action,
-                        "actor": actor, "at": now, "changes": d, "context": context})
-    conn = session.connection()  # Core executemany: no per-row ORM bookkeeping
-    if new_rows:
-        for chunk in _chunks(new_rows, 5000):
-            conn.execute(insert(EstablishmentRow.__table__), list(chunk))
+        eid = e.id
+        item_rows.extend({**v, "position": n, "establishment_id": eid} for n, v in enumerate(items))
+        changes.append(
+            {
+                "entity_type": "establishment",
+                "entity_id": eid,
+                "action": action,
+                "actor": actor,
+                "at": now,
+                "changes": d,
+                "context": context,
+            }
+        )
+    del old
+    bulk_insert(session, EstablishmentRow.__table__, new_rows)
     if upd_rows:
         for chunk in _chunks(upd_rows, 5000):
             session.execute(update(EstablishmentRow), list(chunk))
-        for chunk in _chunks(replace_items):
-            session.execute(delete(InventoryItemRow).where(
-                InventoryItemRow.establishment_id.in_(chunk)))
-        for chunk in _chunks(replace_items):
-            session.execute(update(EstablishmentRow).where(EstablishmentRow.id.in_(chunk))
-                            .values(version=EstablishmentRow.version + 1))
-    if item_rows:
-        for chunk in _chunks(item_rows, 10000):
-            conn.execute(insert(InventoryItemRow.__table__), list(chunk))
-    if changes:
-        for chunk in _chunks(changes, 5000):
-            conn.execute(insert(ChangeRow.__table__), list(chunk))
-    return summary
+        replace_items = [v["id"] for v in upd_rows]
+        for where in _id_chunks(session, InventoryItemRow.establishment_id, replace_items):
+            session.execute(delete(InventoryItemRow).where(where))
+        for where in _id_chunks(session, EstablishmentRow.id, replace_items):
+            session.execute(
+                update(EstablishmentRow).where(where).values(version=EstablishmentRow.version + 1)
+            )
+    bulk_insert(session, InventoryItemRow.__table__, item_rows)
+    bulk_insert(session, ChangeRow.__table__, changes)
 
 
-def delete_establishment(session: Session, establishment_id: str, *, actor: str,
-                         context: str | None = None) -> bool:
+def delete_establishment(
+    session: Session, establishment_id: str, *, actor: str, context: str | None = None
+) -> bool:
     before = get(session, establishment_id)
     if before is None:
         return False
-    session.execute(delete(InventoryItemRow).where(InventoryItemRow.establishment_id == establishment_id))
+    session.execute(
+        delete(InventoryItemRow).where(InventoryItemRow.establishment_id == establishment_id)
+    )
     session.execute(delete(EstablishmentRow).where(EstablishmentRow.id == establishment_id))
-    session.add(ChangeRow(entity_type="establishment", entity_id=establishment_id, action="delete",
-                          actor=actor, at=utcnow(), changes=diff(before, None), context=context))
+    session.add(
+        ChangeRow(
+            entity_type="establishment",
+            entity_id=establishment_id,
+            action="delete",
+            actor=actor,
+            at=utcnow(),
+            changes=diff(before, None),
+            context=context,
+        )
+    )
     return True
 
 
 def version_of(session: Session, establishment_id: str) -> int | None:
-    return session.scalar(select(EstablishmentRow.version).where(EstablishmentRow.id == establishment_id))
+    return session.scalar(
+        select(EstablishmentRow.version).where(EstablishmentRow.id == establishment_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -159,19 +344,39 @@ class HistoryEntry:
     context: str | None
 
 
-def history(session: Session, entity_id: str, entity_type: str = "establishment") -> list[HistoryEntry]:
+def history(
+    session: Session, entity_id: str, entity_type: str = "establishment"
+) -> list[HistoryEntry]:
     rows = session.scalars(
-        select(ChangeRow).where(ChangeRow.entity_type == entity_type, ChangeRow.entity_id == entity_id)
+        select(ChangeRow)
+        .where(ChangeRow.entity_type == entity_type, ChangeRow.entity_id == entity_id)
         .order_by(ChangeRow.id)
     )
     return [HistoryEntry(r.id, r.action, r.actor, r.at, r.changes, r.context) for r in rows]
 
 
-def record_change(session: Session, *, entity_type: str, entity_id: str, action: str, actor: str,
-                  changes: dict[str, Any], context: str | None = None) -> None:
+def record_change(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    actor: str,
+    changes: dict[str, Any],
+    context: str | None = None,
+) -> None:
     """Append one entry to the history (for writes outside the establishment table)."""
-    session.add(ChangeRow(entity_type=entity_type, entity_id=entity_id, action=action, actor=actor,
-                          at=utcnow(), changes=changes, context=context))
+    session.add(
+        ChangeRow(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            actor=actor,
+            at=utcnow(),
+            changes=changes,
+            context=context,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -194,7 +399,9 @@ def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
     if q.kind:
         stmt = stmt.where(EstablishmentRow.kind == q.kind)
     if q.within_country:
-        stmt = stmt.where(EstablishmentRow.id.in_(spatial.ids_within_country(session, q.within_country)))
+        stmt = stmt.where(
+            EstablishmentRow.id.in_(spatial.ids_within_country(session, q.within_country))
+        )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = list(session.scalars(stmt.order_by(EstablishmentRow.id).limit(q.limit).offset(q.offset)))
     return page, int(total)
@@ -202,3 +409,13 @@ def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
 
 def all_ids(session: Session) -> list[str]:
     return list(session.scalars(select(EstablishmentRow.id).order_by(EstablishmentRow.id)))
+
+
+def countries_of(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    """The stored country of each existing id (cheap: no inventories are read)."""
+    out: dict[str, str] = {}
+    ids = list(ids)
+    for i in range(0, len(ids), 500):
+        out.update(session.execute(select(EstablishmentRow.id, EstablishmentRow.country_iso3)
+                                   .where(EstablishmentRow.id.in_(ids[i:i + 500]))).tuples().all())
+    return out

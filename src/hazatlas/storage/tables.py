@@ -177,3 +177,19 @@ class AssessmentRow(Base):
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     result: Mapped[dict] = mapped_column(JSON)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScenarioRow(Base):
+    """A model run (river spill, plume, tailings runout) with its inputs and result, linked to
+    the establishment it started from (if any)."""
+
+    __tablename__ = "scenario"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    establishment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("establishment.id", ondelete="SET NULL"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    parameters: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSON)

@@ -59,6 +59,23 @@ def list_establishments(
     return body
 
 
+@router.get("/establishments-nearest", summary="The establishments nearest to a point")
+def nearest_establishments(
+    db: Db, user: User,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    k: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> dict[str, Any]:
+    """FeatureCollection ordered by geodesic distance (``distance_m`` in each feature)."""
+    found = _service(db, user).nearest(lon, lat, k)
+    feats = []
+    for (e, full), dist in found:
+        f = feature(e, full)
+        f["properties"]["distance_m"] = dist
+        feats.append(f)
+    return {"type": "FeatureCollection", "features": feats, "numberReturned": len(feats)}
+
+
 @router.get("/establishments/{establishment_id}", summary="One establishment with its inventory")
 def get_establishment(establishment_id: str, db: Db, user: User) -> dict[str, Any]:
     e, full = _service(db, user).get(establishment_id)

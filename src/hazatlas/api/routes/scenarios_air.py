@@ -1,7 +1,7 @@
 """API: toxic gas threat zones and tailings runout (same JSON as ``hazatlas plume/runout --json``).
 
-Inputs are SI numbers whose names carry the unit. ``establishment_id`` is accepted so that the
-caller (the lead's scenario storage) can link the result to a register entry; it is echoed back.
+Inputs are SI numbers whose names carry the unit. Every run is stored as a scenario
+(``scenario_id`` in the answer), linked to ``establishment_id`` when one is given.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from hazatlas.api.deps import get_db, get_principal
+from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import HazatlasError
+from hazatlas.storage.db import Database
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios: air and tailings"])
 
@@ -55,7 +58,8 @@ class RunoutIn(BaseModel):
 
 
 @router.post("/plume")
-def plume_scenario(body: PlumeIn) -> dict[str, Any]:
+def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
+                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
     """Receptor concentrations, threat zones, countries reached and validity warnings."""
     from hazatlas.services.air import PlumeRequest, run_plume
 
@@ -67,11 +71,16 @@ def plume_scenario(body: PlumeIn) -> dict[str, Any]:
         result = run_plume(req)
     except HazatlasError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return {**result.to_json(), "establishment_id": body.establishment_id}
+    from hazatlas.services import scenarios
+
+    data = result.to_json()
+    sid = scenarios.save(db, user, "plume", body.model_dump(mode="json"), data, body.establishment_id)
+    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}
 
 
 @router.post("/runout")
-def runout_scenario(body: RunoutIn) -> dict[str, Any]:
+def runout_scenario(body: RunoutIn, db: Database = Depends(get_db),
+                    user: Principal = Depends(get_principal)) -> dict[str, Any]:
     """Released volume, runout with interval, path down the valley and countries reached."""
     from hazatlas.domain.tailings import Constituent
     from hazatlas.services.tailings import RunoutRequest, run_runout
@@ -84,4 +93,8 @@ def runout_scenario(body: RunoutIn) -> dict[str, Any]:
         outcome = run_runout(req)
     except HazatlasError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return {**outcome.to_json(), "establishment_id": body.establishment_id}
+    from hazatlas.services import scenarios
+
+    data = outcome.to_json()
+    sid = scenarios.save(db, user, "runout", body.model_dump(mode="json"), data, body.establishment_id)
+    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}

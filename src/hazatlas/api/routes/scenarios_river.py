@@ -1,8 +1,8 @@
 """API: river spill alarm run (same JSON as ``hazatlas spill --json``).
 
 ``POST /api/scenarios/river`` computes the run on the bundled river network. Inputs are SI
-numbers whose names carry the unit; ``establishment_id`` is echoed back so that the caller (the
-scenario storage) can link the result to the establishment it started from. Bad input (a point
+numbers whose names carry the unit; every run is stored as a scenario (``scenario_id`` in the
+answer), linked to ``establishment_id`` when one is given. Bad input (a point
 off the path, a negative mass, an unknown substance) is answered with 422 problem+json by the
 application's error handlers.
 """
@@ -12,8 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
+
+from hazatlas.api.deps import get_db, get_principal
+from hazatlas.domain.access import Principal
+from hazatlas.storage.db import Database
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios: river"])
 
@@ -43,7 +47,8 @@ class RiverSpillIn(BaseModel):
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
-def river_scenario(body: RiverSpillIn) -> dict[str, Any]:
+def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
+                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
     """Arrival, peak and trailing edge at the points, first arrival per country, the peak
     profile along the river and the low/mean/high flow band (see ``docs/models/river.md``)."""
     from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
@@ -61,4 +66,8 @@ def river_scenario(body: RiverSpillIn) -> dict[str, Any]:
         points=tuple(NamedPoint(p.name, p.lon, p.lat) for p in body.points),
         days=body.days,
     )
-    return {**run_spill(request).to_dict(), "establishment_id": body.establishment_id}
+    from hazatlas.services import scenarios
+
+    result = run_spill(request).to_dict()
+    sid = scenarios.save(db, user, "river", body.model_dump(mode="json"), result, body.establishment_id)
+    return {**result, "establishment_id": body.establishment_id, "scenario_id": sid}

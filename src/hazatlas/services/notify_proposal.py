@@ -1,0 +1,112 @@
+"""Propose the recipients of a report from an establishment (or a point) and scenarios.
+
+Recipients are the countries on the downstream path (river screening,
+:mod:`hazatlas.services.screen`), the countries in a plume zone or a runout path (the
+``countries`` of scenario results, :mod:`hazatlas.services.air` and
+:mod:`hazatlas.services.tailings`), and the basin body of the river basin when the directory
+has one. The country of the accident itself is not proposed. The proposal also pre-fills the
+accident place and substances of the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hazatlas.domain.access import Principal
+from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.services.register import RegisterService
+from hazatlas.storage import notifications as store
+from hazatlas.storage.db import Database
+
+
+def _scenario_reason(scenario: dict[str, Any]) -> str:
+    if "zones" in scenario or "receptors" in scenario:
+        return "plume zone"
+    if "runout_km" in scenario or "path" in scenario:
+        return "runout path"
+    return "scenario"
+
+
+def propose_recipients(
+    db: Database,
+    principal: Principal,
+    *,
+    establishment_id: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    scenarios: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Parties to notify, each with its reasons and the first contact of its escalation order."""
+    from hazatlas.services.screen import Site, screen_sites
+
+    prefill: dict[str, Any] = {}
+    origin: str | None = None
+    if establishment_id:
+        est, full = RegisterService(db, principal).get(establishment_id)
+        site = Site(est.id, est.lon, est.lat, est.country_iso3, est.receiving_water, est)
+        origin = est.country_iso3
+        prefill = {
+            "place": {
+                "description": est.name,
+                "country": est.country_iso3,
+                "lon": est.lon,
+                "lat": est.lat,
+                "establishment_id": est.id,
+            },
+            "substances": [
+                {"name": i.substance_name, "cas": i.cas_number}
+                for i in (est.inventory if full else [])
+            ],
+        }
+    elif lon is not None and lat is not None:
+        site = Site("point", float(lon), float(lat), None, None)
+    else:
+        raise ValidationError(
+            [
+                Problem(
+                    "request", None, "establishment_id", "give an establishment id, or lon and lat"
+                )
+            ]
+        )
+    batch = screen_sites([site])
+    result = batch.result(0)
+    origin = origin or result.get("country")
+    reasons: dict[str, list[str]] = {}
+    for d in result.get("downstream", []):
+        hours = d.get("travel_time_h", {}).get("mean")
+        reasons.setdefault(d["country"], []).append(
+            f"downstream path: {d['river_km']:g} km"
+            + (f", about {hours:g} h at mean flow" if hours is not None else "")
+        )
+    for scenario in scenarios:
+        for country in scenario.get("countries", []) or []:
+            reasons.setdefault(str(country), []).append(_scenario_reason(scenario))
+    reasons.pop(origin or "", None)
+    basin = None
+    r = int(batch.reach_index[0])
+    if r >= 0:
+        basin = (batch.network.attributes.get("basin") or [None] * (r + 1))[r]
+    out = []
+    with db.transaction() as s:
+        if basin and result.get("downstream"):
+            for name in store.basins(s):
+                if name.lower() == str(basin).lower():
+                    reasons[f"basin:{name}"] = [f"basin body of the {name} basin"]
+        for party, why in reasons.items():
+            order = store.escalation_order(s, party)
+            out.append(
+                {
+                    "party": party,
+                    "reasons": why,
+                    "contact_id": order[0].id if order else None,
+                    "in_directory": bool(order),
+                }
+            )
+    return {
+        "origin": origin,
+        "basin": basin,
+        "recipients": out,
+        "prefill": prefill,
+        "screening": result,
+    }

@@ -1,0 +1,156 @@
+"""Accident risk spots: stored screening results of the register, ranked per river basin or per
+country the way the ICPDR ranks its accident risk spots (by Water Risk Index; tailings facilities
+also by Tailings Hazard Index), with CSV and GeoJSON export.
+
+The screening of each establishment is stored with the register (``assessment`` kind
+``screening``) and recomputed when the establishment changes (see :mod:`assessments`).
+WRI and THI are derived from confidential inventories and tailings details, so they are shown
+only to users who may read the establishment in full.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from hazatlas.domain.access import Principal, visible
+from hazatlas.domain.errors import NotFoundError, Problem, ValidationError
+from hazatlas.services import assessments
+from hazatlas.storage import assessments as store
+from hazatlas.storage import repositories as repo
+from hazatlas.storage.db import Database
+
+CONFIDENTIAL_SCREENING_KEYS = ("wri", "thi", "consequence_class")
+RANK_COLUMNS = ("group", "rank", "establishment_id", "name", "kind", "country", "basin", "wri",
+                "wri_class", "thi", "first_foreign_country", "first_foreign_river_km",
+                "first_foreign_travel_time_h_mean", "downstream_countries", "lon", "lat")
+
+
+def _network_basins() -> tuple[Any, list[str]]:
+    from hazatlas.geo.network import RiverNetwork
+
+    net = RiverNetwork.load_default()
+    systems = net.attributes.get("system") or [""] * len(net)
+    return net, [str(s or "") for s in systems]
+
+
+def _screened(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
+    with db.transaction() as s:
+        rows = store.get_many(s, ids, assessments.SCREENING)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            assessments.refresh(s, missing)
+            rows = store.get_many(s, ids, assessments.SCREENING)
+        return {eid: dict(r.result) for eid, r in rows.items()}
+
+
+def screening_for(db: Database, principal: Principal, establishment_id: str) -> dict[str, Any]:
+    """The stored screening of one establishment as ``principal`` may see it."""
+    with db.transaction() as s:
+        e = repo.get(s, establishment_id)
+    if e is None:
+        raise NotFoundError(f"establishment '{establishment_id}' not found")
+    result = _screened(db, [establishment_id])[establishment_id]
+    return _visible(principal, e, result)
+
+
+def _visible(principal: Principal, e, result: dict[str, Any]) -> dict[str, Any]:
+    _, full = visible(principal, e)
+    out = dict(result)
+    if not full:
+        for k in CONFIDENTIAL_SCREENING_KEYS:
+            out[k] = None
+    out["complete"] = full
+    return out
+
+
+def wri_class(wri: float | None) -> str | None:
+    """The ICPDR map class of a WRI value: ``"5-6"``, ``"6-7"``, ... (unconfirmed method).
+
+    >>> wri_class(6.3), wri_class(None)
+    ('6-7', None)
+    """
+    if wri is None or not math.isfinite(wri):
+        return None
+    lo = math.floor(wri)
+    return f"{lo}-{lo + 1}"
+
+
+def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
+            country: str | None = None, basin: str | None = None) -> list[dict[str, Any]]:
+    """Accident risk spots ranked within each basin (river system) or country.
+
+    Sites whose WRI and THI are both unknown or withheld from this user are listed after the
+    ranked ones, without a rank.
+    """
+    if group_by not in ("basin", "country"):
+        raise ValidationError([Problem("parameter", None, "group_by",
+                                       f"'{group_by}' is not 'basin' or 'country'")])
+    with db.transaction() as s:
+        ids = repo.all_ids(s)
+        ests = repo.get_many(s, ids)
+    if country:
+        ids = [i for i in ids if ests[i].country_iso3 == country]
+    screened = _screened(db, ids)
+    net, systems = _network_basins()
+    rows = []
+    for eid in ids:
+        e = ests[eid]
+        r = _visible(principal, e, screened[eid])
+        reach = r.get("reach_id")
+        system = systems[net.index_of(reach)] if reach is not None else ""
+        if basin and system.casefold() != basin.casefold():
+            continue
+        foreign = [d for d in r.get("downstream") or [] if d.get("country") != e.country_iso3]
+        first = foreign[0] if foreign else {}
+        rows.append({
+            "group": (system or "(no river)") if group_by == "basin" else e.country_iso3,
+            "establishment_id": eid, "name": e.name, "kind": str(e.kind), "country": e.country_iso3,
+            "basin": system or None, "wri": r.get("wri"), "wri_class": wri_class(r.get("wri")),
+            "thi": r.get("thi"), "first_foreign_country": first.get("country"),
+            "first_foreign_river_km": first.get("river_km"),
+            "first_foreign_travel_time_h_mean": (first.get("travel_time_h") or {}).get("mean"),
+            "downstream_countries": [d.get("country") for d in foreign],
+            "lon": e.lon, "lat": e.lat, "complete": r["complete"],
+        })
+
+    def key(row: dict[str, Any]) -> tuple:
+        wri = row["wri"] if row["wri"] is not None else -math.inf
+        thi = row["thi"] if row["thi"] is not None else -math.inf
+        return (row["group"], -wri, -thi, row["establishment_id"])
+
+    rows.sort(key=key)
+    rank, group = 0, None
+    for row in rows:
+        if row["group"] != group:
+            rank, group = 0, row["group"]
+        if row["wri"] is None and row["thi"] is None:
+            row["rank"] = None
+        else:
+            rank += 1
+            row["rank"] = rank
+    return rows
+
+
+def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write ranking rows as CSV or GeoJSON (by the file extension)."""
+    path = Path(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        feats = [{"type": "Feature", "id": r["establishment_id"],
+                  "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                  "properties": {k: r[k] for k in RANK_COLUMNS if k not in ("lon", "lat")}}
+                 for r in rows]
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+        return
+    if path.suffix.lower() != ".csv":
+        raise ValidationError([Problem("parameter", None, "export",
+                                       f"'{path.name}': expected a .csv or .geojson file")])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(RANK_COLUMNS)
+        for r in rows:
+            w.writerow([";".join(r[k]) if k == "downstream_countries" else
+                        ("" if r[k] is None else r[k]) for k in RANK_COLUMNS])

@@ -1,0 +1,70 @@
+"""Model runs stored as scenarios, linked to the establishment they started from, so that a
+notification can cite them and the map can show them. Every stored run is audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from hazatlas.domain.access import Principal, visible
+from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
+from hazatlas.storage import repositories as repo
+from hazatlas.storage.db import Database
+from hazatlas.storage.tables import ScenarioRow, utcnow
+
+KINDS = ("river", "plume", "runout")
+
+
+def save(db: Database, principal: Principal, kind: str, parameters: dict[str, Any],
+         result: dict[str, Any], establishment_id: str | None = None) -> str:
+    """Store a run; returns its id. The establishment, if given, must exist and be readable."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown scenario kind {kind!r}")
+    sid = str(uuid.uuid4())
+    with db.transaction() as s:
+        if establishment_id is not None:
+            e = repo.get(s, establishment_id)
+            if e is None:
+                raise NotFoundError(f"establishment '{establishment_id}' not found")
+        s.add(ScenarioRow(id=sid, kind=kind, establishment_id=establishment_id,
+                          created_by=principal.username, created_at=utcnow(),
+                          parameters=parameters, result=result))
+        repo.record_change(s, entity_type="scenario", entity_id=sid, action="create",
+                           actor=principal.username,
+                           changes={"kind": [None, kind], "establishment_id": [None, establishment_id]})
+    return sid
+
+
+def _readable(s, principal: Principal, row: ScenarioRow) -> bool:
+    if row.establishment_id is None:
+        return True
+    e = repo.get(s, row.establishment_id)
+    return e is None or visible(principal, e)[1]
+
+
+def get(db: Database, principal: Principal, scenario_id: str) -> dict[str, Any]:
+    with db.transaction() as s:
+        row = s.get(ScenarioRow, scenario_id)
+        if row is None:
+            raise NotFoundError(f"scenario '{scenario_id}' not found")
+        if not _readable(s, principal, row):
+            raise PermissionDeniedError(f"scenario '{scenario_id}' belongs to a confidential record")
+        return _out(row)
+
+
+def list_for(db: Database, principal: Principal, establishment_id: str) -> list[dict[str, Any]]:
+    with db.transaction() as s:
+        rows = s.scalars(select(ScenarioRow).where(ScenarioRow.establishment_id == establishment_id)
+                         .order_by(ScenarioRow.created_at))
+        return [_out(r, result=False) for r in rows if _readable(s, principal, r)]
+
+
+def _out(row: ScenarioRow, *, result: bool = True) -> dict[str, Any]:
+    out = {"id": row.id, "kind": row.kind, "establishment_id": row.establishment_id,
+           "created_by": row.created_by, "created_at": row.created_at.isoformat(),
+           "parameters": row.parameters}
+    if result:
+        out["result"] = row.result
+    return out
