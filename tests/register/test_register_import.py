@@ -179,3 +179,16 @@ def test_unknown_file_type(db, tmp_path):
 def test_bad_crs_parameter(db, sample_csv):
     with pytest.raises(ValidationError, match="'EPSG:999999' is not a known coordinate reference system"):
         svc(db).import_file(sample_csv, crs="EPSG:999999")
+
+
+def test_export_carries_identification_and_reimports(db, sample_csv, tmp_path):
+    svc(db).import_file(sample_csv)
+    out = tmp_path / "with-tiers.csv"
+    svc(db).export_file(out)
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pancevo = next(r for r in rows if r["establishment_id"] == "RS-PANCEVO-HIP")
+    assert pancevo["seveso_tier"] == "upper" and pancevo["convention_hazardous_activity"] == "true"
+    assert pancevo["rules_version"].startswith("hazatlas-rules/")
+    report = svc(db).import_file(out)  # derived columns are ignored on import
+    assert report.summary.to_dict() == {"created": 0, "updated": 0, "unchanged": 4}

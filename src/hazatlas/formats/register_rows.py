@@ -83,6 +83,8 @@ INVENTORY_FIELDS = (
 )
 COLUMNS = ESTABLISHMENT_FIELDS + INVENTORY_FIELDS
 OPTIONAL_INPUT_COLUMNS = ("area_ha",)
+# Written by exports for the reader (derived by hazatlas), ignored on import.
+DERIVED_COLUMNS = ("seveso_tier", "convention_hazardous_activity", "annex_version", "rules_version")
 REQUIRED = ("establishment_id", "name", "country", "lon", "lat", "source")
 COUNTRY_TOLERANCE_M = 5_000.0
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
@@ -482,7 +484,8 @@ def parse_register(
     unknown = [
         c
         for c in table.columns
-        if c not in COLUMNS and c not in OPTIONAL_INPUT_COLUMNS and not c.startswith("_")
+        if c not in COLUMNS and c not in OPTIONAL_INPUT_COLUMNS and c not in DERIVED_COLUMNS
+        and not c.startswith("_")
     ]
     if unknown:
         raise ValidationError(

@@ -22,6 +22,7 @@ from hazatlas.domain.errors import (
 from hazatlas.domain.establishment import Establishment
 from hazatlas.formats.register_rows import (
     COLUMNS,
+    DERIVED_COLUMNS,
     ParseResult,
     location_problem,
     parse_register,
@@ -244,14 +245,40 @@ class RegisterService:
         return report
 
     def export_file(self, path: Path, *, fmt: str | None = None, query: Query | None = None) -> int:
-        """Write the register (as this user may see it) to ``path``; returns the row count."""
+        """Write the register (as this user may see it) to ``path``; returns the row count.
+
+        Each row also carries the establishment's identification (Seveso III tier, Convention
+        hazardous activity, Annex I and rules versions): derived columns, ignored on import.
+        """
         if query is None:
             records = self.all()
         else:
             records, _ = self.list(query)
-        rows = [r for e, full in records for r in to_rows(e, complete=full)]
-        write_table(Path(path), COLUMNS, rows, fmt)
+        derived = self._classifications([e.id for e, _ in records])
+        rows = []
+        for e, full in records:
+            extra = derived.get(e.id, {})
+            rows.extend({**r, **extra} for r in to_rows(e, complete=full))
+        write_table(Path(path), COLUMNS + DERIVED_COLUMNS, rows, fmt)
         return len(rows)
+
+    def _classifications(self, ids: list[str]) -> dict[str, dict[str, object]]:
+        from hazatlas.storage import assessments as store
+
+        with self.db.transaction() as s:
+            rows = store.get_many(s, ids, assessments.CLASSIFICATION)
+            missing = [i for i in ids if i not in rows]
+            if missing:
+                assessments.refresh(s, missing)
+                rows = store.get_many(s, ids, assessments.CLASSIFICATION)
+        out: dict[str, dict[str, object]] = {}
+        for eid, row in rows.items():
+            r = row.result
+            hazardous = r.get("convention_hazardous_activity")
+            out[eid] = {"seveso_tier": r.get("seveso_tier"),
+                        "convention_hazardous_activity": "" if hazardous is None else str(hazardous).lower(),
+                        "annex_version": r.get("annex_version"), "rules_version": row.method_version}
+        return out
 
 
 def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[int]) -> None:
