@@ -35,6 +35,35 @@ def _lonlat(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
+#: Queries of at least this many points are answered in spatial (Morton) order.
+SORT_QUERIES_MIN = 2048
+
+
+def spatial_order(lon: np.ndarray, lat: np.ndarray, bits: int = 16) -> np.ndarray:
+    """Permutation that puts points in Morton (Z-curve) order of a lon/lat grid.
+
+    >>> spatial_order(np.array([10.0, -10.0, 10.1]), np.array([50.0, 40.0, 50.0])).tolist()
+    [1, 0, 2]
+    """
+    scale = float((1 << bits) - 1)
+    x = np.clip((np.asarray(lon) + 180.0) / 360.0 * scale, 0, scale).astype(np.uint64)
+    y = np.clip((np.asarray(lat) + 90.0) / 180.0 * scale, 0, scale).astype(np.uint64)
+    return np.argsort(_spread(x) | (_spread(y) << np.uint64(1)), kind="stable")
+
+
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Interleave zeros between the low 32 bits of ``v`` (bit i goes to bit 2i)."""
+    for shift, mask in (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    ):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
 @dataclass(frozen=True)
 class Nearest:
     """Per query point and per candidate rank: feature, distance and position on the feature."""
@@ -44,6 +73,7 @@ class Nearest:
     along_m: np.ndarray  # (n, k) distance along the feature from its first vertex (m)
     lon: np.ndarray  # (n, k) closest point
     lat: np.ndarray
+    vertex: np.ndarray | None = None  # (n, k) index of the candidate vertex (0 if none)
 
 
 class SegmentIndex:
@@ -104,6 +134,56 @@ class SegmentIndex:
         lon = np.asarray(lon, dtype=float)
         lat = np.asarray(lat, dtype=float)
         n = len(lon)
+        if n < SORT_QUERIES_MIN or self.tree is None:
+            return self._query(lon, lat, k, max_distance_m, refine)
+        # nearby points one after the other: the tree walk stays in the CPU cache (up to 1.6x
+        # faster for random input order); every point gets the same answer as in any order
+        order = spatial_order(lon, lat)
+        res = self._query(lon[order], lat[order], k, max_distance_m, refine)
+        back = np.empty_like(order)
+        back[order] = np.arange(n)
+        return Nearest(
+            res.feature[back], res.distance_m[back], res.along_m[back], res.lon[back], res.lat[back]
+        )
+
+    def nearest_point(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Feature and closest point (lon, lat) of the nearest segment of each point: the same
+        as ``query(lon, lat, k=1)`` without its other outputs, for large batches (borders)."""
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        n = len(lon)
+        if self.tree is None or n == 0:
+            near = self.query(lon, lat, k=1)
+            return near.feature[:, 0], near.lon[:, 0], near.lat[:, 0]
+        order = spatial_order(lon, lat) if n >= SORT_QUERIES_MIN else None
+        if order is not None:  # see query()
+            lon, lat = lon[order], lat[order]
+        p = _xyz(lon, lat)
+        _, v = self.tree.query(p, k=1)  # no bound: every point finds a vertex
+        c, _, _ = self._refine(p, v)
+        clon, clat = _lonlat(c)
+        feature = self.feature[v]
+        if order is None:
+            return feature, clon, clat
+        out_f, out_lon, out_lat = np.empty_like(feature), np.empty_like(clon), np.empty_like(clat)
+        out_f[order], out_lon[order], out_lat[order] = feature, clon, clat
+        return out_f, out_lon, out_lat
+
+    def _query(
+        self,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        k: int,
+        max_distance_m: float,
+        refine: int | None,
+        details: bool = True,
+    ) -> Nearest:
+        """:meth:`query` in the given order. ``details=False`` leaves ``along_m``, ``lon`` and
+        ``lat`` of the candidates that are not refined at nan and returns ``vertex`` instead
+        (the caller looks up the few it needs)."""
+        n = len(lon)
         if self.tree is None or n == 0:
             e = np.full((n, k), -1, dtype=np.int64)
             z = np.full((n, k), np.inf)
@@ -114,33 +194,32 @@ class SegmentIndex:
         if np.isfinite(max_distance_m):
             bound = (max_distance_m + self.spacing_m) / EARTH_RADIUS_M  # chord <= arc
         chord, v = self.tree.query(p, k=k_eff, distance_upper_bound=bound)
-        v = v.reshape(n, k_eff)
-        found = v < len(self.xyz)
         shape = (n, k_eff)
-        feature = np.full(shape, -1, dtype=np.int64)
+        v = v.reshape(shape)
+        chord = np.asarray(chord).reshape(shape)
+        found = v < len(self.xyz)
+        vs = np.where(found, v, 0)
+        feature = np.where(found, self.feature[vs], -1)
         dist = np.full(shape, np.inf)
         along = np.full(shape, np.nan)
         clon = np.full(shape, np.nan)
         clat = np.full(shape, np.nan)
-        v = v.reshape(shape)
-        chord = np.asarray(chord).reshape(shape)
-        do = found.copy()
-        if refine is not None:
-            do[:, refine:] = False
-            rest = found & ~do
-            vr = v[rest]
-            feature[rest] = self.feature[vr]
-            dist[rest] = 2.0 * np.arcsin(np.clip(chord[rest] / 2.0, 0.0, 1.0)) * EARTH_RADIUS_M
-            along[rest] = self.along[vr]
-            clon[rest], clat[rest] = self.lon[vr], self.lat[vr]
-        rows = np.repeat(np.arange(n), k_eff).reshape(shape)[do]
-        vv = v[do]
+        r = k_eff if refine is None else max(min(refine, k_eff), 0)
+        if r < k_eff:  # candidates not refined: the vertex itself
+            f, w = found[:, r:], vs[:, r:]
+            arc = 2.0 * np.arcsin(np.clip(chord[:, r:] / 2.0, 0.0, 1.0)) * EARTH_RADIUS_M
+            dist[:, r:] = np.where(f, arc, np.inf)
+            if details:
+                along[:, r:] = np.where(f, self.along[w], np.nan)
+                clon[:, r:] = np.where(f, self.lon[w], np.nan)
+                clat[:, r:] = np.where(f, self.lat[w], np.nan)
+        rows, cols = np.nonzero(found[:, :r])
+        vv = v[rows, cols]
         best_c, best_d, best_along = self._refine(p[rows], vv)
-        feature[do] = self.feature[vv]
-        dist[do] = best_d
-        along[do] = best_along
-        clon[do], clat[do] = _lonlat(best_c)
-        return Nearest(feature, dist, along, clon, clat)
+        dist[rows, cols] = best_d
+        along[rows, cols] = best_along
+        clon[rows, cols], clat[rows, cols] = _lonlat(best_c)
+        return Nearest(feature, dist, along, clon, clat, None if details else vs)
 
     def _refine(self, p: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # segment after the vertex (v, v+1) unless last; segment before (v-1, v) unless first

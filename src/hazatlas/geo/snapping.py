@@ -15,7 +15,7 @@ import numpy as np
 
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.geo._geodesy import geodesic_m
-from hazatlas.geo._segindex import SegmentIndex
+from hazatlas.geo._segindex import SORT_QUERIES_MIN, SegmentIndex, spatial_order
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,41 @@ def snap_points(
     """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
+    if len(lon) >= SORT_QUERIES_MIN:
+        # work in spatial order (fast tree walks, see SegmentIndex.query); per-point results
+        # do not depend on the order, and only the final 1-D arrays are put back
+        order = spatial_order(lon, lat)
+        res = _snap_points(network, lon[order], lat[order], max_distance_m)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return SnapBatch(*(a[back] for a in _arrays(res)))
+    return _snap_points(network, lon, lat, max_distance_m)
+
+
+def _arrays(res: SnapBatch) -> tuple[np.ndarray, ...]:
+    """The arrays of a :class:`SnapBatch`, in field order."""
+    return (res.reach_index, res.offset_m, res.distance_m, res.second_index, res.second_distance_m)
+
+
+def _snap_points(
+    network: Any, lon: np.ndarray, lat: np.ndarray, max_distance_m: float
+) -> SnapBatch:
     n = len(lon)
     index, scale = _index(network)
-    near = index.query(lon, lat, k=CANDIDATES_K, max_distance_m=max_distance_m, refine=2)
+    refine = 2
+    near = index._query(lon, lat, CANDIDATES_K, max_distance_m, refine, details=False)
     feat, dist = near.feature, near.distance_m
     rows = np.arange(n)
     j = np.argmin(dist, axis=1)
     reach = feat[rows, j]
-    offset = near.along_m[rows, j] * scale[np.maximum(reach, 0)]
+    along, plon, plat = near.along_m[rows, j], near.lon[rows, j], near.lat[rows, j]
+    vertex_only = np.flatnonzero((j >= refine) & (reach >= 0))  # rare: an unrefined candidate
+    if len(vertex_only) and near.vertex is not None:
+        w = near.vertex[vertex_only, j[vertex_only]]
+        along[vertex_only], plon[vertex_only], plat[vertex_only] = (
+            index.along[w], index.lon[w], index.lat[w],
+        )  # fmt: skip
+    offset = along * scale[np.maximum(reach, 0)]
     key = np.append(_river_keys(network), -1)  # integer river codes; -1 for "no reach"
     other = (key[feat] != key[reach][:, None]) & (feat >= 0)
     d_other = np.where(other, dist, np.inf)
@@ -100,7 +127,7 @@ def snap_points(
     # the decisive distance is geodesic on the ellipsoid
     exact = np.full(n, np.inf)
     has = reach >= 0
-    exact[has] = geodesic_m(lon[has], lat[has], near.lon[rows, j][has], near.lat[rows, j][has])
+    exact[has] = geodesic_m(lon[has], lat[has], plon[has], plat[has])
     far = exact > max_distance_m
     reach = np.where(far, -1, reach)
     return SnapBatch(

@@ -38,9 +38,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from hazatlas.domain.errors import Problem, ValidationError
+import numpy as np
+
+from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind, EstablishmentStatus
 from hazatlas.domain.reference import load_table
 from hazatlas.domain.tailings import TailingsDetails, TailingsStatus
@@ -163,21 +166,36 @@ def _check(name: str, value: float | None, problems: list[Problem]) -> None:
         problems.append(Problem("parameter", None, name, f"expected a number >= 0, got {value}"))
 
 
-def _capacity(t: TailingsDetails, missing: list[str]) -> ThiComponent:
-    floor = scoring_value("capacity", "stored_volume_m3", "log10_floor")
-    inputs: dict[str, object] = {"stored_volume_m3": t.stored_volume_m3}
+def _volume(t: TailingsDetails) -> float | None:
+    """Stored volume (m3): given, or estimated from area and dam height, or None."""
     if t.stored_volume_m3 is not None:
-        volume, why = t.stored_volume_m3, "stored volume given"
-    elif t.area_m2 is not None and t.dam_height_m is not None:
+        return t.stored_volume_m3
+    if t.area_m2 is not None and t.dam_height_m is not None:
         k = scoring_value("capacity", "stored_volume_m3", "estimate_factor")
-        volume = k * t.area_m2 * t.dam_height_m
+        return k * t.area_m2 * t.dam_height_m
+    return None
+
+
+def _capacity_score(t: TailingsDetails) -> float:
+    volume = _volume(t)
+    if volume is None:
+        return scoring_value("capacity", "stored_volume_m3", "missing")
+    return math.log10(max(volume, scoring_value("capacity", "stored_volume_m3", "log10_floor")))
+
+
+def _capacity(t: TailingsDetails, missing: list[str]) -> ThiComponent:
+    inputs: dict[str, object] = {"stored_volume_m3": t.stored_volume_m3}
+    score = _capacity_score(t)
+    volume = _volume(t)
+    if volume is None:
+        missing.append("stored_volume_m3")
+        return ThiComponent("capacity", score, inputs, ("volume unknown: precautionary score",))
+    if t.stored_volume_m3 is not None:
+        why = "stored volume given"
+    else:
+        k = scoring_value("capacity", "stored_volume_m3", "estimate_factor")
         why = f"volume estimated as {k:g} x area x dam height = {volume:.3g} m3"
         inputs["estimated_volume_m3"] = volume
-    else:
-        missing.append("stored_volume_m3")
-        score = scoring_value("capacity", "stored_volume_m3", "missing")
-        return ThiComponent("capacity", score, inputs, ("volume unknown: precautionary score",))
-    score = math.log10(max(volume, floor))
     return ThiComponent("capacity", score, inputs, (why, f"log10(V / m3) = {score:.3g}"))
 
 
@@ -306,3 +324,111 @@ def tailings_hazard_index(
     )
     value = math.fsum(c.score for c in components)
     return TailingsHazardResult(establishment.id, value, components, tuple(missing))
+
+
+@dataclass(frozen=True)
+class ThiBatch:
+    """THI values of many establishments (:func:`tailings_hazard_indices`).
+
+    ``value`` is exactly the ``value`` of :func:`tailings_hazard_index` per establishment, nan
+    where it returns ``None`` (not a TMF) or raises; ``errors`` maps positions to the errors.
+    """
+
+    value: np.ndarray
+    errors: dict[int, HazatlasError] = field(default_factory=dict)
+
+
+def tailings_hazard_indices(
+    establishments: Sequence[Establishment],
+    *,
+    seismic_pga_g: float | None = None,
+    flood_prone: bool | None = None,
+    as_of: dt.date | None = None,
+) -> ThiBatch:
+    """Tailings Hazard Index values of many establishments (same scoring and values as
+    :func:`tailings_hazard_index`, hazatlas design).
+
+    Only the capacity score is computed per facility; the other four component scores depend
+    on a few discrete inputs (statuses, inspection date, dam height and method, the water
+    hazard classes of the inventory) and are computed once per distinct combination by the
+    same component functions. The value is the same ``math.fsum`` of the five scores.
+
+    >>> from hazatlas.domain.establishment import Establishment, EstablishmentKind
+    >>> from hazatlas.domain.tailings import TailingsDetails
+    >>> e = Establishment("T1", "pond", "ROU", 23.6, 47.7, kind=EstablishmentKind.TAILINGS,
+    ...                   tailings=TailingsDetails(stored_volume_m3=1e6, dam_height_m=20.0))
+    >>> b = tailings_hazard_indices([e], seismic_pga_g=0.12, flood_prone=False,
+    ...                             as_of=dt.date(2026, 1, 1))
+    >>> b.value.tolist()
+    [12.5]
+    """
+    as_of = as_of or dt.date.today()
+    value = np.full(len(establishments), np.nan)
+    errors: dict[int, HazatlasError] = {}
+    problems: list[Problem] = []
+    _check("seismic_pga_g", seismic_pga_g, problems)
+    natural = None if problems else _natural(seismic_pga_g, flood_prone, []).score
+    cache: dict[tuple[object, ...], tuple[float, float, float]] = {}
+    tailings_kind = EstablishmentKind.TAILINGS
+    for i, e in enumerate(establishments):
+        if e.kind != tailings_kind and e.tailings is None:
+            continue
+        try:
+            value[i] = _fast_value(e, as_of, natural, cache)
+        except (HazatlasError, _Fallback):
+            try:
+                one = tailings_hazard_index(
+                    e, seismic_pga_g=seismic_pga_g, flood_prone=flood_prone, as_of=as_of
+                )
+            except HazatlasError as exc:
+                errors[i] = exc
+                continue
+            value[i] = np.nan if one is None else one.value
+    return ThiBatch(value, errors)
+
+
+class _Fallback(Exception):
+    """Inputs the fast path leaves to :func:`tailings_hazard_index` (errors, odd types)."""
+
+
+def _fast_value(
+    e: Establishment,
+    as_of: dt.date,
+    natural: float | None,
+    cache: dict[tuple[object, ...], tuple[float, float, float]],
+) -> float:
+    t = e.tailings or TailingsDetails()
+    if natural is None:
+        raise _Fallback
+    for x in (t.stored_volume_m3, t.dam_height_m, t.area_m2):
+        if x is not None and not (math.isfinite(x) and x >= 0.0):
+            raise _Fallback
+    capacity = _capacity_score(t)
+    try:
+        inventory = e.inventory
+        if len(inventory) == 1:
+            lines: tuple[object, ...] = (
+                inventory[0].water_hazard_class,
+                tuple(inventory[0].hazard_statements),
+            )
+        else:
+            lines = tuple((it.water_hazard_class, tuple(it.hazard_statements)) for it in inventory)
+        key = (
+            len(inventory),
+            lines,
+            e.status,
+            t.tailings_status,
+            t.last_inspection,
+            t.dam_height_m,
+            t.construction_method,
+        )
+        scores = cache.get(key)
+    except TypeError as exc:  # unhashable input
+        raise _Fallback from exc
+    if scores is None:
+        scores = cache[key] = (
+            _toxicity(e, []).score,
+            _management(e, as_of, []).score,
+            _dam_safety(e, []).score,
+        )
+    return math.fsum((capacity, scores[0], scores[1], natural, scores[2]))

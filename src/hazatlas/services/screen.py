@@ -6,24 +6,31 @@ distant matches are reported), the countries downstream with the river distance 
 time under low, mean and high flow, the outlet, the UNECE location-criteria flags and the
 indices (Water Risk Index, Tailings Hazard Index, GISTM consequence class) when the indices
 package provides them. Everything geographic is vectorised (KD-tree indexes, one topological
-sweep of the network; see :mod:`hazatlas.geo.paths`); only the per-establishment indices are
-computed one by one.
+sweep of the network; see :mod:`hazatlas.geo.paths`); the default indices are computed in bulk
+(``water_risk_indices``, ``tailings_hazard_indices``: the same values as the one-at-a-time
+functions); a caller's own indices hook is called once per establishment.
+:meth:`ScreeningBatch.results` builds all JSON objects from arrays in one pass (equal to
+:meth:`ScreeningBatch.result` per site).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import itertools
+import operator
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.domain.establishment import Establishment
 from hazatlas.geo import paths
-from hazatlas.geo.borders import countries_at, nearest_border, nearest_country
+from hazatlas.geo.borders import code_keys, countries_at, nearest_border, nearest_country
 from hazatlas.geo.network import FLOWS, RiverNetwork, fold
 from hazatlas.geo.snapping import snap_points
 from hazatlas.services import screen_indices
@@ -59,11 +66,60 @@ class Site(NamedTuple):
     establishment: Establishment | None = None
 
 
+_SITE_FIELDS = ("id", "lon", "lat", "country_iso3", "receiving_water")
+
+
+class _EstablishmentSites(Sequence[Site]):
+    """Register establishments seen as :class:`Site` values (built on access); the screening
+    reads each field for all of them at once (:func:`_column`)."""
+
+    def __init__(self, establishments: Sequence[Establishment]) -> None:
+        self.establishments = list(establishments)
+        # every field the screening needs, read now in one pass over the records (as Site(...)
+        # would have: later changes to the records do not leak in)
+        fields = operator.attrgetter(*_SITE_FIELDS, "inventory", "kind", "tailings")
+        self._columns: list[Sequence[Any]] = (
+            list(zip(*map(fields, self.establishments), strict=True))
+            if self.establishments
+            else [()] * (len(_SITE_FIELDS) + 3)
+        )
+
+    def __len__(self) -> int:
+        return len(self.establishments)
+
+    @overload
+    def __getitem__(self, i: int) -> Site: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Site]: ...
+
+    def __getitem__(self, i: int | slice) -> Site | list[Site]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        c = self._columns
+        return Site(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], self.establishments[i])
+
+    def column(self, k: int) -> Sequence[Any]:
+        return self.establishments if k == 5 else self._columns[k]
+
+    def index_fields(self) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+        """``inventory``, ``kind`` and ``tailings`` of every establishment."""
+        n = len(_SITE_FIELDS)
+        return self._columns[n], self._columns[n + 1], self._columns[n + 2]
+
+
+def _column(sites: Sequence[Site], k: int) -> Sequence[Any]:
+    """Field ``k`` of :class:`Site` for all sites."""
+    if isinstance(sites, _EstablishmentSites):
+        return sites.column(k)
+    return list(map(operator.itemgetter(k), sites))
+
+
 @dataclass
 class ScreeningBatch:
     """Screening of many sites as arrays (``downstream`` in CSR form per unique path key)."""
 
-    sites: list[Site]
+    sites: Sequence[Site]
     network: RiverNetwork
     country: np.ndarray
     border_country: np.ndarray
@@ -83,7 +139,7 @@ class ScreeningBatch:
     ev_time_s: np.ndarray  # (3, n_events) time from the event to the outlet
     key_outlet: list[str]
     flags: list[tuple[str, ...]]
-    indices: list[dict[str, Any]]
+    indices: Sequence[dict[str, Any]]
     warnings: dict[int, list[str]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)  # wall time per stage
     pois: list[PointOfInterest] = field(default_factory=list)
@@ -178,7 +234,151 @@ class ScreeningBatch:
         return {"name": self.pois[j].name, "river_km": round(d / 1000, 3), "travel_time_h": times}
 
     def results(self) -> list[dict[str, Any]]:
-        return [self.result(i) for i in range(len(self))]
+        """The JSON objects of all sites, equal to ``[result(i) for i in ...]``, built in one
+        pass from arrays (distances, times and rounding vectorised over all sites)."""
+        with _gc_paused():
+            return _assemble(self)
+
+
+def _round3(values: np.ndarray) -> list[float]:
+    """Python's ``round(x, 3)`` of every value, vectorised.
+
+    ``round`` gives the double nearest to k/1000, k = round-half-even(exact x * 1000);
+    ``rint(x * 1000) / 1000`` gives the same double whenever the one rounding of ``x * 1000``
+    cannot move it across a half-integer, i.e. unless x * 1000 lies within a few ulp of one
+    (or is huge). Those few values are rounded by ``round`` itself.
+    """
+    x = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = x * 1000.0
+        out = (np.rint(scaled) / 1000.0).tolist()
+        half = np.abs(scaled - np.floor(scaled) - 0.5)  # exact for |scaled| < 2**52
+        risky = (half <= np.abs(scaled) * 2.0**-49) | (np.abs(x) >= 1e12)
+    for i in np.flatnonzero(risky).tolist():
+        out[i] = round(float(x[i]), 3)
+    return out
+
+
+def _clip0(values: np.ndarray) -> np.ndarray:
+    """``max(x, 0.0)`` elementwise with Python's semantics (nan and -0.0 pass through)."""
+    return np.where(values < 0.0, 0.0, values)
+
+
+def _assemble(b: ScreeningBatch) -> list[dict[str, Any]]:
+    """All result objects of a batch (see :meth:`ScreeningBatch.result`, which this mirrors)."""
+    n = len(b)
+    net = b.network
+    has = (b.reach_index >= 0).tolist()
+    r0 = np.maximum(b.reach_index, 0)
+    low, mean, high = FLOWS
+    nb_km = _round3(b.border_distance_m / 1000)
+    borders = [
+        {"country": c or None, "distance_km": d if c else None}
+        for c, d in zip(b.border_country.tolist(), nb_km, strict=True)
+    ]
+    snap_ok = np.isfinite(b.snap_distance_m)
+    snap_km = _round3(np.where(snap_ok, b.snap_distance_m, 0.0) / 1000)
+    snaps = [
+        {"status": s, "distance_km": d if ok else None}
+        for s, d, ok in zip(b.snap_status.tolist(), snap_km, snap_ok.tolist(), strict=True)
+    ]
+    reach_id = [r if h else None for r, h in zip(net.reach_id[r0].tolist(), has, strict=True)]
+    reach_name = [net.name[j] or None if h else None for j, h in zip(r0.tolist(), has, strict=True)]
+    key0 = np.maximum(b.key, 0).tolist()
+    outlets = [
+        {"name": b.key_outlet[k], "river_km": d, "travel_time_h": {low: t0, mean: t1, high: t2}}
+        if h
+        else None
+        for k, h, d, t0, t1, t2 in zip(
+            key0, has, _round3(_clip0(b.site_distance_m) / 1000.0),
+            *(_round3(_clip0(b.site_time_s[f]) / 3600.0) for f in range(len(FLOWS))),
+            strict=True,
+        )
+    ]  # fmt: skip
+    downstream = _downstream_lists(b)
+    idx = b.indices
+    if isinstance(idx, screen_indices.IndexTable):
+        wri, thi, cc = idx.wri, idx.thi, idx.consequence_class
+    else:
+        wri, thi, cc = ([d.get(k) for d in idx] for k in ("wri", "thi", "consequence_class"))
+    warnings = b.warnings
+    results = [
+        {
+            "establishment_id": sid,
+            "lon": lon,
+            "lat": lat,
+            "country": ctry or None,
+            "nearest_border": border,
+            "location_flags": list(flags),
+            "reach_id": rid,
+            "reach_name": rname,
+            "snap": snap,
+            "downstream": ds,
+            "outlet": outlet,
+            "wri": w,
+            "thi": t,
+            "consequence_class": c,
+            "warnings": [],
+        }
+        for sid, lon, lat, ctry, border, flags, rid, rname, snap, ds, outlet, w, t, c in zip(
+            _column(b.sites, 0), _column(b.sites, 1), _column(b.sites, 2), b.country.tolist(),
+            borders, b.flags, reach_id, reach_name, snaps, downstream, outlets, wri, thi, cc,
+            strict=True,
+        )
+    ]  # fmt: skip
+    for i, msgs in warnings.items():
+        if 0 <= i < n:
+            results[i]["warnings"] = list(msgs)
+    if b.pois:
+        for i, out in enumerate(results):
+            out["points_of_interest"] = [b._poi(i, j) for j in b.poi_hits[i]]
+    return results
+
+
+def _downstream_lists(b: ScreeningBatch) -> list[list[dict[str, Any]]]:
+    """The ``downstream`` list of every site: (site, event) pairs computed as arrays."""
+    n = len(b)
+    low, mean, high = FLOWS
+    size = np.zeros(n, dtype=np.int64)
+    keyed = b.key >= 0
+    size[keyed] = b.key_ptr[b.key[keyed] + 1] - b.key_ptr[b.key[keyed]]
+    ptr = np.concatenate([[0], np.cumsum(size)])
+    site = np.repeat(np.arange(n), size)
+    ev = b.key_ptr[b.key[site]] + np.arange(len(site)) - ptr[site]
+    at = b.ev_at_site[ev]
+    km = _round3(np.where(at, 0.0, _clip0(b.site_distance_m[site] - b.ev_distance_m[ev]) / 1000.0))
+    hours = [
+        _round3(np.where(at, 0.0, _clip0(b.site_time_s[f, site] - b.ev_time_s[f, ev]) / 3600.0))
+        for f in range(len(FLOWS))
+    ]
+    pairs = [
+        {"country": c, "river_km": d, "travel_time_h": {low: h0, mean: h1, high: h2},
+         "border_river": br}
+        for c, d, h0, h1, h2, br in zip(
+            b.ev_country[ev].tolist(), km, *hours, b.ev_border_river[ev].tolist(), strict=True
+        )
+    ]  # fmt: skip
+    bounds = ptr.tolist()
+    return [pairs[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause automatic garbage collection while a batch builds many objects that all stay
+    alive: every full collection would walk all objects of the process and free nothing (it
+    took half the time of :meth:`ScreeningBatch.results` for 100 000 sites)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:
+                # move the new objects to the oldest generation without walking them (else
+                # the next young collection walks them all, 50-100 ms for 100 000 sites)
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
 
 
 def screen_sites(
@@ -195,6 +395,17 @@ def screen_sites(
     (within ``max_snap_distance_m``) and listed for every site whose downstream path passes
     them, with river distance and travel times.
     """
+    with _gc_paused():
+        return _screen_sites(sites, network, indices, max_snap_distance_m, points_of_interest)
+
+
+def _screen_sites(
+    sites: Sequence[Site],
+    network: RiverNetwork | None,
+    indices: IndicesHook | None,
+    max_snap_distance_m: float,
+    points_of_interest: Sequence[PointOfInterest],
+) -> ScreeningBatch:
     clock = [time.perf_counter()]
     timings: dict[str, float] = {}
 
@@ -204,11 +415,12 @@ def screen_sites(
         clock[0] = now
 
     net = network or RiverNetwork.load_default()
-    sites = list(sites)
+    if not isinstance(sites, _EstablishmentSites):
+        sites = list(sites)
     n = len(sites)
 
-    lon = np.array([s.lon for s in sites], dtype=float)
-    lat = np.array([s.lat for s in sites], dtype=float)
+    lon = np.array(_column(sites, 1), dtype=float)
+    lat = np.array(_column(sites, 2), dtype=float)
     _check_coordinates(sites, lon, lat)
     warnings: dict[int, list[str]] = {}
     country = _countries(sites, lon, lat, warnings)
@@ -225,15 +437,18 @@ def screen_sites(
     status[(reach >= 0) & amb] = "ambiguous"
     status[(reach >= 0) & ~amb & (dist > DISTANT_SNAP_M)] = "distant"
     _apply_receiving_water(net, sites, lon, lat, reach, offset, dist, status, warnings)
-    for i in np.flatnonzero(status == "ambiguous"):
-        other = net.name[int(snap.second_index[i])] or f"reach {net.reach_id[snap.second_index[i]]}"
-        warnings.setdefault(int(i), []).append(
-            f"ambiguous receiving reach: {other} is {snap.second_distance_m[i] / 1000:.1f} km away"
-        )
-    for i in np.flatnonzero(status == "none"):
-        warnings.setdefault(int(i), []).append(
-            f"no river reach within {max_snap_distance_m / 1000:g} km: no downstream path"
-        )
+    amb_sites = np.flatnonzero(status == "ambiguous")
+    for i, j, km in zip(
+        amb_sites.tolist(),
+        snap.second_index[amb_sites].tolist(),
+        (snap.second_distance_m[amb_sites] / 1000).tolist(),
+        strict=True,
+    ):
+        other = net.name[j] or f"reach {net.reach_id[j]}"
+        warnings.setdefault(i, []).append(f"ambiguous receiving reach: {other} is {km:.1f} km away")
+    no_path = f"no river reach within {max_snap_distance_m / 1000:g} km: no downstream path"
+    for i in np.flatnonzero(status == "none").tolist():
+        warnings.setdefault(i, []).append(no_path)
     lap("snapping")
     site_d, site_t = _site_measures(net, reach, offset)
     key, key_ptr, ev, outlets = _downstream_keys(net, reach, offset, country)
@@ -241,10 +456,14 @@ def screen_sites(
     has = key >= 0
     transboundary[has] = (key_ptr[key[has] + 1] - key_ptr[key[has]]) > 0
     lap("downstream")
-    flags = screen_indices.location_flags(sites, b_country, b_dist, transboundary, net, reach)
+    ests = list(_column(sites, 5))  # Site.establishment
+    fields = sites.index_fields() if isinstance(sites, _EstablishmentSites) else None
+    flags = screen_indices.location_flags(
+        sites, b_country, b_dist, transboundary, net, reach, establishments=ests,
+        inventories=None if fields is None else fields[0],
+    )  # fmt: skip
     lap("location_flags")
-    hook = indices if indices is not None else screen_indices.default_hook()
-    idx = _indices(sites, hook)
+    idx = _indices(ests, indices, fields)
     lap("indices")
     batch = ScreeningBatch(
         sites, net, country, b_country, b_dist, reach, offset, dist, status, site_d, site_t,
@@ -274,9 +493,18 @@ def _attach_pois(batch: ScreeningBatch, pois: list[PointOfInterest], max_m: floa
     batch.poi_hits = [[int(j) for j in order if row[j]] for row in hits]
 
 
-def _indices(sites: Sequence[Site], hook: IndicesHook) -> list[dict[str, Any]]:
+def _indices(
+    establishments: list[Establishment | None],
+    hook: IndicesHook | None,
+    fields: tuple[Sequence[Any], Sequence[Any], Sequence[Any]] | None = None,
+) -> Sequence[dict[str, Any]]:
+    if hook is None:
+        out = screen_indices.default_indices_batch(establishments, fields=fields)
+        if out is not None:
+            return out
+        hook = screen_indices.default_hook()
     empty: dict[str, Any] = {}
-    return [hook(s.establishment) if s.establishment is not None else empty for s in sites]
+    return [hook(e) if e is not None else empty for e in establishments]
 
 
 def _check_coordinates(sites: Sequence[Site], lon: np.ndarray, lat: np.ndarray) -> None:
@@ -301,7 +529,10 @@ def _check_coordinates(sites: Sequence[Site], lon: np.ndarray, lat: np.ndarray) 
 def _countries(
     sites: Sequence[Site], lon: np.ndarray, lat: np.ndarray, warnings: dict[int, list[str]]
 ) -> np.ndarray:
-    declared = np.array([(s.country_iso3 or "").upper() for s in sites], dtype="<U3")
+    raw = _column(sites, 3)  # Site.country_iso3
+    if None in raw:
+        raw = [c or "" for c in raw]
+    declared = np.array(list(map(str.upper, raw)), dtype="<U3")
     country = countries_at(lon, lat, hint=declared)
     miss = country == ""
     if miss.any():
@@ -337,8 +568,9 @@ def _apply_receiving_water(
     from hazatlas.geo.snapping import snap_to_reaches
 
     by_name: dict[str, list[int]] = {}
-    for i, s in enumerate(sites):
-        rw = (s.receiving_water or "").strip()
+    given = _column(sites, 4)
+    for i in list(itertools.compress(range(len(given)), given)):
+        rw = (given[i] or "").strip()
         if not rw:
             continue
         m = _REACH_REF.match(rw)
@@ -399,7 +631,7 @@ def _downstream_keys(
     n = len(reach)
     ok = reach >= 0
     run = paths.run_of(net, np.maximum(reach, 0), np.nan_to_num(offset))
-    origins, ocode = np.unique(country, return_inverse=True)
+    origins, ocode = np.unique(code_keys(country), return_inverse=True)  # sorted like codes
     code = (np.maximum(reach, 0).astype(np.int64) * 4096 + run) * (len(origins) + 1) + ocode
     code[~ok] = -1
     uniq, inv = np.unique(code[ok], return_inverse=True)
@@ -450,10 +682,13 @@ def screen_establishments(
     points_of_interest: Sequence[PointOfInterest] = (),
 ) -> ScreeningBatch:
     """Screen register establishments and keep the array form (for bulk use)."""
-    sites = [Site(e.id, e.lon, e.lat, e.country_iso3, e.receiving_water, e) for e in establishments]
-    return screen_sites(
-        sites, network=network, indices=indices, points_of_interest=points_of_interest
-    )
+    with _gc_paused():  # reading the fields builds a tuple per establishment
+        return screen_sites(
+            _EstablishmentSites(establishments),
+            network=network,
+            indices=indices,
+            points_of_interest=points_of_interest,
+        )
 
 
 def screen_point(

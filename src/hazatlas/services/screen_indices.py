@@ -4,6 +4,9 @@ The indices engineer's functions are called when importable:
 ``hazatlas.indices.water_risk.water_risk_index(inventory)`` (WRI),
 ``hazatlas.indices.tailings_hazard.tailings_hazard_index(establishment)`` (THI). A caller may
 pass its own hook ``f(establishment) -> {"wri": ..., "thi": ..., "consequence_class": ...}``.
+Without a hook the screening uses :func:`default_indices_batch`, which gives the same values
+for all establishments at once with the batch functions ``water_risk_indices`` and
+``tailings_hazard_indices``.
 Location flags come from :func:`hazatlas.rules.location.assess_location` when the
 establishment states Seveso categories; for bare points and establishments without stated
 categories only the *location condition* of each criterion is reported (15 km from a land
@@ -14,8 +17,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
+import operator
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -68,6 +73,101 @@ def default_hook() -> Callable[[Establishment], dict[str, Any]]:
     return hook
 
 
+class IndexTable(Sequence[dict[str, Any]]):
+    """Per-site results of the default indices hook kept as columns: ``table[i]`` is the dict
+    :func:`default_hook` gives (``{}`` for a site without an establishment); ``wri``, ``thi``
+    and ``consequence_class`` are the columns (``None`` where absent)."""
+
+    def __init__(
+        self,
+        present: list[bool],
+        wri: list[float | None],
+        thi: list[float | None],
+        problems: dict[int, list[str]],
+    ) -> None:
+        self.present = present
+        self.wri = wri
+        self.thi = thi
+        self.consequence_class: list[str | None] = [None] * len(present)
+        self.problems = problems
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not self.present[i]:
+            return {}
+        out: dict[str, Any] = {"wri": self.wri[i], "thi": self.thi[i], "consequence_class": None}
+        if i % len(self) in self.problems:
+            out["problems"] = list(self.problems[i % len(self)])
+        return out
+
+
+def default_indices_batch(
+    establishments: Sequence[Establishment | None],
+    *,
+    fields: tuple[Sequence[Any], Sequence[Any], Sequence[Any]] | None = None,
+) -> IndexTable | None:
+    """What :func:`default_hook` gives for each establishment, computed in bulk by
+    ``water_risk_indices`` and ``tailings_hazard_indices`` (the same values); ``None`` when the
+    indices package does not provide them (then call the hook one by one).
+
+    ``fields``: the ``inventory``, ``kind`` and ``tailings`` of every establishment when the
+    caller has read them already (all establishments must then be present)."""
+    wri_batch = _function("hazatlas.indices.water_risk", "water_risk_indices")
+    thi_batch = _function("hazatlas.indices.tailings_hazard", "tailings_hazard_indices")
+    if wri_batch is None or thi_batch is None:
+        return None
+    n = len(establishments)
+    present = list(map(operator.is_not, establishments, itertools.repeat(None)))
+    rows = list(itertools.compress(range(n), present))
+    ests = [establishments[i] for i in rows] if len(rows) < n else establishments
+    if fields is not None and len(rows) == n:
+        inventories, kinds, tailings = fields
+    elif ests:
+        get = operator.attrgetter("inventory", "kind", "tailings")
+        inventories, kinds, tailings = zip(*map(get, ests), strict=True)
+    else:
+        inventories, kinds, tailings = (), (), ()
+    with_inv = list(itertools.compress(range(len(ests)), inventories))
+    w = wri_batch([inventories[j] for j in with_inv] if len(with_inv) < n else inventories)
+    tmf = [
+        j
+        for j, (k, t) in enumerate(zip(kinds, tailings, strict=True))
+        if k == _TMF or t is not None
+    ]
+    t = thi_batch([ests[j] for j in tmf])
+    row_of = np.asarray(rows, dtype=np.int64)
+    wri = np.full(n, np.nan)
+    wri[row_of[with_inv]] = w.value
+    thi = np.full(n, np.nan)
+    thi[row_of[tmf]] = t.value
+    problems: dict[int, list[str]] = {}
+    for k, exc in w.errors.items():
+        problems.setdefault(rows[with_inv[k]], []).append(f"WRI not computed: {exc}")
+    for k, exc in t.errors.items():
+        problems.setdefault(rows[tmf[k]], []).append(f"THI not computed: {exc}")
+    return IndexTable(present, _nullable(wri), _nullable(thi), problems)
+
+
+_TMF = EstablishmentKind.TAILINGS
+
+
+def _nullable(values: np.ndarray) -> list[float | None]:
+    """Python floats, ``None`` for nan."""
+    obj = values.astype(object)
+    obj[np.isnan(values)] = None
+    return obj.tolist()
+
+
 def default_indices(establishment: Establishment) -> dict[str, Any]:
     """WRI and THI of one establishment (None where not applicable or not computable)."""
     return default_hook()(establishment)
@@ -116,17 +216,43 @@ def location_flags(
     transboundary: np.ndarray,
     network: Any,
     reach: np.ndarray,
+    establishments: Sequence[Establishment | None] | None = None,
+    inventories: Sequence[Any] | None = None,
 ) -> list[tuple[str, ...]]:
-    """Triggered UNECE location criteria per site (see the module doc)."""
+    """Triggered UNECE location criteria per site (see the module doc).
+
+    ``establishments`` (one per site, ``None`` for a bare point) and their ``inventories``
+    save reading them from ``sites``. The criteria are assessed once per distinct (Seveso categories, near a border,
+    on transboundary water) combination.
+    """
     near = (border_country != "") & (border_distance_m <= _air_limit_km() * 1000.0)
     combo = near.astype(np.int64) * 2 + np.asarray(transboundary, dtype=np.int64)
     geographic = [_geographic(bool(c // 2), bool(c % 2)) for c in range(4)]
-    out = [geographic[c] for c in combo.tolist()]
-    for i, site in enumerate(sites):
-        est = site.establishment
-        if est is None or not est.inventory:
+    combos = combo.tolist()
+    out = [geographic[c] for c in combos]
+    if establishments is None:
+        establishments = [site.establishment for site in sites]
+    rows = list(
+        itertools.compress(
+            range(len(establishments)), map(operator.is_not, establishments, itertools.repeat(None))
+        )
+    )
+    if inventories is not None and len(rows) == len(establishments):
+        inventories = list(inventories)
+    else:
+        inventories = list(map(operator.attrgetter("inventory"), (establishments[i] for i in rows)))
+    memo: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = {}
+    for i, inventory in zip(rows, inventories, strict=True):
+        if not inventory:
             continue
-        cats = frozenset(c for item in est.inventory for c in item.seveso_categories)
-        if cats:
-            out[i] = _assess(cats, bool(near[i]), bool(transboundary[i]))
+        if len(inventory) == 1:
+            key = tuple(inventory[0].seveso_categories)
+        else:
+            key = tuple(c for item in inventory for c in item.seveso_categories)
+        if key:
+            c = combos[i]
+            flags = memo.get((key, c))
+            if flags is None:
+                flags = memo[(key, c)] = _assess(frozenset(key), c >= 2, c % 2 == 1)
+            out[i] = flags
     return out
