@@ -109,6 +109,10 @@ def plume(
     geojson: Annotated[
         Path | None, typer.Option("--geojson", help="Write zone polygons to this GeoJSON file")
     ] = None,
+    places: Annotated[
+        Path | None,
+        typer.Option("--places", help="Populated places to check: CSV (name,lon,lat) or GeoJSON points"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Threat zones (AEGL-1/2/3, ERPG or a user level) downwind of a toxic gas release."""
@@ -140,6 +144,7 @@ def plume(
             receptors=[parse_receptor(r) for r in receptor or []],
             at=parse_pair(at, "--at") if at else None,
             wind_from_deg=wind_from,
+            places=_read_places(places) if places else [],
         )
         result = run_plume(req)
     except HazatlasError as exc:
@@ -151,6 +156,21 @@ def plume(
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
     _print_table(result.to_json())
+
+
+def _read_places(path: Path) -> list[tuple[str, float, float]]:
+    """Named points from a CSV (``name``, ``lon``, ``lat``) or GeoJSON file."""
+    from hazatlas.formats.tables import read_table
+
+    table = read_table(path)
+    out = []
+    for row, values in table.rows:
+        try:
+            out.append((values["name"], float(values["lon"]), float(values["lat"])))
+        except (KeyError, ValueError):
+            raise HazatlasError(
+                f"{table.source}, row {row}: expected columns name, lon, lat with numbers") from None
+    return out
 
 
 def _stability(

@@ -61,6 +61,7 @@ class PlumeRequest:
     receptors: list[tuple[float, float, float]] = field(default_factory=list)
     at: tuple[float, float] | None = None
     wind_from_deg: float | None = None
+    places: list[tuple[str, float, float]] = field(default_factory=list)  # (name, lon, lat)
 
 
 @dataclass
@@ -74,14 +75,18 @@ class PlumeResult:
     source: SourceTerm
     wind_speed_m_s: float
     geometries: dict[str, dict[str, BaseGeometry]] = field(default_factory=dict)
+    places: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "receptors": self.receptors,
             "zones": self.zones,
             "countries": self.countries,
             "warnings": self.warnings,
         }
+        if self.places is not None:
+            out["places"] = self.places
+        return out
 
     def geojson(self) -> dict[str, Any]:
         """Zone footprints and uncertainty wedges as a GeoJSON FeatureCollection (lon/lat)."""
@@ -312,11 +317,34 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
     )
     geometries: dict[str, dict[str, BaseGeometry]] = {}
     countries: list[str] = []
+    places = None
     if req.at is not None and req.wind_from_deg is not None:
         geometries = _geometries(model, ground, req, wind, levels, dists)
         countries, note = _countries(geometries)
         warnings += note
-    return PlumeResult(receptors, zones, countries, warnings, source, wind, geometries)
+        if req.places:
+            places = places_reached(geometries, req.places)
+    elif req.places:
+        raise HazatlasError("places need --at and --wind-from to place the zones on the map")
+    return PlumeResult(receptors, zones, countries, warnings, source, wind, geometries, places)
+
+
+def places_reached(geometries: dict[str, dict[str, BaseGeometry]],
+                   places: list[tuple[str, float, float]]) -> list[dict[str, Any]]:
+    """Populated places (or any named points) inside a zone's footprint or its wind-direction
+    uncertainty wedge; for each place, every level it lies in, most severe first."""
+    from shapely.geometry import Point
+
+    order = sorted(geometries, reverse=True)  # AEGL-3 before AEGL-2 before AEGL-1
+    out = []
+    for name, lon, lat in places:
+        pt = Point(lon, lat)
+        inside = [{"level": lv, "in": "footprint" if geometries[lv]["footprint"].covers(pt) else "wedge"}
+                  for lv in order if geometries[lv]["wedge"].covers(pt)
+                  or geometries[lv]["footprint"].covers(pt)]
+        if inside:
+            out.append({"name": name, "lon": lon, "lat": lat, "levels": inside})
+    return out
 
 
 def _geometries(

@@ -43,6 +43,8 @@ class PlumeIn(BaseModel):
     receptors: list[tuple[float, float, float]] = []
     at: tuple[float, float] | None = None
     wind_from_deg: float | None = None
+    places: list[tuple[str, float, float]] = Field(
+        default_factory=list, description="populated places as (name, lon, lat)")
 
 
 class RunoutIn(BaseModel):
