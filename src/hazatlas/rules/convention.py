@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 
 from hazatlas.domain.reference import load_table
-from hazatlas.rules.seveso import Substance, own_thresholds, reaches, tonnes
+from hazatlas.rules.seveso import REL_TOL, Substance, own_thresholds, threshold_tonnes, tonnes
 from hazatlas.rules.thresholds import KG_PER_TONNE, NOTE23_ENTRIES, catalogue
 
 ANNEX_VERSIONS = ("1992", "2006", "2014")
@@ -166,10 +166,19 @@ def _part1_threshold(
     return best.threshold_kg, best
 
 
-def _describe(item: ConventionItem) -> str:
+@functools.lru_cache(maxsize=1024)
+def _describe(item: ConventionItem) -> tuple[str, str | None]:
+    """How reasons name ``item``, and its unconfirmed-value note (None if confirmed)."""
     note = "" if item.confirmed else f"; {item.status}"
     equivalent = f" (Seveso III {item.seveso3})" if item.seveso3 else ""
-    return f"Part {item.part} item {item.item}{equivalent} '{item.name}'{note}"
+    described = f"Part {item.part} item {item.item}{equivalent} '{item.name}'{note}"
+    if item.confirmed:
+        return described, None
+    equivalent = f" ({item.seveso3})" if item.seveso3 else ""
+    return described, (
+        f"Convention Annex I {item.version} Part {item.part} item {item.item}{equivalent}: "
+        f"{item.status}"
+    )
 
 
 def assess_convention(substances: list[Substance], version: str) -> ConventionAssessment:
@@ -183,10 +192,14 @@ def assess_convention(substances: list[Substance], version: str) -> ConventionAs
     by_entry: dict[int, list[Substance]] = {}
     uncovered: list[str] = []
     for sub in substances:
-        if sub.entry is not None and sub.entry.entry_no in named:
-            by_entry.setdefault(sub.entry.entry_no, []).append(sub)
+        if sub.entry_no is not None and sub.entry_no in named:
+            by_entry.setdefault(sub.entry_no, []).append(sub)
             continue
-        found = _part1_threshold(sub.categories, version)
+        cached = sub.limits.part1
+        if version in cached:
+            found = cached[version]
+        else:
+            found = cached[version] = _part1_threshold(sub.categories, version)
         if found is not None:
             checks.append(([sub], sub.all_kg, found[1]))
         elif sub.entry is not None or sub.categories:
@@ -213,20 +226,22 @@ def assess_convention(substances: list[Substance], version: str) -> ConventionAs
     reasons: list[str] = []
     unconfirmed: set[str] = set()
     hazardous = False
+    below = 1.0 - REL_TOL
     for members, quantity, item in checks:
-        if reaches(quantity, item.threshold_kg):
+        if quantity >= item.threshold_kg * below:  # reaches(), inlined
             hazardous = True
-            name = ", ".join(sorted({s.name for s in members}))
+            name = (
+                members[0].name
+                if len(members) == 1
+                else ", ".join(sorted({s.name for s in members}))
+            )
+            described, note = _describe(item)
             reasons.append(
                 f"Convention hazardous activity (Annex I, {version}): {name}: {tonnes(quantity)} "
-                f"≥ {tonnes(item.threshold_kg)}, {_describe(item)}"
+                f"≥ {threshold_tonnes(item.threshold_kg)}, {described}"
             )
-            if not item.confirmed:
-                equivalent = f" ({item.seveso3})" if item.seveso3 else ""
-                unconfirmed.add(
-                    f"Convention Annex I {version} Part {item.part} item {item.item}{equivalent}: "
-                    f"{item.status}"
-                )
+            if note is not None:
+                unconfirmed.add(note)
     if not hazardous:
         reasons.append(
             f"not a Convention hazardous activity (Annex I, {version}): no substance reaches "

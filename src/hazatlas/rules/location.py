@@ -73,13 +73,33 @@ def criterion_categories() -> dict[str, frozenset[str]]:
 
 def _air(present: set[str], inputs: LocationInputs) -> LocationFlag:
     cats = tuple(sorted(present & criterion_categories()["LC-AIR"]))
-    limit = air_border_distance_km()
     distance = inputs.border_distance_km
     if distance is not None and (math.isnan(distance) or distance < 0):
         raise ValueError(f"border_distance_km must be a non-negative number, got {distance}")
+    # -0.0 equals 0.0 as a cache key but prints differently: compute it uncached
+    reason_of = _air_reason.__wrapped__ if distance == 0 else _air_reason
+    triggered, reason = reason_of(cats, distance, inputs.border_country_iso3)
+    return LocationFlag(
+        "LC-AIR",
+        "air",
+        triggered,
+        cats,
+        distance if triggered else None,
+        inputs.border_country_iso3 if triggered else None,
+        None,
+        reason,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _air_reason(
+    cats: tuple[str, ...], distance: float | None, country_iso3: str | None
+) -> tuple[bool, str]:
+    """Whether LC-AIR is met, and why (cached: the same few texts recur)."""
+    limit = air_border_distance_km()
     near = distance is not None and distance <= limit
     triggered = bool(cats) and near
-    country = inputs.border_country_iso3 or "a neighbouring country"
+    country = country_iso3 or "a neighbouring country"
     if triggered:
         reason = (
             f"LC-AIR met: {', '.join(cats)} (fire, explosion or toxic release to air) within "
@@ -95,16 +115,7 @@ def _air(present: set[str], inputs: LocationInputs) -> LocationFlag:
         reason = (
             f"LC-AIR not met: {distance:.6g} km from the border with {country} (> {limit:g} km)"
         )
-    return LocationFlag(
-        "LC-AIR",
-        "air",
-        triggered,
-        cats,
-        distance if triggered else None,
-        inputs.border_country_iso3 if triggered else None,
-        None,
-        reason,
-    )
+    return triggered, reason
 
 
 def _water(present: set[str], inputs: LocationInputs) -> LocationFlag:

@@ -29,14 +29,22 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hazatlas.domain.classification import SUM_GROUPS, Contribution, SevesoTier, TierSums
 from hazatlas.domain.inventory import InventoryItem
 from hazatlas.rules.resolve import ResolvedLine
-from hazatlas.rules.thresholds import NOTE23_ENTRIES, SUMMED_ENTRIES, NamedEntry, catalogue
+from hazatlas.rules.thresholds import (
+    NOTE23_ENTRIES,
+    SUMMED_ENTRIES,
+    UNCONFIRMED_ENTRY_NUMBERS,
+    NamedEntry,
+    catalogue,
+)
 
 REL_TOL = 1e-9
 TWO_PERCENT = 0.02
+_BELOW = 1.0 - REL_TOL  # q reaches Q when q >= Q * _BELOW (see reaches)
 
 
 def reaches(quantity: float, threshold: float) -> bool:
@@ -45,12 +53,33 @@ def reaches(quantity: float, threshold: float) -> bool:
     >>> reaches(5000.0, 5000.0), reaches(4999.0, 5000.0)
     (True, False)
     """
-    return quantity >= threshold * (1.0 - REL_TOL)
+    return quantity >= threshold * _BELOW
 
 
 def tonnes(kg: float) -> str:
     """Readable tonnes for reasons: ``tonnes(2500.0)`` -> ``'2.5 t'``."""
     return f"{kg / 1000.0:.6g} t"
+
+
+#: :func:`tonnes` of a qualifying quantity (few distinct values, so cached).
+threshold_tonnes = functools.lru_cache(maxsize=1024)(tonnes)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The qualifying quantities of one (Part 2 entry, Part 1 categories), computed once.
+
+    ``lower``/``upper``: :func:`individual_thresholds`; ``groups``: :func:`sum_thresholds`;
+    ``relevant``: the quantity the 2 % rule (note 3) compares with (``lower``, else ``upper``);
+    ``part1``: per Annex I version, the Convention Part I threshold (filled by
+    :mod:`~hazatlas.rules.convention`).
+    """
+
+    lower: float | None
+    upper: float | None
+    groups: tuple[tuple[str, float, float], ...]
+    relevant: float | None
+    part1: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -70,6 +99,7 @@ class Substance:
     isolated: list[float]
     line_ids: list[str]
     aliases: set[str]
+    limits: Limits
 
     @property
     def total_kg(self) -> float:
@@ -80,7 +110,10 @@ class Substance:
     @property
     def all_kg(self) -> float:
         """Quantity of all lines."""
-        return math.fsum(self.quantities + self.isolated) if self.isolated else self.total_kg
+        q = self.quantities
+        if self.isolated:
+            return math.fsum(q + self.isolated)
+        return q[0] if len(q) == 1 else math.fsum(q)
 
 
 _ENTRY_KEYS = {n: f"{n:02d}" for n in range(1, 100)}
@@ -95,45 +128,66 @@ def substance_key(item: InventoryItem, line: ResolvedLine) -> tuple[str, str, tu
     return ("name", " ".join(item.substance_name.lower().split()), line.categories)
 
 
+SubstanceKey = tuple[str, str, tuple[str, ...]]
+
+
 def aggregate(lines: Iterable[tuple[InventoryItem, ResolvedLine]]) -> list[Substance]:
     """Add up the lines of each substance (note 4 point 1); sorted by identity.
 
     The substance takes the alphabetically first name of its lines, so that the result does
     not depend on the order of the lines.
     """
-    found: dict[tuple[str, str, tuple[str, ...]], Substance] = {}
-    for item, line in lines:
-        entry = line.entry
-        if entry is not None:  # substance_key, inlined for speed
-            key = ("entry", _ENTRY_KEYS[entry.entry_no], line.categories)
-        else:
-            key = substance_key(item, line)
+    return aggregate_keyed(
+        (
+            item,
+            line,
+            substance_key(item, line),
+            item.cas_number.strip() if item.cas_number else None,
+        )
+        for item, line in lines
+    )
+
+
+def aggregate_keyed(
+    rows: Iterable[tuple[InventoryItem, ResolvedLine, SubstanceKey | None, str | None]],
+) -> list[Substance]:
+    """:func:`aggregate` of lines whose :func:`substance_key` (or None for a name key) and
+    stripped CAS number are known already (they are cached per distinct line)."""
+    found: dict[SubstanceKey, Substance] = {}
+    for item, line, key, cas in rows:
+        name = item.substance_name
+        if key is None:
+            key = ("name", " ".join(name.lower().split()), line.categories)
         sub = found.get(key)
         if sub is None:
-            cas = item.cas_number.strip() if item.cas_number else None
+            entry = line.entry
+            entry_no = entry.entry_no if entry else None
             sub = found[key] = Substance(
-                item.substance_name,
+                name,
                 cas,
                 entry,
-                entry.entry_no if entry else None,
+                entry_no,
                 line.categories,
                 line.category_source,
                 [],
                 [],
                 [],
                 set(),
+                limits(entry_no, line.categories),
             )
-        elif item.substance_name != sub.name:
-            sub.aliases.add(item.substance_name)
-            if item.substance_name < sub.name:
+        elif name != sub.name:
+            sub.aliases.add(name)
+            if name < sub.name:
                 sub.aliases.add(sub.name)
-                sub.name = item.substance_name
+                sub.name = name
         if item.cannot_initiate:
             sub.isolated.append(item.max_quantity_kg)
         else:
             sub.quantities.append(item.max_quantity_kg)
         if item.line_id:
             sub.line_ids.append(item.line_id)
+    if len(found) == 1:
+        return list(found.values())
     return [found[key] for key in sorted(found)]
 
 
@@ -194,9 +248,21 @@ def sum_thresholds(
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=8192)
+def limits(entry_no: int | None, categories: tuple[str, ...]) -> Limits:
+    """:func:`individual_thresholds` and :func:`sum_thresholds` together (cached).
+
+    >>> limits(8, ("H1",)).relevant
+    100.0
+    """
+    lower, upper = individual_thresholds(entry_no, categories)
+    groups = sum_thresholds(entry_no, categories)
+    return Limits(lower, upper, groups, lower if lower is not None else upper, {})
+
+
 def own_thresholds(sub: Substance) -> tuple[float | None, float | None]:
     """:func:`individual_thresholds` of a substance."""
-    return individual_thresholds(sub.entry_no, sub.categories)
+    return sub.limits.lower, sub.limits.upper
 
 
 @dataclass(slots=True)
@@ -213,18 +279,17 @@ def _counted(sub: Substance, notes: list[str]) -> tuple[float, bool]:
     if not sub.isolated:
         return sub.total_kg, False
     isolated = math.fsum(sub.isolated)
-    lower, upper = own_thresholds(sub)
-    relevant = lower if lower is not None else upper
+    relevant = sub.limits.relevant
     if relevant is not None and isolated <= TWO_PERCENT * relevant * (1.0 + REL_TOL):
         notes.append(
             f"{sub.name}: {tonnes(isolated)} that cannot initiate a major accident elsewhere "
-            f"is at most 2 % of {tonnes(relevant)} and is ignored (note 3)"
+            f"is at most 2 % of {threshold_tonnes(relevant)} and is ignored (note 3)"
         )
         return sub.total_kg, True
     if relevant is not None:
         notes.append(
             f"{sub.name}: {tonnes(isolated)} flagged as unable to initiate is more than 2 % of "
-            f"{tonnes(relevant)} and counts (note 3)"
+            f"{threshold_tonnes(relevant)} and counts (note 3)"
         )
     return sub.all_kg, False
 
@@ -232,10 +297,10 @@ def _counted(sub: Substance, notes: list[str]) -> tuple[float, bool]:
 def _compare(label: str, q: float, low: float | None, up: float | None, reasons: list[str]) -> int:
     """2 if ``q`` reaches the upper-tier value, 1 the lower-tier value, else 0 (with a reason)."""
     if up is not None and reaches(q, up):
-        reasons.append(f"upper tier: {label}: {tonnes(q)} ≥ {tonnes(up)} (column 3)")
+        reasons.append(f"upper tier: {label}: {tonnes(q)} ≥ {threshold_tonnes(up)} (column 3)")
         return 2
     if low is not None and reaches(q, low):
-        reasons.append(f"lower tier: {label}: {tonnes(q)} ≥ {tonnes(low)} (column 2)")
+        reasons.append(f"lower tier: {label}: {tonnes(q)} ≥ {threshold_tonnes(low)} (column 2)")
         return 1
     return 0
 
@@ -247,14 +312,14 @@ def _entries(named: dict[int, list[tuple[Substance, float]]], reasons: list[str]
         members = named[number]
         if len(members) == 1:
             sub, total = members[0]
-            low, up = individual_thresholds(sub.entry_no, sub.categories)
+            low, up = sub.limits.lower, sub.limits.upper
         else:
             total = math.fsum(c for _, c in members)
-            pairs = [own_thresholds(s) for s, _ in members]
+            pairs = [(s.limits.lower, s.limits.upper) for s, _ in members]
             lows = [lo for lo, _ in pairs if lo is not None]
             low = min(lows) if lows else None
             up = min(u for _, u in pairs if u is not None)
-        if (up is None or not reaches(total, up)) and (low is None or not reaches(total, low)):
+        if (up is None or total < up * _BELOW) and (low is None or total < low * _BELOW):
             continue
         if len(members) == 1 and not members[0][0].aliases:
             names = members[0][0].name
@@ -269,34 +334,6 @@ def _entries(named: dict[int, list[tuple[Substance, float]]], reasons: list[str]
     return level
 
 
-def _contribution(
-    sub: Substance, counted: float, ignored: bool, terms: dict[str, tuple[list[float], list[float]]]
-) -> Contribution:
-    """The substance's contribution; its q/Q ratios are also appended to the group ``terms``."""
-    ratios: dict[str, tuple[float, float]] = {}
-    for group, q_low, q_up in sum_thresholds(sub.entry_no, sub.categories):
-        ratio = ratios[group] = (counted / q_low, counted / q_up)
-        lows, ups = terms[group]
-        lows.append(ratio[0])
-        ups.append(ratio[1])
-    low, up = individual_thresholds(sub.entry_no, sub.categories)
-    ids = sub.line_ids
-    return Contribution(
-        sub.name,
-        sub.cas,
-        sub.entry_no,
-        sub.categories,
-        sub.source if sub.categories else "none",
-        sub.all_kg,
-        counted,
-        low,
-        up,
-        ratios,
-        ignored,
-        tuple(sorted(ids)) if len(ids) > 1 else tuple(ids),
-    )
-
-
 def assess_seveso(substances: list[Substance]) -> SevesoAssessment:
     """Seveso III tier, sums, contributions and reasons for an establishment's substances."""
     reasons: list[str] = []  # what decided the tier
@@ -306,35 +343,73 @@ def assess_seveso(substances: list[Substance]) -> SevesoAssessment:
     named: dict[int, list[tuple[Substance, float]]] = {}
     terms: dict[str, tuple[list[float], list[float]]] = {g: ([], []) for g in SUM_GROUPS}
     level = 0
+    fsum = math.fsum
+    one = _BELOW  # reaches(x, 1.0)
     for sub in substances:
-        counted, ignored = _counted(sub, notes)
-        contribution = _contribution(sub, counted, ignored, terms)
-        contributions.append(contribution)
-        if sub.entry is not None:
-            named.setdefault(sub.entry.entry_no, []).append((sub, counted))
-            if sub.entry.numbering_unconfirmed:
+        lim = sub.limits
+        if sub.isolated:
+            counted, ignored = _counted(sub, notes)
+            all_kg = sub.all_kg
+        else:
+            q = sub.quantities
+            counted = all_kg = q[0] if len(q) == 1 else fsum(q)
+            ignored = False
+        # q/Q in each note 4 group of the substance (also collected into the group terms)
+        ratios: dict[str, tuple[float, float]] = {}
+        for group, q_low, q_up in lim.groups:
+            ratio = ratios[group] = (counted / q_low, counted / q_up)
+            lows, ups = terms[group]
+            lows.append(ratio[0])
+            ups.append(ratio[1])
+        low, up = lim.lower, lim.upper
+        cats = sub.categories
+        ids = sub.line_ids
+        contributions.append(
+            Contribution(
+                sub.name,
+                sub.cas,
+                sub.entry_no,
+                cats,
+                sub.source if cats else "none",
+                all_kg,
+                counted,
+                low,
+                up,
+                ratios,
+                ignored,
+                tuple(sorted(ids)) if len(ids) > 1 else tuple(ids),
+            )
+        )
+        entry = sub.entry
+        if entry is not None:
+            number = entry.entry_no
+            if number in named:
+                named[number].append((sub, counted))
+            else:
+                named[number] = [(sub, counted)]
+            if number in UNCONFIRMED_ENTRY_NUMBERS:
                 unconfirmed.add(
-                    f"Seveso III Part 2 entry {sub.entry.entry_no} ({sub.entry.name}): "
+                    f"Seveso III Part 2 entry {number} ({entry.name}): "
                     "numbering and English name unconfirmed; values confirmed"
                 )
-        elif sub.categories:
-            low, up = contribution.lower_threshold_kg, contribution.upper_threshold_kg
-            if (up is not None and reaches(counted, up)) or (
-                low is not None and reaches(counted, low)
+        elif cats:
+            if (up is not None and counted >= up * _BELOW) or (
+                low is not None and counted >= low * _BELOW
             ):
-                label = f"{sub.name} ({', '.join(sub.categories)}, {sub.source})"
+                label = f"{sub.name} ({', '.join(cats)}, {sub.source})"
                 level = max(level, _compare(label, counted, low, up, reasons))
         else:
             notes.append(f"{sub.name}: no Seveso III category ({sub.source}); not counted")
-    level = max(level, _entries(named, reasons))
+    if named:
+        level = max(level, _entries(named, reasons))
     sums: dict[str, TierSums] = {}
     for group in SUM_GROUPS:
         lows, ups = terms[group]
-        s = sums[group] = TierSums(math.fsum(lows), math.fsum(ups))
-        if reaches(s.upper, 1.0):
+        s = sums[group] = TierSums(fsum(lows) if lows else 0.0, fsum(ups) if ups else 0.0)
+        if s.upper >= one:
             level = 2
             reasons.append(f"upper tier: {group} sum Σq/Q(column 3) = {s.upper:.3f} ≥ 1 (note 4)")
-        elif reaches(s.lower, 1.0):
+        elif s.lower >= one:
             level = max(level, 1)
             reasons.append(f"lower tier: {group} sum Σq/Q(column 2) = {s.lower:.3f} ≥ 1 (note 4)")
     upper_hit, lower_hit = level == 2, level == 1
@@ -344,5 +419,9 @@ def assess_seveso(substances: list[Substance]) -> SevesoAssessment:
             "no substance reaches its qualifying quantity and every note 4 sum is below 1"
         )
     return SevesoAssessment(
-        tier, sums, tuple(contributions), (*reasons, *notes), tuple(sorted(unconfirmed))
+        tier,
+        sums,
+        tuple(contributions),
+        (*reasons, *notes),
+        tuple(sorted(unconfirmed)) if unconfirmed else (),
     )
