@@ -70,8 +70,10 @@ class OutboxConfig:
     lease_s: float = 60.0
     poll_s: float = 0.5
     max_attempts: int = 10
-    #: Called once per poll round by thread 0 (escalation sweep); gets the current time.
+    #: Called by thread 0 at most every ``sweep_s`` seconds (escalation sweep) while running,
+    #: and before and after a drain; gets the current time.
     periodic: Sequence[Callable[[dt.datetime], Any]] = field(default_factory=tuple)
+    sweep_s: float = 1.0
 
 
 class _Reports:
@@ -82,12 +84,17 @@ class _Reports:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, row: ReportRow) -> Report:
+    def cached(self, pk: int) -> Report | None:
         with self._lock:
-            found = self._items.get(row.pk)
+            found = self._items.get(pk)
             if found is not None:
-                self._items.move_to_end(row.pk)
-                return found
+                self._items.move_to_end(pk)
+            return found
+
+    def get(self, row: ReportRow) -> Report:
+        found = self.cached(row.pk)
+        if found is not None:
+            return found
         report = report_from_dict(row.data, source=f"report {row.report_id}")
         with self._lock:
             self._items[row.pk] = report
@@ -108,6 +115,8 @@ class _Job:
     contact_id: str
     attempt: int
     report: Report
+    #: The state the claim wrote (``sent``); the outcome is recorded from it.
+    delivery: ds.Delivery
 
 
 class _Channels:
@@ -200,8 +209,11 @@ class Outbox:
         token = uuid.uuid4().hex
         lease = now + dt.timedelta(seconds=self.config.lease_s)
         jobs: list[_Job] = []
+        with self.db.transaction() as s:  # most polls find nothing: no write lock for them
+            if not store.any_due(s, now):
+                return token, jobs
         with self.db.transaction() as s:
-            store.begin_write(s)
+            store.worker_write(s)
             rows = store.claim_due(s, now, self.config.batch, lease, token)
             events: list[dict[str, Any]] = []
             changes = []
@@ -219,8 +231,11 @@ class Outbox:
                 after = ds.start_attempt(d, now)
                 events.append(_event(row, after, d, ds.DeliveryEvent.START_ATTEMPT))
                 changes.append((row.id, after, {"claim_token": token}))
-                report_row = s.get(ReportRow, row.report_pk)
-                assert report_row is not None
+                report = self._reports.cached(row.report_pk)
+                if report is None:  # load the row only when the report is not cached
+                    report_row = s.get(ReportRow, row.report_pk)
+                    assert report_row is not None
+                    report = self._reports.get(report_row)
                 jobs.append(
                     _Job(
                         row.id,
@@ -232,7 +247,8 @@ class Outbox:
                         row.secret_ref,
                         row.contact_id,
                         after.attempts,
-                        self._reports.get(report_row),
+                        report,
+                        after,
                     )
                 )
             store.save_states(s, changes)
@@ -240,29 +256,33 @@ class Outbox:
         return token, jobs
 
     def record(
-        self, token: str, results: dict[int, tuple[ds.DeliveryOutcome, dt.datetime]]
+        self,
+        token: str,
+        results: dict[int, tuple[ds.DeliveryOutcome, dt.datetime]],
+        jobs: Sequence[_Job],
     ) -> None:
-        """Store each outcome as of the time its attempt ended."""
+        """Store each outcome as of the time its attempt ended, for the jobs whose rows are
+        still claimed by ``token`` and still ``sent`` (as the claim left them)."""
         if not results:
             return
+        by_id = {job.id: job for job in jobs}
         with self.db.transaction() as s:
-            store.begin_write(s)
+            store.worker_write(s)
             events = []
             changes = []
-            for row in store.claimed(s, list(results), token):
-                d = store.to_delivery(row)
-                if d.state != ds.DeliveryState.SENT:
-                    continue  # acknowledged or escalated meanwhile
-                outcome, at = results[row.id]
+            for delivery_id in sorted(store.still_sent(s, list(results), token)):
+                job = by_id[delivery_id]
+                d = job.delivery
+                outcome, at = results[delivery_id]
                 after = ds.record_outcome(d, outcome, at, max_attempts=self.config.max_attempts)
                 event = {
                     ds.DeliveryState.DELIVERED: ds.DeliveryEvent.DELIVER,
                     ds.DeliveryState.FAILED: ds.DeliveryEvent.FAIL,
                 }.get(after.state, ds.DeliveryEvent.DEAD_LETTER)
-                record = _event(row, after, d, event)
+                record = _event(job, after, d, event)
                 record["detail"] = outcome.detail[:500]
                 events.append(record)
-                changes.append((row.id, after, {"claim_token": None, "claimed_until": None}))
+                changes.append((job.id, after, {"claim_token": None, "claimed_until": None}))
             store.save_states(s, changes)
             store.append_audit(s, events)
 
@@ -279,7 +299,7 @@ class Outbox:
                 continue
             outcome = channels.send(job, at)
             results[job.id] = (outcome, dt.datetime.now(dt.UTC))
-        self.record(token, results)
+        self.record(token, results, jobs)
         return len(jobs)
 
     def housekeeping(self) -> None:
@@ -327,7 +347,8 @@ class Outbox:
         last_sweep = -math.inf
         try:
             while not self.stop_event.is_set():
-                if index == 0 and not drain and time.monotonic() - last_sweep >= self.config.poll_s:
+                sweep_s = self.config.sweep_s
+                if index == 0 and not drain and time.monotonic() - last_sweep >= sweep_s:
                     self.housekeeping()
                     last_sweep = time.monotonic()
                 try:
@@ -339,9 +360,12 @@ class Outbox:
                     log.exception("outbox round failed; retrying after a pause")
                     n = 0
                 counts[index] += n
-                if n == 0:
-                    if drain:
+                if drain:
+                    if n == 0:
                         return
+                elif n < self.config.batch:
+                    # Drained for now: pause, so that what comes in meanwhile is claimed in
+                    # one batch rather than one transaction per new report.
                     self.stop_event.wait(self.config.poll_s)
         finally:
             channels.close()

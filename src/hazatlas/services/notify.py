@@ -34,7 +34,7 @@ from hazatlas.domain.notification import Report, ReportType
 from hazatlas.formats.cap import parse_cap, render_cap
 from hazatlas.formats.reports import ReportDefaults, report_from_dict, report_to_dict
 from hazatlas.services.notify_delivery import (
-    _new_deliveries,
+    delivery_values,
     delivery_view,
     escalate_due,
     outbox_config,
@@ -157,24 +157,29 @@ class NotifyService(DirectoryService):
             if store.get_report(s, report.sender, report.id) is not None:
                 raise ConflictError(f"report '{report.id}' already exists")
             contacts = _resolve(s, list(recipients))
+            data = report_to_dict(report)
+            if issue and report.sent != now:  # issuing sets the time sent
+                report = report_from_dict({**data, "sent": now.isoformat()}, source=source)
+                data = report_to_dict(report)
             row = ReportRow(
                 report_id=report.id,
                 sender=report.sender,
                 type=report.type.value,
                 status=report.status.value,
                 sender_country_iso3=country,
-                state="draft",
+                state="issued" if issue else "draft",
                 disclosure=disclosure,
                 incoming=False,
-                data=report_to_dict(report),
+                data=data,
                 ack_window_s=ack_window_s,
                 campaign_id=campaign_id,
                 created_by=self.principal.username,
                 created_at=now,
+                issued_at=now if issue else None,
             )
             s.add(row)
             s.flush()
-            rows = _new_deliveries(s, row, contacts, report.id)
+            values = delivery_values(row.pk, contacts, report.id)
             events = [
                 _audit(
                     "report.created",
@@ -182,14 +187,37 @@ class NotifyService(DirectoryService):
                     report_id=report.id,
                     type=report.type.value,
                     status=report.status.value,
-                    recipients=[d.recipient_id for d in rows],
+                    recipients=[d["recipient_id"] for d in values],
                 )
             ]
             if issue:
-                events += self._issue(s, row, rows, now)
+                events += self._issue_new(s, row, report, values, now)
+            rows = store.insert_deliveries(s, values)
             store.append_audit(s, events)
-            s.flush()
             return report_view(row, rows)
+
+    def _issue_new(
+        self,
+        s: Session,
+        row: ReportRow,
+        report: Report,
+        values: Sequence[dict[str, Any]],
+        now: dt.datetime,
+    ) -> list[dict[str, Any]]:
+        """Issue a report created in this transaction: its outbox rows (``values``, not yet
+        inserted) get the issued state in place; return the audit events."""
+        _need_recipients(values)
+        events = [_issued_event(row, self.principal.username)]
+        deadline = _ack_deadline(row, now)
+        actor = self.principal.username
+        for v in values:
+            before = ds.Delivery(v["message_id"], v["recipient_id"])
+            after = ds.issue(before, now, ack_deadline=deadline)
+            v.update(store.delivery_columns(after), issued_at=now)
+            events.append(ds.audit_event(before, after, ds.DeliveryEvent.ISSUE, actor))
+        if report.type == ReportType.END_OF_ALERT:
+            events += self._close_referenced(s, report, now)
+        return events
 
     def issue_report(self, report_id: str) -> dict[str, Any]:
         now = _now()
@@ -205,32 +233,13 @@ class NotifyService(DirectoryService):
     def _issue(
         self, s: Session, row: ReportRow, rows: Sequence[DeliveryRow], now: dt.datetime
     ) -> list[dict[str, Any]]:
-        if not rows:
-            raise ValidationError(
-                [
-                    Problem(
-                        "request",
-                        None,
-                        "recipients",
-                        "a report needs at least one recipient to be issued",
-                    )
-                ]
-            )
+        _need_recipients(rows)
         data = dict(row.data)
         data["sent"] = now.isoformat()
         report = report_from_dict(data, source=f"report {row.report_id}")
         row.data, row.state, row.issued_at = report_to_dict(report), "issued", now
-        deadline = (
-            None if row.campaign_id is not None else now + dt.timedelta(seconds=row.ack_window_s)
-        )
-        events = [
-            _audit(
-                "report.issued",
-                self.principal.username,
-                report_id=row.report_id,
-                sent=row.data["sent"],
-            )
-        ]
+        deadline = _ack_deadline(row, now)
+        events = [_issued_event(row, self.principal.username)]
         for d in rows:
             before = store.to_delivery(d)
             after = ds.issue(before, now, ack_deadline=deadline)
@@ -602,6 +611,31 @@ class NotifyService(DirectoryService):
             )
             s.flush()
             return report_view(row), True
+
+
+def _need_recipients(rows: Sequence[object]) -> None:
+    if not rows:
+        raise ValidationError(
+            [
+                Problem(
+                    "request",
+                    None,
+                    "recipients",
+                    "a report needs at least one recipient to be issued",
+                )
+            ]
+        )
+
+
+def _ack_deadline(row: ReportRow, now: dt.datetime) -> dt.datetime | None:
+    """When escalation starts (campaign tests are not escalated)."""
+    if row.campaign_id is not None:
+        return None
+    return now + dt.timedelta(seconds=row.ack_window_s)
+
+
+def _issued_event(row: ReportRow, actor: str) -> dict[str, Any]:
+    return _audit("report.issued", actor, report_id=row.report_id, sent=row.data["sent"])
 
 
 def _signed_by_any(

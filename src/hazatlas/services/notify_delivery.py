@@ -122,13 +122,13 @@ def report_view(r: ReportRow, deliveries: Sequence[DeliveryRow] = ()) -> dict[st
     }
 
 
-def _new_deliveries(
-    s: Session,
-    report: ReportRow,
+def delivery_values(
+    report_pk: int,
     contacts: Sequence[ContactRow],
     message_id: str,
     escalated_from: int | None = None,
-) -> list[DeliveryRow]:
+) -> list[dict[str, Any]]:
+    """Column values (all but ``id``) of new draft outbox rows: one per contact channel."""
     rows = []
     for c in contacts:
         channels = [("email", c.email), ("webhook", c.webhook_url)]
@@ -138,24 +138,41 @@ def _new_deliveries(
             recipient_id = f"{c.id}/{channel}"
             languages = list(c.languages or ["en"])
             rows.append(
-                DeliveryRow(
-                    report_pk=report.pk,
-                    message_id=message_id,
-                    recipient_id=recipient_id,
-                    contact_id=c.id,
-                    party=c.party,
-                    channel=channel,
-                    address=address,
-                    language=languages[0],
-                    webhook_format=c.webhook_format if channel == "webhook" else None,
-                    secret_ref=c.webhook_secret_ref if channel == "webhook" else None,
-                    idempotency_key=ds.idempotency_key(message_id, recipient_id),
-                    state=ds.DeliveryState.DRAFT.value,
-                    attempts=0,
-                    last_error="",
-                    escalated_from=escalated_from,
-                )
+                {
+                    **_EMPTY,
+                    "report_pk": report_pk,
+                    "message_id": message_id,
+                    "recipient_id": recipient_id,
+                    "contact_id": c.id,
+                    "party": c.party,
+                    "channel": channel,
+                    "address": address,
+                    "language": languages[0],
+                    "webhook_format": c.webhook_format if channel == "webhook" else None,
+                    "secret_ref": c.webhook_secret_ref if channel == "webhook" else None,
+                    "idempotency_key": ds.idempotency_key(message_id, recipient_id),
+                    "state": ds.DeliveryState.DRAFT.value,
+                    "attempts": 0,
+                    "last_error": "",
+                    "escalated_from": escalated_from,
+                }
             )
+    return rows
+
+
+_EMPTY: dict[str, Any] = {c.name: None for c in DeliveryRow.__table__.columns if c.name != "id"}
+
+
+def _new_deliveries(
+    s: Session,
+    report: ReportRow,
+    contacts: Sequence[ContactRow],
+    message_id: str,
+    escalated_from: int | None = None,
+) -> list[DeliveryRow]:
+    rows = [
+        DeliveryRow(**v) for v in delivery_values(report.pk, contacts, message_id, escalated_from)
+    ]
     s.add_all(rows)  # flushed with their final state (one INSERT for all)
     return rows
 

@@ -10,11 +10,13 @@ back on them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from hazatlas.domain import audit as chain
@@ -57,21 +59,40 @@ def _lock_head(session: Session) -> list[Any]:
     info = session.info.get("audit_head")
     if info is not None and info[0] is session.get_transaction():
         return info[1]
-    result = session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        last = session.execute(
-            select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-        ).first()
-        values = {
-            "id": 1,
-            "seq": last[0] if last else -1,
-            "hash": last[1] if last else chain.GENESIS,
-        }
-        session.execute(_HEAD.insert(), values)
+    stmt = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq)
+    found = session.execute(stmt.returning(_HEAD.c.seq, _HEAD.c.hash)).first()
+    if found is not None:  # locked and read in one statement
+        head = [found[0], found[1]]
+        session.info["audit_head"] = (session.get_transaction(), head)
+        return head
+    last = session.execute(
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+    ).first()
+    values = {
+        "id": 1,
+        "seq": last[0] if last else -1,
+        "hash": last[1] if last else chain.GENESIS,
+    }
+    session.execute(_HEAD.insert(), values)
     seq, hsh = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
     head = [seq, hsh]
     session.info["audit_head"] = (session.get_transaction(), head)
     return head
+
+
+def worker_write(session: Session) -> None:
+    """:func:`begin_write` for the outbox worker's claim and record transactions.
+
+    On PostgreSQL they commit without waiting for the WAL flush (``synchronous_commit`` off
+    for this transaction only), so the chain head is not held during an fsync. If the
+    database server crashes, such a transaction may be lost, never half-applied: the
+    delivery is then claimed and sent again with the same idempotency key, which the
+    receiver drops, and the chain stays consistent. Reports, acknowledgements and escalations
+    keep durable commits.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    _lock_head(session)
 
 
 def begin_write(session: Session) -> None:
@@ -97,24 +118,35 @@ def append_audit(session: Session, events: Sequence[Mapping[str, Any]]) -> str:
     now = dt.datetime.now(dt.UTC)
     for event in events:
         seq += 1
-        frozen = json.loads(chain.canonical_json(event))
-        digest = chain.entry_hash(prev, frozen)
-        rows.append(
-            {
-                "seq": seq,
-                "at": now,
-                "kind": str(event.get("kind", ""))[:60],
-                "report_id": _report_of(event),
-                "event": frozen,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
+        body = chain.canonical_json(event)
+        # = chain.entry_hash(prev, event): the stored JSON is exactly what was hashed
+        digest = hashlib.sha256(prev.encode("ascii") + body).hexdigest()
+        kind = str(event.get("kind", ""))[:60]
+        rows.append((seq, now, kind, _report_of(event), body, prev, digest))
         prev = digest
-    session.execute(AuditRow.__table__.insert(), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_audit(session, rows)
+    else:
+        names = ("seq", "at", "kind", "report_id", "event", "prev_hash", "hash")
+        params = [dict(zip(names, r, strict=True)) for r in rows]
+        for p in params:
+            p["event"] = json.loads(p["event"])
+        session.execute(AuditRow.__table__.insert(), params)
     session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
     head[0], head[1] = seq, prev
     return prev
+
+
+def _copy_audit(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL: the entries by ``COPY`` on the session's connection (a multi-row INSERT
+    of this many parameters costs more to prepare than to run); the event goes in as the
+    canonical JSON text that was hashed."""
+    driver = session.connection().connection.driver_connection
+    columns = "seq, at, kind, report_id, event, prev_hash, hash"
+    with driver.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY notify_audit ({columns}) FROM STDIN") as copy:
+            for seq, at, kind, report_id, body, prev, digest in rows:
+                copy.write_row((seq, at, kind, report_id, body.decode("utf-8"), prev, digest))
 
 
 def _report_of(event: Mapping[str, Any]) -> str | None:
@@ -236,18 +268,59 @@ def to_delivery(row: Any) -> Delivery:
     )
 
 
+def delivery_columns(d: Delivery) -> dict[str, Any]:
+    """The column values of a domain delivery's state."""
+    return {
+        "state": d.state.value,
+        "attempts": d.attempts,
+        "next_attempt_at": utc(d.next_attempt_at),
+        "last_error": d.last_error[:4000],
+        "ack_deadline": utc(d.ack_deadline),
+        "updated_at": utc(d.updated_at),
+        "delivered_at": utc(d.delivered_at),
+        "acknowledged_at": utc(d.acknowledged_at),
+        "escalated_at": utc(d.escalated_at),
+        "closed_at": utc(d.closed_at),
+    }
+
+
 def store_delivery(row: DeliveryRow, d: Delivery) -> None:
     """Write a domain delivery's state back to its row."""
-    row.state = d.state.value
-    row.attempts = d.attempts
-    row.next_attempt_at = utc(d.next_attempt_at)
-    row.last_error = d.last_error[:4000]
-    row.ack_deadline = utc(d.ack_deadline)
-    row.updated_at = utc(d.updated_at)
-    row.delivered_at = utc(d.delivered_at)
-    row.acknowledged_at = utc(d.acknowledged_at)
-    row.escalated_at = utc(d.escalated_at)
-    row.closed_at = utc(d.closed_at)
+    for name, value in delivery_columns(d).items():
+        setattr(row, name, value)
+
+
+def insert_deliveries(session: Session, values: Sequence[dict[str, Any]]) -> list[Any]:
+    """Insert outbox rows (one executemany, no ORM objects); return them as plain objects
+    with attribute access by column name, ``id`` included."""
+    if not values:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _copy_deliveries(session, values)
+    else:
+        stmt = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
+        ids = list(session.scalars(stmt, list(values)))
+    return [SimpleNamespace(id=i, **v) for i, v in zip(ids, values, strict=True)]
+
+
+def _copy_deliveries(session: Session, values: Sequence[dict[str, Any]]) -> list[int]:
+    """PostgreSQL: ids from the table's sequence, then the rows by ``COPY``."""
+    ids = list(
+        session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('notify_delivery', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": len(values)},
+        )
+    )
+    names = ["id", *values[0]]
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY notify_delivery ({', '.join(names)}) FROM STDIN") as copy:
+            for i, v in zip(ids, values, strict=True):
+                copy.write_row([i, *(v[k] for k in names[1:])])
+    return ids
 
 
 def deliveries_of(session: Session, report_pk: int) -> list[DeliveryRow]:
@@ -275,6 +348,13 @@ def _due(now: dt.datetime) -> Any:
 _T = DeliveryRow.__table__
 
 
+def any_due(session: Session, now: dt.datetime) -> bool:
+    """Whether any delivery is due (a read without locks: the worker checks before it takes
+    the write lock for a claim)."""
+    q = select(DeliveryRow.id).where(_due(utc(now))).limit(1)
+    return session.scalar(q) is not None
+
+
 def claim_due(
     session: Session, now: dt.datetime, limit: int, lease_until: dt.datetime, token: str
 ) -> list[Any]:
@@ -289,12 +369,14 @@ def claim_due(
     order = (DeliveryRow.next_attempt_at, DeliveryRow.id)
     if session.get_bind().dialect.name == "postgresql":
         q = select(DeliveryRow.id).where(_due(now)).order_by(*order).limit(limit)
-        ids = list(session.scalars(q.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        session.execute(
-            update(_T).where(_T.c.id.in_(ids)).values(claim_token=token, claimed_until=lease_until)
+        sub = q.with_for_update(skip_locked=True).scalar_subquery()
+        stmt = (
+            update(_T)
+            .where(_T.c.id.in_(sub))
+            .values(claim_token=token, claimed_until=lease_until)
+            .returning(*_T.c)
         )
+        return sorted(session.execute(stmt), key=lambda row: row.id)
     else:
         sub = select(DeliveryRow.id).where(_due(now)).order_by(*order).limit(limit)
         session.execute(
@@ -303,6 +385,18 @@ def claim_due(
             .values(claim_token=token, claimed_until=lease_until)
         )
     return list(session.execute(select(_T).where(_T.c.claim_token == token).order_by(_T.c.id)))
+
+
+def still_sent(session: Session, ids: Sequence[int], token: str) -> list[int]:
+    """The ids among ``ids`` still claimed by ``token`` and still ``sent`` (not acknowledged,
+    escalated or claimed again by another worker after the lease expired meanwhile); their
+    state is the one the claim wrote. PostgreSQL locks them."""
+    q = select(_T.c.id).where(
+        _T.c.id.in_(ids), _T.c.claim_token == token, _T.c.state == DeliveryState.SENT.value
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return list(session.scalars(q))
 
 
 def claimed(session: Session, ids: Sequence[int], token: str) -> list[Any]:
