@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from hazatlas.cli.common import DbOption, handle_errors, open_db, print_json
-from hazatlas.services.notify import verify_audit
 
 audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
 
@@ -26,6 +25,8 @@ def verify(
     Prints the head hash: keep it outside the database and pass it back with
     --expected-head to detect entries removed from the end.
     """
+    from hazatlas.services.notify import verify_audit
+
     database = open_db(db)
     try:
         result = verify_audit(database, expected_head)

@@ -1,4 +1,8 @@
-"""Shared CLI plumbing: settings, the database, the acting user, errors and JSON output."""
+"""Shared CLI plumbing: settings, the database, the acting user, errors and JSON output.
+
+Kept light: every command module imports it while ``hazatlas COMMAND --help`` is built, so the
+settings, the database layer (SQLAlchemy) and the access rules are imported only when a command
+runs (see ``tests/test_cli_startup.py``)."""
 
 from __future__ import annotations
 
@@ -9,15 +13,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from hazatlas.domain.access import SYSTEM, Principal
 from hazatlas.domain.errors import HazatlasError, ValidationError
-from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+
+if TYPE_CHECKING:
+    from hazatlas.domain.access import Principal
+    from hazatlas.services.settings import Settings
+    from hazatlas.storage.db import Database
 
 err = Console(stderr=True)
 out = Console()
@@ -30,10 +36,14 @@ AsOption = typer.Option(None, "--as", help="act as this registered user (default
 
 
 def settings(db: str | Path | None = None) -> Settings:
+    from hazatlas.services.settings import Settings
+
     return Settings.from_env(database_url=str(db) if db else None)
 
 
 def open_db(db: str | Path | None = None, *, migrate: bool = True) -> Database:
+    from hazatlas.storage.db import Database
+
     database = Database(settings(db).database_url)
     if migrate:
         database.migrate()
@@ -45,6 +55,8 @@ def principal(database: Database, username: str | None) -> Principal:
         from hazatlas.services.users import principal_for_user
 
         return principal_for_user(database, username)
+    from hazatlas.domain.access import SYSTEM
+
     try:
         who = getpass.getuser()
     except Exception:  # no login name in some containers

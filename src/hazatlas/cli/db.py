@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json
-from hazatlas.services import geodata
 
 db_app = typer.Typer(help="Database schema and bundled geodata.", no_args_is_help=True)
 
@@ -22,6 +21,8 @@ def migrate(db: str | None = DbOption) -> None:
 @handle_errors
 def load_geodata(db: str | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
     """Load the bundled Natural Earth countries and river network into the database."""
+    from hazatlas.services import geodata
+
     database = open_db(db)
     with database.transaction() as s:
         counts = geodata.load_geodata(s)

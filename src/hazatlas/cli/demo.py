@@ -9,13 +9,17 @@ import typer
 
 from hazatlas.cli.common import handle_errors, open_db, out, principal
 from hazatlas.cli.serve import serve_database
-from hazatlas.domain.reference import data_path
-from hazatlas.services import geodata
-from hazatlas.services.register import RegisterService
-from hazatlas.storage.db import DEFAULT_SQLITE_PATH
+
+#: ``hazatlas.storage.db.DEFAULT_SQLITE_PATH``, repeated so that ``hazatlas demo --help`` need not
+#: import the database layer (a test checks that both are the same).
+DEFAULT_SQLITE_PATH = Path("var") / "hazatlas.sqlite"
 
 
 def prepare_demo(db: Path) -> dict[str, int]:
+    from hazatlas.domain.reference import data_path
+    from hazatlas.services import geodata
+    from hazatlas.services.register import RegisterService
+
     database = open_db(db)
     with database.transaction() as s:
         counts = geodata.load_geodata(s)

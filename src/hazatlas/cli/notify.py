@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.table import Table
@@ -30,12 +30,12 @@ from hazatlas.cli.common import (
     print_json,
     settings,
 )
-from hazatlas.delivery.outbox import Outbox
-from hazatlas.delivery.retry import RetryPolicy
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.formats.units import parse_quantity
-from hazatlas.services.notify import NotifyService, escalate_due, outbox_config
-from hazatlas.storage.db import Database
+
+if TYPE_CHECKING:
+    from hazatlas.delivery.outbox import Outbox
+    from hazatlas.services.notify import NotifyService
+    from hazatlas.storage.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,11 +76,15 @@ def closing(func: F) -> F:
 
 
 def _service(db: str | None, as_user: str | None) -> NotifyService:
+    from hazatlas.services.notify import NotifyService
+
     database = _open(db)
     return NotifyService(database, principal(database, as_user), settings(db))
 
 
 def _seconds(text: str, name: str) -> int:
+    from hazatlas.formats.units import parse_quantity
+
     return round(parse_quantity(text, "s", name=name, default_unit="s"))
 
 
@@ -105,6 +109,10 @@ def build_outbox(
     base_delay_s: float | None = None,
 ) -> Outbox:
     """The worker over the configured database (also used by ``hazatlas serve``)."""
+    from hazatlas.delivery.outbox import Outbox
+    from hazatlas.delivery.retry import RetryPolicy
+    from hazatlas.services.notify import outbox_config
+
     database = _open(db)
     retry = RetryPolicy(base_delay_s=base_delay_s) if base_delay_s is not None else None
     cfg = outbox_config(
@@ -135,6 +143,8 @@ def worker(
     db: str | None = DbOption,
 ) -> None:
     """Deliver the outbox by e-mail and webhook until stopped (SIGTERM or Ctrl-C)."""
+    from hazatlas.formats.units import parse_quantity
+
     box = build_outbox(
         db,
         threads,
@@ -160,6 +170,8 @@ def worker(
 @closing
 def escalate(db: str | None = DbOption) -> None:
     """Escalate now every message not acknowledged in time (the worker also does this)."""
+    from hazatlas.services.notify import escalate_due
+
     n = escalate_due(_open(db))
     out.print(f"{n} contact(s) escalated")
 

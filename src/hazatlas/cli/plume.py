@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from hazatlas.domain.errors import HazatlasError
-from hazatlas.formats.units import parse_quantity
 
 _err = Console(stderr=True)
 
@@ -38,6 +37,8 @@ def parse_receptor(text: str) -> tuple[float, float, float]:
 
 
 def _q(text: str | None, unit: str, name: str, default_unit: str | None = None) -> float | None:
+    from hazatlas.formats.units import parse_quantity
+
     return (
         None if text is None else parse_quantity(text, unit, name=name, default_unit=default_unit)
     )
@@ -116,6 +117,7 @@ def plume(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Threat zones (AEGL-1/2/3, ERPG or a user level) downwind of a toxic gas release."""
+    from hazatlas.formats.units import parse_quantity
     from hazatlas.services.air import PlumeRequest, run_plume
 
     try:

@@ -16,7 +16,6 @@ from hazatlas.cli.common import (
     principal,
     print_json,
 )
-from hazatlas.services import ranking as svc
 
 
 @handle_errors
@@ -29,6 +28,8 @@ def ranking(
     json_out: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
 ) -> None:
     """Rank accident risk spots by Water Risk Index (and THI for tailings facilities)."""
+    from hazatlas.services import ranking as svc
+
     database = open_db(db)
     rows = svc.ranking(database, principal(database, as_user), group_by=by, country=country, basin=basin)
     if export:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hazatlas.api.schemas import feature
 from hazatlas.cli.common import (
     AsOption,
     DbOption,
@@ -20,14 +20,16 @@ from hazatlas.cli.common import (
     print_json,
 )
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.services.register import RegisterService
-from hazatlas.storage.repositories import Query
-from hazatlas.storage.spatial import BBox
+
+if TYPE_CHECKING:
+    from hazatlas.services.register import RegisterService
 
 register_app = typer.Typer(help="The register of hazardous activities.", no_args_is_help=True)
 
 
 def _service(db: str | None, as_user: str | None) -> RegisterService:
+    from hazatlas.services.register import RegisterService
+
     database = open_db(db)
     return RegisterService(database, principal(database, as_user))
 
@@ -89,6 +91,10 @@ def list_(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """List establishments."""
+    from hazatlas.api.schemas import feature
+    from hazatlas.storage.repositories import Query
+    from hazatlas.storage.spatial import BBox
+
     svc = _service(db, as_user)
     if near:
         try:
@@ -118,6 +124,8 @@ def list_(
 def show(establishment_id: str, db: str | None = DbOption, as_user: str | None = AsOption,
          json_out: bool = typer.Option(False, "--json")) -> None:
     """Show one establishment with its inventory."""
+    from hazatlas.api.schemas import feature
+
     e, full = _service(db, as_user).get(establishment_id)
     data = feature(e, full, detail=True)
     if json_out:

@@ -12,7 +12,6 @@ from rich.table import Table
 from hazatlas.cli.plume import parse_pair
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.tailings import Constituent
-from hazatlas.formats.units import parse_quantity
 
 _err = Console(stderr=True)
 
@@ -51,6 +50,7 @@ def runout(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Released volume and runout of a tailings dam failure, traced along the river network."""
+    from hazatlas.formats.units import parse_quantity
     from hazatlas.services.tailings import RunoutRequest, run_runout
 
     try:

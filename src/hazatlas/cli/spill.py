@@ -12,7 +12,6 @@ from rich.table import Table
 
 from hazatlas.cli.common import handle_errors, print_json
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
-from hazatlas.formats.units import parse_quantity
 
 
 def parse_lonlat(text: str, name: str) -> tuple[float, float]:
@@ -40,6 +39,8 @@ def parse_flow(text: str) -> str | float:
     """'low' | 'mean' | 'high' | a discharge ('850' or '850m3/s')."""
     if text in ("low", "mean", "high"):
         return text
+    from hazatlas.formats.units import parse_quantity
+
     return parse_quantity(text, "m**3/s", name="--flow", default_unit="m**3/s")
 
 
@@ -108,6 +109,7 @@ def _spill(
     plot: Path | None,
     as_json: bool,
 ) -> None:
+    from hazatlas.formats.units import parse_quantity
     from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
 
     lon, lat = parse_lonlat(at, "--at")

@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json
-from hazatlas.services import users as svc
 
 users_app = typer.Typer(help="User accounts, roles and API tokens.", no_args_is_help=True)
 
@@ -25,6 +24,8 @@ def add(
     db: str | None = DbOption,
 ) -> None:
     """Create a user."""
+    from hazatlas.services import users as svc
+
     database = open_db(db)
     password = os.environ.get(password_env) if password_env else None
     svc.create_user(database, username, role, password=password, country=country,
@@ -36,6 +37,8 @@ def add(
 @handle_errors
 def token(username: str, label: str | None = typer.Option(None), db: str | None = DbOption) -> None:
     """Issue an API token for a user (printed once; store it safely)."""
+    from hazatlas.services import users as svc
+
     print(svc.issue_token(open_db(db), username, label=label))
 
 
@@ -43,6 +46,8 @@ def token(username: str, label: str | None = typer.Option(None), db: str | None 
 @handle_errors
 def list_(db: str | None = DbOption, json_out: bool = typer.Option(False, "--json")) -> None:
     """List users."""
+    from hazatlas.services import users as svc
+
     rows = svc.list_users(open_db(db))
     if json_out:
         print_json(rows)
