@@ -1,7 +1,7 @@
 """Benchmark: start-up time of the ``hazatlas`` command, lazy imports against the eager baseline.
 
-Run: ``.venv/bin/python benchmarks/startup.py`` (10 repetitions of each command) or
-``--size 3`` for a quick look. Target: ``hazatlas --help`` and ``hazatlas COMMAND --help``
+Run: ``.venv/bin/python benchmarks/startup.py`` (10 repetitions of each command), ``--size N``
+for N repetitions, or ``--quick`` (2 repetitions of four of the commands). Target: ``hazatlas --help`` and ``hazatlas COMMAND --help``
 under 0.3 s.
 
 What it compares: ``hazatlas --help``, ``hazatlas COMMAND --help`` for every top-level command
@@ -57,8 +57,12 @@ RUN = (
 
 def extract(rev: str, into: Path) -> Path:
     """The ``src`` tree of commit ``rev``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
-                             check=True, capture_output=True).stdout
+    done = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
+                          capture_output=True)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot extract the baseline {rev} with git archive: "
+                         f"{done.stderr.decode(errors='replace').strip()}")
+    archive = done.stdout
     tar_path = into / "src.tar"
     tar_path.write_bytes(archive)
     with tarfile.open(tar_path) as tar:
@@ -91,11 +95,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10,
                         help="timed runs of each command on each side (default 10)")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 runs of --help, plume --help, register --help and "
+                        "register list --help only")
     parser.add_argument("--baseline", default=DEFAULT_BASELINE,
                         help=f"git revision of the eager implementation (default {DEFAULT_BASELINE})")
     opts = parser.parse_args()
     if opts.size < 1:
         parser.error("--size must be at least 1")
+    commands = COMMANDS
+    if opts.quick:
+        opts.size = 2
+        commands = [[], ["plume"], ["register"], ["register", "list"]]
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -109,7 +120,7 @@ def main() -> None:
               f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
         # untimed first run of each side: bytecode files, file cache, module counts, help text
         modules: dict[tuple[str, str], str] = {}
-        for args in COMMANDS:
+        for args in commands:
             texts = {}
             for side, src in sides.items():
                 _, _, texts[side], err = run(src, args, cwd, count=True)
@@ -118,14 +129,14 @@ def main() -> None:
                 raise SystemExit(f"hazatlas {' '.join(args)} --help: the two sides print different "
                                  f"help texts:\n--- baseline\n{texts['baseline']}\n--- lazy\n"
                                  f"{texts['lazy']}")
-        print(f"help texts identical on both sides for all {len(COMMANDS)} commands\n")
+        print(f"help texts identical on both sides for all {len(commands)} commands\n")
 
         header = (f"{'command':32} {'baseline med':>12} {'p95':>6} {'cpu':>6} {'mods':>5}   "
                   f"{'lazy med':>8} {'p95':>6} {'cpu':>6} {'mods':>5}   {'speed-up':>8}")
         print(header)
         print("-" * len(header))
         all_lazy: list[float] = []
-        for args in COMMANDS:
+        for args in commands:
             walls: dict[str, list[float]] = {s: [] for s in sides}
             cpus: dict[str, list[float]] = {s: [] for s in sides}
             for i in range(opts.size):

@@ -162,3 +162,10 @@ def test_a_missing_command_module_is_not_offered(monkeypatch):
     result = CliRunner().invoke(app, ["--help"], prog_name="hazatlas")
     assert result.exit_code == 0 and "later" not in result.output
     assert main.LazyGroup(name="hazatlas").get_command(None, "later") is None
+
+
+def test_every_command_module_is_in_the_table():
+    """A new ``cli/<name>.py`` with ``register(app)`` must be listed in COMMANDS to be offered."""
+    cli = Path(main.__file__).parent
+    modules = {p.stem for p in cli.glob("*.py") if "\ndef register(app" in p.read_text(encoding="utf-8")}
+    assert modules == {m for m, _ in COMMANDS.values()}
