@@ -8,8 +8,8 @@ command in a fresh interpreter and looks at ``sys.modules`` afterwards.
 "Heavy" was decided by measuring (``python -X importtime``) on the development machine: each of
 these costs from about 20 ms (pint's babel, psycopg) to several hundred (SQLAlchemy with the
 tables, SciPy's subpackages, matplotlib, FastAPI). Not listed: rich (Typer's help formatting
-imports it), pydantic (Typer builds its parameter converters with it) and attrs (rich imports
-it), which every run of a Typer command pays.
+imports it), pydantic (Typer converts option values with it; only ``--help`` avoids it) and
+attrs (rich imports it).
 """
 
 from __future__ import annotations
@@ -90,6 +90,15 @@ def test_subcommand_help_imports_nothing_heavy(tmp_path, args):
     code, modules = probe(tmp_path, *args, "--help")
     assert code == 0
     assert not heavy(modules), f"hazatlas {' '.join(args)} --help imports {heavy(modules)}"
+
+
+@pytest.mark.parametrize("args", [("db",), ("plume",), ("notify", "contacts", "add")])
+def test_help_builds_no_parameter_converters(tmp_path, args):
+    """Typer converts option values with pydantic; an absent --help flag on the groups above the
+    command must not make it import pydantic (about 0.1 s) just to print the help."""
+    code, modules = probe(tmp_path, *args, "--help")
+    assert code == 0
+    assert not heavy(modules, ("pydantic",))
 
 
 # What running a command must not import: libraries of other commands (models, plots, the web

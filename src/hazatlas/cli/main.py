@@ -60,6 +60,19 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(f"hazatlas.cli.{COMMANDS[name][0]}") is not None
 
 
+def _absent_help_is_false(option: Any) -> Any:
+    """Give a group's ``--help`` flag the default False instead of None.
+
+    Typer converts a flag's value through a pydantic adapter unless it is already a bool, so an
+    absent ``--help`` (None) on each group of ``hazatlas notify contacts add --help`` would
+    import pydantic and build a converter (about 0.1 s) only to learn that no help was asked
+    for. False means the same to the help callback and is not converted.
+    """
+    if option is not None and option.default is None:
+        option.default = False
+    return option
+
+
 def load_command(name: str) -> Any:
     """Import the module of command ``name`` and build its click command (or group)."""
     module = importlib.import_module(f"hazatlas.cli.{COMMANDS[name][0]}")
@@ -68,6 +81,12 @@ def load_command(name: str) -> Any:
     commands = typer.main.get_group(collected).commands
     if name not in commands:  # pragma: no cover - caught by tests/test_cli_startup.py
         raise RuntimeError(f"hazatlas.cli.{COMMANDS[name][0]} does not register '{name}'")
+    groups = [commands[name]]
+    while groups:
+        group = groups.pop()
+        if isinstance(group, TyperGroup):
+            _absent_help_is_false(group.get_help_option(typer.Context(group)))
+            groups += group.commands.values()
     return commands[name]
 
 
@@ -117,6 +136,9 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _absent_help_is_false(super().get_help_option(ctx))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if self._listing and cmd_name not in self.commands.loaded and cmd_name in self.commands:
