@@ -137,11 +137,11 @@ def test_create_update_delete_with_history(client):
     assert {x["actor"] for x in hist} == {"admin"}
 
 
-@pytest.mark.parametrize(("user", "status"), [(None, 403), ("rs", 403), ("icpdr", 403), ("admin", 201)])
+@pytest.mark.parametrize(("user", "status"), [(None, 401), ("rs", 403), ("icpdr", 403), ("admin", 201)])
 def test_write_permissions(client, user, status):
     r = client.post("/api/establishments", json=NEW, headers=auth(client, user))
     assert r.status_code == status
-    if status == 403:
+    if status in (401, 403):
         assert r.headers["content-type"] == "application/problem+json"
 
 

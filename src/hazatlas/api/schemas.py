@@ -171,7 +171,8 @@ class ImportResult(BaseModel):
     updated: int
     unchanged: int
     rejected_rows: int
-    problems: list[str]
+    problems: list[str] = Field(description="the first 100 problems (rows left out)")
+    problem_count: int = 0
     rejects_file: str | None = None
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hazatlas.domain.access import Principal, visible
+from hazatlas.domain.access import ANONYMOUS, Principal, visible
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -19,7 +19,10 @@ KINDS = ("river", "plume", "runout")
 
 def save(db: Database, principal: Principal, kind: str, parameters: dict[str, Any],
          result: dict[str, Any], establishment_id: str | None = None) -> str:
-    """Store a run; returns its id. The establishment, if given, must exist and be readable."""
+    """Store a run; returns its id. Only an authenticated user may store (not the anonymous
+    public); the establishment, if given, must exist."""
+    if principal is ANONYMOUS:
+        raise PermissionDeniedError("storing a scenario needs an authenticated user")
     if kind not in KINDS:
         raise ValueError(f"unknown scenario kind {kind!r}")
     sid = str(uuid.uuid4())

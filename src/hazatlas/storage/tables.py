@@ -154,6 +154,8 @@ class ApiTokenRow(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # when the token stops being accepted (UTC); hazatlas always sets it (revision 0007 on)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CountrySettingRow(Base):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_user
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.storage.db import Database
@@ -61,7 +61,7 @@ class RunoutIn(BaseModel):
 
 @router.post("/plume")
 def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
-                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                   user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Receptor concentrations, threat zones, countries reached and validity warnings."""
     from hazatlas.services.air import PlumeRequest, run_plume
 
@@ -82,7 +82,7 @@ def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
 
 @router.post("/runout")
 def runout_scenario(body: RunoutIn, db: Database = Depends(get_db),
-                    user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                    user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Released volume, runout with interval, path down the valley and countries reached."""
     from hazatlas.domain.tailings import Constituent
     from hazatlas.services.tailings import RunoutRequest, run_runout

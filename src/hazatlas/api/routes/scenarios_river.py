@@ -15,7 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_user
 from hazatlas.domain.access import Principal
 from hazatlas.storage.db import Database
 
@@ -48,7 +48,7 @@ class RiverSpillIn(BaseModel):
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
 def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
-                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                   user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Arrival, peak and trailing edge at the points, first arrival per country, the peak
     profile along the river and the low/mean/high flow band (see ``docs/models/river.md``)."""
     from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
