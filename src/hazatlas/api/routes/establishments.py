@@ -4,6 +4,7 @@ import and export. Every read goes through the register service's access control
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -36,6 +37,11 @@ Writer = Annotated[Principal, Depends(get_user)]
 
 def _service(db: Database, user: Principal) -> RegisterService:
     return RegisterService(db, user)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; hazatlas stores UTC and answers RFC 3339 with offset."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 def _check(body: EstablishmentIn) -> None:
@@ -120,7 +126,8 @@ def delete_establishment(establishment_id: str, db: Db, user: Writer) -> Respons
 
 @router.get("/establishments/{establishment_id}/history", response_model=list[HistoryOut])
 def establishment_history(establishment_id: str, db: Db, user: User) -> list[HistoryOut]:
-    return [HistoryOut(id=h.id, action=h.action, actor=h.actor, at=h.at, changes=h.changes, context=h.context)
+    return [HistoryOut(id=h.id, action=h.action, actor=h.actor, at=_utc(h.at), changes=h.changes,
+                       context=h.context)
             for h in _service(db, user).history(establishment_id)]
 
 
