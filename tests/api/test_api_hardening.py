@@ -370,3 +370,49 @@ def test_no_write_route_is_open_to_anonymous(client):
             url = path.replace("{", "").replace("}", "")
             r = client.request(method.upper(), url, json={})
             assert r.status_code == 401, f"{method.upper()} {path}: {r.status_code} {r.text[:200]}"
+
+
+def test_cli_token_days_and_revoke(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from hazatlas.cli.main import app as cli
+    from hazatlas.storage.db import Database
+
+    dbfile = str(tmp_path / "cli.sqlite")
+    run = CliRunner().invoke
+    assert run(cli, ["users", "add", "ua", "--role", "national", "--country", "UKR", "--db", dbfile]).exit_code == 0
+    r = run(cli, ["users", "token", "ua", "--days", "3", "--db", dbfile])
+    assert r.exit_code == 0, r.output
+    monkeypatch.setenv("HAZATLAS_TOKEN_DAYS", "10")
+    assert run(cli, ["users", "token", "ua", "--db", dbfile]).exit_code == 0
+    db = Database(dbfile)
+    with db.transaction() as s:
+        left = sorted((users._utc(t) - dt.datetime.now(dt.UTC)).days
+                      for t in s.scalars(select(ApiTokenRow.expires_at)))
+    assert left == [2, 9]  # 3 and 10 days less the seconds since
+    r = run(cli, ["users", "token", "ua", "--days", "0", "--db", dbfile])
+    assert r.exit_code == 2 and "days" in r.stderr
+    r = run(cli, ["users", "revoke", "ua", "--db", dbfile])
+    assert r.exit_code == 0 and "2 tokens of ua revoked" in r.stdout
+    db.dispose()
+
+
+@pytest.mark.parametrize(("url", "field"), [
+    ("/api/establishments/a%00b", "path"),
+    ("/api/establishments/a%00b/history", "path"),
+    ("/api/scenarios/%00", "path"),
+    ("/api/ranking?basin=Dan%00ube", "basin"),
+    ("/api/establishments?bbox=1%00", "bbox"),
+])
+def test_nul_in_path_or_query_is_422(client, url, field):
+    r = client.get(url, headers=auth(client, "admin"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+
+
+def test_nul_in_form_fields_is_422(client, sample_csv):
+    r = client.post("/api/tokens", data={"username": "a\x00b", "password": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "username"
+    r = client.post("/api/import", files={"file": ("r.csv", sample_csv.read_bytes(), "text/csv")},
+                    data={"crs": "EPSG:4326\x00"}, headers=auth(client, "admin"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "crs"

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from hazatlas import __version__
 from hazatlas.api import errors
-from hazatlas.api.guards import JsonGuard
+from hazatlas.api.guards import RequestGuard
 from hazatlas.api.throttle import LoginThrottle
 from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database
@@ -42,7 +42,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.login_throttle = LoginThrottle()
     errors.install(app)
-    app.add_middleware(JsonGuard, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(RequestGuard, max_bytes=settings.max_upload_mb * 1024 * 1024)
     for name in ROUTERS:
         modname = f"hazatlas.api.routes.{name}"
         if importlib.util.find_spec(modname) is not None:

@@ -1,4 +1,5 @@
-"""Request guards that run before any route: JSON bodies are checked for text no database can
+"""Request guards that run before any route: a NUL character in the path or a query parameter
+is refused with 422 (no database can store or look it up: PostgreSQL raises); JSON bodies are checked for text no database can
 store (NUL characters, unpaired UTF-16 surrogates such as ``"\\ud800"``) and for nesting too
 deep to parse (about 1000 levels), and refused with 422 naming the field; JSON bodies larger than the upload limit
 are refused with 413. Other requests pass through untouched (uploads are limited by
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,7 +47,19 @@ def find_bad_text(data: Any) -> tuple[str, str] | None:
     return None
 
 
-class JsonGuard:
+def _nul_in_url(scope: Scope) -> str | None:
+    """``path`` or the name of the query parameter holding a NUL character, else ``None``."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in value or "\x00" in name:
+                return name.replace("\x00", "") or "query"
+    return None
+
+
+class RequestGuard:
     """ASGI middleware; ``max_bytes`` bounds a JSON body."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -53,7 +67,15 @@ class JsonGuard:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = _nul_in_url(scope)
+        if where is not None:
+            await invalid([{"source": "request", "row": None, "field": where,
+                            "message": "must not contain NUL characters (\\u0000)"}])(scope, receive, send)
+            return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         ctype = ""

@@ -19,6 +19,7 @@ from starlette.types import Message
 
 from hazatlas.api.deps import get_db, get_principal, get_settings, get_user
 from hazatlas.api.errors import INT_MAX, MAX_ERRORS, problem
+from hazatlas.api.guards import bad_text
 from hazatlas.api.schemas import EstablishmentIn, HistoryOut, ImportResult, feature
 from hazatlas.domain.access import Principal, Role
 from hazatlas.domain.errors import HazatlasError, PermissionDeniedError, Problem, ValidationError
@@ -239,6 +240,8 @@ async def import_register(request: Request, db: Db, user: Writer,
         stored = part.rename(Path(tmp) / f"upload{safe_suffix(filename)}")
         skip_invalid = _form_bool(fields, "skip_invalid")
         crs = fields.get("crs") or None
+        if crs is not None and (why := bad_text(crs)):
+            raise ValidationError([Problem("request", None, "crs", why)])
         try:
             report = await run_in_threadpool(
                 _service(db, user).import_file, stored, crs=crs, skip_invalid=skip_invalid,

@@ -32,7 +32,7 @@ def me(user: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
              responses={429: {"description": "too many failed logins; see Retry-After"}})
 def token(request: Request, db: Annotated[Database, Depends(get_db)],
           settings: Annotated[Settings, Depends(get_settings)],
-          username: Annotated[str, Form(min_length=1, max_length=100)],
+          username: Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[^\x00]+$")],
           password: Annotated[str, Form(min_length=1, max_length=1000)]) -> dict[str, Any]:
     """The token expires after ``HAZATLAS_TOKEN_DAYS`` days (``expires_at``). Failed logins are
     throttled per user name and per client address (429 with ``Retry-After``)."""
