@@ -17,22 +17,20 @@ from __future__ import annotations
 import os
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed
+from hypothesis import settings as hsettings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from hypothesis import HealthCheck, Phase, given, seed  # noqa: E402
-from hypothesis import settings as hsettings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
-
-from hazatlas.api.app import create_app  # noqa: E402
-from hazatlas.domain.access import SYSTEM  # noqa: E402
-from hazatlas.domain.reference import data_path  # noqa: E402
-from hazatlas.services import users  # noqa: E402
-from hazatlas.services.register import RegisterService  # noqa: E402
-from hazatlas.services.settings import Settings  # noqa: E402
+from hazatlas.api.app import create_app
+from hazatlas.domain.access import SYSTEM
+from hazatlas.domain.reference import data_path
+from hazatlas.services import users
+from hazatlas.services.register import RegisterService
+from hazatlas.services.settings import Settings
 
 EXAMPLES = int(os.environ.get("HAZATLAS_FUZZ_EXAMPLES", "4"))
 SEED = os.environ.get("HAZATLAS_FUZZ_SEED")
