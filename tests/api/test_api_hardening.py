@@ -196,7 +196,15 @@ def test_overflow_anywhere_names_the_parameter(app):
 
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get(f"/api/test-overflow/{10**25}")
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "n"
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path.n"
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+def test_overflow_in_a_notification_id_is_not_a_500(client, number):
+    r = client.post(f"/api/notifications/deliveries/{number}/requeue", headers=auth(client, "admin"))
+    assert r.status_code in (404, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["errors"][0]["field"] == "path.delivery_id"
 
 
 def test_unexpected_errors_reveal_nothing(app):
@@ -416,3 +424,54 @@ def test_nul_in_form_fields_is_422(client, sample_csv):
     r = client.post("/api/import", files={"file": ("r.csv", sample_csv.read_bytes(), "text/csv")},
                     data={"crs": "EPSG:4326\x00"}, headers=auth(client, "admin"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "crs"
+
+
+def test_migration_gives_old_tokens_an_expiry(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from hazatlas.storage.db import Database, alembic_config
+
+    db = Database(tmp_path / "old.sqlite")
+    command.upgrade(alembic_config(db), "0005")
+    with db.transaction() as s:
+        s.execute(text("INSERT INTO user_account (id, username, role, active, created_at) "
+                       "VALUES (1, 'old', 'administrator', 1, '2020-01-01 00:00:00')"))
+        s.execute(text("INSERT INTO api_token (user_id, token_sha256, created_at, revoked) "
+                       f"VALUES (1, '{users._sha('old-token')}', '2020-01-01 00:00:00', 0)"))
+    db.migrate()
+    expires = users.token_expiry(db, "old-token")
+    assert dt.timedelta(days=89) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(days=90)
+    assert users.principal_for_token(db, "old-token").username == "old"
+    command.downgrade(alembic_config(db), "0005")
+    command.upgrade(alembic_config(db), "head")
+    db.dispose()
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/scenarios/runout", dict(RUNOUT, impounded_volume_m3=5e-324, released_volume_m3=5e-324),
+     "impounded_volume_m3"),
+    ("/api/scenarios/plume", {"stability": "C", "mass_kg": 5e-324, "loc_mg_m3": 2.7e-188,
+                              "mixing_height_m": 5e-324, "wind_speed_m_s": 25.4}, "mass_kg"),
+    ("/api/scenarios/plume", dict(PLUME, mixing_height_m=1e-300), "mixing_height_m"),
+    ("/api/scenarios/plume", dict(PLUME, rate_kg_s=1e300), "rate_kg_s"),
+    ("/api/scenarios/river", dict(RIVER, mass_kg=1e308), "mass_kg"),
+])
+def test_degenerate_model_inputs_are_422(client, path, body, field):
+    r = client.post(path, json=body, headers=auth(client, "rs"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("number", ["Infinity", "NaN", "-Infinity"])
+def test_non_finite_model_inputs_are_422(client, number):
+    body = f'{{"impounded_volume_m3": {number}, "dam_height_m": 20}}'.encode()
+    r = client.post("/api/scenarios/runout", content=body,
+                    headers={**auth(client, "rs"), "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "impounded_volume_m3"
+
+
+def test_history_times_carry_their_offset(client):
+    r = client.get("/api/establishments/UA-KALUSH-HCB/history")
+    at = dt.datetime.fromisoformat(r.json()[0]["at"])
+    assert at.utcoffset() == dt.timedelta(0)

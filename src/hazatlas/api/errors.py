@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hazatlas.domain.errors import (
@@ -26,7 +27,8 @@ from hazatlas.domain.errors import (
 
 PROBLEM = "application/problem+json"
 MAX_ERRORS = 100
-INT_MAX = 2**63 - 1  # the largest integer the databases store
+INT_MAX = 2**63 - 1  # the largest integer the databases store (BIGINT)
+INT32_MAX = 2**31 - 1  # the largest in a PostgreSQL INTEGER column
 log = logging.getLogger("hazatlas.api")
 
 
@@ -62,13 +64,15 @@ def _where(e: dict[str, Any]) -> str:
     return f"{where}: {e['message']}"
 
 
-def _oversized_int(request: Request) -> list[str]:
-    """Path and query parameters holding an integer too large for the database."""
+def _oversized_int(request: Request, bound: int = INT_MAX) -> list[str]:
+    """Path and query parameters holding an integer beyond ``bound``."""
     names = []
-    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
-        text = str(value).strip().lstrip("+-")
-        if text.isdigit() and len(text) >= 19 and int(text) > INT_MAX:
-            names.append(name)
+    for where, items in (("path", request.path_params.items()),
+                         ("query", request.query_params.multi_items())):
+        for name, value in items:
+            text = str(value).strip().lstrip("+-")
+            if text.isdigit() and len(text) >= 10 and int(text) > bound:
+                names.append(f"{where}.{name}")  # as request validation names them
     return names
 
 
@@ -108,17 +112,26 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
-        # a safety net: every integer parameter declares a maximum, but a route that forgot
-        # one still answers 422 naming the parameter instead of a 500
-        names = _oversized_int(request)
-        if not names:
-            return _internal(request, exc)
-        return invalid([{"source": "parameter", "row": None, "field": n,
-                         "message": f"must be at most {INT_MAX}"} for n in names])
+        # a safety net: every integer parameter should declare a maximum, but a route that
+        # forgot one still answers 422 naming the parameter instead of a 500
+        return _out_of_range(request, exc, INT_MAX)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL: an INTEGER column compared with a number beyond 32 bits
+        return _out_of_range(request, exc, INT32_MAX)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return _internal(request, exc)
+
+
+def _out_of_range(request: Request, exc: Exception, bound: int) -> JSONResponse:
+    names = _oversized_int(request, bound)
+    if not names:
+        return _internal(request, exc)
+    return invalid([{"source": "parameter", "row": None, "field": n,
+                     "message": f"must be at most {bound}"} for n in names])
 
 
 def _internal(request: Request, exc: BaseException) -> JSONResponse:

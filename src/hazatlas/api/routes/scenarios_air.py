@@ -28,27 +28,28 @@ MAX_POINTS = 10_000
 class PlumeIn(BaseModel):
     """A toxic gas release: give exactly one of rate_kg_s, mass_kg, pool_area_m2, hole_diameter_m.
 
-    Numbers must be finite and within physical bounds (e.g. at most 100 t/s, 100 kt, a 10 m
-    hole); a value outside is refused with 422 naming it, never clamped."""
+    Numbers must be finite and within physical bounds (e.g. 1 mg/s to 100 t/s, at most 100 kt,
+    a 10 m hole, a mixing height of 10 m to 10 km); a value outside is refused with 422 naming
+    it, never clamped."""
 
     model_config = ConfigDict(allow_inf_nan=False)
     establishment_id: str | None = Field(None, max_length=100)
-    rate_kg_s: float | None = Field(None, gt=0, le=1e5)
-    mass_kg: float | None = Field(None, gt=0, le=1e8)
-    pool_area_m2: float | None = Field(None, gt=0, le=1e7)
-    hole_diameter_m: float | None = Field(None, gt=0, le=10)
-    pressure_pa: float | None = Field(None, gt=0, le=1e9)
-    temperature_k: float = Field(293.15, gt=0, le=2000)
-    wind_speed_m_s: float = Field(..., gt=0, le=100)
-    wind_height_m: float | None = Field(None, gt=0, le=1000)
+    rate_kg_s: float | None = Field(None, ge=1e-6, le=1e5)
+    mass_kg: float | None = Field(None, ge=1e-6, le=1e8)
+    pool_area_m2: float | None = Field(None, ge=1e-4, le=1e7)
+    hole_diameter_m: float | None = Field(None, ge=1e-4, le=10)
+    pressure_pa: float | None = Field(None, ge=1, le=1e9)
+    temperature_k: float = Field(293.15, ge=1, le=2000)
+    wind_speed_m_s: float = Field(..., ge=0.1, le=100)
+    wind_height_m: float | None = Field(None, ge=0.1, le=1000)
     stability: Literal["A", "B", "C", "D", "E", "F"]
     release_height_m: float = Field(0.0, ge=0, le=1000)
     sigmas: Literal["briggs-rural", "briggs-urban", "pasquill-gifford"] = "briggs-rural"
     substance: str | None = Field(None, max_length=200)
     levels: Literal["aegl", "erpg"] = "aegl"
-    duration_s: float = Field(3600.0, gt=0, le=1e6)
-    loc_mg_m3: float | None = Field(None, gt=0, le=1e9)
-    mixing_height_m: float | None = Field(None, gt=0, le=1e4)
+    duration_s: float = Field(3600.0, ge=1, le=1e6)
+    loc_mg_m3: float | None = Field(None, ge=1e-9, le=1e9)
+    mixing_height_m: float | None = Field(None, ge=10, le=1e4)
     receptors: list[tuple[Metres, Metres, Annotated[float, Field(ge=0, le=1e4)]]] = Field(
         [], max_length=MAX_POINTS, description="(downwind m, crosswind m, height m)")
     at: LonLat | None = None

@@ -33,22 +33,22 @@ class PlaceIn(BaseModel):
 
 class RiverSpillIn(BaseModel):
     """A spill into a river: instantaneous (``duration_s`` 0) or over a duration. Numbers must
-    be finite and within physical bounds (at most 100 kt, a year, 10^6 m³/s); a value outside
+    be finite and within physical bounds (1 mg to 100 kt, a year, 0.001 to 10^6 m³/s); a value outside
     is refused with 422 naming it, never clamped."""
 
     model_config = ConfigDict(allow_inf_nan=False)
     establishment_id: str | None = Field(None, max_length=100)
     at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] = Field(
         ..., description="release point (lon, lat)")
-    mass_kg: float = Field(..., gt=0, le=1e8)
+    mass_kg: float = Field(..., ge=1e-6, le=1e8)
     start: datetime
     duration_s: float = Field(0.0, ge=0, le=366 * 86400)
     substance: str | None = Field(None, max_length=200)
     decay_per_day: float | None = Field(None, ge=0, le=1000)
-    flow: Literal["low", "mean", "high"] | Annotated[float, Field(gt=0, le=1e6)] = "mean"
-    threshold_mg_l: float | None = Field(None, gt=0, le=1e6)
+    flow: Literal["low", "mean", "high"] | Annotated[float, Field(ge=1e-3, le=1e6)] = "mean"
+    threshold_mg_l: float | None = Field(None, ge=1e-9, le=1e6)
     points: list[PlaceIn] = Field([], max_length=10_000)
-    days: float = Field(30.0, gt=0, le=366)
+    days: float = Field(30.0, ge=0.01, le=366)
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
