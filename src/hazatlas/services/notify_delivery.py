@@ -18,7 +18,14 @@ from hazatlas.delivery.smtp import SmtpSettings
 from hazatlas.delivery.webhook import WebhookSettings
 from hazatlas.domain import audit as chain
 from hazatlas.domain import delivery_state as ds
-from hazatlas.services.notify_directory import _audit, _iso, _key, _now, webhook_secret
+from hazatlas.services.notify_directory import (
+    _audit,
+    _iso,
+    _key,
+    _now,
+    allow_networks,
+    webhook_secret,
+)
 from hazatlas.services.settings import Settings
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
@@ -66,7 +73,9 @@ def outbox_config(
         allow_http = env.get("HAZATLAS_WEBHOOK_ALLOW_HTTP", "") in ("1", "true", "yes")
     return OutboxConfig(
         smtp=smtp,
-        webhook=WebhookSettings(retry=policy, allow_http=allow_http),
+        webhook=WebhookSettings(
+            retry=policy, allow_http=allow_http, allow_networks=allow_networks(settings)
+        ),
         secret_for=lambda ref, cid: webhook_secret(settings, ref, cid),
         threads=threads,
         batch=batch,

@@ -24,6 +24,10 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "hazatlas@localhost"
     public_url: str = "http://127.0.0.1:8000"
+    #: ``HAZATLAS_WEBHOOK_ALLOW_NETWORKS``: non-public networks webhooks may reach (CIDR list).
+    webhook_allow_networks: str = ""
+    #: ``HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX``: environment variables usable as webhook secrets.
+    webhook_secret_env_prefix: str = "HAZATLAS_WEBHOOK_SECRET_"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -41,6 +45,10 @@ class Settings:
             values["smtp_from"] = env["HAZATLAS_SMTP_FROM"]
         if env.get("HAZATLAS_PUBLIC_URL"):
             values["public_url"] = env["HAZATLAS_PUBLIC_URL"]
+        if env.get("HAZATLAS_WEBHOOK_ALLOW_NETWORKS"):
+            values["webhook_allow_networks"] = env["HAZATLAS_WEBHOOK_ALLOW_NETWORKS"]
+        if env.get("HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"):
+            values["webhook_secret_env_prefix"] = env["HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("database_url"), Path):
             values["database_url"] = str(values["database_url"])

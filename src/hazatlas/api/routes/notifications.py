@@ -57,7 +57,10 @@ class ContactIn(BaseModel):
     webhook_url: str | None = None
     webhook_format: Literal["json", "cap"] = "json"
     webhook_secret_ref: str | None = Field(
-        default=None, description="'env:NAME' or 'derived'; the secret itself is never stored"
+        default=None,
+        description="empty or 'derived' (a secret derived for the contact), or 'env:NAME' "
+        "(administrators only; NAME starts with HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX); the secret "
+        "itself is never stored",
     )
     languages: list[str] = ["en"]
     available_24_7: bool = False
@@ -128,6 +131,14 @@ def delete_authority(authority_id: str, db: Db, user: User, conf: Conf) -> Respo
 @router.get(f"{P}/contacts", summary="Points of contact")
 def contacts(db: Db, user: User, conf: Conf, party: str | None = None) -> list[dict[str, Any]]:
     return [c for a in _svc(db, user, conf).directory(party) for c in a["contacts"]]
+
+
+@router.get(
+    f"{P}/contacts/{{contact_id:path}}/secret",
+    summary="The webhook secret of a contact (derived), for the receiving side",
+)
+def contact_secret(contact_id: str, db: Db, user: User, conf: Conf) -> dict[str, str]:
+    return {"contact_id": contact_id, "secret": _svc(db, user, conf).contact_secret(contact_id)}
 
 
 @router.put(f"{P}/contacts/{{contact_id:path}}", summary="Create or replace a point of contact")
