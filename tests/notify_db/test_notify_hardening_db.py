@@ -111,6 +111,10 @@ def test_webhook_url_is_checked_when_saved(client):
         r = client.put("/api/notifications/contacts/HUN/hook", json=body, headers=hu)
         assert r.status_code == 422, (url, r.text)
         assert NOT_ALLOWED in r.text
+    for email in ("pöc@hu.example", "a@hu.example\x7f"):  # the worker could not write them
+        body = _contact("HUN/hook", email=email)
+        r = client.put("/api/notifications/contacts/HUN/hook", json=body, headers=hu)
+        assert r.status_code == 422 and "ASCII" in r.text, r.text
     body = _contact("HUN/hook", webhook_url="http://127.0.0.1:9/")  # in the test allow-list
     assert (
         client.put("/api/notifications/contacts/HUN/hook", json=body, headers=hu).status_code == 200
@@ -241,3 +245,52 @@ def test_non_ascii_incoming_signature_is_a_4xx(client, header):
         headers={"Content-Type": "application/cap+xml", "X-Hazatlas-Signature": header},
     )
     assert r.status_code in (401, 422), r.text
+
+
+def test_nul_surrogates_and_huge_ids_are_4xx_on_every_backend(client):
+    """PostgreSQL stores no NUL character (and JSON bodies may carry lone surrogates): such
+    text, and ids beyond the integer columns, are refused with 422 instead of a 500."""
+    hu, ro = auth(client, "hu"), auth(client, "ro")
+    contact = {"id": "HUN/x", "authority_id": "HUN/okf", "name": "ab", "email": "a@b.example"}
+    report = {"type": "test", "status": "test", "texts": [{"language": "en", "description": "x"}]}
+    raw = '{"id": "HUN/x", "authority_id": "HUN/okf", "name": "a\\ud800", "email": "a@b.example"}'
+    calls = [
+        ("get", "/api/notifications/reports/a%00b", None),
+        ("post", "/api/notifications/reports/a%00b/ack", None),
+        ("get", "/api/notifications/reports/a%00b/cap", None),
+        ("get", "/api/notifications/directory?party=a%00b", None),
+        ("get", "/api/notifications/reports?offset=99999999999999999999999", None),
+        ("put", "/api/notifications/contacts/HUN/x", {**contact, "name": "a\x00b"}),
+        ("put", "/api/notifications/contacts/HUN/x", {**contact, "languages": ["en\x00"]}),
+        ("post", "/api/notifications/campaigns", {"name": "a\x00b", "parties": ["HUN"]}),
+        ("get", "/api/notifications/campaigns/99999999999999999999999", None),
+        ("post", "/api/notifications/deliveries/99999999999999999999999/requeue", None),
+        ("post", "/api/notifications/reports", {"report": {**report, "sender": "a\x00"}}),
+        ("post", "/api/notifications/proposals", {"establishment_id": "a\x00"}),
+    ]
+    for method, url, body in calls:
+        r = client.request(method, url, json=body, headers=ro if "campaign" in url else hu)
+        assert 400 <= r.status_code < 500, (method, url, r.status_code, r.text)
+    r = client.put(
+        "/api/notifications/contacts/HUN/x",
+        content=raw.encode(),
+        headers={**hu, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+
+
+def test_nul_in_a_report_file_is_named_not_a_database_error(db, client, notify_settings):
+    """The CLI (``notify send --file``) goes through the service: the same check there."""
+    from hazatlas.domain.errors import ValidationError
+
+    svc = NotifyService(db, SYSTEM, notify_settings)
+    data = {
+        "type": "test",
+        "status": "test",
+        "sender_country": "ROU",
+        "texts": [{"language": "en", "description": "a\x00b"}],
+    }
+    with pytest.raises(ValidationError, match=r"texts\[0\]\.description"):
+        svc.create_report(data, ["HUN"], issue=True, source="REPORT.json")
+    with pytest.raises(ValidationError, match="name"):
+        svc.save_contact(_contact("HUN/z", name="z\ud800", email="z@hu.example"))

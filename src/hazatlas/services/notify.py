@@ -30,7 +30,7 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
-from hazatlas.domain.notification import Report, ReportType
+from hazatlas.domain.notification import Report, ReportType, check_text
 from hazatlas.formats.cap import parse_cap, render_cap
 from hazatlas.formats.reports import ReportDefaults, report_from_dict, report_to_dict
 from hazatlas.services.notify_delivery import (
@@ -145,6 +145,8 @@ class NotifyService(DirectoryService):
             )
         if ack_window_s <= 0:
             raise ValidationError([Problem("request", None, "ack_window_s", "must be positive")])
+        check_text(data, source)
+        check_text(list(recipients), "request", "recipients")
         country = self._sender_country(data)
         now = _now()
         with self.db.transaction() as s:
@@ -451,6 +453,9 @@ class NotifyService(DirectoryService):
         languages: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Send a Test message to every active contact (of ``parties``, or of all)."""
+        check_text(
+            {"name": name, "parties": list(parties), "languages": list(languages)}, "request"
+        )
         data: dict[str, Any] = {
             "type": "test",
             "status": "test",

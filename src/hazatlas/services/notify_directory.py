@@ -25,6 +25,7 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
+from hazatlas.domain.notification import check_text
 from hazatlas.services.settings import Settings
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
@@ -188,6 +189,7 @@ class DirectoryService:
             ]
 
     def save_authority(self, data: dict[str, Any]) -> dict[str, Any]:
+        check_text(data, "request")
         problems = _check_authority(data)
         if problems:
             raise ValidationError(problems)
@@ -243,6 +245,7 @@ class DirectoryService:
             )
 
     def save_contact(self, data: dict[str, Any]) -> dict[str, Any]:
+        check_text(data, "request")
         problems = _check_contact(data)
         if data.get("webhook_url") and not any(p.field == "webhook_url" for p in problems):
             problems += self._check_webhook_url(str(data["webhook_url"]))
@@ -433,6 +436,8 @@ def _check_contact(d: dict[str, Any]) -> list[Problem]:
         bad("email", "give an e-mail address or a webhook URL (or both)")
     if email and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", str(email)):
         bad("email", f"{email!r} is not an e-mail address")
+    elif email and not (str(email).isascii() and str(email).isprintable()):
+        bad("email", f"{email!r}: write the address in ASCII (a domain in its xn-- form)")
     if url and urllib.parse.urlsplit(str(url)).scheme not in ("https", "http"):
         bad("webhook_url", "expected an https:// URL")
     if (d.get("webhook_format") or "json") not in ("json", "cap"):
