@@ -240,3 +240,52 @@ def test_malformed_ack_link_fields_are_invalid(m: str, exp: str) -> None:
 def test_non_ascii_webhook_signature_is_invalid_not_a_crash(header: str) -> None:
     with pytest.raises(SignatureError):
         verify_webhook_signature(SECRET, header, b"{}", NOW)
+
+
+def test_pinned_https_request_still_verifies_the_url_host_name(
+    tmp_path, sample_reports: dict[str, Report]
+) -> None:
+    """Connecting to the checked address must not weaken TLS: the certificate is verified for
+    the URL's host name (sent as the TLS server name), not for the address."""
+    import shutil
+    import ssl
+    import subprocess
+
+    import httpx
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=hook.example", "-addext", "subjectAltName=DNS:hook.example",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    r = Receiver()
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    r.server.socket = server_ctx.wrap_socket(r.server.socket, server_side=True)
+    r.thread.start()
+    settings = _settings(allow_networks=LOOPBACK, resolve=lambda h, p: ["127.0.0.1"])
+    try:
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
+            for host in ("hook.example", "other.example"):
+                outcome = deliver_webhook(
+                    sample_reports["test"],
+                    WebhookRecipient("HUN/poc/webhook", f"https://{host}:{r.port}/h", SECRET),
+                    settings,
+                    now=NOW,
+                    client=client,
+                )
+                if host == "hook.example":
+                    assert outcome.kind == OutcomeKind.DELIVERED, outcome
+                else:  # same address, but the certificate is not for this name
+                    assert outcome.kind == OutcomeKind.RETRY and outcome.reason == NO_ANSWER
+                    assert "certificate" in outcome.detail.lower(), outcome.detail
+    finally:
+        r.server.shutdown()
+        r.server.server_close()
+    assert r.hosts == [f"hook.example:{r.port}"]

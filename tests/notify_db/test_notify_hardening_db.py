@@ -294,3 +294,76 @@ def test_nul_in_a_report_file_is_named_not_a_database_error(db, client, notify_s
         svc.create_report(data, ["HUN"], issue=True, source="REPORT.json")
     with pytest.raises(ValidationError, match="name"):
         svc.save_contact(_contact("HUN/z", name="z\ud800", email="z@hu.example"))
+
+
+def _test_report(svc, recipients, text="x"):
+    data = {
+        "type": "test",
+        "status": "test",
+        "sender_country": "ROU",
+        "texts": [{"language": "en", "description": text}],
+    }
+    return svc.create_report(data, recipients, issue=True)["id"]
+
+
+def test_a_report_that_cannot_be_read_fails_alone(db, client, webhook, notify_settings):
+    """A stored report the worker cannot parse dead-letters its own deliveries at claim time;
+    the other reports of the same claim are delivered."""
+    from hazatlas.storage.notification_tables import ReportRow
+
+    svc = NotifyService(db, SYSTEM, notify_settings)
+    broken = _test_report(svc, ["HUN/poc"], "broken")
+    fine = _test_report(svc, ["SRB/poc"], "fine")
+    with db.transaction() as s:
+        row = s.query(ReportRow).filter_by(report_id=broken).one()
+        row.data = {**row.data, "type": "no-such-type"}
+    drain(db, notify_settings)  # raised in the claim (every round) before
+    assert [q["path"] for q in webhook.requests] == ["/rs"]
+    assert {d["state"] for d in svc.get_report(fine)["deliveries"]} == {"delivered"}
+    with db.transaction() as s:
+        rows = store.deliveries_of(s, s.query(ReportRow).filter_by(report_id=broken).one().pk)
+        assert {(d.state, "report cannot be read" in d.last_error) for d in rows} == {
+            ("dead_letter", True)
+        }
+
+
+def test_a_receiver_answering_nul_characters_cannot_break_the_recording(
+    db, client, notify_settings
+):
+    """A receiver's answer goes into the audit entry: NUL characters (which PostgreSQL does not
+    store) are replaced, so the batch's outcomes are recorded."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            body = b"refused \x00\xed\xa0\x80 here"
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        admin = NotifyService(db, SYSTEM, notify_settings)
+        url = f"http://127.0.0.1:{server.server_address[1]}/nul"
+        admin.save_contact(_contact("HUN/nul", webhook_url=url))
+        rid = _test_report(admin, ["HUN/nul", "HUN/piac"])
+        drain(db, notify_settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    states = {d["contact_id"]: d for d in admin.get_report(rid)["deliveries"]}
+    assert states["HUN/nul"]["state"] == "dead_letter"
+    assert "HTTP 400" in states["HUN/nul"]["last_error"]
+    assert states["HUN/piac"]["state"] == "delivered"
+    with db.transaction() as s:
+        details = [e.event.get("detail", "") for e in store.audit_entries(s)]
+    assert any("refused" in d and "\x00" not in d for d in details)
