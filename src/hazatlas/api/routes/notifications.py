@@ -34,19 +34,13 @@ MAX_INT = 2**31 - 1
 
 def _plain_text_params(request: Request) -> None:
     """Path and query parameters without NUL characters or lone surrogates (422, not 500)."""
-    for kind, params in (("path", request.path_params), ("query", request.query_params)):
-        for name, value in params.items():
-            if isinstance(value, str) and bad_text_at(value) is not None:
-                raise ValidationError(
-                    [
-                        Problem(
-                            "parameter",
-                            None,
-                            name,
-                            f"{kind} parameter contains a NUL character or an invalid code point",
-                        )
-                    ]
-                )
+    pairs = [("path", k, v) for k, v in request.path_params.items()]
+    pairs += [("query", k, v) for k, v in request.query_params.multi_items()]
+    for kind, name, value in pairs:
+        if isinstance(value, str) and bad_text_at(value) is not None:
+            message = f"{kind} parameter contains a NUL character or an invalid code point"
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise ValidationError([Problem("parameter", None, shown, message)])
 
 
 router = APIRouter(tags=["notifications"], dependencies=[Depends(_plain_text_params)])
