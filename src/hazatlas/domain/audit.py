@@ -424,10 +424,14 @@ def verify_log(
         )
     elif head.seq != last_seq:
         first = head.seq + 1 if type(head.seq) is int else last_seq
+        added = (
+            f"entry seq {first} was"
+            if first == last_seq
+            else (f"entries seq {first} to {last_seq} were")
+        )
         return broken(
-            f"entry seq {first} is past the head row's last seq {head.seq!r}: entries seq "
-            f"{first} to {last_seq} were added without moving the head (or the head row "
-            "was edited)",
+            f"entry seq {first} is past the head row's last seq {head.seq!r}: {added} "
+            "added without moving the head (or the head row was edited)",
             first,
         )
     elif head.hash != last:
