@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -461,3 +462,31 @@ def test_an_old_log_verifies_and_goes_on_with_the_new_rule(db, verify_cli) -> No
         sql(s, "UPDATE notify_audit SET kind = 'x' WHERE seq = 1")
     code, result = verify_cli()
     assert code == 1 and result["bad_seq"] == 1 and "kind" in result["reason"]
+
+
+def test_no_false_alarm_while_writers_append(db, log: Log) -> None:
+    """Verification reads the head row and the entries from one snapshot: entries committed
+    meanwhile by other transactions are neither 'past the head' nor 'missing'."""
+    from hazatlas.services.notify import verify_audit
+
+    stop = threading.Event()
+    written = []
+
+    def writer() -> None:
+        i = 0
+        while not stop.is_set() and i < 400:
+            with db.transaction() as s:
+                store.append_audit(s, [{"kind": "delivery.deliver", "report_id": f"R{i}"}] * 3)
+            written.append(i)
+            i += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        results = [verify_audit(db) for _ in range(15)]
+    finally:
+        stop.set()
+        thread.join()
+    assert written, "the writer did not run"
+    assert all(r["ok"] for r in results), [r["reason"] for r in results if not r["ok"]]
+    assert verify_audit(db)["entries"] == log.n + 3 * len(written)
