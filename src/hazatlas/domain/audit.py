@@ -281,6 +281,8 @@ def _walk(
                 "(downgrade: versions only go up along the chain)"
             )
         if head_checked:
+            if cutover is not None and type(cutover) is not int:
+                raise bad(f"the head row's cut-over {cutover!r} is not a sequence number")
             if cutover is None and version >= 2:
                 raise bad(
                     f"hash version {version}, but the head row records no cut-over "

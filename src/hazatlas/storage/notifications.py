@@ -205,10 +205,9 @@ def audit_snapshot(session: Session) -> None:
 
 def audit_head(session: Session) -> chain.Head | None:
     """The head row as stored (``None`` if it is missing)."""
+    rebuilt = cast(_HEAD.c.rebuilt_at, Text())  # only shown; text reads any stored value
     row = session.execute(
-        select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.cutover_seq, _HEAD.c.rebuilt_at).where(
-            _HEAD.c.id == 1
-        )
+        select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.cutover_seq, rebuilt).where(_HEAD.c.id == 1)
     ).first()
     return None if row is None else chain.Head(row[0], row[1], row[2], row[3])
 
@@ -231,7 +230,10 @@ def audit_entries(session: Session, batch: int = 5000) -> Iterator[chain.AuditEn
     dialect = session.get_bind().dialect.name
     # raw text: SQLite would parse the JSON and the time on reading and fail on a damaged value
     event = cast(t.event, Text()) if dialect == "postgresql" else type_coerce(t.event, Text())
-    at = type_coerce(t.at, Text()) if dialect == "sqlite" else t.at
+    if dialect == "postgresql":  # as text: the driver cannot load 'infinity' or BC times
+        at: Any = func.to_char(func.timezone("UTC", t.at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    else:
+        at = type_coerce(t.at, Text())
     columns = (t.seq, at, t.kind, t.report_id, event, t.prev_hash, t.hash, t.hash_version)
     last = None
     while True:
