@@ -260,3 +260,17 @@ def test_any_single_column_change_is_detected(evs, data, column) -> None:
         return
     log[i] = dataclasses.replace(log[i], **{column: new})
     assert verify(log).bad_index == i
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(-(2**40), 2**40),
+    st.text(),
+    st.text(),
+    st.none() | st.text(),
+)
+def test_the_hashed_header_is_canonical_json(seq, at, kind, report_id) -> None:
+    """The header is built directly on the hot path: the same bytes as canonical JSON."""
+    from hazatlas.domain.audit import _canonical, _header
+
+    assert _header(2, seq, at, kind, report_id) == _canonical([2, seq, at, kind, report_id])

@@ -118,11 +118,28 @@ def canonical_json(event: Any) -> bytes:
     return _canonical(event)
 
 
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)  # = json.dumps with these options, without building an encoder per call (hot path)
+_json_str = json.encoder.encode_basestring  # what _ENCODER writes for a str
+
+
 def _canonical(value: Any) -> bytes:
-    text = json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def _header(version: int, seq: Any, at: str, kind: Any, report_id: Any) -> bytes:
+    """Canonical JSON of ``[version, seq, at, kind, report_id]`` (built directly for the
+    usual types: the same bytes as :func:`_canonical`, which takes any other value)."""
+    if (
+        type(seq) is int
+        and type(kind) is str
+        and type(at) is str
+        and (report_id is None or type(report_id) is str)
+    ):
+        rid = "null" if report_id is None else _json_str(report_id)
+        return f"[{version},{seq},{_json_str(at)},{_json_str(kind)},{rid}]".encode()
+    return _canonical([version, seq, at, kind, report_id])
 
 
 def at_text(value: Any) -> str:
@@ -157,7 +174,7 @@ def _digest(
 ) -> str:
     if version == 1:
         return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
-    header = _canonical([version, seq, at, kind, report_id])
+    header = _header(version, seq, at, kind, report_id)
     return hashlib.sha256(prev_hash.encode("ascii") + header + body).hexdigest()
 
 
