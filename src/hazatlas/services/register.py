@@ -125,14 +125,13 @@ class RegisterService:
     ) -> UpsertSummary:
         """Create (``create=True``), update (``False``) or upsert (``None``) one establishment."""
         self._validate_location(e)
-        scope = Scope.of(e)  # refused at once if the user may neither create nor keep such a record:
-        if write_problems(self.principal, None, scope) and write_problems(self.principal, scope, scope):
-            self._check_write(None, e)
         with self.db.transaction() as s:
             old = repo.get(s, e.id)
             if create is True and old is not None:
+                self._check_write(None, e)  # a user who may not create it learns no more
                 raise ConflictError(f"establishment '{e.id}' already exists")
             if create is False and old is None:
+                self._check_write(None, e)
                 raise NotFoundError(f"establishment '{e.id}' not found")
             self._check_write(old, e)
             summary = repo.upsert_many(s, [e], actor=self.principal.username, context=context)
