@@ -144,22 +144,58 @@ def test_cli_history_applies_the_same_rule(sqlite_db):
 # -- the migration's backfill ---------------------------------------------------------------
 
 def _old_entry(conn, entity_id: str, action: str, changes: dict, entity_type="establishment"):
+    value = "CAST(:c AS JSON)" if conn.dialect.name == "postgresql" else ":c"
     conn.execute(text("INSERT INTO change_log (entity_type, entity_id, action, actor, at, changes) "
-                      "VALUES (:t, :e, :a, 'old', '2024-01-01 00:00:00', :c)"),
+                      f"VALUES (:t, :e, :a, 'old', '2024-01-01 00:00:00', {value})"),
                  {"t": entity_type, "e": entity_id, "a": action, "c": json.dumps(changes)})
 
 
-def test_migration_replays_each_history_and_treats_unknown_as_national(tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def old_db(request, tmp_path):
+    """An empty database at revision 0005 (before history scopes)."""
+    if request.param == "sqlite":
+        db = Database(tmp_path / "old.sqlite")
+        yield db
+        db.dispose()
+        return
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    request.getfixturevalue("postgis_database")  # skips (or fails under CI) without PostGIS
+    url = os.environ.get("HAZATLAS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    name = f"hazatlas_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(f"{url.rsplit('/', 1)[0]}/{name}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migration_replays_each_history_and_treats_unknown_as_national(old_db):
+    """Entries written before 0006: scopes replayed from each history, runs given their
+    establishment's scope of the time, the rest 'national' of unknown scope."""
     from alembic import command
 
     from hazatlas.storage.db import alembic_config
 
-    db = Database(tmp_path / "old.sqlite")
+    db = old_db
     command.upgrade(alembic_config(db), "0005")
     with db.engine.begin() as conn:
         _old_entry(conn, "A", "create", {"id": [None, "A"], "country_iso3": [None, "SRB"],
                                          "disclosure": [None, "national"], "notes": [None, "S"]})
         _old_entry(conn, "A", "update", {"disclosure": ["national", "public"]})
+        _old_entry(conn, "s1", "create", {"establishment_id": [None, "A"]}, entity_type="scenario")
+        _old_entry(conn, "s2", "create", {"establishment_id": [None, "B"]}, entity_type="scenario")
+        _old_entry(conn, "s3", "create", {"establishment_id": [None, None]}, entity_type="scenario")
         _old_entry(conn, "A", "update", {"notes": ["S", "T"]})
         _old_entry(conn, "A", "update", {"country_iso3": ["SRB", "HUN"], "operator": [None, "X"]})
         _old_entry(conn, "B", "update", {"notes": ["S", "T"]})  # history without its create
@@ -170,14 +206,16 @@ def test_migration_replays_each_history_and_treats_unknown_as_national(tmp_path)
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT entity_id, action, disclosure, scope FROM change_log "
                                  "ORDER BY id")).all()
-    got = [(e, a, d, json.loads(s) if s else None) for e, a, d, s in rows]
+    got = [(e, a, d, json.loads(s) if isinstance(s, str) else s) for e, a, d, s in rows]
     assert got == [
         ("A", "create", "national", {"countries": ["SRB"], "operators": [None]}),
         ("A", "update", "national", {"countries": ["SRB"], "operators": [None]}),
+        ("s1", "create", "public", {"countries": ["SRB"], "operators": [None]}),
+        ("s2", "create", "national", None),
+        ("s3", "create", "national", None),
         ("A", "update", "public", {"countries": ["SRB"], "operators": [None]}),
         ("A", "update", "public", {"countries": ["HUN", "SRB"], "operators": [None, "X"]}),
         ("B", "update", "national", None),
         ("A", "delete", "public", {"countries": ["HUN"], "operators": ["X"]}),
         ("u1", "create", "national", None),
     ]
-    db.dispose()

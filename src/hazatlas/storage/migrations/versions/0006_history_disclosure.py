@@ -9,8 +9,9 @@ holds every non-empty field, later entries every changed one, so the level, coun
 before and after each write are known exactly). Where the history does not start with a create,
 or a field needed is missing, the scope is unknown: the entry keeps ``national`` and a NULL
 scope, which shows its confidential values to administrators only. Unknown past levels are
-thus never treated as more open than ``national``. Other entity types (users, scenarios,
-countries) get ``national`` and no scope.
+thus never treated as more open than ``national``. A model run (scenario) linked to an
+establishment gets the scope the establishment had when the run was stored; other entries
+(users, countries, unlinked runs) get ``national`` and no scope.
 
 Revision ID: 0006
 Revises: 0005
@@ -30,34 +31,44 @@ _STRICTNESS = {"public": 0, "parties": 1, "national": 2}
 _KEYS = ("country_iso3", "disclosure", "operator")
 
 
-def _replay(entries: list[tuple[int, str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Scopes of one establishment's entries (id, action, changes), oldest first; entries of
-    unknown scope are left out."""
+def _scope(sides: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    level = max((side["disclosure"] for side in sides), key=_STRICTNESS.__getitem__)
+    operators = sorted({side["operator"] for side in sides}, key=lambda o: (o is not None, o or ""))
+    return level, {"countries": sorted({side["country_iso3"] for side in sides}),
+                   "operators": operators}
+
+
+def _replay(rows: list[tuple[int, str, str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Scopes of the entries (id, entity type, entity id, action, changes), in id order: each
+    establishment's history replayed; a model run (scenario) gets the scope its establishment
+    had when the run was stored. Entries of unknown scope are left out."""
     out = []
-    state: dict[str, Any] | None = None  # the record's scope after the last entry; None: unknown
-    for entry_id, action, changes in entries:
+    state: dict[str, dict[str, Any] | None] = {}  # establishment -> scope now (None: unknown)
+    for entry_id, entity_type, entity_id, action, changes in rows:
         changes = changes or {}
+        if entity_type == "scenario":
+            linked = (changes.get("establishment_id") or [None, None])[1]
+            if linked is not None and state.get(linked) is not None:
+                level, scope = _scope([state[linked]])
+                out.append({"_id": entry_id, "d": level, "s": scope})
+            continue
         before: dict[str, Any] | None
         after: dict[str, Any] | None
         if action == "create":
             before, after = None, {k: (changes.get(k) or [None, None])[1] for k in _KEYS}
-        elif state is None:
+        elif state.get(entity_id) is None:
             continue
         else:
-            before = state
+            before = state[entity_id]
             after = None if action == "delete" else {
-                k: changes[k][1] if k in changes else state[k] for k in _KEYS}
+                k: changes[k][1] if k in changes else before[k] for k in _KEYS}
         sides = [side for side in (before, after) if side is not None]
         if not all(side["country_iso3"] and side["disclosure"] in _STRICTNESS for side in sides):
-            state = None
+            state[entity_id] = None
             continue
-        level = max((side["disclosure"] for side in sides), key=_STRICTNESS.__getitem__)
-        operators = sorted({side["operator"] for side in sides},
-                           key=lambda o: (o is not None, o or ""))
-        out.append({"_id": entry_id, "d": level,
-                    "s": {"countries": sorted({side["country_iso3"] for side in sides}),
-                          "operators": operators}})
-        state = after
+        level, scope = _scope(sides)
+        out.append({"_id": entry_id, "d": level, "s": scope})
+        state[entity_id] = after
     return out
 
 
@@ -72,21 +83,13 @@ def upgrade() -> None:
                    sa.column("scope", sa.JSON))
     conn = op.get_bind()
     rows = conn.execute(
-        sa.select(log.c.id, log.c.entity_id, log.c.action, log.c.changes)
-        .where(log.c.entity_type == "establishment")
-        .order_by(log.c.entity_id, log.c.id)
-    )
+        sa.select(log.c.id, log.c.entity_type, log.c.entity_id, log.c.action, log.c.changes)
+        .where(log.c.entity_type.in_(["establishment", "scenario"]))
+        .order_by(log.c.id)
+    ).all()
+    pending = _replay([tuple(r) for r in rows])
     stmt = (sa.update(log).where(log.c.id == sa.bindparam("_id"))
             .values(disclosure=sa.bindparam("d"), scope=sa.bindparam("s")))
-    pending: list[dict[str, Any]] = []
-    current: str | None = None
-    entries: list[tuple[int, str, dict[str, Any]]] = []
-    for entry_id, entity_id, action, changes in list(rows):
-        if entity_id != current:
-            pending.extend(_replay(entries))
-            current, entries = entity_id, []
-        entries.append((entry_id, action, changes))
-    pending.extend(_replay(entries))
     for i in range(0, len(pending), 5000):
         conn.execute(stmt, pending[i : i + 5000])
 
