@@ -279,6 +279,34 @@ class EntryScope:
                    frozenset(scope.get("operators") or [None]))
 
 
+def entry_scope_columns(before: Mapping[str, Any] | None,
+                        after: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """``change_log.disclosure`` and ``change_log.scope`` of a write from ``before`` to ``after``
+    (dicts with ``id``, ``country_iso3``, ``disclosure``, ``operator``; ``None`` where the record
+    does not exist): ``EntryScope.between`` of them, quick where the scope is unchanged (bulk
+    writes).
+
+    >>> entry_scope_columns(None, {"id": "a", "country_iso3": "SRB", "disclosure": "parties"})
+    ('parties', {'countries': ['SRB'], 'operators': [None]})
+    """
+    one = after if after is not None else before
+    assert one is not None
+    if before is None or after is None or (
+        before["country_iso3"] == after["country_iso3"]
+        and before["disclosure"] == after["disclosure"]
+        and before.get("operator") == after.get("operator")
+    ):
+        level = one["disclosure"]
+        if level not in _LEVEL_NAMES:
+            level = Disclosure(level).value  # an enum member, or ValueError
+        return level, {"countries": [one["country_iso3"]], "operators": [one.get("operator")]}
+    scope = EntryScope.between(Scope.from_values(before), Scope.from_values(after))
+    return scope.disclosure.value, scope.to_json()
+
+
+_LEVEL_NAMES = frozenset(d.value for d in Disclosure)
+
+
 def can_read_entry(principal: Principal, entry: EntryScope | None, current: Scope | None) -> bool:
     """True if ``principal`` may read the confidential values of a history entry of scope
     ``entry`` of a record whose scope is now ``current`` (``None``: deleted): entitled then

@@ -13,7 +13,7 @@ from sqlalchemy import String, Table, any_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 from sqlalchemy.types import ARRAY
 
-from hazatlas.domain.access import EntryScope, Scope
+from hazatlas.domain.access import EntryScope, Scope, entry_scope_columns
 from hazatlas.domain.establishment import Disclosure, Establishment
 from hazatlas.storage import spatial
 from hazatlas.storage.db import gc_paused
@@ -278,9 +278,7 @@ def _upsert_chunk(
             action = "update"
         eid = e.id
         item_rows.extend({**v, "position": n, "establishment_id": eid} for n, v in enumerate(items))
-        scope = EntryScope.between(
-            Scope.from_values(before) if before is not None else None, Scope.from_values(after)
-        )
+        level, scope = entry_scope_columns(before, after)
         changes.append(
             {
                 "entity_type": "establishment",
@@ -290,8 +288,8 @@ def _upsert_chunk(
                 "at": now,
                 "changes": d,
                 "context": context,
-                "disclosure": str(scope.disclosure),
-                "scope": scope.to_json(),
+                "disclosure": level,
+                "scope": scope,
             }
         )
     del old
