@@ -2,7 +2,8 @@
 and PostGIS.
 
 Each record carries marker strings in its confidential fields (notes, external ids, inventory,
-storage unit, tailings details, site polygon) and in a model run linked to it. Every read path
+storage unit, tailings details) and in a model run linked to it; each was first registered as
+``national`` with other notes and external ids, which stay in its history. Every read path
 (API: list, detail, nearest, history, classification, screening, ranking, scenarios, exports in
 all four formats, the public page; CLI: list, show, history, export, classify, ranking) is
 serialized whole and searched for the markers. The expected entitlement is an explicit table,
@@ -11,6 +12,7 @@ not a call to ``hazatlas.domain.access``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -90,6 +92,12 @@ def _site(eid: str, lon: float, lat: float, level: str) -> Establishment:
     )
 
 
+def pre_markers(eid: str) -> list[str]:
+    """Notes and external id the record had while it was still ``national``."""
+    tag = eid.replace("-", "")
+    return [f"PRENOTE{tag}ZQ", f"PREEXT{tag}ZQ"]
+
+
 def _all_markers(eid: str) -> list[str]:
     return markers(eid) + (tailings_markers(eid) if eid.endswith("-T") else [])
 
@@ -114,7 +122,10 @@ def world(request):
     svc = RegisterService(db, SYSTEM)
     for level, sites in SITES.items():
         for eid, lon, lat in sites:
-            svc.save(_site(eid, lon, lat, level), create=True)
+            note, ext = pre_markers(eid)  # first registered as national, then given its level
+            svc.save(dataclasses.replace(_site(eid, lon, lat, "national"), notes=note,
+                                         external_ids={"permit": ext}), create=True)
+            svc.save(_site(eid, lon, lat, level), create=False)
             scenarios.save(db, SYSTEM, "river", {"substance": markers(eid)[4]},
                            {"note": markers(eid)[4]}, establishment_id=eid)
     svc.save(_site(OTHER_SITE[0], OTHER_SITE[1], OTHER_SITE[2], "national"), create=True)
@@ -143,7 +154,7 @@ def _user(names: dict, principal: str, eid: str) -> str | None:
 API_PATHS = {
     # name: (paths for one record or None for the whole register, carries notes/inventory/...)
     "detail": ("/api/establishments/{id}", "record"),
-    "history": ("/api/establishments/{id}/history", "record"),
+    "history": ("/api/establishments/{id}/history", "history"),
     "classification": ("/api/establishments/{id}/classification", None),
     "screening": ("/api/establishments/{id}/screening", None),
     "scenarios": ("/api/establishments/{id}/scenarios", "scenario"),
@@ -171,6 +182,8 @@ def _serialized(response, name: str, tmp_path) -> str:
 def _expected_markers(kind: str | None, eid: str) -> list[str]:
     note, ext, inv, unit, scen = markers(eid)
     tail = tailings_markers(eid) if eid.endswith("-T") else []
+    if kind == "history":  # every entry touches the time the record was national
+        return [note, ext, inv, unit, *tail, *pre_markers(eid)]
     if kind == "record":
         return [note, ext, inv, unit, *tail]
     if kind == "inventory":  # binary formats: searched through the rows read back
@@ -191,7 +204,10 @@ def _assert_markers(text: str, principal: str, eid: str, level: str, where: str,
             if barred:
                 for m in _all_markers(other):
                     assert m not in text, f"{principal} sees {m} of {lv} {other} at {where}"
-    if level in ENTITLED[principal]:
+            if barred or "national" not in ENTITLED[principal]:  # then or now
+                for m in pre_markers(other):
+                    assert m not in text, f"{principal} sees {m} of formerly national {other} at {where}"
+    if level in ENTITLED[principal] and (kind != "history" or "national" in ENTITLED[principal]):
         for m in _expected_markers(kind, eid):
             assert m in text, f"{principal} misses {m} of {level} {eid} at {where}"
 
@@ -211,7 +227,7 @@ def test_api_read_paths(world, principal, name, tmp_path):
 
 CLI_COMMANDS = {
     "show": (("register", "show", "{id}", "--json"), "record"),
-    "history": (("register", "history", "{id}", "--json"), "record"),
+    "history": (("register", "history", "{id}", "--json"), "history"),
     "list": (("register", "list", "--json"), None),
     "near": (("register", "list", "--near", "20.6,44.8", "--json"), None),
     "export.csv": (("register", "export", "{out}.csv"), "record"),
