@@ -1,6 +1,7 @@
 """Who may read and write what. The one place where confidentiality is decided; the API, the
-exports, the CLI and every later feature go through :func:`can_read_full`, :func:`redact` and
-:func:`can_write`.
+exports, the CLI, imports and every later feature go through :func:`can_read_full`,
+:func:`visible`, :func:`write_problems` and, for history entries and stored model runs,
+:func:`can_read_entry`.
 
 Roles
 -----
@@ -131,7 +132,10 @@ def visible(principal: Principal, establishment: Establishment) -> tuple[Establi
 
 
 def can_write(principal: Principal, country_iso3: str, establishment_id: str) -> bool:
-    """True if ``principal`` may create, change or delete the record.
+    """True if ``principal`` may write anything of that country (``establishment_id`` ``""``,
+    e.g. country settings) or of that record at all. Whether a given change of a record is
+    allowed is :func:`write_problems`'s to say (an operator, for one, may not create, delete or
+    move its own establishment).
 
     >>> can_write(Principal("rs", Role.NATIONAL, "SRB"), "SRB", "a"), can_write(ANONYMOUS, "SRB", "a")
     (True, False)
