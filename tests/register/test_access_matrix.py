@@ -217,12 +217,16 @@ def _assert_markers(text: str, principal: str, eid: str, level: str, where: str,
 def test_api_read_paths(world, principal, name, tmp_path):
     db, names, tokens, client = world
     path, kind = API_PATHS[name]
+    once = "{id}" not in path and principal != "operator_site"  # the same answer for each site
+    text = None
     for level, sites in SITES.items():
         for eid, _, _ in sites:
-            user = _user(names, principal, eid)
-            headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
-            r = client.get(path.format(id=eid), headers=headers)
-            _assert_markers(_serialized(r, name, tmp_path), principal, eid, level, name, kind)
+            if text is None or not once:
+                user = _user(names, principal, eid)
+                headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
+                r = client.get(path.format(id=eid), headers=headers)
+                text = _serialized(r, name, tmp_path)
+            _assert_markers(text, principal, eid, level, name, kind)
 
 
 CLI_COMMANDS = {
@@ -245,13 +249,17 @@ CLI_COMMANDS = {
 def test_cli_read_paths(world, principal, name, tmp_path):
     db, names, _, _ = world
     args, kind = CLI_COMMANDS[name]
+    once = "{id}" not in args and principal != "operator_site"  # the same answer for each site
+    text = None
     for level, sites in SITES.items():
         for eid, _, _ in sites:
-            out = tmp_path / f"{principal}-{eid}"
-            argv = [a.format(id=eid, out=out) for a in args]
-            r = CliRunner().invoke(cli_app, [*argv, "--db", db.url, "--as", _user(names, principal, eid)])
-            assert r.exit_code == 0, r.output
-            text = r.output
-            if argv[1] == "export":
-                text += Path(argv[2]).read_text(encoding="utf-8")
+            if text is None or not once:
+                out = tmp_path / f"{principal}-{eid}"
+                argv = [a.format(id=eid, out=out) for a in args]
+                r = CliRunner().invoke(cli_app, [*argv, "--db", db.url, "--as",
+                                                 _user(names, principal, eid)])
+                assert r.exit_code == 0, r.output
+                text = r.output
+                if argv[1] == "export":
+                    text += Path(argv[2]).read_text(encoding="utf-8")
             _assert_markers(text, principal, eid, level, f"cli {name}", kind)
