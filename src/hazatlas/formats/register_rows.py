@@ -36,7 +36,7 @@ from hazatlas.domain.tailings import (
     TailingsDetails,
     TailingsStatus,
 )
-from hazatlas.formats.tables import RawTable, Row, gc_paused
+from hazatlas.formats.tables import RawTable, Row, gc_paused, shown
 from hazatlas.formats.units import MASS_UNITS
 
 ESTABLISHMENT_FIELDS = (
@@ -94,6 +94,38 @@ _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 _GEOD = Geod(ellps="WGS84")
 
+# The largest values accepted (docs/register-format.md): well above any real site, far below
+# what overflows a float or a database column. A larger value is a typing error.
+MAX_QUANTITY_KG = 1e12  # 1 Gt on one inventory line
+MAX_STORED_VOLUME_M3 = 1e11  # 100 km3
+MAX_DAM_HEIGHT_M = 1_000.0
+MAX_AREA_M2 = 1e10  # 10,000 km2
+MAX_CONCENTRATION_MG_KG = 1e6  # 100 %
+MAX_PROJECTED_COORDINATE = 1e8  # metres (or the CRS's unit) of an x or y given with --crs
+
+# The longest text accepted in each column: the database's column sizes, and 100 characters for
+# codes, numbers and dates; free text (source, notes, lists, WKT) is limited only by the reader.
+_SHORT = 100
+MAX_LENGTHS = {
+    "establishment_id": 100,
+    "name": 300,
+    "operator": 300,
+    "nace_code": 20,
+    "receiving_water": 200,
+    "commodity": 100,
+    "substance_name": 300,
+    "storage_unit": 200,
+    "external_ids": 5_000,
+    "constituents": 5_000,
+    "hazard_statements": 5_000,
+    "clp_classification": 5_000,
+    "seveso_categories": 5_000,
+    "source": 10_000,
+    "notes": 100_000,
+    "site_polygon_wkt": 10_000_000,
+}
+_BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+
 
 @dataclass
 class ParseResult:
@@ -113,6 +145,7 @@ _N_EST = len(ESTABLISHMENT_FIELDS)
 _INV = _N_EST  # first inventory cell
 _QTY = _POS["quantity"]
 _ITEM_CACHE_MAX = 50_000
+_LIMITS = tuple(MAX_LENGTHS.get(name, _SHORT) for name in _FIELDS)
 
 
 class _RowCtx:
@@ -140,7 +173,13 @@ class _RowCtx:
             return default
 
     def number(
-        self, name: str, *, minimum: float | None = None, required: bool = False
+        self,
+        name: str,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        required: bool = False,
+        unit: str = "",
     ) -> float | None:
         text = self.get(name)
         if not text:
@@ -161,6 +200,9 @@ class _RowCtx:
             return None
         if minimum is not None and value < minimum:
             self.bad(name, f"{text} is negative: expected a number ≥ {minimum:g}")
+            return None
+        if maximum is not None and abs(value) > maximum:
+            self.bad(name, f"{text} is out of range: expected at most {maximum:g}{unit}")
             return None
         return value
 
@@ -227,13 +269,15 @@ def _parse_establishment(
     country = c.get("country").upper()
     if country and country not in countries:
         c.bad("country", f"'{c.get('country')}' is not a known ISO 3166 alpha-3 country code")
-    x = c.number("lon", required=True)
-    y = c.number("lat", required=True)
+    x = c.number("lon", required=True, maximum=MAX_PROJECTED_COORDINATE)
+    y = c.number("lat", required=True, maximum=MAX_PROJECTED_COORDINATE)
     lon = lat = None
     if x is not None and y is not None:
         if to_wgs84 is not None:
             lon, lat = to_wgs84.transform(x, y)
-            if not (math.isfinite(lon) and math.isfinite(lat)):
+            if not (
+                math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
+            ):
                 c.bad("lon", f"({x}, {y}) cannot be transformed to WGS 84")
                 lon = lat = None
         else:
@@ -257,13 +301,8 @@ def _parse_establishment(
         else:
             external[key.strip()] = value.strip()
     polygon = c.get("site_polygon_wkt") or None
-    if polygon:
-        try:
-            geom = shapely.from_wkt(polygon)
-            if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
-                c.bad("site_polygon_wkt", "expected a valid WKT Polygon or MultiPolygon")
-        except shapely.errors.GEOSException:
-            c.bad("site_polygon_wkt", "is not readable WKT")
+    if polygon and (why := _polygon_problem(polygon)):
+        c.bad("site_polygon_wkt", why)
     tailings = _parse_tailings(c) if kind is EstablishmentKind.TAILINGS else None
     src_date = c.date("source_date")
     if len(c.problems) > n_before or lon is None or lat is None:
@@ -289,6 +328,24 @@ def _parse_establishment(
     )
 
 
+def _polygon_problem(wkt: str) -> str | None:
+    """What is wrong with a site outline in WKT, or None."""
+    try:
+        geom = shapely.from_wkt(wkt)
+    except shapely.errors.GEOSException:
+        return "is not readable WKT"
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        return "expected a valid WKT Polygon or MultiPolygon"
+    xy = shapely.get_coordinates(geom)
+    if not np.isfinite(xy).all():
+        return "has coordinates that are not finite numbers"
+    if not ((-180 <= xy[:, 0]) & (xy[:, 0] <= 180) & (-90 <= xy[:, 1]) & (xy[:, 1] <= 90)).all():
+        return "has points outside -180..180, -90..90 degrees: expected WGS 84 longitude/latitude"
+    if not geom.is_valid:
+        return "expected a valid WKT Polygon or MultiPolygon"
+    return None
+
+
 def _parse_tailings(c: _RowCtx) -> TailingsDetails:
     volume = c.number("stored_volume", minimum=0)
     unit = c.get("stored_volume_unit") or "m3"
@@ -296,8 +353,12 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
         c.bad("stored_volume_unit", f"'{unit}' is not one of {', '.join(_VOLUME_UNITS)}")
     elif volume is not None:
         volume *= _VOLUME_UNITS[unit]
-    area = c.number("area_m2", minimum=0)
-    area_ha = c.number("area_ha", minimum=0)
+        if volume > MAX_STORED_VOLUME_M3:
+            c.bad("stored_volume", f"{c.get('stored_volume')} {unit} is out of range: expected "
+                  f"at most {MAX_STORED_VOLUME_M3:g} m3")
+            volume = None
+    area = c.number("area_m2", minimum=0, maximum=MAX_AREA_M2, unit=" m2")
+    area_ha = c.number("area_ha", minimum=0, maximum=MAX_AREA_M2 / 1e4, unit=" ha")
     if area is None and area_ha is not None:
         area = area_ha * 1e4
     constituents = []
@@ -318,10 +379,14 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
         if cas and (why := cas_problem(cas)):
             c.bad("constituents", why)
             continue
-        constituents.append(Constituent(bits[0], float(m.group(1)) * _CONC_UNITS[m.group(2)], cas))
+        value = float(m.group(1)) * _CONC_UNITS[m.group(2)]
+        if not 0 <= value <= MAX_CONCENTRATION_MG_KG:
+            c.bad("constituents", f"'{part}': a concentration must be between 0 and 100 %")
+            continue
+        constituents.append(Constituent(bits[0], value, cas))
     return TailingsDetails(
         stored_volume_m3=volume,
-        dam_height_m=c.number("dam_height_m", minimum=0),
+        dam_height_m=c.number("dam_height_m", minimum=0, maximum=MAX_DAM_HEIGHT_M, unit=" m"),
         area_m2=area,
         construction_method=c.enum("construction_method", ConstructionMethod),
         commodity=c.get("commodity") or None,
@@ -445,6 +510,13 @@ def _parse_item(c: _RowCtx, cache: dict[tuple[str, ...], Any]) -> InventoryItem 
     for name, message in pre:
         c.bad(name, message)
     qty = c.number("quantity", minimum=0, required=True)
+    if qty is not None and factor is not None and qty * factor > MAX_QUANTITY_KG:
+        c.bad(
+            "quantity",
+            f"{c.get('quantity')} {c.get('unit')} is out of range: expected at most "
+            f"{MAX_QUANTITY_KG / 1e9:g} Mt ({MAX_QUANTITY_KG:g} kg) on one inventory line",
+        )
+        qty = None
     for name, message in post:
         c.bad(name, message)
     if pre or post or qty is None or factor is None:
@@ -490,7 +562,7 @@ def parse_register(
     if unknown:
         raise ValidationError(
             [
-                Problem(table.source, 1, u, "unknown column (see docs/register-format.md)")
+                Problem(table.source, 1, shown(u), "unknown column (see docs/register-format.md)")
                 for u in unknown
             ]
         )
@@ -508,10 +580,13 @@ def _parse_rows(
     item_cache: dict[tuple[str, ...], Any] = {}
     row_cells = _row_cells(table)
     raw_rows, rows_by_id, source = result.raw_rows, result.rows_by_id, table.source
+    gt = operator.gt
     for row, values in table.rows:
         raw_rows[row] = values
         cells = row_cells(values)
         c = _RowCtx(source, row, cells, problems)
+        if _BAD_TEXT.search("".join(cells)) or any(map(gt, map(len, cells), _LIMITS)):
+            c.cells = cells = _checked_text(c)
         eid = cells[0]
         if eid in first_cells:
             first_row, first = first_cells[eid]
@@ -544,6 +619,24 @@ def _parse_rows(
     )
     result.establishments = [e for eid, e in by_id.items() if eid not in bad_ids]
     return result
+
+
+def _checked_text(c: _RowCtx) -> tuple[str, ...]:
+    """Report the row's cells that cannot be stored (NUL, unpaired surrogates) or are too long;
+    return the cells made safe to quote in further messages (the row is rejected anyway)."""
+    out = []
+    for name, text, limit in zip(_FIELDS, c.cells, _LIMITS, strict=True):
+        bad = _BAD_TEXT.search(text)
+        if bad:
+            what = "NUL character (U+0000)" if bad.group() == "\x00" else (
+                f"unpaired surrogate (U+{ord(bad.group()):04X}), which is not a character")
+            c.bad(name, f"contains a {what} at position {bad.start() + 1}: it cannot be stored")
+        if len(text) > limit:
+            c.bad(name, f"is {len(text):,} characters long: expected at most {limit:,}")
+        if bad or len(text) > limit:
+            text = shown(text, min(limit, _SHORT))
+        out.append(text)
+    return tuple(out)
 
 
 def _duplicate_problems(c: _RowCtx, eid: str, first_row: int, first: tuple[str, ...]) -> None:
