@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import operator
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import shapely
 import shapely.ops
 from pyproj import CRS, Geod, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.establishment import (
@@ -226,28 +227,33 @@ class _RowCtx:
 
 
 def _transformer(crs: str | None) -> Transformer | None:
-    if not crs or CRS.from_user_input(crs) == CRS.from_epsg(4326):
+    """The transformation from ``crs`` to WGS 84 (None for WGS 84 itself); a CRS that is not
+    known, not horizontal or cannot be transformed is a :class:`ValidationError`."""
+    if crs is None:
         return None
-    return Transformer.from_crs(CRS.from_user_input(crs), CRS.from_epsg(4326), always_xy=True)
+    try:
+        source = CRS.from_user_input(crs)
+    except (CRSError, TypeError, ValueError):
+        raise _crs_error(crs, "is not a known coordinate reference system") from None
+    if not (source.is_geographic or source.is_projected):
+        raise _crs_error(crs, "is not a horizontal (geographic or projected) coordinate reference "
+                         "system")
+    if source == CRS.from_epsg(4326):
+        return None
+    try:
+        return Transformer.from_crs(source, CRS.from_epsg(4326), always_xy=True)
+    except ProjError:
+        raise _crs_error(crs, "cannot be transformed to WGS 84") from None
+
+
+def _crs_error(crs: str, why: str) -> ValidationError:
+    return ValidationError(
+        [Problem("parameter", None, "crs", f"'{shown(crs)}' {why} (expected e.g. EPSG:32634)")]
+    )
 
 
 def check_crs(crs: str | None) -> None:
-    if crs is None:
-        return
-    try:
-        CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise ValidationError(
-            [
-                Problem(
-                    "parameter",
-                    None,
-                    "crs",
-                    f"'{crs}' is not a known coordinate reference system "
-                    "(expected e.g. EPSG:32634)",
-                )
-            ]
-        ) from exc
+    _transformer(crs)
 
 
 def _parse_establishment(
@@ -331,7 +337,9 @@ def _parse_establishment(
 def _polygon_problem(wkt: str) -> str | None:
     """What is wrong with a site outline in WKT, or None."""
     try:
-        geom = shapely.from_wkt(wkt)
+        with warnings.catch_warnings():  # GEOS warns of NaN coordinates, refused below
+            warnings.simplefilter("ignore")
+            geom = shapely.from_wkt(wkt)
     except shapely.errors.GEOSException:
         return "is not readable WKT"
     if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
@@ -547,7 +555,7 @@ def parse_register(
 ) -> ParseResult:
     """Validate ``table`` and build establishments. ``countries`` maps ISO3 codes to WGS 84
     (Multi)Polygons used for the "inside the stated country" check."""
-    check_crs(crs)
+    to_wgs84 = _transformer(crs)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise ValidationError(
@@ -567,7 +575,7 @@ def parse_register(
             ]
         )
     with gc_paused():
-        return _parse_rows(table, countries, _transformer(crs))
+        return _parse_rows(table, countries, to_wgs84)
 
 
 def _parse_rows(

@@ -192,10 +192,9 @@ def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None) 
         st = path.stat()
     except FileNotFoundError:
         raise ValidationError([Problem(source, None, "", "file not found")]) from None
-    except OSError as exc:
-        raise ValidationError(
-            [Problem(source, None, "", f"cannot be read ({exc.strerror or exc})")]
-        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ValidationError([Problem(source, None, "", f"cannot be read ({why})")]) from None
     if not stat.S_ISREG(st.st_mode):
         raise ValidationError([Problem(source, None, "", "is not a file")])
     if kind == "csv":

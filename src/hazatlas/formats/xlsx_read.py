@@ -56,6 +56,10 @@ class _Refused(Exception):
     """The workbook is refused; the message says why (shown to the user as it is)."""
 
 
+class _Broken(Exception):
+    """A part of the workbook is not well-formed XML."""
+
+
 def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
@@ -147,7 +151,8 @@ class _PrologGuard:
             try:
                 self.parser.Parse(chunk, False)
             except expat.ExpatError as exc:
-                raise _Refused(f"'{self.member}' is not well-formed XML ({exc})") from None
+                raise _Broken(f"in '{self.member}': {expat.ErrorString(exc.code)}, line {exc.lineno} "
+                              f"column {exc.offset}") from None
 
 
 def _resolve(base: str, target: str) -> str:
@@ -360,9 +365,10 @@ def read_xlsx_rows(path: Path, source: str) -> tuple[list[str], list[tuple[int, 
         raise
     except _Refused as exc:
         raise ValidationError([Problem(source, None, "", f"refused as XLSX: {exc}")]) from None
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, _Broken) as exc:
+        why = exc.msg if isinstance(exc, etree.XMLSyntaxError) else str(exc)
         raise ValidationError(
-            [Problem(source, None, "", f"not a readable XLSX file (broken XML: {exc.msg})")]
+            [Problem(source, None, "", f"not a readable XLSX file (broken XML {why})")]
         ) from None
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ValidationError(
