@@ -239,9 +239,10 @@ def test_xlsx_spreadsheet_errors_and_formulas_without_values(sqlite_db, tmp_path
     )
     problems = refused(sqlite_db, make_xlsx(tmp_path / "formulas.xlsx", data))
     assert problems == [
-        "formulas.xlsx, row 2, column 'C': holds the spreadsheet error #REF!: expected a value",
-        "formulas.xlsx, row 2, column 'D': the formula '=B7*2' has no computed value: open and "
-        "save the file in a spreadsheet program, or enter the value",
+        "formulas.xlsx, row 2, column 'operator': cell C2 holds the spreadsheet error #REF!: "
+        "expected a value",
+        "formulas.xlsx, row 2, column 'quantity': cell D2 has the formula '=B7*2' without a "
+        "computed value: open and save the file in a spreadsheet program, or enter the value",
     ]
 
 
@@ -249,7 +250,8 @@ def test_xlsx_value_under_a_nameless_column_is_an_error(sqlite_db, tmp_path):
     data = sheet_rows([["establishment_id", "", "name"], ["RS-1", "stray", "Depot"]])
     problems = refused(sqlite_db, make_xlsx(tmp_path / "stray.xlsx", data))
     assert problems == [
-        "stray.xlsx, row 2, column 'B': holds 'stray' but the column has no name in the header row"
+        "stray.xlsx, row 2, column 'B': cell B2 holds 'stray' but its column has no name in the "
+        "header row"
     ]
 
 

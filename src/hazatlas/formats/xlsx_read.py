@@ -38,7 +38,7 @@ RATIO_ALLOWANCE = 100
 MAX_CELL_PROBLEMS = 100
 MAX_PARTS_ENTRIES = 100_000  # sheets, relationships, styles and number formats of a workbook
 MAX_SHARED_STRINGS = 10_000_000
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16  # the parser builds the elements of one chunk at a time: keep it small
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -256,55 +256,75 @@ def _date_styles(wb: _Workbook, book: str) -> set[int]:
     return dates
 
 
+def _tags(name: str) -> frozenset[str]:
+    return frozenset((f"{{{_MAIN}}}{name}", f"{{{_STRICT}}}{name}"))
+
+
+_C, _V, _F, _IS, _T = _tags("c"), _tags("v"), _tags("f"), _tags("is"), _tags("t")
+
+
 class _Cells:
     """Turns ``<c>`` elements into text, collecting problems (error values, missing results)."""
 
     def __init__(self, source: str, strings: list[str], dates: set[int], date1904: bool):
         self.source, self.strings, self.dates, self.date1904 = source, strings, dates, date1904
         self.problems: list[Problem] = []
+        self.header: list[str] = []
 
-    def bad(self, row: int, column: str, message: str) -> None:
+    def bad(self, row: int, col: int, message: str) -> None:
+        """A problem in the cell of ``row`` (as numbered in the sheet) and 0-based ``col``,
+        named by its header when there is one."""
         if len(self.problems) < MAX_CELL_PROBLEMS:
-            self.problems.append(Problem(self.source, row, column, message))
+            name = self.header[col] if col < len(self.header) else ""
+            ref = f"{_column_letters(col)}{row}"
+            self.problems.append(Problem(self.source, row, name or _column_letters(col),
+                                         f"cell {ref} {message}"))
 
-    def text(self, c: etree._Element, row: int, column: str) -> str:
-        kind = c.get("t") or "n"
+    def text(self, c: etree._Element, row: int, col: int) -> str:
+        kind = c.get("t")
         value = formula = inline = None
         for child in c:
-            name = _local(child.tag)
-            if name == "v":
+            tag = child.tag
+            if tag in _V:
                 value = child.text or ""
-            elif name == "f":
-                formula = child.text or ""
-            elif name == "is":
+            elif tag in _IS:
                 inline = child
+            elif tag in _F:
+                formula = child.text or ""
         if kind == "inlineStr":
-            return (_text_of(inline) if inline is not None else "").strip()
+            if inline is None:
+                return ""
+            if len(inline) == 1 and inline[0].tag in _T:  # the usual <is><t>text</t></is>
+                return (inline[0].text or "").strip()
+            return _text_of(inline).strip()
         if value is None:
             if formula is not None:
-                self.bad(row, column, f"the formula '={formula[:50]}' has no computed value: "
+                self.bad(row, col, f"has the formula '={formula[:50]}' without a computed value: "
                          "open and save the file in a spreadsheet program, or enter the value")
             return ""
+        if kind is None or kind == "n":
+            value = value.strip()
+            style = c.get("s")
+            if style and value and self.dates and style.isdigit() and int(style) in self.dates:
+                return self._date(value, row, col)
+            return value
         if kind == "s":
             try:
                 return self.strings[int(value)].strip()
             except (ValueError, IndexError):
-                self.bad(row, column, f"refers to shared string '{value[:20]}', which does not exist")
+                self.bad(row, col, f"refers to shared string '{value[:20]}', which does not exist")
                 return ""
         if kind == "e":
-            self.bad(row, column, f"holds the spreadsheet error {value[:20]}: expected a value")
+            self.bad(row, col, f"holds the spreadsheet error {value[:20]}: expected a value")
             return ""
         if kind == "b":
             return "true" if value.strip() in ("1", "true") else "false"
         if kind in ("str", "d"):
             return value.strip()
-        value = value.strip()
-        style = c.get("s")
-        if style and value and self.dates and style.isdigit() and int(style) in self.dates:
-            return self._date(value, row, column)
-        return value
+        self.bad(row, col, f"has the unknown cell type '{kind[:20]}'")
+        return ""
 
-    def _date(self, value: str, row: int, column: str) -> str:
+    def _date(self, value: str, row: int, col: int) -> str:
         import datetime as dt
 
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
@@ -312,7 +332,7 @@ class _Cells:
         try:
             when = from_excel(float(value), CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900)
         except (ValueError, OverflowError, TypeError):
-            self.bad(row, column, f"'{value[:30]}' is not a date serial number")
+            self.bad(row, col, f"holds '{value[:30]}', which is not a date serial number")
             return ""
         if isinstance(when, dt.datetime):
             return when.date().isoformat() if when.time() == dt.time() else when.isoformat()
@@ -321,22 +341,18 @@ class _Cells:
         return str(when)
 
 
-def _column_index(ref: str | None, previous: int, letters_cache: dict[str, int]) -> int:
-    """0-based column of a cell reference such as ``AB12`` (the next column if there is none)."""
-    if not ref:
-        return previous + 1
+def _column_index(ref: str, letters_cache: dict[str, int]) -> int:
+    """0-based column of a cell reference such as ``AB12`` (remembered in ``letters_cache``)."""
+    if not _REF.match(ref):
+        raise _Refused(f"'{ref[:20]}' is not a cell reference")
     letters = ref.rstrip("0123456789")
-    index = letters_cache.get(letters)
-    if index is None:
-        if not _REF.match(ref):
-            raise _Refused(f"'{ref[:20]}' is not a cell reference")
-        index = 0
-        for ch in letters:
-            index = index * 26 + (ord(ch) - 64)
-        index -= 1
-        if index >= 16384:
-            raise _Refused(f"the cell reference '{ref[:20]}' is beyond column XFD")
-        letters_cache[letters] = index
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    index -= 1
+    if index >= 16384:
+        raise _Refused(f"the cell reference '{ref[:20]}' is beyond column XFD")
+    letters_cache[letters] = index
     return index
 
 
@@ -402,10 +418,16 @@ def _read(wb: _Workbook, source: str) -> tuple[list[str], list[tuple[int, tuple[
         values: dict[int, str] = {}
         col = -1
         for c in row:
-            if _local(c.tag) != "c":
+            if c.tag not in _C:
                 continue
-            col = _column_index(c.get("r"), col, letters_cache)
-            text = cells.text(c, row_number, _column_letters(col))
+            ref = c.get("r")
+            if ref is None:
+                col += 1
+            else:
+                col = letters_cache.get(ref.rstrip("0123456789"), -1)
+                if col < 0:
+                    col = _column_index(ref, letters_cache)
+            text = cells.text(c, row_number, col)
             if text:
                 values[col] = text
         _drop(row)
@@ -413,6 +435,7 @@ def _read(wb: _Workbook, source: str) -> tuple[list[str], list[tuple[int, tuple[
             continue
         if header is None:
             header = [values.get(i, "") for i in range(max(values) + 1)]
+            cells.header = header
             names = [h for h in header if h]
             if len(set(names)) < len(names):
                 twice = next(h for h in names if names.count(h) > 1)
@@ -425,8 +448,8 @@ def _read(wb: _Workbook, source: str) -> tuple[list[str], list[tuple[int, tuple[
         for i, text in values.items():
             pos = keep[i] if i < len(keep) else -1
             if pos < 0:
-                cells.bad(row_number, _column_letters(i),
-                          f"holds '{text[:40]}' but the column has no name in the header row")
+                cells.bad(row_number, i,
+                          f"holds '{text[:40]}' but its column has no name in the header row")
             else:
                 out[pos] = text
         rows.append((row_number, tuple(out)))
