@@ -310,6 +310,27 @@ def test_csv_ending_inside_a_quoted_field(sqlite_db, good, make_csv):
     ]
 
 
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ('RS-3,"Depot" two,SRB\n', "row 3: not readable as CSV: a quoted field has text after its closing quote"),
+        ("RS-3,D\xe9p\xf4t,SRB\n", "not UTF-8 text (invalid continuation byte at byte"),
+    ],
+)
+def test_csv_damage_is_named(sqlite_db, good, make_csv, tail, message):
+    path = make_csv([good])
+    path.write_bytes(path.read_bytes() + tail.encode("latin-1"))
+    one_matches(refused(sqlite_db, path), "^bad.csv, " + re.escape(message) if "row" in message
+                else "^bad.csv: " + re.escape(message))
+
+
+def test_xlsx_column_named_twice(sqlite_db, tmp_path):
+    data = sheet_rows([["establishment_id", "name", "name"], ["RS-1", "a", "b"]])
+    assert refused(sqlite_db, make_xlsx(tmp_path / "twice.xlsx", data)) == [
+        "twice.xlsx, row 1, column 'name': the column name appears twice in the header row"
+    ]
+
+
 def test_csv_in_utf16_is_named(sqlite_db, good, make_csv):
     path = make_csv([good])
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))

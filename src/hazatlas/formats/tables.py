@@ -266,7 +266,7 @@ def _read_csv(path: Path, source: str) -> RawTable:
                     )
                 append((n, Row(index, cells)))
         except csv.Error as exc:
-            raise _csv_problem(source, n + 1 if rows or n > 1 else 2, exc) from None
+            raise _csv_problem(source, n + 1, exc) from None
     return RawTable(source, header, rows)
 
 
