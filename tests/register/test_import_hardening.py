@@ -331,6 +331,15 @@ def test_xlsx_column_named_twice(sqlite_db, tmp_path):
     ]
 
 
+def test_csv_column_named_twice(sqlite_db, good, make_csv):
+    path = make_csv([good])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(lines[0] + ",name\n" + lines[1] + ",Another name\n", encoding="utf-8")
+    assert refused(sqlite_db, path) == [
+        "bad.csv, row 1, column 'name': the column name appears twice in the header row"
+    ]
+
+
 def test_csv_in_utf16_is_named(sqlite_db, good, make_csv):
     path = make_csv([good])
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))

@@ -242,7 +242,12 @@ def _read_csv(path: Path, source: str) -> RawTable:
         raise ValidationError([Problem(source, None, "", "the file is empty")]) from None
     except csv.Error as exc:
         raise _csv_problem(source, 1, exc) from None
-    index = {h: i for i, h in enumerate(header)}  # a repeated name reads as its last column
+    index = {h: i for i, h in enumerate(header)}
+    if len(index) < len(header):
+        twice = next(h for h in header if header.count(h) > 1)
+        raise ValidationError(
+            [Problem(source, 1, shown(twice), "the column name appears twice in the header row")]
+        )
     width = len(header)
     strip = str.strip
     rows: list[tuple[int, Mapping[str, str]]] = []
