@@ -128,6 +128,22 @@ MAX_LENGTHS = {
 _BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 
 
+def _q(text: str) -> str:
+    """A cell value quoted in a message: escaped where it cannot be shown, cut to 80 characters."""
+    return f"'{shown(text, 80)}'"
+
+
+def _length_problems(
+    names: tuple[str, ...], cells: tuple[str, ...], limits: tuple[int, ...]
+) -> list[tuple[str, str]]:
+    """(column, message) for each cell longer than its column allows."""
+    return [
+        (name, f"is {len(text):,} characters long: expected at most {limit:,}")
+        for name, text, limit in zip(names, cells, limits, strict=True)
+        if len(text) > limit
+    ]
+
+
 @dataclass
 class ParseResult:
     establishments: list[Establishment]
@@ -147,6 +163,9 @@ _INV = _N_EST  # first inventory cell
 _QTY = _POS["quantity"]
 _ITEM_CACHE_MAX = 50_000
 _LIMITS = tuple(MAX_LENGTHS.get(name, _SHORT) for name in _FIELDS)
+_EST_LIMITS = _LIMITS[:_N_EST]
+_ITEM_NAMES = tuple(f for f in INVENTORY_FIELDS if f != "quantity")
+_ITEM_LIMITS = tuple(MAX_LENGTHS.get(name, _SHORT) for name in _ITEM_NAMES)
 
 
 class _RowCtx:
@@ -170,7 +189,7 @@ class _RowCtx:
         try:
             return enum(text.lower())
         except ValueError:
-            self.bad(name, f"'{text}' is not one of {', '.join(e.value for e in enum)}")
+            self.bad(name, f"{_q(text)} is not one of {', '.join(e.value for e in enum)}")
             return default
 
     def number(
@@ -187,6 +206,9 @@ class _RowCtx:
             if required:
                 self.bad(name, "is required: expected a number")
             return None
+        if len(text) > _SHORT:
+            self.bad(name, f"is {len(text):,} characters long: expected a number")
+            return None
         try:
             value = (
                 float(text.replace(",", "."))
@@ -194,10 +216,10 @@ class _RowCtx:
                 else float(text)
             )
         except ValueError:
-            self.bad(name, f"'{text}' is not a number")
+            self.bad(name, f"{_q(text)} is not a number")
             return None
         if not math.isfinite(value):
-            self.bad(name, f"'{text}' is not a finite number")
+            self.bad(name, f"{_q(text)} is not a finite number")
             return None
         if minimum is not None and value < minimum:
             self.bad(name, f"{text} is negative: expected a number ≥ {minimum:g}")
@@ -214,7 +236,7 @@ class _RowCtx:
         try:
             return dt.date.fromisoformat(text[:10])
         except ValueError:
-            self.bad(name, f"'{text}' is not an ISO date (YYYY-MM-DD)")
+            self.bad(name, f"{_q(text)} is not an ISO date (YYYY-MM-DD)")
             return None
 
     def boolean(self, name: str) -> bool:
@@ -222,7 +244,7 @@ class _RowCtx:
         if text in _TRUE:
             return True
         if text not in _FALSE:
-            self.bad(name, f"'{self.get(name)}' is not true or false")
+            self.bad(name, f"{_q(self.get(name))} is not true or false")
         return False
 
 
@@ -260,6 +282,9 @@ def _parse_establishment(
     c: _RowCtx, to_wgs84: Transformer | None, countries: Mapping[str, Any]
 ) -> Establishment | None:
     n_before = len(c.problems)
+    if any(map(operator.gt, map(len, c.cells[:_N_EST]), _EST_LIMITS)):
+        for name, message in _length_problems(ESTABLISHMENT_FIELDS, c.cells[:_N_EST], _EST_LIMITS):
+            c.bad(name, message)
     for name in REQUIRED:
         if name in ("lon", "lat"):
             continue
@@ -269,12 +294,12 @@ def _parse_establishment(
     if eid and not _ID_RE.match(eid):
         c.bad(
             "establishment_id",
-            f"'{eid}' is not a valid id (letters, digits, '-', '_', '.', ':'; "
+            f"{_q(eid)} is not a valid id (letters, digits, '-', '_', '.', ':'; "
             "at most 100 characters)",
         )
     country = c.get("country").upper()
     if country and country not in countries:
-        c.bad("country", f"'{c.get('country')}' is not a known ISO 3166 alpha-3 country code")
+        c.bad("country", f"{_q(c.get('country'))} is not a known ISO 3166 alpha-3 country code")
     x = c.number("lon", required=True, maximum=MAX_PROJECTED_COORDINATE)
     y = c.number("lat", required=True, maximum=MAX_PROJECTED_COORDINATE)
     lon = lat = None
@@ -303,7 +328,7 @@ def _parse_establishment(
     for pair in split_list(c.get("external_ids")):
         key, sep, value = pair.partition("=")
         if not sep or not key.strip() or not value.strip():
-            c.bad("external_ids", f"'{pair}' is not scheme=value")
+            c.bad("external_ids", f"{_q(pair)} is not scheme=value")
         else:
             external[key.strip()] = value.strip()
     polygon = c.get("site_polygon_wkt") or None
@@ -358,7 +383,7 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
     volume = c.number("stored_volume", minimum=0)
     unit = c.get("stored_volume_unit") or "m3"
     if unit not in _VOLUME_UNITS:
-        c.bad("stored_volume_unit", f"'{unit}' is not one of {', '.join(_VOLUME_UNITS)}")
+        c.bad("stored_volume_unit", f"{_q(unit)} is not one of {', '.join(_VOLUME_UNITS)}")
     elif volume is not None:
         volume *= _VOLUME_UNITS[unit]
         if volume > MAX_STORED_VOLUME_M3:
@@ -380,7 +405,7 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
         if not m or not bits[0]:
             c.bad(
                 "constituents",
-                f"'{part}' is not name:value unit[:CAS] with a unit in {', '.join(_CONC_UNITS)}",
+                f"{_q(part)} is not name:value unit[:CAS] with a unit in {', '.join(_CONC_UNITS)}",
             )
             continue
         cas = bits[2] if len(bits) == 3 and bits[2] else None
@@ -389,7 +414,7 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
             continue
         value = float(m.group(1)) * _CONC_UNITS[m.group(2)]
         if not 0 <= value <= MAX_CONCENTRATION_MG_KG:
-            c.bad("constituents", f"'{part}': a concentration must be between 0 and 100 %")
+            c.bad("constituents", f"{_q(part)}: a concentration must be between 0 and 100 %")
             continue
         constituents.append(Constituent(bits[0], value, cas))
     return TailingsDetails(
@@ -412,7 +437,7 @@ def _enum_problem(
     try:
         return enum(text.lower())
     except ValueError:
-        problems.append((name, f"'{text}' is not one of {', '.join(e.value for e in enum)}"))
+        problems.append((name, f"{_q(text)} is not one of {', '.join(e.value for e in enum)}"))
         return default
 
 
@@ -434,7 +459,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         cannot_text,
         wgk_text,
     ) = cells
-    pre: list[tuple[str, str]] = []
+    pre: list[tuple[str, str]] = _length_problems(_ITEM_NAMES, cells, _ITEM_LIMITS)
     post: list[tuple[str, str]] = []
     cas = cas or None
     if cas and (why := cas_problem(cas)):
@@ -445,7 +470,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
             pre.append(
                 (
                     "hazard_statements",
-                    f"'{h}' is not a CLP hazard statement code (e.g. H330, EUH014)",
+                    f"{_q(h)} is not a CLP hazard statement code (e.g. H330, EUH014)",
                 )
             )
     entry = None
@@ -455,7 +480,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
             if not 1 <= entry <= 48:
                 raise ValueError
         except ValueError:
-            pre.append(("seveso_entry", f"'{entry_text}' is not a Part 2 entry number 1-48"))
+            pre.append(("seveso_entry", f"{_q(entry_text)} is not a Part 2 entry number 1-48"))
     factor = None
     if not unit:
         post.append(
@@ -465,7 +490,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         post.append(
             (
                 "unit",
-                f"'{unit}' is not a known mass unit: expected one of "
+                f"{_q(unit)} is not a known mass unit: expected one of "
                 f"{', '.join(sorted(MASS_UNITS))}",
             )
         )
@@ -474,7 +499,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     wgk = None
     if wgk_text:
         if wgk_text not in ("1", "2", "3"):
-            post.append(("water_hazard_class", f"'{wgk_text}' is not 1, 2 or 3"))
+            post.append(("water_hazard_class", f"{_q(wgk_text)} is not 1, 2 or 3"))
         else:
             wgk = int(wgk_text)
     state = _enum_problem(state_text, PhysicalState, PhysicalState.UNKNOWN, "physical_state", post)
@@ -484,7 +509,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     low = cannot_text.lower()
     cannot = low in _TRUE
     if not cannot and low not in _FALSE:
-        post.append(("cannot_initiate", f"'{cannot_text}' is not true or false"))
+        post.append(("cannot_initiate", f"{_q(cannot_text)} is not true or false"))
     fields = dict(
         substance_name=name,
         cas_number=cas,
@@ -588,12 +613,12 @@ def _parse_rows(
     item_cache: dict[tuple[str, ...], Any] = {}
     row_cells = _row_cells(table)
     raw_rows, rows_by_id, source = result.raw_rows, result.rows_by_id, table.source
-    gt = operator.gt
     for row, values in table.rows:
         raw_rows[row] = values
         cells = row_cells(values)
         c = _RowCtx(source, row, cells, problems)
-        if _BAD_TEXT.search("".join(cells)) or any(map(gt, map(len, cells), _LIMITS)):
+        joined = "".join(cells)
+        if "\x00" in joined or not (joined.isascii() or _encodable(joined)):
             c.cells = cells = _checked_text(c)
         eid = cells[0]
         if eid in first_cells:
@@ -629,20 +654,25 @@ def _parse_rows(
     return result
 
 
+def _encodable(text: str) -> bool:
+    """False if ``text`` has an unpaired surrogate (which UTF-8 cannot encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _checked_text(c: _RowCtx) -> tuple[str, ...]:
-    """Report the row's cells that cannot be stored (NUL, unpaired surrogates) or are too long;
-    return the cells made safe to quote in further messages (the row is rejected anyway)."""
+    """Report the row's cells that cannot be stored (NUL, unpaired surrogates); return the cells
+    escaped, so that further messages can quote them (the row is rejected anyway)."""
     out = []
-    for name, text, limit in zip(_FIELDS, c.cells, _LIMITS, strict=True):
-        bad = _BAD_TEXT.search(text)
-        if bad:
+    for name, text in zip(_FIELDS, c.cells, strict=True):
+        if bad := _BAD_TEXT.search(text):
             what = "NUL character (U+0000)" if bad.group() == "\x00" else (
                 f"unpaired surrogate (U+{ord(bad.group()):04X}), which is not a character")
             c.bad(name, f"contains a {what} at position {bad.start() + 1}: it cannot be stored")
-        if len(text) > limit:
-            c.bad(name, f"is {len(text):,} characters long: expected at most {limit:,}")
-        if bad or len(text) > limit:
-            text = shown(text, min(limit, _SHORT))
+            text = shown(text, len(text) + 1)
         out.append(text)
     return tuple(out)
 
@@ -653,7 +683,7 @@ def _duplicate_problems(c: _RowCtx, eid: str, first_row: int, first: tuple[str, 
             c.bad(
                 f,
                 f"duplicate id '{eid}' with a different {f} than row {first_row} "
-                f"('{c.cells[i]}' vs '{first[i]}')",
+                f"({_q(c.cells[i])} vs {_q(first[i])})",
             )
 
 
