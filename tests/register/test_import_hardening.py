@@ -9,6 +9,7 @@ and formulas, structural errors in GeoJSON, unreadable CSV, values a database ca
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -591,3 +592,49 @@ def test_default_rejects_name_fits_the_file_system(sqlite_db, sample_rows, make_
     report = svc(sqlite_db).import_file(path, skip_invalid=True)
     assert report.summary.created == ["UA-KALUSH-HCB"]
     assert len(Path(report.rejects_file).name.encode()) <= 255 and Path(report.rejects_file).exists()
+
+
+# -- through the API: 422, never 500 ------------------------------------------------------------
+
+
+@pytest.fixture
+def api(db):
+    from fastapi.testclient import TestClient
+
+    from hazatlas.api.app import create_app
+    from hazatlas.services import users
+    from hazatlas.services.settings import Settings
+
+    users.create_user(db, "admin", "administrator")
+    token = users.issue_token(db, "admin")
+    with TestClient(create_app(Settings(database_url=db.url), db)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+API_CASES = {
+    "features.geojson": b'{"type": "FeatureCollection", "features": {"a": 1}}',
+    "nested.geojson": b"[" * 200_000 + b"]" * 200_000,
+    "circle.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+    b'"geometry": {"type": "Circle", "coordinates": [20.69, 44.84]}, "properties": {}}]}',
+    "surrogate.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+    b'"geometry": {"type": "Point", "coordinates": [20.69, 44.837]}, "properties": '
+    b'{"establishment_id": "RS-1", "name": "\\ud800", "country": "SRB", "source": "x"}}]}',
+    "long.csv": b"establishment_id,name\nRS-1," + b"x" * 140_000 + b"\n",
+    "nul.csv": b"establishment_id,name,country,lon,lat,source\nRS-1,a\x00b,SRB,20.69,44.837,x\n",
+}
+
+
+@pytest.mark.parametrize("name", list(API_CASES))
+def test_api_import_of_a_malformed_file_is_422(api, db, name):
+    r = api.post("/api/import", files={"file": (name, io.BytesIO(API_CASES[name]), "application/octet-stream")})
+    assert r.status_code == 422, r.text
+    assert all(e["source"] == name for e in r.json()["errors"])
+    assert count(db) == 0
+
+
+def test_api_import_of_a_hostile_xlsx_is_422(api, db, tmp_path):
+    path = make_xlsx(tmp_path / "lol.xlsx", sheet_rows([["establishment_id"], ["&lol7;"]]).replace("&amp;", "&"),
+                     prolog=BILLION_LAUGHS)
+    r = api.post("/api/import", files={"file": ("lol.xlsx", io.BytesIO(path.read_bytes()), "application/octet-stream")})
+    assert r.status_code == 422 and "document type declaration" in r.json()["detail"]

@@ -209,7 +209,12 @@ def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None) 
 def _text(path: Path, source: str, what: str) -> str:
     """The file's text: UTF-8, with or without a byte order mark; anything else is refused with
     the byte where it stops being UTF-8."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            [Problem(source, None, "", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
         raise ValidationError(
             [Problem(source, None, "", f"is UTF-16 or UTF-32 text: save the {what} as UTF-8")]
