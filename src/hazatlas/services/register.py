@@ -29,7 +29,7 @@ from hazatlas.formats.register_rows import (
     parse_register,
     to_rows,
 )
-from hazatlas.formats.tables import RawTable, read_table, write_table
+from hazatlas.formats.tables import RawTable, read_table, shown, write_table
 from hazatlas.services import assessments, geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -202,6 +202,16 @@ class RegisterService:
         good = [e for e in parsed.establishments if e.id not in bad_ids]
         if parsed.problems and not skip_invalid:
             raise ValidationError(sorted(parsed.problems, key=lambda p: (p.row or 0, p.field)))
+        rejects_file = None
+        reject_rows: list[int] = []
+        if parsed.problems:  # written first: a rejects file that cannot be written stops the import
+            reject_rows = sorted(
+                {r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
+                | {p.row for p in parsed.problems if p.row is not None}
+            )
+            target = rejects or _rejects_path(path)
+            _write_rejects(target, table, parsed, reject_rows)
+            rejects_file = str(target)
         with self.db.transaction() as s:
             if problems := self._write_problems(table.source, parsed, good, s):  # changed since?
                 raise ValidationError(problems)
@@ -209,19 +219,15 @@ class RegisterService:
                 s, good, actor=self.principal.username, context=f"import {table.source}"
             )
             self._run_listeners(s, summary.created + summary.updated)
-        report = ImportReport(
-            table.source, len(table.rows), len(good), summary, problems=parsed.problems
+        return ImportReport(
+            table.source,
+            len(table.rows),
+            len(good),
+            summary,
+            rejected_rows=len(reject_rows),
+            problems=parsed.problems,
+            rejects_file=rejects_file,
         )
-        if parsed.problems:
-            reject_rows = sorted(
-                {r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
-                | {p.row for p in parsed.problems if p.row is not None}
-            )
-            report.rejected_rows = len(reject_rows)
-            target = rejects or path.with_name(path.stem + ".rejects.csv")
-            _write_rejects(target, table, parsed, reject_rows)
-            report.rejects_file = str(target)
-        return report
 
     def _write_problems(self, source: str, parsed: ParseResult,
                         establishments: Sequence[Establishment], session=None) -> list[Problem]:
@@ -281,6 +287,14 @@ class RegisterService:
 # Domain field names as the register file's columns name them (see formats.register_rows).
 _FILE_FIELDS = {"country_iso3": "country", "id": "establishment_id"}
 
+def _rejects_path(path: Path) -> Path:
+    """``FILE.rejects.csv`` next to the imported file, its stem shortened if the name would be
+    longer than a file system allows (255 bytes)."""
+    stem = path.stem
+    while len((stem + ".rejects.csv").encode("utf-8", "surrogateescape")) > 255:
+        stem = stem[:-1]
+    return path.with_name(stem + ".rejects.csv")
+
 
 def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[int]) -> None:
     errors: dict[int, list[str]] = {}
@@ -288,7 +302,20 @@ def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[
         if p.row is not None:
             errors.setdefault(p.row, []).append(f"{p.field}: {p.message}")
     columns = ["row", *table.columns, "error"]
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+    try:
+        _write_rejects_csv(path, columns, table, parsed, rows, errors)
+    except OSError as exc:
+        raise ValidationError(
+            [Problem("parameter", None, "rejects",
+                     f"cannot write the rejected rows to '{shown(Path(path).name)}' "
+                     f"({exc.strerror or exc}); nothing was imported")]
+        ) from None
+
+
+def _write_rejects_csv(path: Path, columns: list[str], table: RawTable, parsed: ParseResult,
+                       rows: list[int], errors: dict[int, list[str]]) -> None:
+    # backslashreplace: a cell with an unpaired surrogate (rejected for it) is written escaped
+    with Path(path).open("w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(columns)
         for r in rows:
