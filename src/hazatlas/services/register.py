@@ -287,6 +287,7 @@ class RegisterService:
 # Domain field names as the register file's columns name them (see formats.register_rows).
 _FILE_FIELDS = {"country_iso3": "country", "id": "establishment_id"}
 
+
 def _rejects_path(path: Path) -> Path:
     """``FILE.rejects.csv`` next to the imported file, its stem shortened if the name would be
     longer than a file system allows (255 bytes)."""
