@@ -553,8 +553,9 @@ def _countries(
     country = countries_at(lon, lat, hint=declared)
     miss = country == ""
     if miss.any():
-        near = nearest_country(lon[miss], lat[miss])
-        country[miss] = np.where(declared[miss] != "", declared[miss], near)
+        country[miss] = declared[miss]
+        guess = np.flatnonzero(miss & (declared == ""))  # outside every polygon, no country
+        country[guess] = nearest_country(lon[guess], lat[guess], outside=True)
         for i in np.flatnonzero(miss):
             warnings.setdefault(int(i), []).append(
                 f"point is outside every country polygon; country taken as {country[i]}"
