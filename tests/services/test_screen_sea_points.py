@@ -46,3 +46,14 @@ def test_sea_point_takes_the_nearest_country_with_a_warning() -> None:
     assert [r["country"] for r in res] == ["UKR", "AZE"]
     assert res[0]["warnings"][0] == ("point is outside every country polygon; country taken as UKR")
     np.testing.assert_array_equal(out.country, np.array(["UKR", "AZE"]))
+
+
+def test_prepare_builds_the_site_independent_indexes() -> None:
+    net = RiverNetwork.load_default()
+    for key in ("snap_index", "run_flat", ("time_to_outlet", "mean")):
+        net.cache.pop(key, None)
+    borders._country_border_index.cache_clear()
+    assert screen.prepare(net) is net
+    assert {"snap_index", "run_flat", ("time_to_outlet", "high")} <= set(net.cache)
+    codes, _, _ = borders._country_features()
+    assert borders._country_border_index.cache_info().currsize == len(codes)
