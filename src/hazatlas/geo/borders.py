@@ -3,6 +3,9 @@
 * :func:`load_countries` - ``adm0_a3`` -> (Multi)Polygon, WGS 84 (cached).
 * :func:`countries_at` - the country of many points at once (bounding-box filter, then
   prepared-polygon ``contains_xy``).
+* :func:`nearest_country` - the nearest country polygon of points at sea, from a KD-tree over
+  the country outlines with exact segment distances (the answers of
+  :func:`nearest_country_exact`, about 150 times faster).
 * :func:`nearest_border` - the nearest *foreign land border* of many points: for a point in
   country X, the nearest point of X's land borders (``land_borders_derived.geojson``) and the
   neighbour across it. The candidate comes from a spatial index (KD-tree) over X's border lines

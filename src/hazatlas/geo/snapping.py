@@ -88,7 +88,7 @@ def snap_points(
         # do not depend on the order, and only the final 1-D arrays are put back
         order = spatial_order(lon, lat)
         # in chunks of consecutive points of that order: the (points x candidates) arrays of
-        # a chunk are all that is held at a time (about 8 MB each for 65 536 points)
+        # a chunk are all that is held at a time (about 4 MB each for 65 536 points)
         out = [np.empty(len(lon), dtype=a.dtype) for a in _arrays(_EMPTY)]
         for k in range(0, len(order), CHUNK):
             rows = order[k : k + CHUNK]
