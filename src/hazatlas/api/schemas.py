@@ -183,3 +183,6 @@ class HistoryOut(BaseModel):
     at: dt.datetime
     changes: dict[str, list[Any]]
     context: str | None
+    disclosure: str = Field(description="the strictest disclosure level of the record when the "
+                            "entry was written; confidential values are shown only to users "
+                            "entitled to them then and now")

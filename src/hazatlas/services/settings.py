@@ -29,6 +29,10 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     max_upload_mb: int = 50
     token_days: int = 90
+    #: ``HAZATLAS_WEBHOOK_ALLOW_NETWORKS``: non-public networks webhooks may reach (CIDR list).
+    webhook_allow_networks: str = ""
+    #: ``HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX``: environment variables usable as webhook secrets.
+    webhook_secret_env_prefix: str = "HAZATLAS_WEBHOOK_SECRET_"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -50,6 +54,10 @@ class Settings:
                                      ("HAZATLAS_TOKEN_DAYS", "token_days", 1, 3650)):
             if env.get(name):
                 values[key] = _int_setting(name, env[name], low, high)
+        if env.get("HAZATLAS_WEBHOOK_ALLOW_NETWORKS"):
+            values["webhook_allow_networks"] = env["HAZATLAS_WEBHOOK_ALLOW_NETWORKS"]
+        if env.get("HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"):
+            values["webhook_secret_env_prefix"] = env["HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("database_url"), Path):
             values["database_url"] = str(values["database_url"])

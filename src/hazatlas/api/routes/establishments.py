@@ -128,7 +128,7 @@ def delete_establishment(establishment_id: str, db: Db, user: Writer) -> Respons
 @router.get("/establishments/{establishment_id}/history", response_model=list[HistoryOut])
 def establishment_history(establishment_id: str, db: Db, user: User) -> list[HistoryOut]:
     return [HistoryOut(id=h.id, action=h.action, actor=h.actor, at=_utc(h.at), changes=h.changes,
-                       context=h.context)
+                       context=h.context, disclosure=h.disclosure)
             for h in _service(db, user).history(establishment_id)]
 
 

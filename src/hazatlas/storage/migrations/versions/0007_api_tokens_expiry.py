@@ -4,7 +4,7 @@ Tokens issued before this revision get 90 days from the upgrade (the default of
 ``HAZATLAS_TOKEN_DAYS``), so an upgrade does not lock anyone out but no token lives forever.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 import datetime as dt
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
