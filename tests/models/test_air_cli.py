@@ -153,7 +153,11 @@ def test_api_plume(client) -> None:
         "receptors": [[1000, 0, 0]],
         "establishment_id": "UA-KALUSH-HCB",
     }
-    r = client.post("/api/scenarios/plume", json=body)
+    from hazatlas.services import users as _users
+
+    _users.create_user(client.app.state.db, "ua-authority", "national", country="UKR")
+    auth = {"Authorization": f"Bearer {_users.issue_token(client.app.state.db, 'ua-authority')}"}
+    r = client.post("/api/scenarios/plume", json=body, headers=auth)
     assert r.status_code == 200
     cli = run_plume(
         PlumeRequest(
@@ -170,13 +174,14 @@ def test_api_plume(client) -> None:
     assert stored["parameters"]["rate_kg_s"] == 1.0
     assert (
         client.post(
-            "/api/scenarios/plume", json={"wind_speed_m_s": 3, "stability": "D"}
+            "/api/scenarios/plume", json={"wind_speed_m_s": 3, "stability": "D"}, headers=auth
         ).status_code
         == 422
     )
     assert (
         client.post(
-            "/api/scenarios/plume", json={"rate_kg_s": 1, "wind_speed_m_s": 3, "stability": "Q"}
+            "/api/scenarios/plume", json={"rate_kg_s": 1, "wind_speed_m_s": 3, "stability": "Q"},
+            headers=auth,
         ).status_code
         == 422
     )

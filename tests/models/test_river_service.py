@@ -183,7 +183,12 @@ def test_api_river_scenario(client) -> None:
         "substance": "cyanide",
         "points": [{"name": "Szolnok", "lon": 20.19, "lat": 47.17}],
     }
-    res = client.post("/api/scenarios/river", json=body)
+    from hazatlas.services import users as _users
+
+    _users.create_user(client.app.state.db, "ro-authority", "national", country="ROU")
+    auth = {"Authorization": f"Bearer {_users.issue_token(client.app.state.db, 'ro-authority')}"}
+    assert client.post("/api/scenarios/river", json=body).status_code == 401  # anonymous: no run stored
+    res = client.post("/api/scenarios/river", json=body, headers=auth)
     assert res.status_code == 200
     doc = res.json()
     assert doc["establishment_id"] == "RO-BM-AURUL"
@@ -202,8 +207,12 @@ def test_api_river_scenario(client) -> None:
 
 
 def test_api_bad_input(client) -> None:
+    from hazatlas.services import users as _users
+
+    _users.create_user(client.app.state.db, "ro-authority", "national", country="ROU")
+    auth = {"Authorization": f"Bearer {_users.issue_token(client.app.state.db, 'ro-authority')}"}
     res = client.post(
-        "/api/scenarios/river",
+        "/api/scenarios/river", headers=auth,
         json={
             "at": [23.58, 47.66],
             "mass_kg": 1000,

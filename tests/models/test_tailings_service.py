@@ -118,18 +118,23 @@ def test_api_runout(sqlite_db, sample_csv) -> None:
 
     RegisterService(sqlite_db, SYSTEM).import_file(sample_csv)
     client = TestClient(create_app(Settings(database_url=sqlite_db.url), sqlite_db))
+    from hazatlas.services import users as _users
+
+    _users.create_user(client.app.state.db, "kg-authority", "national", country="KGZ")
+    auth = {"Authorization": f"Bearer {_users.issue_token(client.app.state.db, 'kg-authority')}"}
     r = client.post(
-        "/api/scenarios/runout",
+        "/api/scenarios/runout", headers=auth,
         json={"impounded_volume_m3": 12e6, "dam_height_m": 87, "establishment_id": "KG-MAILUU-TP3"},
     )
     assert r.status_code == 200 and KEYS <= set(r.json())
     assert r.json()["establishment_id"] == "KG-MAILUU-TP3"
     listed = client.get("/api/establishments/KG-MAILUU-TP3/scenarios").json()
     assert [x["kind"] for x in listed] == ["runout"]
-    missing = client.post("/api/scenarios/runout",
+    missing = client.post("/api/scenarios/runout", headers=auth,
                           json={"impounded_volume_m3": 12e6, "dam_height_m": 87, "establishment_id": "NOPE"})
     assert missing.status_code == 404
-    assert client.post("/api/scenarios/runout", json={"dam_height_m": 87}).status_code == 422
+    assert client.post("/api/scenarios/runout", json={"dam_height_m": 87},
+                       headers=auth).status_code == 422
 
 
 def test_cli_runout_traces_and_describes_the_river_source(

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from lxml import etree
 
+from hazatlas.delivery.netguard import parse_networks
 from hazatlas.delivery.retry import RetryPolicy
 from hazatlas.delivery.signing import SignatureError, verify_webhook_signature
 from hazatlas.delivery.webhook import (
@@ -83,7 +84,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 SETTINGS = WebhookSettings(
-    timeout_s=5, allow_http=True, retry=RetryPolicy(base_delay_s=2, jitter=0.0, max_attempts=4)
+    timeout_s=5,
+    allow_http=True,
+    retry=RetryPolicy(base_delay_s=2, jitter=0.0, max_attempts=4),
+    allow_networks=parse_networks("127.0.0.0/8"),  # the loopback receiver
 )
 NOW = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
 

@@ -137,11 +137,11 @@ def test_create_update_delete_with_history(client):
     assert {x["actor"] for x in hist} == {"admin"}
 
 
-@pytest.mark.parametrize(("user", "status"), [(None, 403), ("rs", 403), ("icpdr", 403), ("admin", 201)])
+@pytest.mark.parametrize(("user", "status"), [(None, 401), ("rs", 403), ("icpdr", 403), ("admin", 201)])
 def test_write_permissions(client, user, status):
     r = client.post("/api/establishments", json=NEW, headers=auth(client, user))
     assert r.status_code == status
-    if status == 403:
+    if status in (401, 403):
         assert r.headers["content-type"] == "application/problem+json"
 
 
@@ -189,7 +189,7 @@ def test_import_needs_write_rights_per_country(client, sample_csv):
     r = client.post("/api/import", files={"file": ("r.csv", sample_csv.read_bytes(), "text/csv")},
                     headers=auth(client, "rs"))
     assert r.status_code == 422
-    assert "may not write establishments of ROU" in r.json()["detail"]
+    assert "may not write establishment 'RO-BM-AURUL' of ROU" in r.json()["detail"]
 
 
 def test_openapi_and_health(client):
@@ -252,4 +252,6 @@ def test_import_cannot_overwrite_another_countrys_record(client, sample_rows, ma
     moved = make_csv([dict(sample_rows[3], country="SRB", lon="20.5", lat="44.8")])
     r = client.post("/api/import", files={"file": ("m.csv", moved.read_bytes(), "text/csv")},
                     headers=auth(client, "rs"))
-    assert r.status_code == 403 and "may not write establishment 'UA-KALUSH-HCB' of UKR" in r.json()["detail"]
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"source": "m.csv", "row": 2, "field": "country", "message":
+                                   "user 'rs' (national) may not write establishment 'UA-KALUSH-HCB' of UKR"}]

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 
 from hazatlas import __version__
 from hazatlas.api import errors
+from hazatlas.api.guards import RequestGuard
+from hazatlas.api.throttle import LoginThrottle
 from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database
 
@@ -38,7 +40,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    app.state.login_throttle = LoginThrottle()
     errors.install(app)
+    app.add_middleware(RequestGuard, max_bytes=settings.max_upload_mb * 1024 * 1024)
     for name in ROUTERS:
         modname = f"hazatlas.api.routes.{name}"
         if importlib.util.find_spec(modname) is not None:

@@ -171,7 +171,8 @@ class ImportResult(BaseModel):
     updated: int
     unchanged: int
     rejected_rows: int
-    problems: list[str]
+    problems: list[str] = Field(description="the first 100 problems (rows left out)")
+    problem_count: int = 0
     rejects_file: str | None = None
 
 
@@ -182,3 +183,6 @@ class HistoryOut(BaseModel):
     at: dt.datetime
     changes: dict[str, list[Any]]
     context: str | None
+    disclosure: str = Field(description="the strictest disclosure level of the record when the "
+                            "entry was written; confidential values are shown only to users "
+                            "entitled to them then and now")

@@ -15,15 +15,16 @@ def verify(
     expected_head: str | None = typer.Option(
         None,
         "--expected-head",
-        help="head hash kept elsewhere earlier: detects entries cut from the end of the log",
+        help="a head hash printed earlier and kept elsewhere: it must still be in the log",
     ),
     db: str | None = DbOption,
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Verify every entry of the audit log; exit 1 if any past entry was changed.
+    """Verify every entry of the audit log and the head row; exit 1 if anything was changed.
 
-    Prints the head hash: keep it outside the database and pass it back with
-    --expected-head to detect entries removed from the end.
+    Checks every column of every entry, the order, and that the log ends where the
+    database's head row says it does. Prints the head hash: keep it outside the database and
+    pass it back with --expected-head to detect a rewrite of the head row as well.
     """
     from hazatlas.services.notify import verify_audit
 
@@ -34,13 +35,16 @@ def verify(
         database.dispose()
     if json_out:
         print_json(result)
+    elif result["status"] == "empty":
+        typer.echo("audit log has no entries (it was never written)")
     elif result["ok"]:
         # plain output: the head hash must not be wrapped (it is copied elsewhere)
         typer.echo(f"audit log OK: {result['entries']} entries; head {result['head']}")
     else:
+        where = f" at entry {result['bad_seq']}" if result["bad_seq"] is not None else ""
         typer.echo(
-            f"audit log BROKEN at entry {result['bad_seq']}: {result['reason']} "
-            f"({result['entries']} entries)",
+            f"audit log BROKEN{where}: {result['reason']} "
+            f"({result['entries']} entries verified up to there)",
             err=True,
         )
     if not result["ok"]:

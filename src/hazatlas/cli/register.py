@@ -149,16 +149,18 @@ def show(establishment_id: str, db: str | None = DbOption, as_user: str | None =
 @handle_errors
 def history(establishment_id: str, db: str | None = DbOption, as_user: str | None = AsOption,
             json_out: bool = typer.Option(False, "--json")) -> None:
-    """Who changed what, and when."""
+    """Who changed what, and when. Confidential values of an entry are shown only to users
+    entitled to them both when it was written (its level) and now."""
     entries = _service(db, as_user).history(establishment_id)
     if json_out:
         print_json([{"id": h.id, "action": h.action, "actor": h.actor, "at": h.at.isoformat(),
-                     "changes": h.changes, "context": h.context} for h in entries])
+                     "changes": h.changes, "context": h.context, "disclosure": h.disclosure}
+                    for h in entries])
         return
-    t = Table("when (UTC)", "who", "action", "changed fields", "context")
+    t = Table("when (UTC)", "who", "action", "changed fields", "level", "context")
     for h in entries:
         t.add_row(h.at.strftime("%Y-%m-%d %H:%M:%S"), h.actor, h.action, ", ".join(h.changes),
-                  h.context or "")
+                  h.disclosure, h.context or "")
     out.print(t)
 
 

@@ -7,7 +7,7 @@ import os
 import typer
 from rich.table import Table
 
-from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json
+from hazatlas.cli.common import DbOption, handle_errors, open_db, out, print_json, settings
 
 users_app = typer.Typer(help="User accounts, roles and API tokens.", no_args_is_help=True)
 
@@ -35,11 +35,28 @@ def add(
 
 @users_app.command("token")
 @handle_errors
-def token(username: str, label: str | None = typer.Option(None), db: str | None = DbOption) -> None:
-    """Issue an API token for a user (printed once; store it safely)."""
+def token(
+    username: str,
+    label: str | None = typer.Option(None, help="what the token is for"),
+    days: int | None = typer.Option(None, help="days until the token expires, 1 to 3650 "
+                                     "(default: $HAZATLAS_TOKEN_DAYS or 90)"),
+    db: str | None = DbOption,
+) -> None:
+    """Issue an API token for a user (printed once; store it safely). It expires after --days."""
     from hazatlas.services import users as svc
 
-    print(svc.issue_token(open_db(db), username, label=label))
+    lifetime = days if days is not None else settings(db).token_days
+    print(svc.issue_token(open_db(db), username, label=label, days=lifetime))
+
+
+@users_app.command("revoke")
+@handle_errors
+def revoke(username: str, db: str | None = DbOption) -> None:
+    """Revoke every API token of a user (they get 401 at once)."""
+    from hazatlas.services import users as svc
+
+    n = svc.revoke_tokens(open_db(db), username)
+    out.print(f"{n} token{'s' if n != 1 else ''} of {username} revoked")
 
 
 @users_app.command("list")

@@ -12,6 +12,12 @@ Each worker thread loops:
    :func:`~hazatlas.domain.delivery_state.record_outcome` (delivered, failed with a retry
    time, or dead_letter), with an audit entry, for the rows still holding the thread's token.
 
+Isolation: whatever goes wrong with one delivery (a short or missing secret, a malformed URL
+or address, a report that cannot be rendered, an unexpected exception in a channel adapter)
+ends that delivery alone, as a dead letter with the reason; the other deliveries of the batch
+are sent and recorded as usual. Texts written to the database are cleaned first (no NUL, no
+lone surrogates), so a receiver's answer cannot make the recording fail.
+
 Crash safety: nothing is lost if the process is killed at any point, because the state is in
 the database and a lease expires. A message may be *sent* twice (killed after the receiver
 accepted it, before step 3), but every attempt carries the same idempotency key (e-mail
@@ -32,7 +38,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -54,6 +60,7 @@ from hazatlas.storage.notification_tables import ReportRow
 
 log = logging.getLogger("hazatlas.outbox")
 
+INTERNAL = "could not be sent: {kind} (details in the server log)"
 LEASE_EXPIRED = "lease expired: the worker stopped during the attempt"
 NOT_ATTEMPTED = "not attempted: half of the lease was used up by slower messages of the batch"
 
@@ -129,6 +136,18 @@ class _Channels:
         self.http: httpx.Client | None = None
 
     def send(self, job: _Job, now: dt.datetime) -> ds.DeliveryOutcome:
+        """One attempt; never raises: an unexpected error is a permanent failure of this one
+        delivery (a retry would fail the same way), logged with its traceback."""
+        try:
+            return self._send(job, now)
+        except Exception as exc:
+            log.exception("delivery %s (%s) failed", job.id, job.recipient_id)
+            if job.channel == "email":
+                self.close_smtp()  # the conversation may be half-way through a message
+            kind = type(exc).__name__
+            return ds.DeliveryOutcome.permanent(INTERNAL.format(kind=kind), f"{kind}: {exc}")
+
+    def _send(self, job: _Job, now: dt.datetime) -> ds.DeliveryOutcome:
         if job.channel == "email":
             return self._email(job, now)
         if self.http is None:
@@ -136,7 +155,11 @@ class _Channels:
         try:
             secret = self.config.secret_for(job.secret_ref, job.contact_id)
         except Exception as exc:  # a missing secret is a configuration error: no retry helps
-            return ds.DeliveryOutcome.permanent(f"no webhook secret: {exc}")
+            log.warning("no webhook secret for %s: %s", job.recipient_id, exc)
+            return ds.DeliveryOutcome.permanent(
+                f"no usable webhook secret for {job.contact_id} (details in the server log)",
+                str(exc),
+            )
         recipient = WebhookRecipient(
             job.recipient_id, job.address, secret, job.webhook_format or "json"
         )
@@ -185,6 +208,13 @@ class _Channels:
             self.http = None
 
 
+def _clean(text: str, limit: int) -> str:
+    """``text`` as the databases store it: no NUL, no lone surrogates, at most ``limit``
+    characters (a receiver's answer or an exception message can hold anything)."""
+    text = text[:limit].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+    return text
+
+
 def _event(
     row: Any, after: ds.Delivery, before: ds.Delivery, event: ds.DeliveryEvent
 ) -> dict[str, Any]:
@@ -230,12 +260,21 @@ class Outbox:
                     d = after
                 after = ds.start_attempt(d, now)
                 events.append(_event(row, after, d, ds.DeliveryEvent.START_ATTEMPT))
+                try:
+                    report = self._report(s, row.report_pk)
+                except Exception as exc:  # this delivery cannot be sent; the others can
+                    log.exception("report of delivery %s cannot be read", row.id)
+                    kind = type(exc).__name__
+                    outcome = ds.DeliveryOutcome.permanent(
+                        INTERNAL.format(kind=f"the report cannot be read ({kind})"),
+                        _clean(f"{kind}: {exc}", 500),
+                    )
+                    dead = ds.record_outcome(after, outcome, now)
+                    events.append(_event(row, dead, after, ds.DeliveryEvent.DEAD_LETTER))
+                    events[-1]["detail"] = outcome.detail
+                    changes.append((row.id, dead, {"claim_token": None}))
+                    continue
                 changes.append((row.id, after, {"claim_token": token}))
-                report = self._reports.cached(row.report_pk)
-                if report is None:  # load the row only when the report is not cached
-                    report_row = s.get(ReportRow, row.report_pk)
-                    assert report_row is not None
-                    report = self._reports.get(report_row)
                 jobs.append(
                     _Job(
                         row.id,
@@ -254,6 +293,15 @@ class Outbox:
             store.save_states(s, changes)
             store.append_audit(s, events)
         return token, jobs
+
+    def _report(self, s: Any, report_pk: int) -> Report:
+        report = self._reports.cached(report_pk)
+        if report is None:  # load the row only when the report is not cached
+            report_row = s.get(ReportRow, report_pk)
+            if report_row is None:
+                raise LookupError(f"report row {report_pk} is missing")
+            report = self._reports.get(report_row)
+        return report
 
     def record(
         self,
@@ -274,13 +322,16 @@ class Outbox:
                 job = by_id[delivery_id]
                 d = job.delivery
                 outcome, at = results[delivery_id]
+                outcome = replace(
+                    outcome, reason=_clean(outcome.reason, 2000), detail=_clean(outcome.detail, 500)
+                )
                 after = ds.record_outcome(d, outcome, at, max_attempts=self.config.max_attempts)
                 event = {
                     ds.DeliveryState.DELIVERED: ds.DeliveryEvent.DELIVER,
                     ds.DeliveryState.FAILED: ds.DeliveryEvent.FAIL,
                 }.get(after.state, ds.DeliveryEvent.DEAD_LETTER)
                 record = _event(job, after, d, event)
-                record["detail"] = outcome.detail[:500]
+                record["detail"] = outcome.detail
                 events.append(record)
                 changes.append((job.id, after, {"claim_token": None, "claimed_until": None}))
             store.save_states(s, changes)

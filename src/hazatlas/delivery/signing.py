@@ -88,14 +88,26 @@ def verify_ack(
     """Check a clicked acknowledgement link; return (message id, recipient id) or raise."""
     try:
         exp = int(expires)
+        if not 0 <= exp < 10**11:  # a float-sized unix time (no OverflowError below)
+            raise ValueError(exp)
     except ValueError as exc:
         raise SignatureError("acknowledgement link is malformed (exp)") from exc
-    expected = sign(secret, _ack_payload(message_id, recipient_id, exp))
-    if not hmac.compare_digest(expected, signature.lower()):
+    try:
+        expected = sign(secret, _ack_payload(message_id, recipient_id, exp))
+    except UnicodeEncodeError as exc:  # a lone surrogate in m or r
+        raise SignatureError("acknowledgement link is malformed (m, r)") from exc
+    if not _same_hex(expected, signature):
         raise SignatureError("acknowledgement link signature is not valid")
     if now.timestamp() > exp:
         raise SignatureError("acknowledgement link has expired; acknowledge through the API")
     return message_id, recipient_id
+
+
+def _same_hex(expected: str, given: str) -> bool:
+    """Constant-time comparison of a hex signature with a value from outside, which may hold
+    any characters (``hmac.compare_digest`` raises ``TypeError`` on non-ASCII ``str``)."""
+    data = given.strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(expected.encode("ascii"), data)
 
 
 def webhook_signature(secret: bytes | str, body: bytes, timestamp: int) -> str:
@@ -111,10 +123,12 @@ def verify_webhook_signature(
     try:
         timestamp = int(parts["t"])
         given = parts["v1"]
+        if not 0 <= timestamp < 10**11:  # a float-sized unix time (no OverflowError below)
+            raise ValueError(timestamp)
     except (KeyError, ValueError) as exc:
         raise SignatureError(f"malformed {SIGNATURE_HEADER} header") from exc
     expected = sign(secret, str(timestamp).encode() + b"." + body)
-    if not hmac.compare_digest(expected, given.lower()):
+    if not _same_hex(expected, given):
         raise SignatureError("webhook signature does not match the body")
     if abs(now.timestamp() - timestamp) > tolerance_s:
         raise SignatureError("webhook signature timestamp is too old or in the future")

@@ -294,6 +294,59 @@ NEEDS_REFERENCES = frozenset(
 )
 
 
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def bad_text_at(value: object, where: str = "") -> str | None:
+    r"""The path (``texts[0].description``) of the first text in a JSON-like value holding a NUL
+    character or a lone surrogate, which no database stores (PostgreSQL refuses both), or
+    ``None``. The path itself is printable (escapes instead of the bad characters).
+
+    >>> bad_text_at({"texts": [{"description": "ok"}, {"description": "a\x00b"}]})
+    'texts[1].description'
+    """
+    found = _bad_text(value, where)
+    if found is None:
+        return None
+    return found.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _bad_text(value: object, where: str) -> str | None:
+    if isinstance(value, str):
+        return where if _BAD_CHARS.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and _BAD_CHARS.search(key):
+                return path
+            found = _bad_text(item, path)
+            if found is not None:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _bad_text(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def check_text(value: object, source: str, where: str = "") -> None:
+    """Raise :class:`ValidationError` naming the field whose text has a NUL character or a lone
+    surrogate."""
+    found = bad_text_at(value, where)
+    if found is not None:
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    None,
+                    found or "text",
+                    "contains a NUL character or an invalid code point",
+                )
+            ]
+        )
+
+
 def require_aware(value: dt.datetime, field: str, source: str = "report") -> dt.datetime:
     """Return ``value`` if it is timezone-aware, else raise a :class:`ValidationError`.
 

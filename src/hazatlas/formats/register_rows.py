@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import operator
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import shapely
 import shapely.ops
 from pyproj import CRS, Geod, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.establishment import (
@@ -36,7 +37,7 @@ from hazatlas.domain.tailings import (
     TailingsDetails,
     TailingsStatus,
 )
-from hazatlas.formats.tables import RawTable, Row, gc_paused
+from hazatlas.formats.tables import RawTable, Row, gc_paused, shown
 from hazatlas.formats.units import MASS_UNITS
 
 ESTABLISHMENT_FIELDS = (
@@ -94,6 +95,54 @@ _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 _GEOD = Geod(ellps="WGS84")
 
+# The largest values accepted (docs/register-format.md): well above any real site, far below
+# what overflows a float or a database column. A larger value is a typing error.
+MAX_QUANTITY_KG = 1e12  # 1 Gt on one inventory line
+MAX_STORED_VOLUME_M3 = 1e11  # 100 km3
+MAX_DAM_HEIGHT_M = 1_000.0
+MAX_AREA_M2 = 1e10  # 10,000 km2
+MAX_CONCENTRATION_MG_KG = 1e6  # 100 %
+MAX_PROJECTED_COORDINATE = 1e8  # metres (or the CRS's unit) of an x or y given with --crs
+
+# The longest text accepted in each column: the database's column sizes, and 100 characters for
+# codes, numbers and dates; free text (source, notes, lists, WKT) is limited only by the reader.
+_SHORT = 100
+MAX_LENGTHS = {
+    "establishment_id": 100,
+    "name": 300,
+    "operator": 300,
+    "nace_code": 20,
+    "receiving_water": 200,
+    "commodity": 100,
+    "substance_name": 300,
+    "storage_unit": 200,
+    "external_ids": 5_000,
+    "constituents": 5_000,
+    "hazard_statements": 5_000,
+    "clp_classification": 5_000,
+    "seveso_categories": 5_000,
+    "source": 10_000,
+    "notes": 100_000,
+    "site_polygon_wkt": 10_000_000,
+}
+_BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _q(text: str) -> str:
+    """A cell value quoted in a message: escaped where it cannot be shown, cut to 80 characters."""
+    return f"'{shown(text, 80)}'"
+
+
+def _length_problems(
+    names: tuple[str, ...], cells: tuple[str, ...], limits: tuple[int, ...]
+) -> list[tuple[str, str]]:
+    """(column, message) for each cell longer than its column allows."""
+    return [
+        (name, f"is {len(text):,} characters long: expected at most {limit:,}")
+        for name, text, limit in zip(names, cells, limits, strict=True)
+        if len(text) > limit
+    ]
+
 
 @dataclass
 class ParseResult:
@@ -113,6 +162,10 @@ _N_EST = len(ESTABLISHMENT_FIELDS)
 _INV = _N_EST  # first inventory cell
 _QTY = _POS["quantity"]
 _ITEM_CACHE_MAX = 50_000
+_LIMITS = tuple(MAX_LENGTHS.get(name, _SHORT) for name in _FIELDS)
+_EST_LIMITS = _LIMITS[:_N_EST]
+_ITEM_NAMES = tuple(f for f in INVENTORY_FIELDS if f != "quantity")
+_ITEM_LIMITS = tuple(MAX_LENGTHS.get(name, _SHORT) for name in _ITEM_NAMES)
 
 
 class _RowCtx:
@@ -136,16 +189,25 @@ class _RowCtx:
         try:
             return enum(text.lower())
         except ValueError:
-            self.bad(name, f"'{text}' is not one of {', '.join(e.value for e in enum)}")
+            self.bad(name, f"{_q(text)} is not one of {', '.join(e.value for e in enum)}")
             return default
 
     def number(
-        self, name: str, *, minimum: float | None = None, required: bool = False
+        self,
+        name: str,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        required: bool = False,
+        unit: str = "",
     ) -> float | None:
         text = self.get(name)
         if not text:
             if required:
                 self.bad(name, "is required: expected a number")
+            return None
+        if len(text) > _SHORT:
+            self.bad(name, f"is {len(text):,} characters long: expected a number")
             return None
         try:
             value = (
@@ -154,13 +216,16 @@ class _RowCtx:
                 else float(text)
             )
         except ValueError:
-            self.bad(name, f"'{text}' is not a number")
+            self.bad(name, f"{_q(text)} is not a number")
             return None
         if not math.isfinite(value):
-            self.bad(name, f"'{text}' is not a finite number")
+            self.bad(name, f"{_q(text)} is not a finite number")
             return None
         if minimum is not None and value < minimum:
             self.bad(name, f"{text} is negative: expected a number ≥ {minimum:g}")
+            return None
+        if maximum is not None and abs(value) > maximum:
+            self.bad(name, f"{text} is out of range: expected at most {maximum:g}{unit}")
             return None
         return value
 
@@ -171,7 +236,7 @@ class _RowCtx:
         try:
             return dt.date.fromisoformat(text[:10])
         except ValueError:
-            self.bad(name, f"'{text}' is not an ISO date (YYYY-MM-DD)")
+            self.bad(name, f"{_q(text)} is not an ISO date (YYYY-MM-DD)")
             return None
 
     def boolean(self, name: str) -> bool:
@@ -179,39 +244,47 @@ class _RowCtx:
         if text in _TRUE:
             return True
         if text not in _FALSE:
-            self.bad(name, f"'{self.get(name)}' is not true or false")
+            self.bad(name, f"{_q(self.get(name))} is not true or false")
         return False
 
 
 def _transformer(crs: str | None) -> Transformer | None:
-    if not crs or CRS.from_user_input(crs) == CRS.from_epsg(4326):
+    """The transformation from ``crs`` to WGS 84 (None for WGS 84 itself); a CRS that is not
+    known, not horizontal or cannot be transformed is a :class:`ValidationError`."""
+    if crs is None:
         return None
-    return Transformer.from_crs(CRS.from_user_input(crs), CRS.from_epsg(4326), always_xy=True)
+    try:
+        source = CRS.from_user_input(crs)
+    except (CRSError, TypeError, ValueError):
+        raise _crs_error(crs, "is not a known coordinate reference system") from None
+    if not (source.is_geographic or source.is_projected):
+        raise _crs_error(crs, "is not a horizontal (geographic or projected) coordinate reference "
+                         "system")
+    if source == CRS.from_epsg(4326):
+        return None
+    try:
+        return Transformer.from_crs(source, CRS.from_epsg(4326), always_xy=True)
+    except ProjError:
+        raise _crs_error(crs, "cannot be transformed to WGS 84") from None
+
+
+def _crs_error(crs: str, why: str) -> ValidationError:
+    return ValidationError(
+        [Problem("parameter", None, "crs", f"'{shown(crs)}' {why} (expected e.g. EPSG:32634)")]
+    )
 
 
 def check_crs(crs: str | None) -> None:
-    if crs is None:
-        return
-    try:
-        CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise ValidationError(
-            [
-                Problem(
-                    "parameter",
-                    None,
-                    "crs",
-                    f"'{crs}' is not a known coordinate reference system "
-                    "(expected e.g. EPSG:32634)",
-                )
-            ]
-        ) from exc
+    _transformer(crs)
 
 
 def _parse_establishment(
     c: _RowCtx, to_wgs84: Transformer | None, countries: Mapping[str, Any]
 ) -> Establishment | None:
     n_before = len(c.problems)
+    if any(map(operator.gt, map(len, c.cells[:_N_EST]), _EST_LIMITS)):
+        for name, message in _length_problems(ESTABLISHMENT_FIELDS, c.cells[:_N_EST], _EST_LIMITS):
+            c.bad(name, message)
     for name in REQUIRED:
         if name in ("lon", "lat"):
             continue
@@ -221,19 +294,21 @@ def _parse_establishment(
     if eid and not _ID_RE.match(eid):
         c.bad(
             "establishment_id",
-            f"'{eid}' is not a valid id (letters, digits, '-', '_', '.', ':'; "
+            f"{_q(eid)} is not a valid id (letters, digits, '-', '_', '.', ':'; "
             "at most 100 characters)",
         )
     country = c.get("country").upper()
     if country and country not in countries:
-        c.bad("country", f"'{c.get('country')}' is not a known ISO 3166 alpha-3 country code")
-    x = c.number("lon", required=True)
-    y = c.number("lat", required=True)
+        c.bad("country", f"{_q(c.get('country'))} is not a known ISO 3166 alpha-3 country code")
+    x = c.number("lon", required=True, maximum=MAX_PROJECTED_COORDINATE)
+    y = c.number("lat", required=True, maximum=MAX_PROJECTED_COORDINATE)
     lon = lat = None
     if x is not None and y is not None:
         if to_wgs84 is not None:
             lon, lat = to_wgs84.transform(x, y)
-            if not (math.isfinite(lon) and math.isfinite(lat)):
+            if not (
+                math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90
+            ):
                 c.bad("lon", f"({x}, {y}) cannot be transformed to WGS 84")
                 lon = lat = None
         else:
@@ -253,17 +328,12 @@ def _parse_establishment(
     for pair in split_list(c.get("external_ids")):
         key, sep, value = pair.partition("=")
         if not sep or not key.strip() or not value.strip():
-            c.bad("external_ids", f"'{pair}' is not scheme=value")
+            c.bad("external_ids", f"{_q(pair)} is not scheme=value")
         else:
             external[key.strip()] = value.strip()
     polygon = c.get("site_polygon_wkt") or None
-    if polygon:
-        try:
-            geom = shapely.from_wkt(polygon)
-            if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
-                c.bad("site_polygon_wkt", "expected a valid WKT Polygon or MultiPolygon")
-        except shapely.errors.GEOSException:
-            c.bad("site_polygon_wkt", "is not readable WKT")
+    if polygon and (why := _polygon_problem(polygon)):
+        c.bad("site_polygon_wkt", why)
     tailings = _parse_tailings(c) if kind is EstablishmentKind.TAILINGS else None
     src_date = c.date("source_date")
     if len(c.problems) > n_before or lon is None or lat is None:
@@ -289,15 +359,39 @@ def _parse_establishment(
     )
 
 
+def _polygon_problem(wkt: str) -> str | None:
+    """What is wrong with a site outline in WKT, or None."""
+    try:
+        with warnings.catch_warnings():  # GEOS warns of NaN coordinates, refused below
+            warnings.simplefilter("ignore")
+            geom = shapely.from_wkt(wkt)
+    except shapely.errors.GEOSException:
+        return "is not readable WKT"
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        return "expected a valid WKT Polygon or MultiPolygon"
+    xy = shapely.get_coordinates(geom)
+    if not np.isfinite(xy).all():
+        return "has coordinates that are not finite numbers"
+    if not ((-180 <= xy[:, 0]) & (xy[:, 0] <= 180) & (-90 <= xy[:, 1]) & (xy[:, 1] <= 90)).all():
+        return "has points outside -180..180, -90..90 degrees: expected WGS 84 longitude/latitude"
+    if not geom.is_valid:
+        return "expected a valid WKT Polygon or MultiPolygon"
+    return None
+
+
 def _parse_tailings(c: _RowCtx) -> TailingsDetails:
     volume = c.number("stored_volume", minimum=0)
     unit = c.get("stored_volume_unit") or "m3"
     if unit not in _VOLUME_UNITS:
-        c.bad("stored_volume_unit", f"'{unit}' is not one of {', '.join(_VOLUME_UNITS)}")
+        c.bad("stored_volume_unit", f"{_q(unit)} is not one of {', '.join(_VOLUME_UNITS)}")
     elif volume is not None:
         volume *= _VOLUME_UNITS[unit]
-    area = c.number("area_m2", minimum=0)
-    area_ha = c.number("area_ha", minimum=0)
+        if volume > MAX_STORED_VOLUME_M3:
+            c.bad("stored_volume", f"{c.get('stored_volume')} {unit} is out of range: expected "
+                  f"at most {MAX_STORED_VOLUME_M3:g} m3")
+            volume = None
+    area = c.number("area_m2", minimum=0, maximum=MAX_AREA_M2, unit=" m2")
+    area_ha = c.number("area_ha", minimum=0, maximum=MAX_AREA_M2 / 1e4, unit=" ha")
     if area is None and area_ha is not None:
         area = area_ha * 1e4
     constituents = []
@@ -311,17 +405,21 @@ def _parse_tailings(c: _RowCtx) -> TailingsDetails:
         if not m or not bits[0]:
             c.bad(
                 "constituents",
-                f"'{part}' is not name:value unit[:CAS] with a unit in {', '.join(_CONC_UNITS)}",
+                f"{_q(part)} is not name:value unit[:CAS] with a unit in {', '.join(_CONC_UNITS)}",
             )
             continue
         cas = bits[2] if len(bits) == 3 and bits[2] else None
         if cas and (why := cas_problem(cas)):
             c.bad("constituents", why)
             continue
-        constituents.append(Constituent(bits[0], float(m.group(1)) * _CONC_UNITS[m.group(2)], cas))
+        value = float(m.group(1)) * _CONC_UNITS[m.group(2)]
+        if not 0 <= value <= MAX_CONCENTRATION_MG_KG:
+            c.bad("constituents", f"{_q(part)}: a concentration must be between 0 and 100 %")
+            continue
+        constituents.append(Constituent(bits[0], value, cas))
     return TailingsDetails(
         stored_volume_m3=volume,
-        dam_height_m=c.number("dam_height_m", minimum=0),
+        dam_height_m=c.number("dam_height_m", minimum=0, maximum=MAX_DAM_HEIGHT_M, unit=" m"),
         area_m2=area,
         construction_method=c.enum("construction_method", ConstructionMethod),
         commodity=c.get("commodity") or None,
@@ -339,7 +437,7 @@ def _enum_problem(
     try:
         return enum(text.lower())
     except ValueError:
-        problems.append((name, f"'{text}' is not one of {', '.join(e.value for e in enum)}"))
+        problems.append((name, f"{_q(text)} is not one of {', '.join(e.value for e in enum)}"))
         return default
 
 
@@ -361,7 +459,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         cannot_text,
         wgk_text,
     ) = cells
-    pre: list[tuple[str, str]] = []
+    pre: list[tuple[str, str]] = _length_problems(_ITEM_NAMES, cells, _ITEM_LIMITS)
     post: list[tuple[str, str]] = []
     cas = cas or None
     if cas and (why := cas_problem(cas)):
@@ -372,7 +470,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
             pre.append(
                 (
                     "hazard_statements",
-                    f"'{h}' is not a CLP hazard statement code (e.g. H330, EUH014)",
+                    f"{_q(h)} is not a CLP hazard statement code (e.g. H330, EUH014)",
                 )
             )
     entry = None
@@ -382,7 +480,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
             if not 1 <= entry <= 48:
                 raise ValueError
         except ValueError:
-            pre.append(("seveso_entry", f"'{entry_text}' is not a Part 2 entry number 1-48"))
+            pre.append(("seveso_entry", f"{_q(entry_text)} is not a Part 2 entry number 1-48"))
     factor = None
     if not unit:
         post.append(
@@ -392,7 +490,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         post.append(
             (
                 "unit",
-                f"'{unit}' is not a known mass unit: expected one of "
+                f"{_q(unit)} is not a known mass unit: expected one of "
                 f"{', '.join(sorted(MASS_UNITS))}",
             )
         )
@@ -401,7 +499,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     wgk = None
     if wgk_text:
         if wgk_text not in ("1", "2", "3"):
-            post.append(("water_hazard_class", f"'{wgk_text}' is not 1, 2 or 3"))
+            post.append(("water_hazard_class", f"{_q(wgk_text)} is not 1, 2 or 3"))
         else:
             wgk = int(wgk_text)
     state = _enum_problem(state_text, PhysicalState, PhysicalState.UNKNOWN, "physical_state", post)
@@ -411,7 +509,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     low = cannot_text.lower()
     cannot = low in _TRUE
     if not cannot and low not in _FALSE:
-        post.append(("cannot_initiate", f"'{cannot_text}' is not true or false"))
+        post.append(("cannot_initiate", f"{_q(cannot_text)} is not true or false"))
     fields = dict(
         substance_name=name,
         cas_number=cas,
@@ -445,6 +543,13 @@ def _parse_item(c: _RowCtx, cache: dict[tuple[str, ...], Any]) -> InventoryItem 
     for name, message in pre:
         c.bad(name, message)
     qty = c.number("quantity", minimum=0, required=True)
+    if qty is not None and factor is not None and qty * factor > MAX_QUANTITY_KG:
+        c.bad(
+            "quantity",
+            f"{c.get('quantity')} {c.get('unit')} is out of range: expected at most "
+            f"{MAX_QUANTITY_KG / 1e9:g} Mt ({MAX_QUANTITY_KG:g} kg) on one inventory line",
+        )
+        qty = None
     for name, message in post:
         c.bad(name, message)
     if pre or post or qty is None or factor is None:
@@ -475,7 +580,7 @@ def parse_register(
 ) -> ParseResult:
     """Validate ``table`` and build establishments. ``countries`` maps ISO3 codes to WGS 84
     (Multi)Polygons used for the "inside the stated country" check."""
-    check_crs(crs)
+    to_wgs84 = _transformer(crs)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise ValidationError(
@@ -490,12 +595,12 @@ def parse_register(
     if unknown:
         raise ValidationError(
             [
-                Problem(table.source, 1, u, "unknown column (see docs/register-format.md)")
+                Problem(table.source, 1, shown(u), "unknown column (see docs/register-format.md)")
                 for u in unknown
             ]
         )
     with gc_paused():
-        return _parse_rows(table, countries, _transformer(crs))
+        return _parse_rows(table, countries, to_wgs84)
 
 
 def _parse_rows(
@@ -512,6 +617,9 @@ def _parse_rows(
         raw_rows[row] = values
         cells = row_cells(values)
         c = _RowCtx(source, row, cells, problems)
+        joined = "".join(cells)
+        if "\x00" in joined or not (joined.isascii() or _encodable(joined)):
+            c.cells = cells = _checked_text(c)
         eid = cells[0]
         if eid in first_cells:
             first_row, first = first_cells[eid]
@@ -546,13 +654,36 @@ def _parse_rows(
     return result
 
 
+def _encodable(text: str) -> bool:
+    """False if ``text`` has an unpaired surrogate (which UTF-8 cannot encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _checked_text(c: _RowCtx) -> tuple[str, ...]:
+    """Report the row's cells that cannot be stored (NUL, unpaired surrogates); return the cells
+    escaped, so that further messages can quote them (the row is rejected anyway)."""
+    out = []
+    for name, text in zip(_FIELDS, c.cells, strict=True):
+        if bad := _BAD_TEXT.search(text):
+            what = "NUL character (U+0000)" if bad.group() == "\x00" else (
+                f"unpaired surrogate (U+{ord(bad.group()):04X}), which is not a character")
+            c.bad(name, f"contains a {what} at position {bad.start() + 1}: it cannot be stored")
+            text = shown(text, len(text) + 1)
+        out.append(text)
+    return tuple(out)
+
+
 def _duplicate_problems(c: _RowCtx, eid: str, first_row: int, first: tuple[str, ...]) -> None:
     for i, f in enumerate(ESTABLISHMENT_FIELDS):
         if i and c.cells[i] != first[i]:
             c.bad(
                 f,
                 f"duplicate id '{eid}' with a different {f} than row {first_row} "
-                f"('{c.cells[i]}' vs '{first[i]}')",
+                f"({_q(c.cells[i])} vs {_q(first[i])})",
             )
 
 

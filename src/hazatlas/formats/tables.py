@@ -8,6 +8,7 @@ Geometry (GeoJSON, GeoPackage) becomes ``lon``/``lat`` columns for points and
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -15,6 +16,8 @@ import gc
 import io
 import json
 import math
+import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +94,28 @@ class RawTable:
     rows: list[tuple[int, Mapping[str, str]]]
 
 
+MAX_NAME_SHOWN = 100
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def shown(text: str, limit: int = MAX_NAME_SHOWN) -> str:
+    """``text`` as it may be shown in a message: control characters, NUL and unpaired surrogates
+    escaped (``\\x00``, ``\\ud800``), cut to ``limit`` characters with "…".
+
+    >>> shown("a\\x00b" + "c" * 200, 7)
+    'a\\\\x00b…'
+    """
+    if _UNSHOWABLE.search(text):
+        text = _UNSHOWABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def display_name(path: Path) -> str:
+    """The name of a file as messages show it: its own name, never its directory (which may be
+    a server's temporary directory)."""
+    return shown(Path(path).name or str(path))
+
+
 def format_of(path: Path, explicit: str | None = None) -> str:
     if explicit:
         if explicit not in set(FORMATS.values()):
@@ -100,21 +125,22 @@ def format_of(path: Path, explicit: str | None = None) -> str:
                         "parameter",
                         None,
                         "format",
-                        f"'{explicit}' is not one of csv, xlsx, geojson, gpkg",
+                        f"'{shown(explicit)}' is not one of csv, xlsx, geojson, gpkg",
                     )
                 ]
             )
         return explicit
-    fmt = FORMATS.get(path.suffix.lower())
+    suffix = Path(path).suffix
+    fmt = FORMATS.get(suffix.lower())
     if fmt is None:
+        what = f"unknown file type '{shown(suffix)}'" if suffix else "no file type (extension)"
         raise ValidationError(
             [
                 Problem(
-                    path.name,
+                    display_name(path),
                     None,
                     "",
-                    f"unknown file type '{path.suffix}': "
-                    "expected .csv, .xlsx, .geojson/.json or .gpkg",
+                    f"{what}: expected .csv, .xlsx, .geojson/.json or .gpkg",
                 )
             ]
         )
@@ -135,145 +161,391 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
+MAX_READ_PROBLEMS = 1000
+"""A reader stops listing problems after this many (the file is refused either way)."""
+GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
+
+
+class _Problems:
+    """Problems found while reading one file; raised together at the end."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.items: list[Problem] = []
+
+    def add(self, row: int | None, field: str, message: str) -> None:
+        if len(self.items) < MAX_READ_PROBLEMS:
+            self.items.append(Problem(self.source, row, shown(field), message))
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise ValidationError(self.items)
+
+
 def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None) -> RawTable:
+    """Read a register table; a file that cannot be read is a :class:`ValidationError` naming the
+    file by its own name (never its directory) and, where one applies, the row and column."""
     path = Path(path)
-    if not path.exists():
-        raise ValidationError([Problem(str(path), None, "", "file not found")])
+    source = display_name(path)
     kind = format_of(path, fmt)
-    if kind == "csv":
-        return _read_csv(path)
-    if kind == "xlsx":
-        return _read_xlsx(path)
-    if kind == "geojson":
-        return _read_geojson(path)
-    return _read_gpkg(path, layer)
-
-
-def _read_csv(path: Path) -> RawTable:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        st = path.stat()
+    except FileNotFoundError:
+        raise ValidationError([Problem(source, None, "", "file not found")]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise ValidationError([Problem(source, None, "", f"cannot be read ({why})")]) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValidationError([Problem(source, None, "", "is not a file")])
+    if kind == "csv":
+        return _read_csv(path, source)
+    if kind == "xlsx":
+        return _read_xlsx(path, source)
+    if kind == "geojson":
+        return _read_geojson(path, source)
+    return _read_gpkg(path, layer, source)
+
+
+def _text(path: Path, source: str, what: str) -> str:
+    """The file's text: UTF-8, with or without a byte order mark; anything else is refused with
+    the byte where it stops being UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            [Problem(source, None, "", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
+        raise ValidationError(
+            [Problem(source, None, "", f"is UTF-16 or UTF-32 text: save the {what} as UTF-8")]
+        )
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            [Problem(path.name, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-        ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+            [
+                Problem(
+                    source,
+                    None,
+                    "",
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start}): save the {what} as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _read_csv(path: Path, source: str) -> RawTable:
+    text = _text(path, source, "CSV file")
+    # strict: a quoted field left open at the end of the file is an error, not a field that
+    # swallows every line after it
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     del text
+    n = 1
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise ValidationError([Problem(path.name, None, "", "the file is empty")]) from None
-    index = {h: i for i, h in enumerate(header)}  # a repeated name reads as its last column
+        raise ValidationError([Problem(source, None, "", "the file is empty")]) from None
+    except csv.Error as exc:
+        raise _csv_problem(source, 1, exc) from None
+    index = {h: i for i, h in enumerate(header)}
+    if len(index) < len(header):
+        twice = next(h for h in header if header.count(h) > 1)
+        raise ValidationError(
+            [Problem(source, 1, shown(twice), "the column name appears twice in the header row")]
+        )
     width = len(header)
     strip = str.strip
     rows: list[tuple[int, Mapping[str, str]]] = []
     append = rows.append
     with gc_paused():
-        for n, values in enumerate(reader, start=2):
-            cells = tuple(map(strip, values))
-            if not any(cells):
-                continue
-            if len(cells) > width:
-                raise ValidationError(
-                    [
-                        Problem(
-                            path.name,
-                            n,
-                            "",
-                            f"{len(values)} cells but the header has {width} columns",
-                        )
-                    ]
-                )
-            append((n, Row(index, cells)))
-    return RawTable(path.name, header, rows)
+        try:
+            for n, values in enumerate(reader, start=2):  # noqa: B007 - n names the row on error
+                cells = tuple(map(strip, values))
+                if not any(cells):
+                    continue
+                if len(cells) > width:
+                    raise ValidationError(
+                        [
+                            Problem(
+                                source,
+                                n,
+                                "",
+                                f"{len(values)} cells but the header has {width} columns",
+                            )
+                        ]
+                    )
+                append((n, Row(index, cells)))
+        except csv.Error as exc:
+            raise _csv_problem(source, n + 1, exc) from None
+    return RawTable(source, header, rows)
 
 
-def _read_xlsx(path: Path) -> RawTable:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise ValidationError(
-            [Problem(path.name, None, "", f"not a readable XLSX file ({exc})")]
-        ) from exc
-    ws = wb["register"] if "register" in wb.sheetnames else wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    try:
-        header = [_cell(h) for h in next(it)]
-    except StopIteration:
-        raise ValidationError([Problem(path.name, None, "", "the first sheet is empty")]) from None
-    rows = []
-    for n, values in enumerate(it, start=2):
-        cells = [_cell(v) for v in values]
-        if not any(cells):
-            continue
-        rows.append((n, {h: c for h, c in zip(header, cells, strict=False) if h}))
-    wb.close()
-    return RawTable(path.name, [h for h in header if h], rows)
+def _csv_problem(source: str, row: int, exc: csv.Error) -> ValidationError:
+    why = str(exc)
+    if "field larger than field limit" in why:
+        why = f"a field is longer than {csv.field_size_limit():,} characters"
+    elif "unexpected end of data" in why:
+        why = "a quoted field is not closed before the end of the file (a missing '\"')"
+    elif "expected after" in why:
+        why = "a quoted field has text after its closing quote (a '\"' inside a field must be doubled)"
+    return ValidationError([Problem(source, row, "", f"not readable as CSV: {why}")])
 
 
-def _geometry_columns(geom: dict | None) -> dict[str, str]:
-    import shapely.geometry
+def _read_xlsx(path: Path, source: str) -> RawTable:
+    from hazatlas.formats.xlsx_read import read_xlsx_rows
 
-    if not geom:
+    header, cells = read_xlsx_rows(path, source)
+    index = {h: i for i, h in enumerate(header)}
+    return RawTable(source, header, [(n, Row(index, c)) for n, c in cells])
+
+
+def _number_text(value: float | int) -> str | None:
+    """A JSON or GeoPackage number as text; ``None`` if it is not finite."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    return repr(value) if math.isfinite(value) else None
+
+
+def _property_text(value: object, problems: _Problems, row: int, name: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (bool, int, float)):
+        text = _number_text(value)
+        if text is None:
+            problems.add(row, name, "is not a finite number")
+            return ""
+        return text
+    what = "an object" if isinstance(value, dict) else "a list"
+    problems.add(row, name, f"is {what}: expected text or a number")
+    return ""
+
+
+def _position(value: object) -> tuple[float, float] | None:
+    """(x, y) of a GeoJSON position [x, y] or [x, y, z] of finite numbers, else None."""
+    if not isinstance(value, list) or len(value) not in (2, 3):
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return None
+    x, y = float(value[0]), float(value[1])
+    if not all(math.isfinite(float(v)) for v in value):
+        return None
+    return x, y
+
+
+def _rings(value: object) -> list[list[tuple[float, float]]] | str:
+    """The rings of GeoJSON Polygon coordinates, or what is wrong with them."""
+    if not isinstance(value, list) or not value:
+        return "a Polygon's coordinates must be a non-empty list of rings"
+    rings = []
+    for ring in value:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return "each ring of a Polygon must be a list of at least 4 positions"
+        points = [_position(p) for p in ring]
+        if any(p is None for p in points):
+            return "each position of a Polygon must be [lon, lat] (or [lon, lat, height]) of finite numbers"
+        rings.append(points)
+    return rings
+
+
+def _geojson_geometry(geom: object, problems: _Problems, row: int) -> dict[str, str]:
+    """Columns from a GeoJSON geometry (``lon``/``lat``, or ``site_polygon_wkt``)."""
+    import shapely
+
+    if geom is None:
         return {}
-    shape = shapely.geometry.shape(geom)
-    if shape.geom_type == "Point":
-        return {"lon": repr(shape.x), "lat": repr(shape.y)}
-    if shape.geom_type in ("Polygon", "MultiPolygon"):
-        c = shape.representative_point()
-        return {
-            "site_polygon_wkt": shape.wkt,
-            "_centroid_lon": repr(c.x),
-            "_centroid_lat": repr(c.y),
-        }
-    return {"_geometry_type": shape.geom_type}
-
-
-def _read_geojson(path: Path) -> RawTable:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(path.name, None, "", f"not valid GeoJSON ({exc})")]) from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ValidationError(
-            [Problem(path.name, None, "", "expected a GeoJSON FeatureCollection")]
+    if not isinstance(geom, dict):
+        problems.add(row, "geometry", "is not an object: expected a GeoJSON geometry or null")
+        return {}
+    kind = geom.get("type")
+    coords = geom.get("coordinates")
+    if kind not in GEOMETRY_TYPES:
+        problems.add(
+            row,
+            "geometry",
+            f"geometry type '{shown(str(kind))}' is not supported: expected one of "
+            + ", ".join(GEOMETRY_TYPES),
         )
-    rows, columns = [], []
-    for n, feat in enumerate(doc.get("features") or [], start=1):
-        props = {k: _cell(v) for k, v in (feat.get("properties") or {}).items()}
-        props.update(_geometry_columns(feat.get("geometry")))
-        for k in props:
-            if k not in columns:
-                columns.append(k)
-        rows.append((n, props))
-    return RawTable(path.name, columns, rows)
+        return {}
+    if kind == "Point":
+        point = _position(coords)
+        if point is None:
+            problems.add(
+                row,
+                "geometry",
+                "a Point's coordinates must be [lon, lat] (or [lon, lat, height]) of finite numbers",
+            )
+            return {}
+        return {"lon": repr(point[0]), "lat": repr(point[1])}
+    polygons = [coords] if kind == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        problems.add(row, "geometry", "a MultiPolygon's coordinates must be a non-empty list of polygons")
+        return {}
+    shapes = []
+    for polygon in polygons:
+        rings = _rings(polygon)
+        if isinstance(rings, str):
+            problems.add(row, "geometry", rings)
+            return {}
+        shapes.append(shapely.Polygon(rings[0], rings[1:]))
+    shape = shapes[0] if kind == "Polygon" else shapely.MultiPolygon(shapes)
+    return _polygon_columns(shape)
 
 
-def _read_gpkg(path: Path, layer: str | None) -> RawTable:
+def _polygon_columns(shape: Any) -> dict[str, str]:
+    c = shape.representative_point()
+    return {
+        "site_polygon_wkt": shape.wkt,
+        "_centroid_lon": repr(c.x),
+        "_centroid_lat": repr(c.y),
+    }
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _read_geojson(path: Path, source: str) -> RawTable:
+    text = _text(path, source, "GeoJSON file")
+    try:
+        doc = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            [Problem(source, None, "", f"not valid GeoJSON ({exc.msg}: line {exc.lineno} column {exc.colno})")]
+        ) from None
+    except RecursionError:
+        raise ValidationError(
+            [Problem(source, None, "", "not valid GeoJSON: nested too deeply")]
+        ) from None
+    except ValueError as exc:  # NaN/Infinity, an integer of more than 4300 digits
+        raise ValidationError([Problem(source, None, "", f"not valid GeoJSON ({exc})")]) from None
+    del text
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ValidationError([Problem(source, None, "", "expected a GeoJSON FeatureCollection")])
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise ValidationError(
+            [Problem(source, None, "features", "expected a list of features")]
+        )
+    problems = _Problems(source)
+    rows: list[tuple[int, Mapping[str, str]]] = []
+    columns: dict[str, None] = {}
+    for n, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict) or feat.get("type", "Feature") != "Feature":
+            problems.add(n, "", "is not a GeoJSON Feature object")
+            continue
+        props = feat.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            problems.add(n, "properties", "is not an object: expected an object or null")
+            continue
+        cells = {str(k).strip(): _property_text(v, problems, n, str(k)) for k, v in props.items()}
+        cells.update(_geojson_geometry(feat.get("geometry"), problems, n))
+        columns.update(dict.fromkeys(cells))
+        rows.append((n, cells))
+    problems.raise_any()
+    return RawTable(source, list(columns), rows)
+
+
+def _gpkg_message(exc: Exception, path: Path, source: str) -> str:
+    """The reader's message with every spelling of the file's location replaced by its name."""
+    message = str(exc)
+    for spelled in {str(path), str(path.resolve()), path.as_posix(), str(path.absolute())}:
+        message = message.replace(spelled, source)
+    for parent in {str(path.parent), str(path.resolve().parent), str(path.absolute().parent)}:
+        if parent not in ("", "."):
+            message = message.replace(parent, "…")
+    return shown(message, 300)
+
+
+def _gpkg_cell(value: object, problems: _Problems, row: int, name: str) -> str:
+    import numpy as np
+
+    if value is None or value is np.ma.masked:
+        return ""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        problems.add(row, name, "holds binary data: expected text or a number")
+        return ""
+    if isinstance(value, np.datetime64):
+        return "" if np.isnat(value) else str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        text = _number_text(float(value))
+        if text is None:
+            problems.add(row, name, "is not a finite number")
+            return ""
+        return text
+    if isinstance(value, np.integer):
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _cell(value)
+    return str(value).strip()
+
+
+def _shape_columns(g: Any, problems: _Problems, row: int) -> dict[str, str]:
+    import numpy as np
+    import shapely
+
+    kind = g.geom_type
+    if kind not in GEOMETRY_TYPES:
+        problems.add(
+            row,
+            "geometry",
+            f"geometry type '{kind}' is not supported: expected one of " + ", ".join(GEOMETRY_TYPES),
+        )
+        return {}
+    if g.is_empty:
+        problems.add(row, "geometry", f"the {kind} is empty")
+        return {}
+    if not np.isfinite(shapely.get_coordinates(g)).all():
+        problems.add(row, "geometry", f"the {kind} has coordinates that are not finite numbers")
+        return {}
+    if kind == "Point":
+        return {"lon": repr(float(g.x)), "lat": repr(float(g.y))}
+    return _polygon_columns(shapely.force_2d(g))
+
+
+def _read_gpkg(path: Path, layer: str | None, source: str) -> RawTable:
+    import warnings
+
     import pyogrio
     import shapely
 
     try:
-        meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer)
-    except Exception as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer)
+    except Exception as exc:  # GDAL raises many types for a broken file or a missing layer
         raise ValidationError(
-            [Problem(path.name, None, "", f"not a readable GeoPackage ({exc})")]
-        ) from exc
-    fields = list(meta["fields"])
-    geoms = (
-        shapely.from_wkb(geometry)
-        if geometry is not None
-        else [None] * len(field_data[0] if fields else [])
-    )
-    rows = []
-    for i in range(len(geoms)):
-        props = {f: _cell(field_data[j][i]) for j, f in enumerate(fields)}
-        g = geoms[i]
-        if g is not None:
-            props.update(_geometry_columns(shapely.geometry.mapping(g)))
-        rows.append((i + 1, props))
-    return RawTable(path.name, fields + ["lon", "lat"], rows)
+            [Problem(source, None, "", f"not a readable GeoPackage ({_gpkg_message(exc, path, source)})")]
+        ) from None
+    fields = [str(f) for f in meta["fields"]]
+    count = len(geometry) if geometry is not None else (len(field_data[0]) if fields else 0)
+    problems = _Problems(source)
+    rows: list[tuple[int, Mapping[str, str]]] = []
+    for i in range(count):
+        n = i + 1
+        props = {f: _gpkg_cell(field_data[j][i], problems, n, f) for j, f in enumerate(fields)}
+        wkb = geometry[i] if geometry is not None else None
+        if wkb is not None:
+            try:
+                g = shapely.from_wkb(wkb)
+            except (shapely.errors.GEOSException, ValueError, TypeError):
+                problems.add(n, "geometry", "is not a readable geometry")
+                g = None
+            if g is not None:
+                props.update(_shape_columns(g, problems, n))
+        rows.append((n, props))
+    problems.raise_any()
+    return RawTable(source, fields + ["lon", "lat"], rows)
 
 
 def write_table(

@@ -3,6 +3,9 @@
 * :func:`load_countries` - ``adm0_a3`` -> (Multi)Polygon, WGS 84 (cached).
 * :func:`countries_at` - the country of many points at once (bounding-box filter, then
   prepared-polygon ``contains_xy``).
+* :func:`nearest_country` - the nearest country polygon of points at sea, from a KD-tree over
+  the country outlines with exact segment distances (the answers of
+  :func:`nearest_country_exact`, about 150 times faster).
 * :func:`nearest_border` - the nearest *foreign land border* of many points: for a point in
   country X, the nearest point of X's land borders (``land_borders_derived.geojson``) and the
   neighbour across it. The candidate comes from a spatial index (KD-tree) over X's border lines
@@ -17,10 +20,11 @@ import json
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 
 from hazatlas.domain.reference import data_path
 from hazatlas.geo._geodesy import geodesic_m
-from hazatlas.geo._segindex import SegmentIndex
+from hazatlas.geo._segindex import SORT_QUERIES_MIN, SegmentIndex, spatial_order
 
 #: Border lines are densified to this spacing before indexing; the nearest-border distance is
 #: then never more than half of it too long (see :mod:`hazatlas.geo._segindex`).
@@ -97,12 +101,24 @@ def countries_at(lon: np.ndarray, lat: np.ndarray, hint: np.ndarray | None = Non
         todo = np.flatnonzero(out == "")
         if len(todo) == 0:
             return out
-    pi, gi = tree.query(shapely.points(lon[todo], lat[todo]))
-    pi = todo[pi]
-    inside = shapely.contains_xy(parts[gi], lon[pi], lat[pi])
+    if len(todo) >= SORT_QUERIES_MIN:  # nearby points together: the same polygons in cache
+        todo = todo[spatial_order(lon[todo], lat[todo])]
     code_arr = np.asarray(codes, dtype="<U3")
-    out[pi[inside]] = code_arr[owner[gi[inside]]]
+    for rows in _chunks(todo):  # bounded memory: one shapely point per row of the chunk only
+        pi, gi = tree.query(shapely.points(lon[rows], lat[rows]))
+        pi = rows[pi]
+        inside = shapely.contains_xy(parts[gi], lon[pi], lat[pi])
+        out[pi[inside]] = code_arr[owner[gi[inside]]]
     return out
+
+
+#: Large batches are processed in chunks of this many points (bounds the temporary arrays and
+#: objects; every point's answer is the same in any chunk).
+CHUNK = 65_536
+
+
+def _chunks(rows: np.ndarray) -> list[np.ndarray]:
+    return [rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)]
 
 
 def code_keys(codes: np.ndarray) -> np.ndarray:
@@ -152,8 +168,115 @@ def _country_tree() -> shapely.STRtree:
     return shapely.STRtree(np.asarray(geoms, dtype=object))
 
 
-def nearest_country(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Code of the nearest country polygon (planar in degrees; for points at sea or on a coast)."""
+#: Outline segments are cut to at most this length (degrees) for the vertex search.
+_OUTLINE_SPACING_DEG = 0.02
+#: Nearest outline vertices examined per point by the vertex search.
+_OUTLINE_K = 24
+
+
+@functools.cache
+def _outline_vertices() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, cKDTree]:
+    """Vertices of every ring of every country, long segments cut to ``_OUTLINE_SPACING_DEG``
+    (points added on the segment: the outline does not change): (m, 2) lon/lat, owner country
+    index, flags "first of its ring" and "last of its ring", and a planar KD-tree over them."""
+    codes, geoms, _ = _country_features()
+    xy_parts, owner = [], []
+    for k, geom in enumerate(geoms):
+        for ring in shapely.get_rings(shapely.get_parts(geom)):
+            dense = shapely.get_coordinates(shapely.segmentize(ring, _OUTLINE_SPACING_DEG))
+            xy_parts.append(dense)
+            owner.append(np.full(len(dense), k, dtype=np.int32))
+    xy = np.concatenate(xy_parts)
+    first = np.zeros(len(xy), dtype=bool)
+    first[np.cumsum([0] + [len(p) for p in xy_parts[:-1]])] = True
+    last = np.roll(first, -1)
+    return xy, np.concatenate(owner), first, last, cKDTree(xy)
+
+
+def nearest_country(lon: np.ndarray, lat: np.ndarray, *, outside: bool = False) -> np.ndarray:
+    """Code of the nearest country polygon (planar in degrees; for points at sea or on a coast).
+
+    Points inside a polygon get that country (``outside=True``: the caller knows that no point
+    is inside one). For a point outside every polygon the distance to a polygon is the
+    distance to its outline; the outline vertices (long segments cut to 0.02 degrees) are in a
+    KD-tree, and the segments on both sides of the point's 24 nearest vertices contain the
+    nearest segment whenever the 24th vertex is farther than ``sqrt(d**2 + 0.02**2 / 4)`` (d:
+    the best segment distance found): the one endpoint nearer to the closest point of a
+    segment is at most that far. The rare points where that does not hold, or where another
+    country's outline is as near (within a relative 1e-9: ties, shared boundaries), are
+    answered by :func:`nearest_country_exact`, so the answer is always its answer.
+
+    >>> nearest_country(np.array([50.0, 23.58]), np.array([42.0, 47.66])).tolist()
+    ['AZE', 'ROU']
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(len(lon), "", dtype="<U3")
+    todo = np.arange(len(lon))
+    if not outside and len(lon):
+        out[:] = countries_at(lon, lat)
+        todo = np.flatnonzero(out == "")
+    if len(todo) == 0:
+        return out
+    codes, _, _ = _country_features()
+    code_arr = np.asarray(codes, dtype="<U3")
+    if len(todo) >= SORT_QUERIES_MIN:
+        todo = todo[spatial_order(lon[todo], lat[todo])]
+    for rows in _chunks(todo):
+        found, sure = _nearest_outline(lon[rows], lat[rows])
+        out[rows[sure]] = code_arr[found[sure]]
+        if not sure.all():
+            rows = rows[~sure]
+            out[rows] = nearest_country_exact(lon[rows], lat[rows])
+    return out
+
+
+def _nearest_outline(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(country index, sure) of the nearest outline segment of each point (see above): first
+    with the 8 nearest vertices, then with ``_OUTLINE_K`` for the points that need more."""
+    country, sure = _nearest_outline_k(lon, lat, 8)
+    again = np.flatnonzero(~sure)
+    if len(again):
+        country[again], sure[again] = _nearest_outline_k(lon[again], lat[again], _OUTLINE_K)
+    return country, sure
+
+
+def _nearest_outline_k(lon: np.ndarray, lat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    xy, owner, first, last, tree = _outline_vertices()
+    p = np.column_stack([lon, lat])
+    k = min(k, len(xy))
+    vd, v = tree.query(p, k=k)
+    vd = vd.reshape(len(p), k)
+    v = v.reshape(len(p), k)
+    # the segments after and before every candidate vertex (a degenerate one at ring ends)
+    a = np.concatenate([v, np.where(first[v], v, v - 1)], axis=1)
+    b = np.concatenate([np.where(last[v], v, v + 1), v], axis=1)
+    d = _point_segment(p[:, None, :], xy[a], xy[b])
+    best = d.min(axis=1)
+    margin = best * 1e-9 + 1e-11
+    near = d <= (best + margin)[:, None]
+    own = owner[a]
+    lo = np.where(near, own, np.iinfo(np.int32).max).min(axis=1)
+    hi = np.where(near, own, -1).max(axis=1)
+    reach = np.sqrt((best + margin) ** 2 + _OUTLINE_SPACING_DEG**2 / 4.0)
+    return lo, (lo == hi) & (vd[:, -1] > reach)
+
+
+def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Planar distance from points ``p`` to segments ``a``-``b`` (broadcast over rows)."""
+    ab = b - a
+    ap = p - a
+    den = (ab**2).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(den > 0, (ap * ab).sum(axis=-1) / den, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    c = a + t[..., None] * ab
+    return np.sqrt(((p - c) ** 2).sum(axis=-1))
+
+
+def nearest_country_exact(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """:func:`nearest_country` the straightforward way: GEOS distance to every country
+    (multi)polygon through an STRtree of whole countries (about 1 ms per point at sea)."""
     codes, _, _ = _country_features()
     pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     pi, gi = _country_tree().query_nearest(pts)
@@ -222,8 +345,9 @@ def nearest_border(
         if info is None:
             continue
         index, other = info
-        feature, clon[sel], clat[sel] = index.nearest_point(lon[sel], lat[sel])
-        neighbour[sel] = other[feature]
+        for rows in _chunks(sel):
+            feature, clon[rows], clat[rows] = index.nearest_point(lon[rows], lat[rows])
+            neighbour[rows] = other[feature]
     dist = np.full(n, np.nan)
     ok = neighbour != ""
     if ok.all():
@@ -234,8 +358,9 @@ def nearest_border(
 
 
 def prepare() -> None:
-    """Build every country's border index now (otherwise built on first use and cached)."""
+    """Build every country's border index and the country outline index now (otherwise built on first use and cached)."""
     codes, _, _ = _country_features()
     _parts()
+    _outline_vertices()
     for code in codes:
         _country_border_index(code)

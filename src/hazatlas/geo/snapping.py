@@ -87,11 +87,23 @@ def snap_points(
         # work in spatial order (fast tree walks, see SegmentIndex.query); per-point results
         # do not depend on the order, and only the final 1-D arrays are put back
         order = spatial_order(lon, lat)
-        res = _snap_points(network, lon[order], lat[order], max_distance_m)
-        back = np.empty_like(order)
-        back[order] = np.arange(len(order))
-        return SnapBatch(*(a[back] for a in _arrays(res)))
+        # in chunks of consecutive points of that order: the (points x candidates) arrays of
+        # a chunk are all that is held at a time (about 4 MB each for 65 536 points)
+        out = [np.empty(len(lon), dtype=a.dtype) for a in _arrays(_EMPTY)]
+        for k in range(0, len(order), CHUNK):
+            rows = order[k : k + CHUNK]
+            res = _snap_points(network, lon[rows], lat[rows], max_distance_m)
+            for dst, src in zip(out, _arrays(res), strict=True):
+                dst[rows] = src
+        return SnapBatch(*out)
     return _snap_points(network, lon, lat, max_distance_m)
+
+
+#: Large batches are snapped in chunks of this many points (bounded memory, same answers).
+CHUNK = 65_536
+_EMPTY = SnapBatch(
+    np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0)
+)
 
 
 def _arrays(res: SnapBatch) -> tuple[np.ndarray, ...]:

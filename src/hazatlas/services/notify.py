@@ -30,7 +30,7 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
-from hazatlas.domain.notification import Report, ReportType
+from hazatlas.domain.notification import Report, ReportType, check_text
 from hazatlas.formats.cap import parse_cap, render_cap
 from hazatlas.formats.reports import ReportDefaults, report_from_dict, report_to_dict
 from hazatlas.services.notify_delivery import (
@@ -85,6 +85,13 @@ class NotifyService(DirectoryService):
             p.role is Role.BASIN or (p.role is Role.NATIONAL and p.party)
         )
 
+    def _own_delivery(self, d: DeliveryRow) -> bool:
+        """Whether the delivery went to the user's own country (or basin body)."""
+        p = self.principal
+        if p.role is Role.NATIONAL:
+            return d.party == p.country_iso3
+        return p.role is Role.BASIN and d.party.startswith("basin:")
+
     def _is_sender_side(self, r: ReportRow) -> bool:
         return self.principal.is_admin or (
             self.principal.role is Role.NATIONAL
@@ -138,6 +145,8 @@ class NotifyService(DirectoryService):
             )
         if ack_window_s <= 0:
             raise ValidationError([Problem("request", None, "ack_window_s", "must be positive")])
+        check_text(data, source)
+        check_text(list(recipients), "request", "recipients")
         country = self._sender_country(data)
         now = _now()
         with self.db.transaction() as s:
@@ -354,17 +363,15 @@ class NotifyService(DirectoryService):
         with self.db.transaction() as s:
             store.begin_write(s)
             row = store.get_report(s, self.sender, report_id)
-            if row is None:
-                raise NotFoundError(f"report '{report_id}' not found")
             rows = [
                 d
-                for d in store.deliveries_of(s, row.pk)
+                for d in (store.deliveries_of(s, row.pk) if row is not None else [])
                 if (contact_id is None or d.contact_id == contact_id)
                 and (p.is_admin or d.party == p.country_iso3)
             ]
-            if not rows:
+            if not rows:  # the same answer whether the report exists or not
                 raise NotFoundError(
-                    f"report '{report_id}' was not sent to {contact_id or p.country_iso3}"
+                    f"no report '{report_id}' sent to {contact_id or p.country_iso3}"
                 )
             return _acknowledge(s, rows, _now(), p.username)
 
@@ -379,15 +386,15 @@ class NotifyService(DirectoryService):
             siblings = [
                 x for x in store.deliveries_of(s, d.report_pk) if x.contact_id == d.contact_id
             ]
-            try:
-                return _acknowledge(s, siblings, _now(), f"link:{d.contact_id}")
-            except ConflictError:
+            done = sorted(x.acknowledged_at for x in siblings if x.acknowledged_at is not None)
+            if done:
                 return {
                     "report_id": m,
                     "contact_id": d.contact_id,
                     "already": True,
-                    "acknowledged_at": _iso(d.acknowledged_at),
+                    "acknowledged_at": _iso(done[0]),
                 }
+            return _acknowledge(s, siblings, _now(), f"link:{d.contact_id}")
 
     # -- dead letters, notices ------------------------------------------------------------
     def dead_letters(self) -> list[dict[str, Any]]:
@@ -446,6 +453,9 @@ class NotifyService(DirectoryService):
         languages: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Send a Test message to every active contact (of ``parties``, or of all)."""
+        check_text(
+            {"name": name, "parties": list(parties), "languages": list(languages)}, "request"
+        )
         data: dict[str, Any] = {
             "type": "test",
             "status": "test",
@@ -502,14 +512,24 @@ class NotifyService(DirectoryService):
         self._authority_user()
         with self.db.transaction() as s:
             c = store.get_campaign(s, campaign_id)
-            if c is None:
+            reports = store.campaign_reports(s, campaign_id) if c is not None else []
+            deliveries = {r.pk: store.deliveries_of(s, r.pk) for r in reports}
+            # Read by the administrator, the sending country (all contacts) and the recipients
+            # (their own contacts); to anyone else it does not exist.
+            full = self.principal.is_admin or any(self._is_sender_side(r) for r in reports)
+            mine = {
+                d.id for rows in deliveries.values() for d in rows if full or self._own_delivery(d)
+            }
+            if c is None or not (full or mine):
                 raise NotFoundError(f"campaign {campaign_id} not found")
             window = dt.timedelta(seconds=c.window_s)
             per: dict[str, dict[str, Any]] = {}
-            for r in store.campaign_reports(s, campaign_id):
+            for r in reports:
                 issued = store.aware(r.issued_at) or store.aware(c.started_at)
                 assert issued is not None
-                for d in store.deliveries_of(s, r.pk):
+                for d in deliveries[r.pk]:
+                    if d.id not in mine:
+                        continue
                     dom = store.to_delivery(d)
                     e = per.setdefault(
                         d.contact_id,
@@ -694,6 +714,31 @@ def _resolve(s: Session, recipients: Sequence[str]) -> list[ContactRow]:
     return list(out.values())
 
 
+def _not_acknowledgeable(rows: Sequence[DeliveryRow]) -> str:
+    """Why none of ``rows`` can be acknowledged, from their states.
+
+    The state machine accepts an acknowledgement once the message has left hazatlas (sent,
+    delivered, failed, dead letter, escalated): it proves receipt. It refuses ``issued`` (not
+    sent yet, or queued again after a dead letter: the recipient gets it, with a link that
+    works then), ``draft`` and ``closed``.
+    """
+    states = {d.state for d in rows}
+    report = rows[0].message_id
+    if ds.DeliveryState.ACKNOWLEDGED in states:
+        when = min((d.acknowledged_at for d in rows if d.acknowledged_at is not None), default=None)
+        return f"receipt of report '{report}' was already acknowledged ({_iso(when)})"
+    if ds.DeliveryState.ISSUED in states or ds.DeliveryState.DRAFT in states:
+        return (
+            f"report '{report}' has not been delivered to you yet (it is queued for sending); "
+            "acknowledge it once it has arrived - the link in the message will work then"
+        )
+    if ds.DeliveryState.CLOSED in states:
+        return f"report '{report}' is closed (end of alert); no acknowledgement is needed"
+    return (
+        f"receipt of report '{report}' cannot be acknowledged (state: {', '.join(sorted(states))})"
+    )
+
+
 def _acknowledge(
     s: Session, rows: Sequence[DeliveryRow], now: dt.datetime, actor: str
 ) -> dict[str, Any]:
@@ -707,8 +752,7 @@ def _acknowledge(
         d.acknowledged_by = actor
         events.append(ds.audit_event(before, after, ds.DeliveryEvent.ACKNOWLEDGE, actor))
     if not events:
-        states = ", ".join(sorted({d.state for d in rows}))
-        raise ConflictError(f"already acknowledged (or not acknowledgeable: {states})")
+        raise ConflictError(_not_acknowledgeable(rows))
     store.append_audit(s, events)
     return {
         "report_id": rows[0].message_id,

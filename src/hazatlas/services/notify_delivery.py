@@ -18,7 +18,14 @@ from hazatlas.delivery.smtp import SmtpSettings
 from hazatlas.delivery.webhook import WebhookSettings
 from hazatlas.domain import audit as chain
 from hazatlas.domain import delivery_state as ds
-from hazatlas.services.notify_directory import _audit, _iso, _key, _now, webhook_secret
+from hazatlas.services.notify_directory import (
+    _audit,
+    _iso,
+    _key,
+    _now,
+    allow_networks,
+    webhook_secret,
+)
 from hazatlas.services.settings import Settings
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
@@ -66,7 +73,9 @@ def outbox_config(
         allow_http = env.get("HAZATLAS_WEBHOOK_ALLOW_HTTP", "") in ("1", "true", "yes")
     return OutboxConfig(
         smtp=smtp,
-        webhook=WebhookSettings(retry=policy, allow_http=allow_http),
+        webhook=WebhookSettings(
+            retry=policy, allow_http=allow_http, allow_networks=allow_networks(settings)
+        ),
         secret_for=lambda ref, cid: webhook_secret(settings, ref, cid),
         threads=threads,
         batch=batch,
@@ -258,18 +267,22 @@ def escalate_due(db: Database, now: dt.datetime | None = None) -> int:
 
 
 def verify_audit(db: Database, expected_head: str | None = None) -> dict[str, Any]:
-    """Check the whole audit chain; the head hash can be kept elsewhere and passed back."""
+    """Check the whole audit chain against the head row of the database, and against a head
+    hash kept elsewhere earlier if given; reads one snapshot, so writers may go on.
+
+    ``status`` is ``ok``, ``empty`` (no entries, and the head row says there never were) or
+    ``broken`` (``bad_seq`` names the first bad entry, ``None`` when it is the head row)."""
     with db.transaction() as s:
-        entries = list(store.audit_entries(s))
-    result = chain.verify(entries, expected_head=expected_head)
-    head = entries[-1].hash if entries else chain.GENESIS
-    bad = None
-    if result.bad_index is not None:
-        bad = entries[result.bad_index].seq if result.bad_index < len(entries) else len(entries)
+        store.audit_snapshot(s)
+        head_row = store.audit_head(s)
+        witnesses = store.audit_witnesses(s)
+        result = chain.verify_log(store.audit_entries(s), head_row, expected_head, witnesses)
+    status = "broken" if not result.ok else "empty" if result.empty else "ok"
     return {
         "ok": result.ok,
-        "entries": len(entries),
-        "head": head,
-        "bad_seq": bad,
-        "reason": result.reason,
+        "status": status,
+        "entries": result.entries,
+        "head": result.head,
+        "bad_seq": result.bad_seq,
+        "reason": result.reason if not result.empty else "no entries (the log was never written)",
     }

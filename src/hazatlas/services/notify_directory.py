@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import os
 import re
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
+from hazatlas.delivery.netguard import AddressNotAllowed, Network, check_url, parse_networks
+from hazatlas.delivery.signing import MIN_SECRET_BYTES
 from hazatlas.domain.access import Principal, Role, can_write
 from hazatlas.domain.errors import (
     HazatlasError,
@@ -22,11 +25,13 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
+from hazatlas.domain.notification import check_text
 from hazatlas.services.settings import Settings
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
 from hazatlas.storage.notification_tables import AuthorityRow, ContactRow
 
+log = logging.getLogger("hazatlas.notify")
 DEFAULT_ACK_WINDOW_S = 3600
 AUTHORITY_KINDS = ("competent_authority", "ian_poc", "basin_body", "civil_protection", "other")
 CONTACT_ROLES = ("ian_poc", "alert_centre", "civil_protection", "competent_authority", "other")
@@ -45,26 +50,62 @@ def _key(settings: Settings) -> bytes:
     return settings.secret_key.encode("utf-8")
 
 
+class SecretUnavailable(HazatlasError):
+    """A contact's webhook secret cannot be used (the message names no environment variable
+    state: the caller may not be entitled to know it)."""
+
+
+def allow_networks(settings: Settings) -> tuple[Network, ...]:
+    """The networks of ``HAZATLAS_WEBHOOK_ALLOW_NETWORKS`` (an error names a bad entry)."""
+    try:
+        return parse_networks(settings.webhook_allow_networks)
+    except ValueError as exc:
+        raise HazatlasError(str(exc)) from exc
+
+
+def derived_secret(settings: Settings, contact_id: str) -> bytes:
+    """HMAC-SHA256 of ``HAZATLAS_SECRET_KEY`` and the contact id, as 64 hex characters."""
+    mac = hmac.new(_key(settings), b"webhook-secret\n" + contact_id.encode(), hashlib.sha256)
+    return mac.hexdigest().encode("ascii")
+
+
+def env_secret_name(settings: Settings, ref: str) -> str | None:
+    """The environment variable of an ``env:NAME`` reference, or ``None`` if it is not one;
+    :class:`SecretUnavailable` if ``NAME`` lacks the configured prefix."""
+    if not ref.startswith("env:"):
+        return None
+    name = ref[4:]
+    prefix = settings.webhook_secret_env_prefix
+    if not prefix or not name.startswith(prefix) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
+        raise SecretUnavailable(
+            f"secret reference {ref!r}: environment secrets must be named "
+            f"{prefix or '(no prefix configured)'}... (HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX)"
+        )
+    return name
+
+
 def webhook_secret(settings: Settings, ref: str | None, contact_id: str) -> bytes:
     """The shared secret of a contact's webhook from its reference (never stored in the table).
 
-    ``env:NAME`` reads the environment variable ``NAME``; empty or ``derived`` derives a key
-    from ``HAZATLAS_SECRET_KEY`` and the contact id (shown by ``hazatlas notify contacts
-    secret``).
+    Empty or ``derived``: derived from ``HAZATLAS_SECRET_KEY`` and the contact id (shown by
+    ``hazatlas notify contacts secret`` and ``GET /api/notifications/contacts/{id}/secret``).
+    ``env:NAME`` (set by an administrator only): the environment variable ``NAME``, which must
+    start with ``HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX`` and hold at least 16 bytes.
     """
-    if ref and ref.startswith("env:"):
-        value = os.environ.get(ref[4:], "")
-        if not value:
-            raise HazatlasError(
-                f"environment variable {ref[4:]} (secret of {contact_id}) is not set"
-            )
-        return value.encode("utf-8")
     if ref in (None, "", "derived"):
-        mac = hmac.new(_key(settings), b"webhook-secret\n" + contact_id.encode(), hashlib.sha256)
-        return mac.hexdigest().encode("ascii")
-    raise HazatlasError(
-        f"secret reference {ref!r} of {contact_id}: expected 'env:NAME' or 'derived'"
-    )
+        return derived_secret(settings, contact_id)
+    name = env_secret_name(settings, ref)
+    if name is None:
+        raise SecretUnavailable(
+            f"secret reference {ref!r} of {contact_id}: expected 'env:NAME' or 'derived'"
+        )
+    value = os.environ.get(name, "").encode("utf-8")
+    if len(value) < MIN_SECRET_BYTES:
+        raise SecretUnavailable(
+            f"environment variable {name} (secret of {contact_id}) is not set or shorter than "
+            f"{MIN_SECRET_BYTES} bytes"
+        )
+    return value
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -148,6 +189,7 @@ class DirectoryService:
             ]
 
     def save_authority(self, data: dict[str, Any]) -> dict[str, Any]:
+        check_text(data, "request")
         problems = _check_authority(data)
         if problems:
             raise ValidationError(problems)
@@ -203,7 +245,10 @@ class DirectoryService:
             )
 
     def save_contact(self, data: dict[str, Any]) -> dict[str, Any]:
+        check_text(data, "request")
         problems = _check_contact(data)
+        if data.get("webhook_url") and not any(p.field == "webhook_url" for p in problems):
+            problems += self._check_webhook_url(str(data["webhook_url"]))
         if problems:
             raise ValidationError(problems)
         with self.db.transaction() as s:
@@ -225,6 +270,9 @@ class DirectoryService:
             row = store.get_contact(s, data["id"])
             if row is not None:
                 self._check_party_write(row.party)
+            ref = data.get("webhook_secret_ref") or None
+            if ref and not (row is not None and row.webhook_secret_ref == ref):
+                self._check_secret_ref(ref)
             before = contact_view(row) if row is not None else None
             if row is None:
                 row = ContactRow(id=data["id"])
@@ -253,6 +301,47 @@ class DirectoryService:
             )
             return after
 
+    def _check_webhook_url(self, url: str) -> list[Problem]:
+        """Resolve the URL's host now: only public addresses (or allowed networks)."""
+        try:
+            check_url(url, allow_http=True, networks=allow_networks(self.settings))
+        except AddressNotAllowed as exc:
+            log.warning(
+                "webhook URL %r of %s refused: %s", url, self.principal.username, exc.detail
+            )
+            return [Problem("request", None, "webhook_url", str(exc))]
+        except ValueError as exc:
+            return [Problem("request", None, "webhook_url", str(exc))]
+        return []
+
+    def _check_secret_ref(self, ref: str) -> None:
+        """Only an administrator names environment secrets, from the configured prefix, and
+        they must be set and long enough (a national authority learns nothing about them)."""
+        if ref == "derived":
+            return
+        if not self.principal.is_admin:
+            raise ValidationError(
+                [
+                    Problem(
+                        "request",
+                        None,
+                        "webhook_secret_ref",
+                        "only an administrator may name an environment secret; leave it empty "
+                        "or give 'derived' for a secret derived for this contact (read it with "
+                        "GET /api/notifications/contacts/{id}/secret)",
+                    )
+                ]
+            )
+        try:
+            name = env_secret_name(self.settings, ref)
+            if name is None:
+                raise SecretUnavailable("expected 'env:NAME' or 'derived'")
+            webhook_secret(self.settings, ref, "(new contact)")
+        except SecretUnavailable as exc:
+            raise ValidationError(
+                [Problem("request", None, "webhook_secret_ref", str(exc))]
+            ) from exc
+
     def delete_contact(self, contact_id: str) -> None:
         with self.db.transaction() as s:
             store.begin_write(s)
@@ -277,6 +366,11 @@ class DirectoryService:
             if row is None:
                 raise NotFoundError(f"contact '{contact_id}' not found")
             self._check_party_write(row.party)
+            if row.webhook_secret_ref not in (None, "", "derived") and not self.principal.is_admin:
+                raise PermissionDeniedError(
+                    f"the webhook secret of '{contact_id}' is set by the administrator; ask "
+                    "the administrator for it"
+                )
             return webhook_secret(self.settings, row.webhook_secret_ref, row.id).decode()
 
     def reachability(self) -> list[dict[str, Any]]:
@@ -342,6 +436,8 @@ def _check_contact(d: dict[str, Any]) -> list[Problem]:
         bad("email", "give an e-mail address or a webhook URL (or both)")
     if email and not re.match(r"^[^@\s<>]+@[^@\s<>]+$", str(email)):
         bad("email", f"{email!r} is not an e-mail address")
+    elif email and not (str(email).isascii() and str(email).isprintable()):
+        bad("email", f"{email!r}: write the address in ASCII (a domain in its xn-- form)")
     if url and urllib.parse.urlsplit(str(url)).scheme not in ("https", "http"):
         bad("webhook_url", "expected an https:// URL")
     if (d.get("webhook_format") or "json") not in ("json", "cap"):

@@ -7,11 +7,12 @@ CLI, exports and later features).
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hazatlas.domain.access import Principal, can_write, visible
+from hazatlas.domain.access import Principal, Scope, history_changes, visible, write_problems
 from hazatlas.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -28,7 +29,7 @@ from hazatlas.formats.register_rows import (
     parse_register,
     to_rows,
 )
-from hazatlas.formats.tables import RawTable, read_table, write_table
+from hazatlas.formats.tables import RawTable, read_table, shown, write_table
 from hazatlas.services import assessments, geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -94,54 +95,45 @@ class RegisterService:
         return [visible(self.principal, found[i]) for i in ids]
 
     def history(self, establishment_id: str) -> list[HistoryEntry]:
+        """Who changed what and when; each entry's confidential values are shown only to users
+        entitled to them both when the entry was written and now (``access.can_read_entry``)."""
         with self.db.transaction() as s:
-            e = repo.get(s, establishment_id)
+            current = repo.scopes_of(s, [establishment_id]).get(establishment_id)
             entries = repo.history(s, establishment_id)
-        if e is None and not entries:
+        if current is None and not entries:
             raise NotFoundError(f"establishment '{establishment_id}' not found")
-        if e is not None:
-            _, full = visible(self.principal, e)
-        else:  # deleted: only those who could write it may read its history
-            full = self.principal.is_admin
-        if full:
-            return entries
-        # Without full access the history shows that something changed, not the values.
         return [
-            HistoryEntry(
-                h.id,
-                h.action,
-                h.actor,
-                h.at,
-                {k: ["(confidential)", "(confidential)"] for k in h.changes},
-                h.context,
+            dataclasses.replace(
+                h, changes=history_changes(self.principal, h.changes, h.scope, current)
             )
             for h in entries
         ]
 
     # -- writing -------------------------------------------------------------------------
-    def _check_write(self, e: Establishment) -> None:
-        if not can_write(self.principal, e.country_iso3, e.id):
-            raise PermissionDeniedError(
-                f"user '{self.principal.username}' ({self.principal.role}) may not write "
-                f"establishment '{e.id}' of {e.country_iso3}"
-            )
+    def _check_write(self, before: Establishment | None, after: Establishment | None) -> None:
+        """Refuse a write that crosses an access boundary (``access.write_problems``)."""
+        problems = write_problems(
+            self.principal,
+            Scope.of(before) if before is not None else None,
+            Scope.of(after) if after is not None else None,
+        )
+        if problems:
+            raise PermissionDeniedError("; ".join(m for _, m in problems))
 
     def save(
         self, e: Establishment, *, create: bool | None = None, context: str = "api"
     ) -> UpsertSummary:
         """Create (``create=True``), update (``False``) or upsert (``None``) one establishment."""
         self._validate_location(e)
-        self._check_write(e)
         with self.db.transaction() as s:
-            exists = bool(repo.existing_ids(s, [e.id]))
-            if create is True and exists:
+            old = repo.get(s, e.id)
+            if create is True and old is not None:
+                self._check_write(None, e)  # a user who may not create it learns no more
                 raise ConflictError(f"establishment '{e.id}' already exists")
-            if create is False and not exists:
+            if create is False and old is None:
+                self._check_write(None, e)
                 raise NotFoundError(f"establishment '{e.id}' not found")
-            if exists:
-                old = repo.get(s, e.id)
-                assert old is not None
-                self._check_write(old)
+            self._check_write(old, e)
             summary = repo.upsert_many(s, [e], actor=self.principal.username, context=context)
             self._run_listeners(s, summary.created + summary.updated)
         return summary
@@ -151,7 +143,7 @@ class RegisterService:
             e = repo.get(s, establishment_id)
             if e is None:
                 raise NotFoundError(f"establishment '{establishment_id}' not found")
-            self._check_write(e)
+            self._check_write(e, None)
             repo.delete_establishment(
                 s, establishment_id, actor=self.principal.username, context=context
             )
@@ -204,45 +196,56 @@ class RegisterService:
         path = Path(path)
         table = read_table(path, fmt, layer=layer)
         parsed = parse_register(table, geodata.country_polygons(), crs=crs)
-        for e in parsed.establishments:
-            if not can_write(self.principal, e.country_iso3, e.id):
-                parsed.problems.append(
-                    Problem(
-                        table.source,
-                        parsed.rows_by_id[e.id][0],
-                        "country",
-                        f"user '{self.principal.username}' may not write establishments of {e.country_iso3}",
-                    )
-                )
+        parsed.problems.extend(self._write_problems(table.source, parsed, parsed.establishments))
         bad_rows = parsed.bad_rows
         bad_ids = {eid for eid, rows in parsed.rows_by_id.items() if not bad_rows.isdisjoint(rows)}
         good = [e for e in parsed.establishments if e.id not in bad_ids]
         if parsed.problems and not skip_invalid:
             raise ValidationError(sorted(parsed.problems, key=lambda p: (p.row or 0, p.field)))
-        with self.db.transaction() as s:
-            if not self.principal.is_admin:  # may the user write the records being replaced?
-                for eid, country in repo.countries_of(s, [e.id for e in good]).items():
-                    if not can_write(self.principal, country, eid):
-                        raise PermissionDeniedError(
-                            f"user '{self.principal.username}' may not write establishment "
-                            f"'{eid}' of {country}")
-            summary = repo.upsert_many(
-                s, good, actor=self.principal.username, context=f"import {table.source}"
-            )
-            self._run_listeners(s, summary.created + summary.updated)
-        report = ImportReport(
-            table.source, len(table.rows), len(good), summary, problems=parsed.problems
-        )
-        if parsed.problems:
+        rejects_file = None
+        reject_rows: list[int] = []
+        if parsed.problems:  # written first: a rejects file that cannot be written stops the import
             reject_rows = sorted(
                 {r for eid in bad_ids for r in parsed.rows_by_id.get(eid, [])}
                 | {p.row for p in parsed.problems if p.row is not None}
             )
-            report.rejected_rows = len(reject_rows)
-            target = rejects or path.with_name(path.stem + ".rejects.csv")
+            target = rejects or _rejects_path(path)
             _write_rejects(target, table, parsed, reject_rows)
-            report.rejects_file = str(target)
-        return report
+            rejects_file = str(target)
+        with self.db.transaction() as s:
+            if problems := self._write_problems(table.source, parsed, good, s):  # changed since?
+                raise ValidationError(problems)
+            summary = repo.upsert_many(
+                s, good, actor=self.principal.username, context=f"import {table.source}"
+            )
+            self._run_listeners(s, summary.created + summary.updated)
+        return ImportReport(
+            table.source,
+            len(table.rows),
+            len(good),
+            summary,
+            rejected_rows=len(reject_rows),
+            problems=parsed.problems,
+            rejects_file=rejects_file,
+        )
+
+    def _write_problems(self, source: str, parsed: ParseResult,
+                        establishments: Sequence[Establishment], session=None) -> list[Problem]:
+        """Access problems of importing ``establishments`` over the stored records (first row of
+        each establishment, file column names)."""
+        if self.principal.is_admin or not establishments:
+            return []
+        ids = [e.id for e in establishments]
+        if session is None:
+            with self.db.transaction() as s:
+                stored = repo.scopes_of(s, ids)
+        else:
+            stored = repo.scopes_of(session, ids)
+        return [
+            Problem(source, parsed.rows_by_id[e.id][0], _FILE_FIELDS.get(f, f), message)
+            for e in establishments
+            for f, message in write_problems(self.principal, stored.get(e.id), Scope.of(e))
+        ]
 
     def export_file(self, path: Path, *, fmt: str | None = None, query: Query | None = None) -> int:
         """Write the register (as this user may see it) to ``path``; returns the row count.
@@ -281,13 +284,39 @@ class RegisterService:
         return out
 
 
+# Domain field names as the register file's columns name them (see formats.register_rows).
+_FILE_FIELDS = {"country_iso3": "country", "id": "establishment_id"}
+
+
+def _rejects_path(path: Path) -> Path:
+    """``FILE.rejects.csv`` next to the imported file, its stem shortened if the name would be
+    longer than a file system allows (255 bytes)."""
+    stem = path.stem
+    while len((stem + ".rejects.csv").encode("utf-8", "surrogateescape")) > 255:
+        stem = stem[:-1]
+    return path.with_name(stem + ".rejects.csv")
+
+
 def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[int]) -> None:
     errors: dict[int, list[str]] = {}
     for p in parsed.problems:
         if p.row is not None:
             errors.setdefault(p.row, []).append(f"{p.field}: {p.message}")
     columns = ["row", *table.columns, "error"]
-    with Path(path).open("w", encoding="utf-8", newline="") as fh:
+    try:
+        _write_rejects_csv(path, columns, table, parsed, rows, errors)
+    except OSError as exc:
+        raise ValidationError(
+            [Problem("parameter", None, "rejects",
+                     f"cannot write the rejected rows to '{shown(Path(path).name)}' "
+                     f"({exc.strerror or exc}); nothing was imported")]
+        ) from None
+
+
+def _write_rejects_csv(path: Path, columns: list[str], table: RawTable, parsed: ParseResult,
+                       rows: list[int], errors: dict[int, list[str]]) -> None:
+    # backslashreplace: a cell with an unpaired surrogate (rejected for it) is written escaped
+    with Path(path).open("w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(columns)
         for r in rows:

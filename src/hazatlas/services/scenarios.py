@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hazatlas.domain.access import Principal, visible
+from hazatlas.domain.access import ANONYMOUS, EntryScope, Principal, Scope, can_read_entry
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -19,29 +19,42 @@ KINDS = ("river", "plume", "runout")
 
 def save(db: Database, principal: Principal, kind: str, parameters: dict[str, Any],
          result: dict[str, Any], establishment_id: str | None = None) -> str:
-    """Store a run; returns its id. The establishment, if given, must exist and be readable."""
+    """Store a run; returns its id. Only an authenticated user may store (not the anonymous
+    public); the establishment, if given, must exist."""
+    if principal is ANONYMOUS:
+        raise PermissionDeniedError("storing a scenario needs an authenticated user")
     if kind not in KINDS:
         raise ValueError(f"unknown scenario kind {kind!r}")
     sid = str(uuid.uuid4())
+    scope = None
     with db.transaction() as s:
         if establishment_id is not None:
             e = repo.get(s, establishment_id)
             if e is None:
                 raise NotFoundError(f"establishment '{establishment_id}' not found")
+            scope = EntryScope.between(Scope.of(e), None)  # who may read the run: see _readable
         s.add(ScenarioRow(id=sid, kind=kind, establishment_id=establishment_id,
                           created_by=principal.username, created_at=utcnow(),
                           parameters=parameters, result=result))
         repo.record_change(s, entity_type="scenario", entity_id=sid, action="create",
                            actor=principal.username,
-                           changes={"kind": [None, kind], "establishment_id": [None, establishment_id]})
+                           changes={"kind": [None, kind], "establishment_id": [None, establishment_id]},
+                           scope=scope)
     return sid
 
 
 def _readable(s, principal: Principal, row: ScenarioRow) -> bool:
-    if row.establishment_id is None:
+    """A run linked to an establishment is read by those entitled to the establishment's
+    confidential fields both when the run was stored and now (``access.can_read_entry``); once
+    the establishment is deleted, by administrators only. Unlinked runs are read by everyone."""
+    stored = repo.history(s, row.id, "scenario")
+    linked = row.establishment_id  # NULL once the establishment is deleted: the log keeps it
+    if linked is None and stored:
+        linked = (stored[0].changes.get("establishment_id") or [None, None])[1]
+    if linked is None:
         return True
-    e = repo.get(s, row.establishment_id)
-    return e is None or visible(principal, e)[1]
+    current = repo.scopes_of(s, [linked]).get(linked)
+    return can_read_entry(principal, stored[0].scope if stored else None, current)
 
 
 def get(db: Database, principal: Principal, scenario_id: str) -> dict[str, Any]:

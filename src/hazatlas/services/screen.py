@@ -381,6 +381,23 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
+    """Build now every index and table the screening uses and that does not depend on the
+    sites (country polygons and outlines, every country's border index, the snapping index,
+    the river state runs and travel times); otherwise built on first use and cached. For
+    servers and benchmarks that want the first request to cost what the others cost."""
+    from hazatlas.geo import borders
+    from hazatlas.geo.snapping import _index
+
+    net = network or RiverNetwork.load_default()
+    borders.prepare()
+    _index(net)
+    paths.run_of(net, np.zeros(1, dtype=np.int64), np.zeros(1))
+    for flow in FLOWS:
+        paths.time_to_outlet(net, flow)
+    return net
+
+
 def screen_sites(
     sites: Sequence[Site],
     *,
@@ -536,8 +553,9 @@ def _countries(
     country = countries_at(lon, lat, hint=declared)
     miss = country == ""
     if miss.any():
-        near = nearest_country(lon[miss], lat[miss])
-        country[miss] = np.where(declared[miss] != "", declared[miss], near)
+        country[miss] = declared[miss]
+        guess = np.flatnonzero(miss & (declared == ""))  # outside every polygon, no country
+        country[guess] = nearest_country(lon[guess], lat[guess], outside=True)
         for i in np.flatnonzero(miss):
             warnings.setdefault(int(i), []).append(
                 f"point is outside every country polygon; country taken as {country[i]}"

@@ -14,6 +14,9 @@ class Settings:
     """``database_url``: ``HAZATLAS_DATABASE_URL`` or the embedded SQLite file
     ``var/hazatlas.sqlite``. ``secret_key``: ``HAZATLAS_SECRET_KEY``, signs links and webhooks
     (a random per-process key when unset, so nothing signed survives a restart).
+    ``max_upload_mb``: ``HAZATLAS_MAX_UPLOAD_MB``, the largest file ``POST /api/import`` accepts
+    (default 50). ``token_days``: ``HAZATLAS_TOKEN_DAYS``, how long a new API token is valid
+    (default 90).
     """
 
     database_url: str = str(DEFAULT_SQLITE_PATH)
@@ -24,6 +27,12 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "hazatlas@localhost"
     public_url: str = "http://127.0.0.1:8000"
+    max_upload_mb: int = 50
+    token_days: int = 90
+    #: ``HAZATLAS_WEBHOOK_ALLOW_NETWORKS``: non-public networks webhooks may reach (CIDR list).
+    webhook_allow_networks: str = ""
+    #: ``HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX``: environment variables usable as webhook secrets.
+    webhook_secret_env_prefix: str = "HAZATLAS_WEBHOOK_SECRET_"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -41,7 +50,29 @@ class Settings:
             values["smtp_from"] = env["HAZATLAS_SMTP_FROM"]
         if env.get("HAZATLAS_PUBLIC_URL"):
             values["public_url"] = env["HAZATLAS_PUBLIC_URL"]
+        for name, key, low, high in (("HAZATLAS_MAX_UPLOAD_MB", "max_upload_mb", 1, 100_000),
+                                     ("HAZATLAS_TOKEN_DAYS", "token_days", 1, 3650)):
+            if env.get(name):
+                values[key] = _int_setting(name, env[name], low, high)
+        if env.get("HAZATLAS_WEBHOOK_ALLOW_NETWORKS"):
+            values["webhook_allow_networks"] = env["HAZATLAS_WEBHOOK_ALLOW_NETWORKS"]
+        if env.get("HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"):
+            values["webhook_secret_env_prefix"] = env["HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("database_url"), Path):
             values["database_url"] = str(values["database_url"])
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _int_setting(name: str, raw: str, low: int, high: int) -> int:
+    """An integer setting from the environment, refused with its name when out of range."""
+    from hazatlas.domain.errors import Problem, ValidationError
+
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValidationError([Problem("environment", None, name,
+                                       f"'{raw}' is not a whole number from {low} to {high}")])
+    return value

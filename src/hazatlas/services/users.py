@@ -1,8 +1,10 @@
 """Users, roles and API tokens. Passwords are hashed with Argon2id (argon2-cffi); API tokens are
-random 32-byte strings shown once and stored as SHA-256 hashes."""
+random 32-byte strings shown once and stored as SHA-256 hashes, each with an expiry time
+(``HAZATLAS_TOKEN_DAYS``, default 90 days) and a revocation flag."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -11,13 +13,24 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from hazatlas.domain.access import ANONYMOUS, Principal, Role
-from hazatlas.domain.errors import ConflictError, NotFoundError, Problem, ValidationError
+from hazatlas.domain.errors import (
+    ConflictError,
+    HazatlasError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+)
 from hazatlas.services import geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
 from hazatlas.storage.tables import ApiTokenRow, UserRow
 
 _HASHER = PasswordHasher()
+MAX_TOKEN_DAYS = 3650
+
+
+class TokenExpiredError(HazatlasError):
+    """The API token was valid but its lifetime is over."""
 
 
 def _principal(session, user: UserRow) -> Principal:
@@ -94,44 +107,92 @@ def create_user(
 
 
 def issue_token(
-    db: Database, username: str, *, label: str | None = None, actor: str = "system"
+    db: Database,
+    username: str,
+    *,
+    label: str | None = None,
+    actor: str = "system",
+    days: int = 90,
 ) -> str:
+    """A new API token for ``username``, valid for ``days`` days (1 to 3650)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError([Problem("parameter", None, "days",
+                                       f"'{days}' is not a whole number of days from 1 to {MAX_TOKEN_DAYS}")])
     token = secrets.token_urlsafe(32)
+    expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
     with db.transaction() as s:
         user = s.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
             raise NotFoundError(f"user '{username}' not found")
-        s.add(ApiTokenRow(user_id=user.id, token_sha256=_sha(token), label=label))
+        s.add(ApiTokenRow(user_id=user.id, token_sha256=_sha(token), label=label, expires_at=expires))
         repo.record_change(
             s,
             entity_type="user",
             entity_id=username,
             action="token",
             actor=actor,
-            changes={"token": [None, label or "(unlabelled)"]},
+            changes={"token": [None, label or "(unlabelled)"], "expires_at": [None, expires.isoformat()]},
         )
     return token
+
+
+def revoke_tokens(db: Database, username: str, *, actor: str = "system", token: str | None = None) -> int:
+    """Revoke every live token of ``username`` (or only ``token``); returns how many."""
+    with db.transaction() as s:
+        user = s.scalar(select(UserRow).where(UserRow.username == username))
+        if user is None:
+            raise NotFoundError(f"user '{username}' not found")
+        q = select(ApiTokenRow).where(ApiTokenRow.user_id == user.id, ApiTokenRow.revoked.is_(False))
+        if token is not None:
+            q = q.where(ApiTokenRow.token_sha256 == _sha(token))
+        rows = list(s.scalars(q))
+        for row in rows:
+            row.revoked = True
+        if rows:
+            repo.record_change(s, entity_type="user", entity_id=username, action="revoke", actor=actor,
+                               changes={"tokens revoked": [None, len(rows)]})
+        return len(rows)
+
+
+def token_expiry(db: Database, token: str) -> dt.datetime | None:
+    """When ``token`` expires (UTC); ``None`` if it is unknown."""
+    with db.transaction() as s:
+        t = s.scalar(select(ApiTokenRow.expires_at).where(ApiTokenRow.token_sha256 == _sha(token)))
+        return _utc(t) if t is not None else None
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; hazatlas stores UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def principal_for_token(db: Database, token: str | None) -> Principal | None:
-    """The user of an API token; ``None`` if the token is unknown or revoked."""
+def principal_for_token(db: Database, token: str | None, *, now: dt.datetime | None = None) -> Principal | None:
+    """The user of an API token; ``None`` if the token is unknown or revoked or its user is
+    inactive. Raises :class:`TokenExpiredError` (with the expiry time) for an expired token."""
     if not token:
         return ANONYMOUS
     with db.transaction() as s:
-        row = s.execute(
-            select(UserRow)
+        found = s.execute(
+            select(UserRow, ApiTokenRow.expires_at)
             .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
             .where(
                 ApiTokenRow.token_sha256 == _sha(token),
                 ApiTokenRow.revoked.is_(False),
                 UserRow.active.is_(True),
             )
-        ).scalar_one_or_none()
-        return _principal(s, row) if row is not None else None
+        ).one_or_none()
+        if found is None:
+            return None
+        user, expires = found
+        if expires is not None and _utc(expires) <= (now or dt.datetime.now(dt.UTC)):
+            raise TokenExpiredError(
+                f"API token expired at {_utc(expires).isoformat()}; ask for a new one "
+                "(POST /api/tokens or 'hazatlas users token')")
+        return _principal(s, user)
 
 
 def authenticate(db: Database, username: str, password: str) -> Principal | None:

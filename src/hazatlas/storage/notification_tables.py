@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -147,15 +148,24 @@ class AuditRow(Base):
     event: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # the hash rule the entry was written with (hazatlas.domain.audit; 1 = before migration 0008)
+    hash_version: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
 
 class AuditHeadRow(Base):
-    """The single row (id 1) holding the chain's last ``seq`` and ``hash``: appends lock it."""
+    """The single row (id 1) holding the chain's last ``seq`` and ``hash``: appends lock it.
+
+    ``cutover_seq``: the first entry written with the current hash rule (entries from there on
+    may not carry an older one); ``rebuilt_at``: when the row was found missing while entries
+    existed and was rebuilt from the last entry (``hazatlas audit verify`` then fails).
+    """
 
     __tablename__ = "notify_audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    cutover_seq: Mapped[int | None] = mapped_column(Integer)
+    rebuilt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class NoticeRow(Base):

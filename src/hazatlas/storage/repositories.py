@@ -13,7 +13,8 @@ from sqlalchemy import String, Table, any_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 from sqlalchemy.types import ARRAY
 
-from hazatlas.domain.establishment import Establishment
+from hazatlas.domain.access import EntryScope, Scope, entry_scope_columns
+from hazatlas.domain.establishment import Disclosure, Establishment
 from hazatlas.storage import spatial
 from hazatlas.storage.db import gc_paused
 from hazatlas.storage.mapping import (
@@ -277,6 +278,7 @@ def _upsert_chunk(
             action = "update"
         eid = e.id
         item_rows.extend({**v, "position": n, "establishment_id": eid} for n, v in enumerate(items))
+        level, scope = entry_scope_columns(before, after)
         changes.append(
             {
                 "entity_type": "establishment",
@@ -286,6 +288,8 @@ def _upsert_chunk(
                 "at": now,
                 "changes": d,
                 "context": context,
+                "disclosure": level,
+                "scope": scope,
             }
         )
     del old
@@ -314,6 +318,7 @@ def delete_establishment(
         delete(InventoryItemRow).where(InventoryItemRow.establishment_id == establishment_id)
     )
     session.execute(delete(EstablishmentRow).where(EstablishmentRow.id == establishment_id))
+    scope = EntryScope.between(Scope.of(before), None)
     session.add(
         ChangeRow(
             entity_type="establishment",
@@ -323,6 +328,8 @@ def delete_establishment(
             at=utcnow(),
             changes=diff(before, None),
             context=context,
+            disclosure=str(scope.disclosure),
+            scope=scope.to_json(),
         )
     )
     return True
@@ -342,17 +349,37 @@ class HistoryEntry:
     at: dt.datetime
     changes: dict[str, list[Any]]
     context: str | None
+    disclosure: str = "national"  # the strictest level in force when written
+    scope: EntryScope | None = None  # who was entitled then (None: unknown)
 
 
 def history(
     session: Session, entity_id: str, entity_type: str = "establishment"
 ) -> list[HistoryEntry]:
+    """The entity's history, oldest first, unfiltered: callers apply
+    :func:`hazatlas.domain.access.history_changes`."""
     rows = session.scalars(
         select(ChangeRow)
         .where(ChangeRow.entity_type == entity_type, ChangeRow.entity_id == entity_id)
         .order_by(ChangeRow.id)
     )
-    return [HistoryEntry(r.id, r.action, r.actor, r.at, r.changes, r.context) for r in rows]
+    return [
+        HistoryEntry(r.id, r.action, r.actor, r.at, r.changes, r.context, r.disclosure,
+                     EntryScope.from_stored(r.disclosure, r.scope))
+        for r in rows
+    ]
+
+
+def scopes_of(session: Session, ids: Sequence[str]) -> dict[str, Scope]:
+    """The stored access scope (country, disclosure, operator) of each existing id, without
+    reading inventories."""
+    cols = (EstablishmentRow.id, EstablishmentRow.country_iso3, EstablishmentRow.disclosure,
+            EstablishmentRow.operator)
+    out: dict[str, Scope] = {}
+    for where in _id_chunks(session, EstablishmentRow.id, list(ids)):
+        for eid, country, disclosure, op in session.execute(select(*cols).where(where)):
+            out[eid] = Scope(eid, country, Disclosure(disclosure), op)
+    return out
 
 
 def record_change(
@@ -364,8 +391,10 @@ def record_change(
     actor: str,
     changes: dict[str, Any],
     context: str | None = None,
+    scope: EntryScope | None = None,
 ) -> None:
-    """Append one entry to the history (for writes outside the establishment table)."""
+    """Append one entry to the history (for writes outside the establishment table); without
+    ``scope`` it is ``national`` of unknown scope (its values for administrators only)."""
     session.add(
         ChangeRow(
             entity_type=entity_type,
@@ -375,6 +404,8 @@ def record_change(
             at=utcnow(),
             changes=changes,
             context=context,
+            disclosure=str(scope.disclosure) if scope else "national",
+            scope=scope.to_json() if scope else None,
         )
     )
 

@@ -117,7 +117,8 @@ class InventoryItemRow(Base):
 
 
 class ChangeRow(Base):
-    """History of every write: who, when, what changed (field -> [old, new])."""
+    """History of every write: who, when, what changed (field -> [old, new]), and under which
+    disclosure scope."""
 
     __tablename__ = "change_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -128,6 +129,12 @@ class ChangeRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
     context: Mapped[str | None] = mapped_column(Text)
+    # Who was entitled to the values when they were written (``access.EntryScope``): the
+    # strictest disclosure level of the record before or after the write, and its countries and
+    # operators then ({"countries": [...], "operators": [...]}; NULL: unknown, administrators only).
+    disclosure: Mapped[str] = mapped_column(String(20), default="national",
+                                            server_default="national")
+    scope: Mapped[dict | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_change_log_entity", "entity_type", "entity_id", "id"),)
 
@@ -154,6 +161,8 @@ class ApiTokenRow(Base):
     label: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # when the token stops being accepted (UTC); hazatlas always sets it (revision 0007 on)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CountrySettingRow(Base):

@@ -3,19 +3,28 @@ import and export. Every read goes through the register service's access control
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.types import Message
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_principal, get_settings, get_user
+from hazatlas.api.errors import INT_MAX, MAX_ERRORS, problem
+from hazatlas.api.guards import bad_text
 from hazatlas.api.schemas import EstablishmentIn, HistoryOut, ImportResult, feature
-from hazatlas.domain.access import Principal
-from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.domain.access import Principal, Role
+from hazatlas.domain.errors import HazatlasError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.services.register import RegisterService
+from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database
 from hazatlas.storage.repositories import Query as RegisterQuery
 from hazatlas.storage.spatial import BBox
@@ -24,10 +33,16 @@ router = APIRouter(prefix="/api", tags=["register"])
 
 Db = Annotated[Database, Depends(get_db)]
 User = Annotated[Principal, Depends(get_principal)]
+Writer = Annotated[Principal, Depends(get_user)]
 
 
 def _service(db: Database, user: Principal) -> RegisterService:
     return RegisterService(db, user)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; hazatlas stores UTC and answers RFC 3339 with offset."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 def _check(body: EstablishmentIn) -> None:
@@ -44,7 +59,7 @@ def list_establishments(
     within: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO3: points inside that country's polygon")] = None,
     kind: Annotated[str | None, Query(pattern="^(industrial|tailings)$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT_MAX)] = 0,
 ) -> dict[str, Any]:
     q = RegisterQuery(bbox=BBox.parse(bbox) if bbox else None, country=country, within_country=within,
                       kind=kind, limit=limit, offset=offset)
@@ -83,7 +98,7 @@ def get_establishment(establishment_id: str, db: Db, user: User) -> dict[str, An
 
 
 @router.post("/establishments", status_code=201, summary="Create an establishment")
-def create_establishment(body: EstablishmentIn, db: Db, user: User, response: Response) -> dict[str, Any]:
+def create_establishment(body: EstablishmentIn, db: Db, user: Writer, response: Response) -> dict[str, Any]:
     _check(body)
     svc = _service(db, user)
     svc.save(body.to_domain(), create=True)
@@ -93,7 +108,7 @@ def create_establishment(body: EstablishmentIn, db: Db, user: User, response: Re
 
 
 @router.put("/establishments/{establishment_id}", summary="Replace an establishment")
-def update_establishment(establishment_id: str, body: EstablishmentIn, db: Db, user: User) -> dict[str, Any]:
+def update_establishment(establishment_id: str, body: EstablishmentIn, db: Db, user: Writer) -> dict[str, Any]:
     if body.id != establishment_id:
         raise ValidationError([Problem("request", None, "id",
                                        f"'{body.id}' differs from the id in the path '{establishment_id}'")])
@@ -105,32 +120,137 @@ def update_establishment(establishment_id: str, body: EstablishmentIn, db: Db, u
 
 
 @router.delete("/establishments/{establishment_id}", status_code=204, summary="Delete an establishment")
-def delete_establishment(establishment_id: str, db: Db, user: User) -> Response:
+def delete_establishment(establishment_id: str, db: Db, user: Writer) -> Response:
     _service(db, user).delete(establishment_id)
     return Response(status_code=204)
 
 
 @router.get("/establishments/{establishment_id}/history", response_model=list[HistoryOut])
 def establishment_history(establishment_id: str, db: Db, user: User) -> list[HistoryOut]:
-    return [HistoryOut(id=h.id, action=h.action, actor=h.actor, at=h.at, changes=h.changes, context=h.context)
+    return [HistoryOut(id=h.id, action=h.action, actor=h.actor, at=_utc(h.at), changes=h.changes,
+                       context=h.context, disclosure=h.disclosure)
             for h in _service(db, user).history(establishment_id)]
 
 
-@router.post("/import", response_model=ImportResult, summary="Import a register file")
-def import_register(
-    db: Db, user: User,
-    file: Annotated[UploadFile, File(description="CSV, XLSX, GeoJSON or GeoPackage")],
-    crs: Annotated[str | None, Form()] = None,
-    skip_invalid: Annotated[bool, Form()] = False,
-) -> ImportResult:
-    name = Path(file.filename or "upload.csv").name
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(file.file.read())
-        report = _service(db, user).import_file(path, crs=crs, skip_invalid=skip_invalid,
-                                                rejects=Path(tmp) / "rejects.csv")
+IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "CSV, XLSX, GeoJSON or GeoPackage (the name's suffix gives the format)"},
+        "crs": {"type": "string", "description": "CRS of the coordinates, e.g. EPSG:3844"},
+        "skip_invalid": {"type": "boolean", "default": False},
+    }}}}}}
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def display_name(filename: str | None) -> str:
+    """The client's file name as shown in messages (never used as a path): its last component,
+    without control characters, at most 100 characters; ``upload`` when nothing is left."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = "".join(c for c in name if c.isprintable() and not "\ud800" <= c <= "\udfff").strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    return name if len(name) <= 100 else name[:60] + "..." + name[-37:]
+
+
+def safe_suffix(filename: str | None) -> str:
+    """``.csv``, ``.xlsx``... from the client's name (1 to 10 letters or digits), else ``""``."""
+    m = re.search(r"\.([A-Za-z0-9]{1,10})$", filename or "")
+    return f".{m.group(1).lower()}" if m else ""
+
+
+async def _receive_upload(request: Request, limit: int, dest: Path) -> tuple[str, dict[str, str]]:
+    """Parse the multipart body, streaming the file part to ``dest`` in 1 MiB chunks; returns
+    the client's file name and the other fields. Stops reading beyond ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    received = 0
+
+    async def counting() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise _TooLarge
+        return message
+
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "multipart/form-data":
+        raise ValidationError([Problem("request", None, "file",
+                                       "send the file as multipart/form-data (field 'file')")])
+    form = await Request(request.scope, counting).form(max_files=1, max_fields=10)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, StarletteUpload):
+            raise ValidationError([Problem("request", None, "file", "a file is required (form field 'file')")])
+        with dest.open("wb") as out:
+            while chunk := await upload.read(1024 * 1024):
+                out.write(chunk)
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        return upload.filename or "", fields
+    finally:
+        await form.close()
+
+
+def _form_bool(fields: dict[str, str], name: str) -> bool:
+    value = fields.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ValidationError([Problem("request", None, name, f"'{value[:40]}' is not true or false")])
+    return value in _TRUE
+
+
+def _renamed(exc: HazatlasError, stored: Path, shown: str) -> HazatlasError:
+    """``exc`` with the server's temporary path replaced by the client's file name."""
+    def fix(text: str) -> str:
+        return text.replace(str(stored), shown).replace(str(stored.parent), "").replace(stored.name, shown)
+    if isinstance(exc, ValidationError):
+        return ValidationError([dataclasses.replace(p, source=fix(p.source), message=fix(p.message))
+                                for p in exc.problems])
+    try:
+        return type(exc)(fix(str(exc)))
+    except TypeError:
+        return HazatlasError(fix(str(exc)))
+
+
+@router.post("/import", response_model=ImportResult, summary="Import a register file",
+             openapi_extra=IMPORT_BODY,
+             responses={401: {"description": "no API token"}, 403: {"description": "may not write"},
+                        413: {"description": "file larger than HAZATLAS_MAX_UPLOAD_MB"}})
+async def import_register(request: Request, db: Db, user: Writer,
+                          settings: Annotated[Settings, Depends(get_settings)]) -> ImportResult:
+    """The caller is authenticated and authorised from the headers before the body is read; the
+    file is streamed to a temporary file (at most ``HAZATLAS_MAX_UPLOAD_MB``, else 413); at most
+    100 problems are listed (``error_count``, ``problem_count`` give the full numbers)."""
+    if not (user.is_admin or user.role in (Role.NATIONAL, Role.OPERATOR)):
+        raise PermissionDeniedError(f"user '{user.username}' ({user.role}) may not import establishments")
+    limit_mb = settings.max_upload_mb
+    with tempfile.TemporaryDirectory(prefix="hazatlas-import-") as tmp:
+        part = Path(tmp) / "upload.part"
+        try:
+            filename, fields = await _receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
+        except _TooLarge:
+            return problem(413, "Upload too large",
+                           f"the file may have at most {limit_mb} MB (HAZATLAS_MAX_UPLOAD_MB)")
+        shown = display_name(filename)
+        stored = part.rename(Path(tmp) / f"upload{safe_suffix(filename)}")
+        skip_invalid = _form_bool(fields, "skip_invalid")
+        crs = fields.get("crs") or None
+        if crs is not None and (why := bad_text(crs)):
+            raise ValidationError([Problem("request", None, "crs", why)])
+        try:
+            report = await run_in_threadpool(
+                _service(db, user).import_file, stored, crs=crs, skip_invalid=skip_invalid,
+                rejects=Path(tmp) / "rejects.csv")
+        except HazatlasError as exc:
+            raise _renamed(exc, stored, shown) from None
     data = report.to_dict()
-    data["rejects_file"] = None
+    problems = [str(p).replace(stored.name, shown) for p in report.problems]
+    data.update(file=shown, rejects_file=None, problems=problems[:MAX_ERRORS], problem_count=len(problems))
     return ImportResult(**data)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from hazatlas.api.deps import get_db, get_principal, get_settings
@@ -21,13 +21,46 @@ from hazatlas.api.errors import problem
 from hazatlas.delivery.signing import SIGNATURE_HEADER, SignatureError
 from hazatlas.domain.access import ANONYMOUS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.domain.notification import bad_text_at
 from hazatlas.services.notify import NotifyService
 from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database
 
-router = APIRouter(tags=["notifications"])
 P = "/api/notifications"
 CAP_TYPE = "application/cap+xml"
+#: Largest id or offset the databases take (32-bit integer columns).
+MAX_INT = 2**31 - 1
+
+
+def _plain_text_params(request: Request) -> None:
+    """Path and query parameters without NUL characters or lone surrogates (422, not 500)."""
+    pairs = [("path", k, v) for k, v in request.path_params.items()]
+    pairs += [("query", k, v) for k, v in request.query_params.multi_items()]
+    for kind, name, value in pairs:
+        if isinstance(value, str) and bad_text_at(value) is not None:
+            message = f"{kind} parameter contains a NUL character or an invalid code point"
+            shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise ValidationError([Problem("parameter", None, shown, message)])
+
+
+router = APIRouter(tags=["notifications"], dependencies=[Depends(_plain_text_params)])
+
+
+class _In(BaseModel):
+    """Request bodies: unknown fields refused; no NUL or lone surrogate in any text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        found = bad_text_at(data)
+        if found is not None:
+            raise ValueError(
+                f"{found or 'body'}: text contains a NUL character or an invalid code point"
+            )
+        return data
+
 
 Db = Annotated[Database, Depends(get_db)]
 User = Annotated[Principal, Depends(get_principal)]
@@ -38,8 +71,7 @@ def _svc(db: Database, user: Principal, settings: Settings) -> NotifyService:
     return NotifyService(db, user, settings)
 
 
-class AuthorityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AuthorityIn(_In):
     id: str
     name: str
     country: str | None = Field(default=None, description="ISO3 of a national authority")
@@ -47,8 +79,7 @@ class AuthorityIn(BaseModel):
     kind: str = "competent_authority"
 
 
-class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactIn(_In):
     id: str
     authority_id: str
     name: str
@@ -57,7 +88,10 @@ class ContactIn(BaseModel):
     webhook_url: str | None = None
     webhook_format: Literal["json", "cap"] = "json"
     webhook_secret_ref: str | None = Field(
-        default=None, description="'env:NAME' or 'derived'; the secret itself is never stored"
+        default=None,
+        description="empty or 'derived' (a secret derived for the contact), or 'env:NAME' "
+        "(administrators only; NAME starts with HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX); the secret "
+        "itself is never stored",
     )
     languages: list[str] = ["en"]
     available_24_7: bool = False
@@ -65,8 +99,7 @@ class ContactIn(BaseModel):
     active: bool = True
 
 
-class ReportIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReportIn(_In):
     report: dict[str, Any] = Field(description="the REPORT.json form (docs/notifications.md)")
     recipients: list[str] = Field(default=[], description="ISO3 codes, 'basin:NAME' or contact ids")
     issue: bool = False
@@ -74,13 +107,11 @@ class ReportIn(BaseModel):
     disclosure: Literal["recipients", "parties"] = "recipients"
 
 
-class AckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AckIn(_In):
     contact_id: str | None = None
 
 
-class ProposalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProposalIn(_In):
     establishment_id: str | None = None
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -89,8 +120,7 @@ class ProposalIn(BaseModel):
     )
 
 
-class CampaignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CampaignIn(_In):
     name: str = Field(min_length=1)
     window_s: int = Field(default=3600, gt=0)
     parties: list[str] = []
@@ -128,6 +158,14 @@ def delete_authority(authority_id: str, db: Db, user: User, conf: Conf) -> Respo
 @router.get(f"{P}/contacts", summary="Points of contact")
 def contacts(db: Db, user: User, conf: Conf, party: str | None = None) -> list[dict[str, Any]]:
     return [c for a in _svc(db, user, conf).directory(party) for c in a["contacts"]]
+
+
+@router.get(
+    f"{P}/contacts/{{contact_id:path}}/secret",
+    summary="The webhook secret of a contact (derived), for the receiving side",
+)
+def contact_secret(contact_id: str, db: Db, user: User, conf: Conf) -> dict[str, str]:
+    return {"contact_id": contact_id, "secret": _svc(db, user, conf).contact_secret(contact_id)}
 
 
 @router.put(f"{P}/contacts/{{contact_id:path}}", summary="Create or replace a point of contact")
@@ -184,7 +222,7 @@ def list_reports(
     user: User,
     conf: Conf,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[dict[str, Any]]:
     return _svc(db, user, conf).list_reports(limit, offset)
 
@@ -241,7 +279,9 @@ def dead_letters(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
 
 
 @router.post(f"{P}/deliveries/{{delivery_id}}/requeue", summary="Send a dead letter again")
-def requeue(delivery_id: int, db: Db, user: User, conf: Conf) -> dict[str, Any]:
+def requeue(
+    delivery_id: Annotated[int, Path(ge=1, le=MAX_INT)], db: Db, user: User, conf: Conf
+) -> dict[str, Any]:
     return _svc(db, user, conf).requeue(delivery_id)
 
 
@@ -261,7 +301,9 @@ def start_campaign(body: CampaignIn, db: Db, user: User, conf: Conf) -> dict[str
 
 
 @router.get(f"{P}/campaigns/{{campaign_id}}", summary="Who acknowledged a test within its time")
-def campaign(campaign_id: int, db: Db, user: User, conf: Conf) -> dict[str, Any]:
+def campaign(
+    campaign_id: Annotated[int, Path(ge=1, le=MAX_INT)], db: Db, user: User, conf: Conf
+) -> dict[str, Any]:
     return _svc(db, user, conf).campaign_result(campaign_id)
 
 

@@ -7,12 +7,12 @@ Inputs are SI numbers whose names carry the unit. Every run is stored as a scena
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_user
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.storage.db import Database
@@ -20,48 +20,64 @@ from hazatlas.storage.db import Database
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios: air and tailings"])
 
 
-class PlumeIn(BaseModel):
-    """A toxic gas release: give exactly one of rate_kg_s, mass_kg, pool_area_m2, hole_diameter_m."""
+LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+Metres = Annotated[float, Field(ge=-1e6, le=1e6)]
+MAX_POINTS = 10_000
 
-    establishment_id: str | None = None
-    rate_kg_s: float | None = Field(None, gt=0)
-    mass_kg: float | None = Field(None, gt=0)
-    pool_area_m2: float | None = Field(None, gt=0)
-    hole_diameter_m: float | None = Field(None, gt=0)
-    pressure_pa: float | None = Field(None, gt=0)
-    temperature_k: float = Field(293.15, gt=0)
-    wind_speed_m_s: float = Field(..., gt=0)
-    wind_height_m: float | None = Field(None, gt=0)
+
+class PlumeIn(BaseModel):
+    """A toxic gas release: give exactly one of rate_kg_s, mass_kg, pool_area_m2, hole_diameter_m.
+
+    Numbers must be finite and within physical bounds (e.g. 1 mg/s to 100 t/s, at most 100 kt,
+    a 10 m hole, a mixing height of 10 m to 10 km); a value outside is refused with 422 naming
+    it, never clamped."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+    establishment_id: str | None = Field(None, max_length=100)
+    rate_kg_s: float | None = Field(None, ge=1e-6, le=1e5)
+    mass_kg: float | None = Field(None, ge=1e-6, le=1e8)
+    pool_area_m2: float | None = Field(None, ge=1e-4, le=1e7)
+    hole_diameter_m: float | None = Field(None, ge=1e-4, le=10)
+    pressure_pa: float | None = Field(None, ge=1, le=1e9)
+    temperature_k: float = Field(293.15, ge=1, le=2000)
+    wind_speed_m_s: float = Field(..., ge=0.1, le=100)
+    wind_height_m: float | None = Field(None, ge=0.1, le=1000)
     stability: Literal["A", "B", "C", "D", "E", "F"]
-    release_height_m: float = Field(0.0, ge=0)
+    release_height_m: float = Field(0.0, ge=0, le=1000)
     sigmas: Literal["briggs-rural", "briggs-urban", "pasquill-gifford"] = "briggs-rural"
-    substance: str | None = None
+    substance: str | None = Field(None, max_length=200)
     levels: Literal["aegl", "erpg"] = "aegl"
-    duration_s: float = Field(3600.0, gt=0)
-    loc_mg_m3: float | None = Field(None, gt=0)
-    mixing_height_m: float | None = Field(None, gt=0)
-    receptors: list[tuple[float, float, float]] = []
-    at: tuple[float, float] | None = None
-    wind_from_deg: float | None = None
-    places: list[tuple[str, float, float]] = Field(
-        default_factory=list, description="populated places as (name, lon, lat)")
+    duration_s: float = Field(3600.0, ge=1, le=1e6)
+    loc_mg_m3: float | None = Field(None, ge=1e-9, le=1e9)
+    mixing_height_m: float | None = Field(None, ge=10, le=1e4)
+    receptors: list[tuple[Metres, Metres, Annotated[float, Field(ge=0, le=1e4)]]] = Field(
+        [], max_length=MAX_POINTS, description="(downwind m, crosswind m, height m)")
+    at: LonLat | None = None
+    wind_from_deg: float | None = Field(None, ge=0, le=360)
+    places: list[tuple[Annotated[str, Field(min_length=1, max_length=200)],
+                       Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]] = Field(
+        default_factory=list, max_length=MAX_POINTS, description="populated places as (name, lon, lat)")
 
 
 class RunoutIn(BaseModel):
-    """A tailings dam failure: impounded volume and dam height, optional released volume."""
+    """A tailings dam failure: impounded volume and dam height, optional released volume
+    (finite, volumes from 1 m³ to 10 km³, dams from 0.1 to 1000 m; 422 naming the field
+    beyond)."""
 
-    establishment_id: str | None = None
-    impounded_volume_m3: float = Field(..., gt=0)
-    dam_height_m: float = Field(..., gt=0)
-    released_volume_m3: float | None = Field(None, gt=0)
+    model_config = ConfigDict(allow_inf_nan=False)
+    establishment_id: str | None = Field(None, max_length=100)
+    impounded_volume_m3: float = Field(..., ge=1, le=1e10)
+    dam_height_m: float = Field(..., ge=0.1, le=1000)
+    released_volume_m3: float | None = Field(None, ge=1, le=1e10)
     method: Literal["rico2008", "larrauri2018"] = "larrauri2018"
-    at: tuple[float, float] | None = None
-    constituents_mg_kg: dict[str, float] = {}
+    at: LonLat | None = None
+    constituents_mg_kg: dict[Annotated[str, Field(min_length=1, max_length=200)],
+                             Annotated[float, Field(ge=0, le=1e6)]] = Field({}, max_length=1000)
 
 
 @router.post("/plume")
 def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
-                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                   user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Receptor concentrations, threat zones, countries reached and validity warnings."""
     from hazatlas.services.air import PlumeRequest, run_plume
 
@@ -82,7 +98,7 @@ def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
 
 @router.post("/runout")
 def runout_scenario(body: RunoutIn, db: Database = Depends(get_db),
-                    user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                    user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Released volume, runout with interval, path down the valley and countries reached."""
     from hazatlas.domain.tailings import Constituent
     from hazatlas.services.tailings import RunoutRequest, run_runout

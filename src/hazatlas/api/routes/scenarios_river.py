@@ -10,12 +10,12 @@ application's error handlers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_user
 from hazatlas.domain.access import Principal
 from hazatlas.storage.db import Database
 
@@ -25,30 +25,35 @@ router = APIRouter(prefix="/api/scenarios", tags=["scenarios: river"])
 class PlaceIn(BaseModel):
     """A place downstream (water intake, city, gauge)."""
 
-    name: str = Field(..., min_length=1)
+    model_config = ConfigDict(allow_inf_nan=False)
+    name: str = Field(..., min_length=1, max_length=200)
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
 
 
 class RiverSpillIn(BaseModel):
-    """A spill into a river: instantaneous (``duration_s`` 0) or over a duration."""
+    """A spill into a river: instantaneous (``duration_s`` 0) or over a duration. Numbers must
+    be finite and within physical bounds (1 mg to 100 kt, a year, 0.001 to 10^6 m³/s); a value outside
+    is refused with 422 naming it, never clamped."""
 
-    establishment_id: str | None = None
-    at: tuple[float, float] = Field(..., description="release point (lon, lat)")
-    mass_kg: float = Field(..., gt=0)
+    model_config = ConfigDict(allow_inf_nan=False)
+    establishment_id: str | None = Field(None, max_length=100)
+    at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] = Field(
+        ..., description="release point (lon, lat)")
+    mass_kg: float = Field(..., ge=1e-6, le=1e8)
     start: datetime
-    duration_s: float = Field(0.0, ge=0)
-    substance: str | None = None
-    decay_per_day: float | None = Field(None, ge=0)
-    flow: Literal["low", "mean", "high"] | float = "mean"
-    threshold_mg_l: float | None = Field(None, gt=0)
-    points: list[PlaceIn] = []
-    days: float = Field(30.0, gt=0, le=366)
+    duration_s: float = Field(0.0, ge=0, le=366 * 86400)
+    substance: str | None = Field(None, max_length=200)
+    decay_per_day: float | None = Field(None, ge=0, le=1000)
+    flow: Literal["low", "mean", "high"] | Annotated[float, Field(ge=1e-3, le=1e6)] = "mean"
+    threshold_mg_l: float | None = Field(None, ge=1e-9, le=1e6)
+    points: list[PlaceIn] = Field([], max_length=10_000)
+    days: float = Field(30.0, ge=0.01, le=366)
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
 def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
-                   user: Principal = Depends(get_principal)) -> dict[str, Any]:
+                   user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Arrival, peak and trailing edge at the points, first arrival per country, the peak
     profile along the river and the low/mean/high flow band (see ``docs/models/river.md``)."""
     from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
