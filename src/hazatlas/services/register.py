@@ -7,7 +7,8 @@ CLI, exports and later features).
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,11 @@ from hazatlas.formats.register_rows import (
     parse_register,
     to_rows,
 )
-from hazatlas.formats.tables import RawTable, read_table, write_table
+from hazatlas.formats.tables import RawTable, read_table, write_rows
 from hazatlas.services import assessments, geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
+from hazatlas.storage.mapping import establishment_from_values
 from hazatlas.storage.repositories import HistoryEntry, Query, UpsertSummary
 
 
@@ -249,36 +251,82 @@ class RegisterService:
 
         Each row also carries the establishment's identification (Seveso III tier, Convention
         hazardous activity, Annex I and rules versions): derived columns, ignored on import.
+        The stored identifications are used; those missing (after a bulk import) are computed
+        and stored first, a chunk at a time. The register is then read in chunks (keyset
+        pagination) inside one transaction and the rows are written as they come, so memory
+        does not grow with the register. ``query`` selects establishments by its filters and
+        its ``offset``/``limit`` (a page of establishments, as :meth:`list`).
         """
-        if query is None:
-            records = self.all()
-        else:
-            records, _ = self.list(query)
-        derived = self._classifications([e.id for e, _ in records])
-        rows = []
-        for e, full in records:
-            extra = derived.get(e.id, {})
-            rows.extend({**r, **extra} for r in to_rows(e, complete=full))
-        write_table(Path(path), COLUMNS + DERIVED_COLUMNS, rows, fmt)
-        return len(rows)
-
-    def _classifications(self, ids: list[str]) -> dict[str, dict[str, object]]:
-        from hazatlas.storage import assessments as store
-
+        self.ensure_classified(query)
         with self.db.transaction() as s:
-            rows = store.get_many(s, ids, assessments.CLASSIFICATION)
-            missing = [i for i in ids if i not in rows]
-            if missing:
-                assessments.refresh(s, missing)
-                rows = store.get_many(s, ids, assessments.CLASSIFICATION)
-        out: dict[str, dict[str, object]] = {}
-        for eid, row in rows.items():
-            r = row.result
-            hazardous = r.get("convention_hazardous_activity")
-            out[eid] = {"seveso_tier": r.get("seveso_tier"),
-                        "convention_hazardous_activity": "" if hazardous is None else str(hazardous).lower(),
-                        "annex_version": r.get("annex_version"), "rules_version": row.method_version}
-        return out
+            return write_rows(
+                Path(path), EXPORT_COLUMNS, self._export_rows(s, query), fmt,
+                numeric=NUMERIC_COLUMNS,
+            )
+
+    def ensure_classified(self, query: Query | None = None, *, batch: int = 1_000) -> int:
+        """Compute and store the identification of every establishment (matching ``query``'s
+        filters) that has none, ``batch`` per transaction; returns how many were computed."""
+        done = 0
+        after: str | None = None
+        while True:
+            with self.db.transaction() as s:
+                ids = repo.unclassified_ids(s, query, after=after, limit=batch)
+                if not ids:
+                    return done
+                assessments.refresh(s, ids)
+            done += len(ids)
+            after = ids[-1]
+
+    def _export_rows(self, session, query: Query | None) -> Iterator[list[str]]:
+        """The export's rows (cell texts in :data:`EXPORT_COLUMNS` order), chunk by chunk."""
+        principal = self.principal
+        skip = query.offset if query is not None else 0
+        left = query.limit if query is not None else None
+        empty = dict.fromkeys(COLUMNS, "")
+        pick = operator.itemgetter(*COLUMNS)
+        strip = str.strip
+        for chunk in repo.iter_register(session, query):
+            if skip:
+                drop = min(skip, len(chunk))
+                chunk, skip = chunk[drop:], skip - drop
+            if left is not None:
+                chunk, left = chunk[:left], left - min(left, len(chunk))
+            if not chunk:
+                if left == 0:
+                    return
+                continue
+            ids = [values["id"] for values, _ in chunk]
+            stored = repo.stored_classifications(session, ids, assessments.CLASSIFICATION)
+            if len(stored) < len(ids):  # written since ensure_classified: compute them now
+                assessments.refresh(session, [i for i in ids if i not in stored])
+                stored = repo.stored_classifications(session, ids, assessments.CLASSIFICATION)
+            for values, items in chunk:
+                e, full = visible(principal, establishment_from_values(values, items))
+                derived = _derived_cells(stored.get(e.id))
+                for r in to_rows(e, complete=full):
+                    yield [*map(strip, pick({**empty, **r})), *derived]
+            if left == 0:
+                return
+
+
+EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
+# Columns whose cells are numbers (XLSX writes them as number cells).
+NUMERIC_COLUMNS = ("lon", "lat", "stored_volume", "dam_height_m", "area_m2", "seveso_entry",
+                   "quantity", "water_hazard_class")
+
+
+def _derived_cells(c: repo.StoredClassification | None) -> tuple[str, str, str, str]:
+    """The derived columns' cells (:data:`DERIVED_COLUMNS`) of a stored identification."""
+    if c is None:
+        return ("", "", "", "")
+    hazardous = c.convention_hazardous_activity
+    return (
+        (c.seveso_tier or "").strip(),
+        "" if hazardous is None else str(hazardous).lower(),
+        (c.annex_version or "").strip(),
+        (c.rules_version or "").strip(),
+    )
 
 
 def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[int]) -> None:

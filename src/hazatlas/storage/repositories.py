@@ -419,3 +419,129 @@ def countries_of(session: Session, ids: Sequence[str]) -> dict[str, str]:
         out.update(session.execute(select(EstablishmentRow.id, EstablishmentRow.country_iso3)
                                    .where(EstablishmentRow.id.in_(ids[i:i + 500]))).tuples().all())
     return out
+
+
+# -- chunked reads for exports ------------------------------------------------------------
+
+EXPORT_BATCH = 2_000  # establishments per step of :func:`iter_register`
+
+
+@dataclass(frozen=True)
+class StoredClassification:
+    """The columns of a stored identification that exports show (not the whole result)."""
+
+    seveso_tier: str | None
+    convention_hazardous_activity: bool | None  # None: not assessed (not classifiable)
+    annex_version: str | None
+    rules_version: str
+
+
+# JSON true/false as PostgreSQL's ->> and SQLite's json_type() write them.
+_JSON_BOOL = {"true": True, "false": False}
+
+
+def _filters(session: Session, q: Query) -> tuple[Any, set[str] | None]:
+    """Filters of ``q`` as a WHERE clause on ``establishment``, and the ids inside
+    ``q.within_country`` (a Python-side test: computed once, not per step)."""
+    conds = []
+    if q.bbox is not None:
+        conds.append(EstablishmentRow.id.in_(spatial.ids_in_bbox(session, q.bbox)))
+    if q.country:
+        conds.append(EstablishmentRow.country_iso3 == q.country)
+    if q.kind:
+        conds.append(EstablishmentRow.kind == q.kind)
+    within = set(spatial.ids_within_country(session, q.within_country)) if q.within_country else None
+    return conds, within
+
+
+def iter_register(
+    session: Session, q: Query | None = None, *, batch: int = EXPORT_BATCH
+) -> Iterator[list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
+    """Every establishment matching ``q``'s filters (all of them without ``q``), ordered by id,
+    ``batch`` at a time: its column values and its inventory lines' values (by position).
+
+    Keyset pagination on the primary key: each step is one bounded query (``id > last ORDER
+    BY id LIMIT batch``) plus one for the inventory lines of those ids, so memory does not grow
+    with the register. ``q.limit`` and ``q.offset`` are not applied here.
+    """
+    conds, within = _filters(session, q) if q is not None else ([], None)
+    cols = [getattr(EstablishmentRow, c) for c in ESTABLISHMENT_COLUMNS]
+    item_cols = [InventoryItemRow.establishment_id] + [
+        getattr(InventoryItemRow, c) for c in _ITEM_FIELDS
+    ]
+    last: str | None = None
+    while True:
+        stmt = select(*cols).where(*conds)
+        if last is not None:
+            stmt = stmt.where(EstablishmentRow.id > last)
+        page = session.execute(stmt.order_by(EstablishmentRow.id).limit(batch)).all()
+        if not page:
+            return
+        last = page[-1][0]
+        rows = [dict(zip(ESTABLISHMENT_COLUMNS, r, strict=True)) for r in page
+                if within is None or r[0] in within]
+        del page
+        items: dict[str, list[dict[str, Any]]] = {}
+        ids = [r["id"] for r in rows]
+        for where in _id_chunks(session, InventoryItemRow.establishment_id, ids) if ids else ():
+            for r in session.execute(select(*item_cols).where(where)):
+                items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
+        for lines in items.values():
+            lines.sort(key=operator.itemgetter("position"))
+        yield [(r, items.get(r["id"], [])) for r in rows]
+
+
+def stored_classifications(
+    session: Session, ids: Sequence[str], kind: str = "classification"
+) -> dict[str, StoredClassification]:
+    """The stored identification of ``ids`` (those that have one), reading only the four
+    values an export shows from each result, not the whole JSON document."""
+    from hazatlas.storage.tables import AssessmentRow
+
+    result = AssessmentRow.result
+    hazardous: Any = result["convention_hazardous_activity"].as_string()  # PostgreSQL: ->>
+    if session.get_bind().dialect.name == "sqlite":  # json_extract gives 1/0 for true/false
+        hazardous = func.json_type(result, '$."convention_hazardous_activity"')
+    stmt = select(
+        AssessmentRow.establishment_id,
+        result["seveso_tier"].as_string(),
+        hazardous,
+        result["annex_version"].as_string(),
+        AssessmentRow.method_version,
+    )
+    out: dict[str, StoredClassification] = {}
+    for where in _id_chunks(session, AssessmentRow.establishment_id, ids):
+        for eid, tier, flag, annex, version in session.execute(
+            stmt.where(AssessmentRow.kind == kind, where)
+        ):
+            out[eid] = StoredClassification(tier, _JSON_BOOL.get(flag), annex, version)
+    return out
+
+
+def unclassified_ids(
+    session: Session,
+    q: Query | None = None,
+    *,
+    after: str | None = None,
+    limit: int = 1_000,
+    kind: str = "classification",
+) -> list[str]:
+    """Up to ``limit`` ids (> ``after``, ordered) matching ``q``'s filters that have no stored
+    result of ``kind``."""
+    from hazatlas.storage.tables import AssessmentRow
+
+    conds, within = _filters(session, q) if q is not None else ([], None)
+    stored = select(AssessmentRow.establishment_id).where(
+        AssessmentRow.establishment_id == EstablishmentRow.id, AssessmentRow.kind == kind
+    )
+    out: list[str] = []
+    while len(out) < limit:
+        stmt = select(EstablishmentRow.id).where(*conds, ~stored.exists())
+        if after is not None:
+            stmt = stmt.where(EstablishmentRow.id > after)
+        page = list(session.scalars(stmt.order_by(EstablishmentRow.id).limit(limit)))
+        if not page:
+            break
+        after = page[-1]
+        out.extend(i for i in page if within is None or i in within)
+    return out[:limit]
