@@ -7,12 +7,13 @@ CLI, exports and later features).
 from __future__ import annotations
 
 import csv
-import operator
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from hazatlas.domain.access import Principal, can_write, visible
+from hazatlas.domain.access import Principal, can_read_full, can_write, visible
 from hazatlas.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -24,16 +25,15 @@ from hazatlas.domain.establishment import Establishment
 from hazatlas.formats.register_rows import (
     COLUMNS,
     DERIVED_COLUMNS,
+    INVENTORY_FIELDS,
     ParseResult,
     location_problem,
     parse_register,
-    to_rows,
 )
 from hazatlas.formats.tables import RawTable, read_table, write_rows
 from hazatlas.services import assessments, geodata
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
-from hazatlas.storage.mapping import establishment_from_values
 from hazatlas.storage.repositories import HistoryEntry, Query, UpsertSummary
 
 
@@ -279,13 +279,15 @@ class RegisterService:
             after = ids[-1]
 
     def _export_rows(self, session, query: Query | None) -> Iterator[list[str]]:
-        """The export's rows (cell texts in :data:`EXPORT_COLUMNS` order), chunk by chunk."""
+        """The export's rows (cell texts in :data:`EXPORT_COLUMNS` order), chunk by chunk.
+
+        Each record is shown as :func:`~hazatlas.domain.access.can_read_full` decides for this
+        user, exactly as :meth:`get` and :func:`~hazatlas.formats.register_rows.to_rows` would
+        show it (:func:`export_cells`), without building the domain objects.
+        """
         principal = self.principal
         skip = query.offset if query is not None else 0
         left = query.limit if query is not None else None
-        empty = dict.fromkeys(COLUMNS, "")
-        pick = operator.itemgetter(*COLUMNS)
-        strip = str.strip
         for chunk in repo.iter_register(session, query):
             if skip:
                 drop = min(skip, len(chunk))
@@ -302,10 +304,9 @@ class RegisterService:
                 assessments.refresh(session, [i for i in ids if i not in stored])
                 stored = repo.stored_classifications(session, ids, assessments.CLASSIFICATION)
             for values, items in chunk:
-                e, full = visible(principal, establishment_from_values(values, items))
-                derived = _derived_cells(stored.get(e.id))
-                for r in to_rows(e, complete=full):
-                    yield [*map(strip, pick({**empty, **r})), *derived]
+                full = can_read_full(principal, values["disclosure"], values["country_iso3"],
+                                     values["id"])
+                yield from export_cells(values, items, full, _derived_cells(stored.get(values["id"])))
             if left == 0:
                 return
 
@@ -352,3 +353,115 @@ def list_establishments(db: Database, principal: Principal, *, country: str | No
         return [e for e, _ in svc.all()]
     records, _ = svc.list(Query(country=country, limit=10**9))
     return [e for e, _ in records]
+
+
+def _fmt(value: object) -> str:
+    """As :func:`hazatlas.formats.register_rows._fmt`, stripped as the table writer did."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _text(value: str | None) -> str:
+    return value.strip() if value else ""
+
+
+def _joined(value: str | None) -> str:
+    """A stored ``;``-list as the domain object writes it back (empty parts dropped)."""
+    if not value:
+        return ""
+    if ";;" in value or value[0] == ";" or value[-1] == ";":
+        value = ";".join(v for v in value.split(";") if v)
+    return value.strip()
+
+
+def _iso(value: object) -> str:
+    if not value:
+        return ""
+    return (value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))).isoformat()
+
+
+_NO_TAILINGS = ("",) * 9
+_NO_ITEM = ("",) * len(INVENTORY_FIELDS)
+
+
+def export_cells(
+    v: dict[str, Any], items: list[dict[str, Any]], full: bool, derived: Sequence[str]
+) -> list[list[str]]:
+    """The export rows of one stored establishment (column values ``v`` as
+    :func:`~hazatlas.storage.repositories.iter_register` reads them, inventory lines ``items``
+    by position), in :data:`EXPORT_COLUMNS` order, stripped.
+
+    The same cells as ``to_rows(visible(principal, establishment_from_values(v, items)))``
+    through the table writer (tests/register/test_export_stream.py checks it): without
+    ``full`` the confidential columns (inventory, tailings details, external ids, site
+    polygon, notes) are empty and ``disclosure`` says they were withheld.
+    """
+    source = _text(v["source"]) if v["source"] else ""
+    base = [
+        _text(v["id"]),
+        _text(v["name"]),
+        v["kind"],
+        v["country_iso3"],
+        repr(float(v["lon"])),
+        repr(float(v["lat"])),
+        v["status"],
+        _text(v["operator"]),
+        _text(v["nace_code"]),
+        _text(v["receiving_water"]),
+        v["disclosure"] if full else f"{v['disclosure']} (confidential fields withheld)",
+        source,
+        _iso(v["source_date"]) if v["source"] else "",
+    ]
+    if full:
+        ext = v["external_ids"] or {}
+        base += [
+            ";".join(f"{k}={x}" for k, x in sorted(ext.items())).strip(),
+            _text(v["site_polygon_wkt"]),
+            _text(v["notes"]),
+        ]
+    else:
+        base += ["", "", ""]
+    if full and v["kind"] == "tailings":
+        volume = v["stored_volume_m3"]
+        base += [
+            _fmt(volume),
+            "m3" if volume is not None else "",
+            _fmt(v["dam_height_m"]),
+            _fmt(v["area_m2"]),
+            v["construction_method"] or "",
+            _text(v["commodity"]),
+            v["tailings_status"] or "",
+            _iso(v["last_inspection"]),
+            ";".join(
+                f"{c['name']}:{float(c['concentration_mg_kg'])!r} mg/kg"
+                + (f":{c['cas_number']}" if c.get("cas_number") else "")
+                for c in v["constituents"] or []
+            ).strip(),
+        ]
+    else:
+        base += _NO_TAILINGS
+    if not full or not items:
+        return [[*base, *_NO_ITEM, *derived]]
+    return [
+        [
+            *base,
+            _text(i["substance_name"]),
+            _text(i["cas_number"]),
+            _joined(i["hazard_statements"]),
+            _joined(i["clp_classification"]),
+            _joined(i["seveso_categories"]),
+            _fmt(i["seveso_entry"]),
+            repr(float(i["max_quantity_kg"])),
+            "kg",
+            i["quantity_basis"] or "published",
+            i["physical_state"] or "unknown",
+            _text(i["storage_unit"]),
+            "true" if i["cannot_initiate"] else "false",
+            _fmt(i["water_hazard_class"]),
+            *derived,
+        ]
+        for i in items
+    ]

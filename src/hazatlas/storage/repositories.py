@@ -498,22 +498,21 @@ def stored_classifications(
     values an export shows from each result, not the whole JSON document."""
     from hazatlas.storage.tables import AssessmentRow
 
-    result = AssessmentRow.result
-    hazardous: Any = result["convention_hazardous_activity"].as_string()  # PostgreSQL: ->>
+    a = AssessmentRow.__table__.c
+    hazardous: Any = a.result["convention_hazardous_activity"].as_string()  # PostgreSQL: ->>
     if session.get_bind().dialect.name == "sqlite":  # json_extract gives 1/0 for true/false
-        hazardous = func.json_type(result, '$."convention_hazardous_activity"')
+        hazardous = func.json_type(a.result, '$."convention_hazardous_activity"')
     stmt = select(
-        AssessmentRow.establishment_id,
-        result["seveso_tier"].as_string(),
+        a.establishment_id,
+        a.result["seveso_tier"].as_string(),
         hazardous,
-        result["annex_version"].as_string(),
-        AssessmentRow.method_version,
+        a.result["annex_version"].as_string(),
+        a.method_version,
     )
+    conn = session.connection()
     out: dict[str, StoredClassification] = {}
-    for where in _id_chunks(session, AssessmentRow.establishment_id, ids):
-        for eid, tier, flag, annex, version in session.execute(
-            stmt.where(AssessmentRow.kind == kind, where)
-        ):
+    for where in _id_chunks(session, a.establishment_id, ids):
+        for eid, tier, flag, annex, version in conn.execute(stmt.where(a.kind == kind, where)):
             out[eid] = StoredClassification(tier, _JSON_BOOL.get(flag), annex, version)
     return out
 
