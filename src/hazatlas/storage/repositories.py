@@ -445,36 +445,37 @@ def _filters(session: Session, q: Query) -> tuple[Any, set[str] | None]:
     ``q.within_country`` (a Python-side test: computed once, not per step)."""
     conds = []
     if q.bbox is not None:
-        conds.append(EstablishmentRow.id.in_(spatial.ids_in_bbox(session, q.bbox)))
+        conds.append(EstablishmentRow.__table__.c.id.in_(spatial.ids_in_bbox(session, q.bbox)))
     if q.country:
-        conds.append(EstablishmentRow.country_iso3 == q.country)
+        conds.append(EstablishmentRow.__table__.c.country_iso3 == q.country)
     if q.kind:
-        conds.append(EstablishmentRow.kind == q.kind)
+        conds.append(EstablishmentRow.__table__.c.kind == q.kind)
     within = set(spatial.ids_within_country(session, q.within_country)) if q.within_country else None
     return conds, within
 
 
 def iter_register(
-    session: Session, q: Query | None = None, *, batch: int = EXPORT_BATCH
+    session: Session, q: Query | None = None, *, batch: int | None = None
 ) -> Iterator[list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
     """Every establishment matching ``q``'s filters (all of them without ``q``), ordered by id,
-    ``batch`` at a time: its column values and its inventory lines' values (by position).
+    ``batch`` (default :data:`EXPORT_BATCH`) at a time: its column values and its inventory lines' values (by position).
 
     Keyset pagination on the primary key: each step is one bounded query (``id > last ORDER
     BY id LIMIT batch``) plus one for the inventory lines of those ids, so memory does not grow
     with the register. ``q.limit`` and ``q.offset`` are not applied here.
     """
+    batch = batch or EXPORT_BATCH
     conds, within = _filters(session, q) if q is not None else ([], None)
-    cols = [getattr(EstablishmentRow, c) for c in ESTABLISHMENT_COLUMNS]
-    item_cols = [InventoryItemRow.establishment_id] + [
-        getattr(InventoryItemRow, c) for c in _ITEM_FIELDS
-    ]
+    est, inv = EstablishmentRow.__table__.c, InventoryItemRow.__table__.c  # Core: no ORM rows
+    cols = [est[c] for c in ESTABLISHMENT_COLUMNS]
+    item_cols = [inv.establishment_id] + [inv[c] for c in _ITEM_FIELDS]
+    conn = session.connection()
     last: str | None = None
     while True:
         stmt = select(*cols).where(*conds)
         if last is not None:
-            stmt = stmt.where(EstablishmentRow.id > last)
-        page = session.execute(stmt.order_by(EstablishmentRow.id).limit(batch)).all()
+            stmt = stmt.where(est.id > last)
+        page = conn.execute(stmt.order_by(est.id).limit(batch)).all()
         if not page:
             return
         last = page[-1][0]
@@ -483,8 +484,8 @@ def iter_register(
         del page
         items: dict[str, list[dict[str, Any]]] = {}
         ids = [r["id"] for r in rows]
-        for where in _id_chunks(session, InventoryItemRow.establishment_id, ids) if ids else ():
-            for r in session.execute(select(*item_cols).where(where)):
+        for where in _id_chunks(session, inv.establishment_id, ids) if ids else ():
+            for r in conn.execute(select(*item_cols).where(where)):
                 items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
         for lines in items.values():
             lines.sort(key=operator.itemgetter("position"))
