@@ -153,7 +153,7 @@ def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None) 
 
 def _read_csv(path: Path) -> RawTable:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")  # no newline translation inside fields
     except UnicodeDecodeError as exc:
         raise ValidationError(
             [Problem(path.name, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]

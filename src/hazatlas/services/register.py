@@ -22,6 +22,7 @@ from hazatlas.domain.errors import (
     ValidationError,
 )
 from hazatlas.domain.establishment import Establishment
+from hazatlas.formats.cells import escape_cell
 from hazatlas.formats.register_rows import (
     COLUMNS,
     DERIVED_COLUMNS,
@@ -342,7 +343,8 @@ def _write_rejects(path: Path, table: RawTable, parsed: ParseResult, rows: list[
         for r in rows:
             values = parsed.raw_rows.get(r, {})
             err = "; ".join(errors.get(r, [])) or "another row of this establishment has a problem"
-            w.writerow([r, *[values.get(c, "") for c in table.columns], err])
+            # escaped like an export: a rejects file is opened in spreadsheets and re-imported
+            w.writerow([r, *[escape_cell(values.get(c, "")) for c in table.columns], escape_cell(err)])
 
 
 def list_establishments(db: Database, principal: Principal, *, country: str | None = None) -> list[Establishment]:
