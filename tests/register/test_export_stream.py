@@ -155,3 +155,29 @@ def test_api_export_streams_the_file(register, tmp_path):
         assert body == expected.read_bytes()
         r = client.get("/api/export", params={"format": "gpkg"})
         assert r.status_code == 200 and r.content[:16] == b"SQLite format 3\x00"
+
+
+def test_export_is_the_register_of_one_moment(register, tmp_path, monkeypatch):
+    """A record written by someone else while an export is being read is not half in it."""
+    import dataclasses
+
+    monkeypatch.setattr(repo, "EXPORT_BATCH", 1)
+    read_classifications = repo.stored_classifications
+    meddled = []
+
+    def meddle(session, ids, kind="classification"):
+        if not meddled:  # after the first chunk was read: another user writes and commits
+            meddled.append(ids)
+            e, _ = RegisterService(register, SYSTEM).get("UA-KALUSH-HCB")
+            with register.transaction() as other:
+                repo.upsert_many(other, [dataclasses.replace(e, id="ZZ-LATE-1")], actor="other")
+                repo.delete_establishment(other, "RS-PANCEVO-HIP", actor="other")
+        return read_classifications(session, ids, kind)
+
+    monkeypatch.setattr(repo, "stored_classifications", meddle)
+    out = tmp_path / "moment.csv"
+    RegisterService(register, SYSTEM).export_file(out)
+    with out.open(encoding="utf-8") as fh:
+        ids = sorted({r["establishment_id"] for r in csv.DictReader(fh)})
+    assert meddled
+    assert ids == ["KG-MAILUU-TP3", "RO-BM-AURUL", "RS-PANCEVO-HIP", "UA-KALUSH-HCB"]

@@ -254,12 +254,14 @@ class RegisterService:
         hazardous activity, Annex I and rules versions): derived columns, ignored on import.
         The stored identifications are used; those missing (after a bulk import) are computed
         and stored first, a chunk at a time. The register is then read in chunks (keyset
-        pagination) inside one transaction and the rows are written as they come, so memory
+        pagination) inside one snapshot of the database and the rows are written as they
+        come, so memory
         does not grow with the register. ``query`` selects establishments by its filters and
         its ``offset``/``limit`` (a page of establishments, as :meth:`list`).
         """
         self.ensure_classified(query)
         with self.db.transaction() as s:
+            _snapshot(s)
             return write_rows(
                 Path(path), EXPORT_COLUMNS, self._export_rows(s, query), fmt,
                 numeric=NUMERIC_COLUMNS,
@@ -310,6 +312,20 @@ class RegisterService:
                 yield from export_cells(values, items, full, _derived_cells(stored.get(values["id"])))
             if left == 0:
                 return
+
+
+def _snapshot(session) -> None:
+    """Make every read of ``session``'s transaction see the same committed state, so that an
+    export read in chunks is the register of one moment: REPEATABLE READ on PostgreSQL (its
+    default, READ COMMITTED, gives each statement a new snapshot); an explicit ``BEGIN`` on
+    SQLite (the driver starts transactions only before writes, so each read would otherwise
+    be on its own)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        conn = session.connection()
+        if not conn.connection.driver_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
 
 
 EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
