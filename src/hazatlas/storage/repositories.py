@@ -4,6 +4,7 @@ transaction. Writes record their history in ``change_log``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -436,7 +437,7 @@ class StoredClassification:
     rules_version: str
 
 
-# JSON true/false as PostgreSQL's ->> and SQLite's json_type() write them.
+# JSON true/false as PostgreSQL's ->> writes them.
 _JSON_BOOL = {"true": True, "false": False}
 
 
@@ -485,7 +486,7 @@ def iter_register(
         items: dict[str, list[dict[str, Any]]] = {}
         ids = [r["id"] for r in rows]
         for where in _id_chunks(session, inv.establishment_id, ids) if ids else ():
-            for r in conn.execute(select(*item_cols).where(where)):
+            for r in conn.execute(select(*item_cols).where(where)).all():
                 items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
         for lines in items.values():
             lines.sort(key=operator.itemgetter("position"))
@@ -500,20 +501,31 @@ def stored_classifications(
     from hazatlas.storage.tables import AssessmentRow
 
     a = AssessmentRow.__table__.c
-    hazardous: Any = a.result["convention_hazardous_activity"].as_string()  # PostgreSQL: ->>
-    if session.get_bind().dialect.name == "sqlite":  # json_extract gives 1/0 for true/false
-        hazardous = func.json_type(a.result, '$."convention_hazardous_activity"')
+    conn = session.connection()
+    out: dict[str, StoredClassification] = {}
+    if session.get_bind().dialect.name == "sqlite":
+        # One json_extract with three paths parses each (large) result once and gives a JSON
+        # array; separate calls would parse it three times (and give 1/0 for true/false).
+        stmt = select(a.establishment_id, func.json_extract(
+            a.result, "$.seveso_tier", "$.convention_hazardous_activity", "$.annex_version"
+        ), a.method_version)
+        loads = json.loads
+        for where in _id_chunks(session, a.establishment_id, ids):
+            for eid, values, version in conn.execute(stmt.where(a.kind == kind, where)).all():
+                tier, hazardous, annex = loads(values)
+                out[eid] = StoredClassification(tier, hazardous, annex, version)
+        return out
     stmt = select(
         a.establishment_id,
         a.result["seveso_tier"].as_string(),
-        hazardous,
+        a.result["convention_hazardous_activity"].as_string(),  # 'true' / 'false' / NULL
         a.result["annex_version"].as_string(),
         a.method_version,
     )
-    conn = session.connection()
-    out: dict[str, StoredClassification] = {}
     for where in _id_chunks(session, a.establishment_id, ids):
-        for eid, tier, flag, annex, version in conn.execute(stmt.where(a.kind == kind, where)):
+        for eid, tier, flag, annex, version in conn.execute(
+            stmt.where(a.kind == kind, where)
+        ).all():
             out[eid] = StoredClassification(tier, _JSON_BOOL.get(flag), annex, version)
     return out
 
