@@ -181,3 +181,19 @@ def test_export_is_the_register_of_one_moment(register, tmp_path, monkeypatch):
         ids = sorted({r["establishment_id"] for r in csv.DictReader(fh)})
     assert meddled
     assert ids == ["KG-MAILUU-TP3", "RO-BM-AURUL", "RS-PANCEVO-HIP", "UA-KALUSH-HCB"]
+
+
+def test_geojson_text_is_what_json_dumps_gives(tmp_path):
+    import json
+
+    from hazatlas.formats.tables import write_rows
+
+    columns = ["establishment_id", "name", "lon", "lat", "notes"]
+    rows = [["A-1", 'q"uote \\ back', "24.37", "49.02", "tab\tnew\nline \x01 é € 😀 </script>"],
+            ["B-2", "", "-0.5", "1e-07", "'=x"]]
+    out = tmp_path / "x.geojson"
+    assert write_rows(out, columns, rows) == 2
+    expected = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[3])]},
+         "properties": {"establishment_id": r[0], "name": r[1], "notes": r[4]}} for r in rows]}
+    assert out.read_text(encoding="utf-8") == json.dumps(expected, ensure_ascii=False)

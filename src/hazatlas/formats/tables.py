@@ -15,6 +15,7 @@ import gc
 import io
 import json
 import math
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -366,28 +367,28 @@ def _write_csv(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) ->
 
 
 def _write_geojson(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) -> int:
-    """A FeatureCollection written feature by feature (the same text ``json.dumps`` of the
-    whole collection would give)."""
-    props_at = [(c, j) for j, c in enumerate(columns) if c not in ("lon", "lat")]
+    """A FeatureCollection written feature by feature: the same text as ``json.dumps`` of the
+    whole collection (``ensure_ascii=False``), with each feature's text put together from its
+    cells encoded by the json module's own string encoder instead of building a dict per row."""
+    from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+    prop_idx = [j for j, c in enumerate(columns) if c not in ("lon", "lat")]
+    keys = [json.dumps(columns[j], ensure_ascii=False) + ": " for j in prop_idx]
     ilon, ilat = columns.index("lon"), columns.index("lat")
-    dumps = json.dumps
+    pick = operator.itemgetter(*prop_idx) if len(prop_idx) > 1 else (
+        (lambda cells: (cells[prop_idx[0]],)) if prop_idx else (lambda cells: ()))
+    dumps, add, join = json.dumps, operator.add, ", ".join
+    head = '{"type": "Feature", "geometry": {"type": "Point", "coordinates": '
     n = 0
     with path.open("w", encoding="utf-8") as fh:
-        fh.write('{"type": "FeatureCollection", "features": [')
+        write = fh.write
+        write('{"type": "FeatureCollection", "features": [')
         for cells in rows:
-            feature = {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [float(cells[ilon]), float(cells[ilat])],
-                },
-                "properties": {c: cells[j] for c, j in props_at},
-            }
-            if n:
-                fh.write(", ")
-            fh.write(dumps(feature, ensure_ascii=False))
+            coords = dumps([float(cells[ilon]), float(cells[ilat])])
+            props = join(map(add, keys, map(encode_basestring, pick(cells))))
+            write(f"{', ' if n else ''}{head}{coords}}}, \"properties\": {{{props}}}}}")
             n += 1
-        fh.write("]}")
+        write("]}")
     return n
 
 

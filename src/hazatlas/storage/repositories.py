@@ -10,7 +10,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Table, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import ARRAY
 
@@ -469,6 +482,10 @@ def iter_register(
     conds, within = _filters(session, q) if q is not None else ([], None)
     est, inv = EstablishmentRow.__table__.c, InventoryItemRow.__table__.c  # Core: no ORM rows
     cols = [est[c] for c in ESTABLISHMENT_COLUMNS]
+    json_at = [j for j, c in enumerate(cols) if isinstance(c.type, JSON)]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # JSON as its text: most values are {} or null, not worth json.loads
+        cols = [type_coerce(c, Text) if j in json_at else c for j, c in enumerate(cols)]
     item_cols = [inv.establishment_id] + [inv[c] for c in _ITEM_FIELDS]
     conn = session.connection()
     last: str | None = None
@@ -482,6 +499,11 @@ def iter_register(
         last = page[-1][0]
         rows = [dict(zip(ESTABLISHMENT_COLUMNS, r, strict=True)) for r in page
                 if within is None or r[0] in within]
+        if sqlite:
+            for r in rows:
+                for j in json_at:
+                    name = ESTABLISHMENT_COLUMNS[j]
+                    r[name] = _json_value(r[name])
         del page
         items: dict[str, list[dict[str, Any]]] = {}
         ids = [r["id"] for r in rows]
@@ -491,6 +513,20 @@ def iter_register(
         for lines in items.values():
             lines.sort(key=operator.itemgetter("position"))
         yield [(r, items.get(r["id"], [])) for r in rows]
+
+
+_JSON_CONSTANTS: dict[str, Any] = {"null": None, "{}": {}, "[]": []}
+
+
+def _json_value(text: str | None) -> Any:
+    """A JSON column's text as SQLAlchemy's JSON type reads it (SQL NULL and JSON null: None);
+    the common empty values without parsing (a new object each time, as json.loads gives)."""
+    if text is None:
+        return None
+    if text in _JSON_CONSTANTS:
+        value = _JSON_CONSTANTS[text]
+        return type(value)() if value is not None else None
+    return json.loads(text)
 
 
 def stored_classifications(
