@@ -1,18 +1,31 @@
 """Register benchmark: CSV import of N synthetic establishments (3 inventory lines each) inside
-the programme region, bounding-box query latency (median and p95 over 200 random boxes) and
-peak memory, on SQLite and on PostGIS.
+the programme region, bounding-box query latency (median and p95 over 200 random boxes), peak
+memory, and export to CSV, XLSX, GeoJSON and GeoPackage, on SQLite and on PostGIS.
 
     python benchmarks/register.py            # 100,000 establishments, both backends
     python benchmarks/register.py --quick    # 2,000 establishments (smoke test)
+    python benchmarks/register.py -n 20000 --formats csv,gpkg --no-baseline
 
 Each backend runs in its own child process so that its peak memory (ru_maxrss) is its own.
 Targets on the 2-core reference machine: import of 100,000 establishments < 60 s; bbox p95 < 50 ms.
+
+Export phase: the imported register's identification is computed and stored first (timed on
+its own: a bulk import leaves it to be computed when next read), then each export runs cold in
+a fresh process (so the import's memory does not count), as the administrator, to a file:
+wall time and that process's peak RSS. The baseline is the previous, in-memory implementation
+(``RegisterService.export_file`` and ``write_table`` of commit BASELINE_REV, loaded from git
+into temporary modules), run the same way on the same database; the two files are then checked
+to hold the same rows (CSV and GeoJSON byte for byte, XLSX cell texts, GeoPackage attributes and
+points), and every exported row must carry its stored Seveso tier.
+Target: each export of 100,000 establishments (300,000 rows) < 10 s and < 300 MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -28,6 +41,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+BASELINE_REV = "88fb7760bd85e7797d9cfd7530a2ce559e1dded1"  # before streaming exports
+FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+REPO = Path(__file__).resolve().parent.parent
 REGION = (13.0, 38.0, 75.0, 53.0)  # lon/lat box over the Danube basin to Central Asia
 SUBSTANCES = [
     ("Chlorine", "7782-50-5", "H270;H315;H319;H331;H335;H400"),
@@ -141,9 +157,175 @@ def run_backend(url: str, csv_path: Path, boxes: int = 200) -> dict[str, float]:
     }
 
 
-def child(backend: str, csv_path: Path, workdir: Path) -> dict[str, float]:
+def load_baseline(workdir: Path):
+    """The previous export implementation, from git: ``RegisterService`` of BASELINE_REV with
+    its own ``write_table`` (both other modules are today's)."""
+    mods = {}
+    for name, rel in (("tables", "src/hazatlas/formats/tables.py"),
+                      ("register", "src/hazatlas/services/register.py")):
+        src = subprocess.run(["git", "-C", str(REPO), "show", f"{BASELINE_REV}:{rel}"],
+                             capture_output=True, text=True, check=True).stdout
+        path = workdir / f"_baseline_{name}.py"
+        path.write_text(src, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(f"_baseline_{name}", path)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = mod
+        spec.loader.exec_module(mod)
+        mods[name] = mod
+    mods["register"].write_table = mods["tables"].write_table
+    return mods["register"].RegisterService
+
+
+def export_child(url: str, fmt: str, impl: str, out: Path) -> dict[str, float]:
+    """One export, cold, in this (fresh) process."""
+    from hazatlas.domain.access import SYSTEM
+    from hazatlas.storage.db import Database
+
+    if impl == "baseline":
+        service = load_baseline(out.parent)
+    else:
+        from hazatlas.services.register import RegisterService as service
+    db = Database(url)
+    t0 = time.perf_counter()
+    rows = service(db, SYSTEM).export_file(out)
+    elapsed = time.perf_counter() - t0
+    db.dispose()
+    return {"rows": rows, "s": elapsed, "peak_rss_mb": _vm_hwm_mb(),
+            "mb": out.stat().st_size / 1e6}
+
+
+def _vm_hwm_mb() -> float:
+    """This process's peak RSS. Not ru_maxrss: Linux keeps that across exec, so a child started
+    by the (large) importing process would report the importer's peak."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _xlsx_rows(path: Path):
+    """Each row of the first sheet as {column letters: cell text}, empty cells left out."""
+    import re
+    import zipfile
+
+    from lxml import etree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    letters = re.compile(r"[A-Z]+")
+    with zipfile.ZipFile(path) as zf:
+        sheet = next(n for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
+        with zf.open(sheet) as fh:
+            for _, row in etree.iterparse(fh, tag=f"{ns}row"):
+                cells = {}
+                for c in row.iter(f"{ns}c"):
+                    text = "".join(c.itertext())
+                    if text:
+                        cells[letters.match(c.get("r")).group()] = text
+                yield cells
+                row.clear()
+
+
+def _gpkg_batches(path: Path, batch: int = 50_000):
+    import pyogrio
+
+    total = pyogrio.read_info(path)["features"]
+    for start in range(0, total, batch):
+        meta, _, geom, fields = pyogrio.raw.read(path, skip_features=start, max_features=batch)
+        yield list(meta["fields"]), geom.tolist(), [f.tolist() for f in fields]
+
+
+def same_rows(fmt: str, a: Path, b: Path) -> bool:
+    """Do two exports hold the same rows? (see the module docstring for what is compared)"""
+    if fmt in ("csv", "geojson"):
+        return _sha(a) == _sha(b)
+    if fmt == "xlsx":
+        sentinel = object()
+        for ra, rb in __import__("itertools").zip_longest(_xlsx_rows(a), _xlsx_rows(b),
+                                                          fillvalue=sentinel):
+            if ra != rb:
+                return False
+        return True
+    import shapely
+
+    for (fa, ga, da), (fb, gb, db_) in __import__("itertools").zip_longest(
+            _gpkg_batches(a), _gpkg_batches(b), fillvalue=(None, None, None)):
+        if fa != fb or da != db_:
+            return False
+        if not all(shapely.equals_exact(shapely.from_wkb(ga), shapely.from_wkb(gb), 0)):
+            return False
+    return True
+
+
+def derived_check(path: Path) -> str:
+    """Every exported row carries its identification: the tiers counted in a CSV export."""
+    counts: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            counts[r["seveso_tier"] or "(empty)"] = counts.get(r["seveso_tier"] or "(empty)", 0) + 1
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+
+
+def run_exports(url: str, workdir: Path, formats: list[str], baseline: bool) -> list[str]:
+    from hazatlas.domain.access import SYSTEM
+    from hazatlas.services.register import RegisterService
+    from hazatlas.storage.db import Database
+
+    db = Database(url)
+    t0 = time.perf_counter()
+    n = RegisterService(db, SYSTEM).ensure_classified()
+    lines = [f"  identification of {n:,} imported establishments computed and stored in "
+             f"{time.perf_counter() - t0:.1f} s (once; both implementations then read it)"]
+    db.dispose()
+    for fmt in formats:
+        results = {}
+        for impl in (("baseline", "streaming") if baseline else ("streaming",)):
+            out = workdir / f"export-{impl}.{fmt}"
+            proc = subprocess.run(
+                [sys.executable, __file__, "--export-child", url, "--format", fmt, "--impl", impl,
+                 "--out", str(out)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{impl} export to {fmt} failed:\n{proc.stderr[-3000:]}")
+            results[impl] = json.loads(proc.stdout.strip().splitlines()[-1])
+        new = results["streaming"]
+        line = (f"  export {fmt:8s} {new['rows']:,} rows ({new['mb']:.0f} MB): streaming "
+                f"{new['s']:6.1f} s, peak RSS {new['peak_rss_mb']:5.0f} MB")
+        if baseline:
+            old = results["baseline"]
+            same = same_rows(fmt, workdir / f"export-baseline.{fmt}",
+                             workdir / f"export-streaming.{fmt}")
+            line += (f" | baseline {old['s']:6.1f} s, {old['peak_rss_mb']:5.0f} MB | "
+                     f"{old['s'] / new['s']:4.1f}x faster, {old['peak_rss_mb'] / new['peak_rss_mb']:4.1f}x "
+                     f"less memory | same rows: {'yes' if same else 'NO'}")
+            if not same:
+                lines.append(line)
+                raise RuntimeError("\n".join(lines) + f"\n{fmt}: the exports differ")
+        if fmt == "csv":
+            line += f"\n  seveso_tier of the exported rows: {derived_check(workdir / 'export-streaming.csv')}"
+        lines.append(line)
+        for impl in results:
+            (workdir / f"export-{impl}.{fmt}").unlink()
+    return lines
+
+
+def child(backend: str, csv_path: Path, workdir: Path, formats: list[str], baseline: bool) -> dict:
+    def run(url: str) -> dict:
+        r = run_backend(url, csv_path)
+        if formats:
+            r["export"] = run_exports(url, workdir, formats, baseline)
+        return r
+
     if backend == "sqlite":
-        return run_backend(str(workdir / "bench.sqlite"), csv_path)
+        return run(str(workdir / "bench.sqlite"))
     from sqlalchemy import create_engine, text
 
     admin_url = os.environ.get(
@@ -156,7 +338,7 @@ def child(backend: str, csv_path: Path, workdir: Path) -> dict[str, float]:
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        return run_backend(admin_url.rsplit("/", 1)[0] + "/" + name, csv_path)
+        return run(admin_url.rsplit("/", 1)[0] + "/" + name)
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -166,14 +348,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("-n", type=int, default=100_000, help="number of establishments")
+    ap.add_argument("-n", "--size", dest="n", type=int, default=100_000,
+                    help="number of establishments (3 inventory lines each)")
     ap.add_argument("--quick", action="store_true", help="2,000 establishments")
     ap.add_argument("--backends", default="sqlite,postgis")
+    ap.add_argument("--formats", default=",".join(FORMATS),
+                    help="export formats to measure ('' for none)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="do not run the previous export implementation for comparison")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--csv", help=argparse.SUPPRESS)
+    ap.add_argument("--export-child", help=argparse.SUPPRESS)
+    ap.add_argument("--format", help=argparse.SUPPRESS)
+    ap.add_argument("--impl", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    formats = [f for f in args.formats.split(",") if f]
+    if args.export_child:
+        print(json.dumps(export_child(args.export_child, args.format, args.impl, Path(args.out))))
+        return
     if args.child:
-        print(json.dumps(child(args.child, Path(args.csv), Path(args.csv).parent)))
+        print(json.dumps(child(args.child, Path(args.csv), Path(args.csv).parent, formats,
+                               not args.no_baseline)))
         return
     n = 2_000 if args.quick else args.n
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,12 +383,13 @@ def main() -> None:
         for backend in args.backends.split(","):
             print(f"load average before {backend}: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             proc = subprocess.run(
-                [sys.executable, __file__, "--child", backend, "--csv", str(csv_path)],
+                [sys.executable, __file__, "--child", backend, "--csv", str(csv_path),
+                 "--formats", ",".join(formats)] + (["--no-baseline"] if args.no_baseline else []),
                 capture_output=True,
                 text=True,
             )
             if proc.returncode != 0:
-                print(f"{backend}: FAILED\n{proc.stderr[-2000:]}")
+                print(f"{backend}: FAILED\n{proc.stderr[-3000:]}")
                 sys.exit(1)
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             print(
@@ -202,6 +399,9 @@ def main() -> None:
                 f"(mean {r['bbox_mean_matches']:.0f} matches, first 100 read) | peak RSS "
                 f"{r['peak_rss_mb']:.0f} MB"
             )
+            for line in r.get("export", []):
+                print(line)
+            print(f"load average after {backend}: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -16,14 +16,16 @@ import gc
 import io
 import json
 import math
+import operator
 import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.formats.cells import unescape_row
 
 FORMATS = {
     ".csv": "csv",
@@ -260,7 +262,7 @@ def _read_csv(path: Path, source: str) -> RawTable:
     with gc_paused():
         try:
             for n, values in enumerate(reader, start=2):  # noqa: B007 - n names the row on error
-                cells = tuple(map(strip, values))
+                cells = unescape_row(tuple(map(strip, values)))  # undo the export's escape
                 if not any(cells):
                     continue
                 if len(cells) > width:
@@ -549,69 +551,159 @@ def _read_gpkg(path: Path, layer: str | None, source: str) -> RawTable:
 
 
 def write_table(
-    path: Path, columns: Sequence[str], rows: Sequence[dict[str, object]], fmt: str | None = None
-) -> None:
-    """Write rows (dicts keyed by column) to ``path``; the format follows the extension."""
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, object]],
+    fmt: str | None = None,
+    *,
+    numeric: Iterable[str] = (),
+) -> int:
+    """Write rows (mappings keyed by column) to ``path``; the format follows the extension.
+
+    Rows are consumed one at a time (see :func:`write_rows`); returns the number written.
+    """
+    cols = list(columns)
+    return write_rows(path, cols, ([_cell(r.get(c)) for c in cols] for r in rows), fmt,
+                      numeric=numeric)
+
+
+GPKG_BATCH = 20_000  # GeoPackage features written per call (bounds the memory)
+
+
+def write_rows(
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    fmt: str | None = None,
+    *,
+    numeric: Iterable[str] = (),
+) -> int:
+    """Write ``rows`` (cell texts in ``columns`` order) to ``path`` as they come, in constant
+    memory; returns the number of rows written.
+
+    The file is written under a temporary name next to ``path`` and renamed when complete:
+    after an error nothing is left behind and an existing ``path`` is unchanged.
+
+    Spreadsheet safety (docs/register-format.md, "Export"): CSV cells that a spreadsheet would
+    evaluate as a formula are written with a leading ``'`` (:func:`cells.escape_cell`, undone
+    by :func:`read_table`); XLSX writes text as string cells, never formulas, and the
+    ``numeric`` columns' numbers as number cells. GeoJSON and GeoPackage hold the texts as they
+    are. ``lon``/``lat`` become the point geometry in GeoJSON and GeoPackage.
+    """
     path = Path(path)
     kind = format_of(path, fmt)
+    cols = list(columns)
     tmp = path.with_name(f".{path.stem}.part{path.suffix}")
-    if kind == "csv":
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(columns)
-            for r in rows:
-                w.writerow([_cell(r.get(c)) for c in columns])
-    elif kind == "xlsx":
-        import openpyxl
+    try:
+        if kind == "csv":
+            n = _write_csv(tmp, cols, rows)
+        elif kind == "xlsx":
+            from hazatlas.formats.xlsx_writer import XlsxCellError, write_xlsx
 
-        wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet("register")
-        ws.append(list(columns))
-        for r in rows:
-            ws.append([_cell(r.get(c)) for c in columns])
-        wb.save(tmp)
-    elif kind == "geojson":
-        feats = []
-        for r in rows:
-            props = {c: _cell(r.get(c)) for c in columns if c not in ("lon", "lat")}
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [float(r["lon"]), float(r["lat"])],
-                    },
-                    "properties": props,
-                }
-            )
-        tmp.write_text(
-            json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
-            encoding="utf-8",
-        )
-    else:
-        _write_gpkg(tmp, columns, rows)
-    tmp.replace(path)
+            try:
+                n = write_xlsx(tmp, cols, rows, numeric=numeric)
+            except XlsxCellError as exc:
+                raise ValidationError(
+                    [Problem(path.name, exc.row, exc.column, str(exc))]
+                ) from None
+        elif kind == "geojson":
+            n = _write_geojson(tmp, cols, rows)
+        else:
+            n = _write_gpkg(tmp, cols, rows)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
 
 
-def _write_gpkg(path: Path, columns: Sequence[str], rows: Sequence[dict[str, object]]) -> None:
+def _write_csv(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) -> int:
+    from hazatlas.formats.cells import FORMULA_TRIGGERS, escape_cell
+
+    # Only rows with a cell starting with a quote or a formula character need a closer look.
+    # (a literal first character lets the regex engine skip ahead: 5x faster than ^|\x00)
+    suspect = re.compile("\x00['" + re.escape("".join(sorted(FORMULA_TRIGGERS))) + "]")
+    n = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        writerow = w.writerow
+        search = suspect.search
+        for cells in rows:
+            if search("\x00" + "\x00".join(cells)):
+                cells = [escape_cell(c) for c in cells]
+            writerow(cells)
+            n += 1
+    return n
+
+
+def _write_geojson(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) -> int:
+    """A FeatureCollection written feature by feature: the same text as ``json.dumps`` of the
+    whole collection (``ensure_ascii=False``), with each feature's text put together from its
+    cells encoded by the json module's own string encoder instead of building a dict per row."""
+    from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+    prop_idx = [j for j, c in enumerate(columns) if c not in ("lon", "lat")]
+    keys = [json.dumps(columns[j], ensure_ascii=False) + ": " for j in prop_idx]
+    ilon, ilat = columns.index("lon"), columns.index("lat")
+    pick = operator.itemgetter(*prop_idx) if len(prop_idx) > 1 else (
+        (lambda cells: (cells[prop_idx[0]],)) if prop_idx else (lambda cells: ()))
+    dumps, add, join = json.dumps, operator.add, ", ".join
+    head = '{"type": "Feature", "geometry": {"type": "Point", "coordinates": '
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        write = fh.write
+        write('{"type": "FeatureCollection", "features": [')
+        for cells in rows:
+            coords = dumps([float(cells[ilon]), float(cells[ilat])])
+            props = join(map(add, keys, map(encode_basestring, pick(cells))))
+            write(f"{', ' if n else ''}{head}{coords}}}, \"properties\": {{{props}}}}}")
+            n += 1
+        write("]}")
+    return n
+
+
+def _write_gpkg(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) -> int:
+    """A GeoPackage layer ``register`` written :data:`GPKG_BATCH` features at a time."""
     import numpy as np
     import pyogrio
     import shapely
 
-    cols = [c for c in columns if c not in ("lon", "lat")]
-    geoms = shapely.to_wkb(
-        shapely.points([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
-    )
-    data = [np.array([_cell(r.get(c)) for r in rows], dtype=object) for c in cols]
+    ilon, ilat = columns.index("lon"), columns.index("lat")
+    keep = [j for j, c in enumerate(columns) if c not in ("lon", "lat")]
+    fields = [columns[j] for j in keep]
     if path.exists():
         path.unlink()
-    pyogrio.raw.write(
-        path,
-        geometry=np.asarray(geoms, dtype=object),
-        field_data=data,
-        fields=cols,
-        geometry_type="Point",
-        crs="EPSG:4326",
-        driver="GPKG",
-        layer="register",
-    )
+    n = 0
+
+    def flush(batch: list[Sequence[str]], first: bool) -> None:
+        geoms = shapely.to_wkb(
+            shapely.points(
+                np.array([r[ilon] for r in batch], dtype=float),
+                np.array([r[ilat] for r in batch], dtype=float),
+            )
+        )
+        data = [np.array([r[j] for r in batch], dtype=object) for j in keep]
+        pyogrio.raw.write(
+            path,
+            geometry=np.asarray(geoms, dtype=object),
+            field_data=data,
+            fields=fields,
+            geometry_type="Point",
+            crs="EPSG:4326",
+            driver="GPKG",
+            layer="register",
+            append=not first,
+        )
+
+    batch: list[Sequence[str]] = []
+    for cells in rows:
+        batch.append(cells)
+        if len(batch) == GPKG_BATCH:
+            flush(batch, n == 0)
+            n += len(batch)
+            batch = []
+    if batch or n == 0:
+        flush(batch, n == 0)
+        n += len(batch)
+    return n

@@ -7,12 +7,12 @@ import dataclasses
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.types import Message
@@ -254,10 +254,42 @@ async def import_register(request: Request, db: Db, user: Writer,
     return ImportResult(**data)
 
 
+_EXPORT_MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+}
+_EXPORT_CHUNK = 1 << 20
+
+
+def _stream_file(path: Path, tmp: tempfile.TemporaryDirectory) -> Iterator[bytes]:
+    """The file's bytes, a chunk at a time; its temporary directory is removed at the end
+    (also when the client goes away)."""
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(_EXPORT_CHUNK):
+                yield block
+    finally:
+        tmp.cleanup()
+
+
 @router.get("/export", summary="Export the register as this user may see it")
 def export_register(db: Db, user: User,
-                    format: Annotated[str, Query(pattern="^(csv|xlsx|geojson|gpkg)$")] = "csv") -> FileResponse:
-    tmp = tempfile.TemporaryDirectory()
+                    format: Annotated[str, Query(pattern="^(csv|xlsx|geojson|gpkg)$")] = "csv") -> StreamingResponse:
+    """The export is written, streaming from the database, to a temporary file, which is then
+    sent in chunks: memory stays flat whatever the register's size, and an error (e.g. a value
+    XLSX cannot hold) is a clear 4xx/5xx answer instead of a truncated download."""
+    tmp = tempfile.TemporaryDirectory(prefix="hazatlas-export-")
     path = Path(tmp.name) / f"hazatlas-register.{format}"
-    _service(db, user).export_file(path)
-    return FileResponse(path, filename=path.name, background=BackgroundTask(tmp.cleanup))
+    try:
+        _service(db, user).export_file(path)
+        size = path.stat().st_size
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return StreamingResponse(
+        _stream_file(path, tmp), media_type=_EXPORT_MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{path.name}"',
+                 "Content-Length": str(size)},
+    )

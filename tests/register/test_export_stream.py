@@ -1,0 +1,199 @@
+"""Streaming register exports (issue 10): chunked reads give the same rows as the domain path
+for every kind of user, the stored identification is used (missing ones computed), a value a
+format cannot hold is a clear error with nothing written, and the API streams the file."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from hazatlas.domain.access import ANONYMOUS, SYSTEM, Principal, Role
+from hazatlas.domain.errors import ValidationError
+from hazatlas.formats.register_rows import COLUMNS, to_rows
+from hazatlas.formats.tables import _cell
+from hazatlas.services import assessments
+from hazatlas.services.register import EXPORT_COLUMNS, RegisterService
+from hazatlas.storage import repositories as repo
+from hazatlas.storage.mapping import establishment_from_values
+
+PRINCIPALS = [
+    SYSTEM,
+    ANONYMOUS,
+    Principal("ua", Role.NATIONAL, country_iso3="UKR", party=True),
+    Principal("rs", Role.NATIONAL, country_iso3="SRB", party=False),
+    Principal("icpdr", Role.BASIN),
+    Principal("aurul", Role.OPERATOR, establishment_id="RO-BM-AURUL"),
+]
+
+
+def _expected(db, principal):
+    """The rows as the previous implementation built them: domain objects, ``visible``,
+    ``to_rows`` and the table writer's cell formatting."""
+    svc = RegisterService(db, principal)
+    with db.transaction() as s:
+        stored = repo.stored_classifications(s, repo.all_ids(s))
+    rows = []
+    for e, full in svc.all():
+        c = stored[e.id]
+        derived = [c.seveso_tier, "" if c.convention_hazardous_activity is None
+                   else str(c.convention_hazardous_activity).lower(), c.annex_version,
+                   c.rules_version]
+        rows += [[_cell(r.get(k)) for k in COLUMNS] + [_cell(v) for v in derived]
+                 for r in to_rows(e, complete=full)]
+    return rows
+
+
+@pytest.fixture
+def register(db, sample_rows, make_csv):
+    rows = [dict(r) for r in sample_rows]
+    rows[3].update(storage_unit="  shed 4 ", notes="line 1\nline 2", external_ids="b=2;a=1")
+    rows[4].update(constituents="Arsenic:12 mg/kg;Lead:0.5 %:7439-92-1", last_inspection="2021-04-30",
+                   construction_method="downstream", tailings_status="active", commodity="uranium")
+    RegisterService(db, SYSTEM).import_file(make_csv(rows, "register.csv"))
+    RegisterService(db, SYSTEM).ensure_classified()
+    return db
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.username)
+def test_streamed_rows_equal_the_domain_rows(register, principal):
+    svc = RegisterService(register, principal)
+    with register.transaction() as s:
+        streamed = list(svc._export_rows(s, None))
+    assert streamed == _expected(register, principal)
+    assert all(len(r) == len(EXPORT_COLUMNS) for r in streamed)
+
+
+def test_chunk_boundaries_change_nothing(register, monkeypatch):
+    svc = RegisterService(register, SYSTEM)
+    with register.transaction() as s:
+        whole = list(svc._export_rows(s, None))
+    monkeypatch.setattr(repo, "EXPORT_BATCH", 3)
+    with register.transaction() as s:
+        assert [len(chunk) for chunk in repo.iter_register(s)] == [3, 1]
+        assert list(svc._export_rows(s, None)) == whole
+
+
+def test_values_read_back_equal_the_domain_objects(register):
+    with register.transaction() as s:
+        found = repo.get_many(s, repo.all_ids(s))
+        for chunk in repo.iter_register(s, batch=3):
+            for values, items in chunk:
+                assert establishment_from_values(values, items) == found[values["id"]]
+
+
+def test_export_with_query_filters_and_page(register, tmp_path):
+    svc = RegisterService(register, SYSTEM)
+    out = tmp_path / "page.csv"
+    assert svc.export_file(out, query=repo.Query(kind="tailings")) == 3  # Aurul x2 + Mailuu
+    # establishments 2 and 3 by id: RO-BM-AURUL (2 lines), RS-PANCEVO-HIP
+    assert svc.export_file(out, query=repo.Query(limit=2, offset=1)) == 3
+    with out.open(encoding="utf-8") as fh:
+        ids = [r["establishment_id"] for r in csv.DictReader(fh)]
+    everything = sorted({e.id for e, _ in svc.all()})
+    assert sorted(set(ids)) == everything[1:3]
+
+
+def test_missing_identification_is_computed_and_stored(register, tmp_path):
+    with register.transaction() as s:
+        assessments.invalidate(s, ["RS-PANCEVO-HIP", "UA-KALUSH-HCB"])
+        assert len(repo.stored_classifications(s, repo.all_ids(s))) == 2
+    out = tmp_path / "x.csv"
+    RegisterService(register, SYSTEM).export_file(out)
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(r["seveso_tier"] and r["rules_version"] for r in rows)
+    pancevo = next(r for r in rows if r["establishment_id"] == "RS-PANCEVO-HIP")
+    assert pancevo["seveso_tier"] == "upper" and pancevo["convention_hazardous_activity"] == "true"
+    with register.transaction() as s:
+        assert len(repo.stored_classifications(s, repo.all_ids(s))) == 4
+
+
+def test_xlsx_export_names_a_value_it_cannot_hold_and_writes_nothing(register, tmp_path):
+    svc = RegisterService(register, SYSTEM)
+    e, _ = svc.get("UA-KALUSH-HCB")
+    e.notes = "bell \x07 here"
+    with register.transaction() as s:
+        repo.upsert_many(s, [e], actor="test")
+    out = tmp_path / "out" / "x.xlsx"
+    out.parent.mkdir()
+    out.write_bytes(b"previous export")
+    with pytest.raises(ValidationError) as info:
+        svc.export_file(out)
+    (problem,) = info.value.problems
+    assert problem.field == "notes" and "U+0007" in problem.message and "CSV" in problem.message
+    assert out.read_bytes() == b"previous export"
+    assert [p.name for p in out.parent.iterdir()] == ["x.xlsx"]  # no partial file
+    # the same value goes to CSV unchanged
+    assert svc.export_file(tmp_path / "x.csv") == 5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson", "gpkg"])
+def test_empty_register_exports_a_header_only_file(db, tmp_path, fmt):
+    from hazatlas.formats.tables import read_table
+
+    out = tmp_path / f"empty.{fmt}"
+    assert RegisterService(db, SYSTEM).export_file(out) == 0
+    assert read_table(out).rows == []
+
+
+def test_api_export_streams_the_file(register, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from hazatlas.api.app import create_app
+    from hazatlas.services.settings import Settings
+
+    expected = tmp_path / "expected.csv"
+    RegisterService(register, ANONYMOUS).export_file(expected)
+    with TestClient(create_app(Settings(database_url=register.url), register)) as client:
+        with client.stream("GET", "/api/export", params={"format": "csv"}) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/csv")
+            assert 'filename="hazatlas-register.csv"' in r.headers["content-disposition"]
+            assert int(r.headers["content-length"]) == expected.stat().st_size
+            body = b"".join(r.iter_bytes())
+        assert body == expected.read_bytes()
+        r = client.get("/api/export", params={"format": "gpkg"})
+        assert r.status_code == 200 and r.content[:16] == b"SQLite format 3\x00"
+
+
+def test_export_is_the_register_of_one_moment(register, tmp_path, monkeypatch):
+    """A record written by someone else while an export is being read is not half in it."""
+    import dataclasses
+
+    monkeypatch.setattr(repo, "EXPORT_BATCH", 1)
+    read_classifications = repo.stored_classifications
+    meddled = []
+
+    def meddle(session, ids, kind="classification"):
+        if not meddled:  # after the first chunk was read: another user writes and commits
+            meddled.append(ids)
+            e, _ = RegisterService(register, SYSTEM).get("UA-KALUSH-HCB")
+            with register.transaction() as other:
+                repo.upsert_many(other, [dataclasses.replace(e, id="ZZ-LATE-1")], actor="other")
+                repo.delete_establishment(other, "RS-PANCEVO-HIP", actor="other")
+        return read_classifications(session, ids, kind)
+
+    monkeypatch.setattr(repo, "stored_classifications", meddle)
+    out = tmp_path / "moment.csv"
+    RegisterService(register, SYSTEM).export_file(out)
+    with out.open(encoding="utf-8") as fh:
+        ids = sorted({r["establishment_id"] for r in csv.DictReader(fh)})
+    assert meddled
+    assert ids == ["KG-MAILUU-TP3", "RO-BM-AURUL", "RS-PANCEVO-HIP", "UA-KALUSH-HCB"]
+
+
+def test_geojson_text_is_what_json_dumps_gives(tmp_path):
+    import json
+
+    from hazatlas.formats.tables import write_rows
+
+    columns = ["establishment_id", "name", "lon", "lat", "notes"]
+    rows = [["A-1", 'q"uote \\ back', "24.37", "49.02", "tab\tnew\nline \x01 é € 😀 </script>"],
+            ["B-2", "", "-0.5", "1e-07", "'=x"]]
+    out = tmp_path / "x.geojson"
+    assert write_rows(out, columns, rows) == 2
+    expected = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[3])]},
+         "properties": {"establishment_id": r[0], "name": r[1], "notes": r[4]}} for r in rows]}
+    assert out.read_text(encoding="utf-8") == json.dumps(expected, ensure_ascii=False)
