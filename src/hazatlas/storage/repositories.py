@@ -12,15 +12,18 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     String,
     Table,
     Text,
     any_,
     bindparam,
+    column,
     delete,
     func,
     insert,
     select,
+    true,
     type_coerce,
     update,
 )
@@ -481,10 +484,6 @@ class StoredClassification:
     rules_version: str
 
 
-# JSON true/false as PostgreSQL's ->> writes them.
-_JSON_BOOL = {"true": True, "false": False}
-
-
 def _filters(session: Session, q: Query) -> tuple[Any, set[str] | None]:
     """Filters of ``q`` as a WHERE clause on ``establishment``, and the ids inside
     ``q.within_country`` (a Python-side test: computed once, not per step)."""
@@ -582,18 +581,29 @@ def stored_classifications(
                 tier, hazardous, annex = loads(values)
                 out[eid] = StoredClassification(tier, hazardous, annex, version)
         return out
+    # PostgreSQL: json_to_record parses each (large, json-typed) result once; three ->>
+    # would parse it three times.
+    record = (
+        func.json_to_record(a.result)
+        .table_valued(
+            column("seveso_tier", Text),
+            column("convention_hazardous_activity", Boolean),
+            column("annex_version", Text),
+        )
+        .render_derived(name="r", with_types=True)
+    )
     stmt = select(
         a.establishment_id,
-        a.result["seveso_tier"].as_string(),
-        a.result["convention_hazardous_activity"].as_string(),  # 'true' / 'false' / NULL
-        a.result["annex_version"].as_string(),
+        record.c.seveso_tier,
+        record.c.convention_hazardous_activity,
+        record.c.annex_version,
         a.method_version,
-    )
+    ).select_from(AssessmentRow.__table__.join(record, true()))
     for where in _id_chunks(session, a.establishment_id, ids):
-        for eid, tier, flag, annex, version in conn.execute(
+        for eid, tier, hazardous, annex, version in conn.execute(
             stmt.where(a.kind == kind, where)
         ).all():
-            out[eid] = StoredClassification(tier, _JSON_BOOL.get(flag), annex, version)
+            out[eid] = StoredClassification(tier, hazardous, annex, version)
     return out
 
 
