@@ -76,3 +76,17 @@ def test_ranking_api_and_exports(filled, tmp_path):
     assert res.exit_code == 0, res.output
     assert len(json.loads(out.read_text())["features"]) == 4
     assert isinstance(json.loads(res.stdout), list)
+
+
+def test_ranking_csv_escapes_spreadsheet_formulas(filled, sample_rows, make_csv, tmp_path):
+    """A site name that a spreadsheet would run as a formula is written as text (leading ')."""
+    for row in sample_rows:
+        if row["establishment_id"] == sample_rows[3]["establishment_id"]:
+            row["name"] = '=CMD("/c calc")'
+    RegisterService(filled, SYSTEM).import_file(make_csv(sample_rows, "evil.csv"))
+    out = tmp_path / "rank.csv"
+    ranking.export_ranking(ranking.ranking(filled, SYSTEM, group_by="country"), out)
+    text = out.read_text(encoding="utf-8")
+    names = {r["establishment_id"]: r["name"] for r in csv.DictReader(text.splitlines())}
+    assert names[sample_rows[3]["establishment_id"]] == '\'=CMD("/c calc")'
+    assert not any(n.startswith(("=", "+", "-", "@")) for n in names.values())

@@ -18,6 +18,7 @@ from typing import Any
 
 from hazatlas.domain.access import Principal, visible
 from hazatlas.domain.errors import NotFoundError, Problem, ValidationError
+from hazatlas.formats.cells import escape_cell
 from hazatlas.services import assessments
 from hazatlas.storage import assessments as store
 from hazatlas.storage import repositories as repo
@@ -152,5 +153,8 @@ def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:
         w = csv.writer(fh)
         w.writerow(RANK_COLUMNS)
         for r in rows:
-            w.writerow([";".join(r[k]) if k == "downstream_countries" else
-                        ("" if r[k] is None else r[k]) for k in RANK_COLUMNS])
+            # text cells escaped against spreadsheet formulas (names come from the register)
+            w.writerow([escape_cell(";".join(r[k])) if k == "downstream_countries" else
+                        "" if r[k] is None else
+                        escape_cell(r[k]) if isinstance(r[k], str) else r[k]
+                        for k in RANK_COLUMNS])
