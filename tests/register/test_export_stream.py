@@ -197,3 +197,49 @@ def test_geojson_text_is_what_json_dumps_gives(tmp_path):
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[3])]},
          "properties": {"establishment_id": r[0], "name": r[1], "notes": r[4]}} for r in rows]}
     assert out.read_text(encoding="utf-8") == json.dumps(expected, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_gpkg_written_directly_is_what_gdal_writes(tmp_path, count):
+    """The GeoPackage is written with sqlite3, not GDAL: GDAL reads it as it reads its own
+    (fields, points, bounds, SRS, spatial index used by a bbox filter), and can edit it after
+    (its R-tree and feature-count triggers are in place)."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from hazatlas.formats.tables import write_rows
+
+    columns = ["establishment_id", "name", "lon", "lat", "notes", 'q"uote']
+    rows = [["A-1", "é € 😀 </x>", "24.37", "49.02", "", "'=x"],
+            ["B-2", "", "-0.5", "1e-07", "tab\tnew\nline", ""],
+            ["B-2", "", "-0.5", "1e-07", "second line of B-2", "x"]][:count]
+    ours = tmp_path / "ours.gpkg"
+    assert write_rows(ours, columns, rows) == count
+    gdal = tmp_path / "gdal.gpkg"
+    fields = ["establishment_id", "name", "notes", 'q"uote']
+    pyogrio.raw.write(
+        gdal, geometry=np.array(shapely.to_wkb(shapely.points(
+            [float(r[2]) for r in rows], [float(r[3]) for r in rows])), dtype=object),
+        field_data=[np.array([r[columns.index(f)] for r in rows], dtype=object) for f in fields],
+        fields=fields, geometry_type="Point", crs="EPSG:4326", driver="GPKG", layer="register")
+
+    a, b = pyogrio.read_dataframe(ours), pyogrio.read_dataframe(gdal)
+    assert list(a.columns) == fields + ["geometry"]
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb())
+    info, ref = pyogrio.read_info(ours), pyogrio.read_info(gdal)
+    for key in ("layer_name", "crs", "fields", "dtypes", "fid_column", "geometry_name",
+                "geometry_type", "features", "total_bounds", "capabilities"):
+        assert np.array_equal(info[key], ref[key]) if key in ("fields", "dtypes") else (
+            info[key] == ref[key] or (count == 0 and key == "total_bounds")), key
+    assert info["capabilities"]["fast_spatial_filter"]
+    assert len(pyogrio.read_dataframe(ours, bbox=(-1, -1, 0, 1))) == (count > 1) + (count > 2)
+
+    # GDAL appends a feature: its triggers keep the index and the count in step
+    pyogrio.raw.write(
+        ours, geometry=np.array([shapely.to_wkb(shapely.Point(10, 20))], dtype=object),
+        field_data=[np.array(["C-3"], dtype=object)] * len(fields), fields=fields,
+        geometry_type="Point", crs="EPSG:4326", driver="GPKG", layer="register", append=True)
+    assert pyogrio.read_info(ours)["features"] == count + 1
+    assert list(pyogrio.read_dataframe(ours, bbox=(9, 19, 11, 21)).establishment_id) == ["C-3"]
