@@ -197,3 +197,85 @@ def test_geojson_text_is_what_json_dumps_gives(tmp_path):
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(r[2]), float(r[3])]},
          "properties": {"establishment_id": r[0], "name": r[1], "notes": r[4]}} for r in rows]}
     assert out.read_text(encoding="utf-8") == json.dumps(expected, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_gpkg_written_directly_is_what_gdal_writes(tmp_path, count):
+    """The GeoPackage is written with sqlite3, not GDAL: GDAL reads it as it reads its own
+    (fields, points, bounds, SRS, spatial index used by a bbox filter), and can edit it after
+    (its R-tree and feature-count triggers are in place)."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from hazatlas.formats.tables import write_rows
+
+    columns = ["establishment_id", "name", "lon", "lat", "notes", 'q"uote']
+    rows = [["A-1", "é € 😀 </x>", "24.37", "49.02", "", "'=x"],
+            ["B-2", "", "-0.5", "1e-07", "tab\tnew\nline", ""],
+            ["B-2", "", "-0.5", "1e-07", "second line of B-2", "x"]][:count]
+    ours = tmp_path / "ours.gpkg"
+    assert write_rows(ours, columns, rows) == count
+    gdal = tmp_path / "gdal.gpkg"
+    fields = ["establishment_id", "name", "notes", 'q"uote']
+    pyogrio.raw.write(
+        gdal, geometry=np.array(shapely.to_wkb(shapely.points(
+            [float(r[2]) for r in rows], [float(r[3]) for r in rows])), dtype=object),
+        field_data=[np.array([r[columns.index(f)] for r in rows], dtype=object) for f in fields],
+        fields=fields, geometry_type="Point", crs="EPSG:4326", driver="GPKG", layer="register")
+
+    a, b = pyogrio.read_dataframe(ours), pyogrio.read_dataframe(gdal)
+    assert list(a.columns) == fields + ["geometry"]
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb())
+    info, ref = pyogrio.read_info(ours), pyogrio.read_info(gdal)
+    for key in ("layer_name", "crs", "fields", "dtypes", "fid_column", "geometry_name",
+                "geometry_type", "features", "total_bounds", "capabilities"):
+        assert np.array_equal(info[key], ref[key]) if key in ("fields", "dtypes") else (
+            info[key] == ref[key] or (count == 0 and key == "total_bounds")), key
+    assert info["capabilities"]["fast_spatial_filter"]
+    assert len(pyogrio.read_dataframe(ours, bbox=(-1, -1, 0, 1))) == (count > 1) + (count > 2)
+
+    # GDAL appends a feature: its triggers keep the index and the count in step
+    pyogrio.raw.write(
+        ours, geometry=np.array([shapely.to_wkb(shapely.Point(10, 20))], dtype=object),
+        field_data=[np.array(["C-3"], dtype=object)] * len(fields), fields=fields,
+        geometry_type="Point", crs="EPSG:4326", driver="GPKG", layer="register", append=True)
+    assert pyogrio.read_info(ours)["features"] == count + 1
+    assert list(pyogrio.read_dataframe(ours, bbox=(9, 19, 11, 21)).establishment_id) == ["C-3"]
+
+
+@pytest.mark.parametrize("count", [1, 51, 52, 3000])
+def test_gpkg_spatial_index_bulk_loaded_finds_every_point(tmp_path, count):
+    """The R-tree is written node by node (not point by point): SQLite's own check finds it
+    sound, whatever its depth, and a box query through it (SQLite's, and GDAL's bbox filter)
+    finds exactly the points inside, repeated points included."""
+    import random
+    import sqlite3
+
+    import pyogrio
+
+    from hazatlas.formats.tables import write_rows
+
+    rng = random.Random(count)
+    rows = [[str(i), repr(rng.uniform(-180, 180)), repr(rng.uniform(-90, 90))] for i in range(count)]
+    rows += rows[: count // 3]
+    out = tmp_path / "r.gpkg"
+    write_rows(out, ["id", "lon", "lat"], rows)
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("SELECT rtreecheck('rtree_register_geom')").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM rtree_register_geom").fetchone()[0] == len(rows)
+        for _ in range(20):
+            x0, y0 = rng.uniform(-180, 170), rng.uniform(-90, 80)
+            x1, y1 = x0 + rng.uniform(0, 60), y0 + rng.uniform(0, 40)
+            inside = [i + 1 for i, r in enumerate(rows)
+                      if x0 <= float(r[1]) <= x1 and y0 <= float(r[2]) <= y1]
+            found = sorted(i for (i,) in con.execute(
+                "SELECT id FROM rtree_register_geom WHERE minx <= ? AND maxx >= ? "
+                "AND miny <= ? AND maxy >= ?", (x1, x0, y1, y0)))
+            assert found == inside
+            gdal = pyogrio.read_dataframe(out, bbox=(x0, y0, x1, y1), fid_as_index=True)
+            assert sorted(gdal.index) == inside
+    finally:
+        con.close()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    cast,
     column,
     delete,
     func,
@@ -513,9 +514,11 @@ def iter_register(
     est, inv = EstablishmentRow.__table__.c, InventoryItemRow.__table__.c  # Core: no ORM rows
     cols = [est[c] for c in ESTABLISHMENT_COLUMNS]
     json_at = [j for j, c in enumerate(cols) if isinstance(c.type, JSON)]
+    # JSON as its text (most values are {} or null, not worth json.loads): the column's text
+    # as it is on SQLite, cast to text on PostgreSQL (psycopg would parse every value)
     sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:  # JSON as its text: most values are {} or null, not worth json.loads
-        cols = [type_coerce(c, Text) if j in json_at else c for j, c in enumerate(cols)]
+    as_text = (lambda c: type_coerce(c, Text)) if sqlite else (lambda c: cast(c, Text))
+    cols = [as_text(c) if j in json_at else c for j, c in enumerate(cols)]
     item_cols = [inv.establishment_id] + [inv[c] for c in _ITEM_FIELDS]
     conn = session.connection()
     last: str | None = None
@@ -529,11 +532,10 @@ def iter_register(
         last = page[-1][0]
         rows = [dict(zip(ESTABLISHMENT_COLUMNS, r, strict=True)) for r in page
                 if within is None or r[0] in within]
-        if sqlite:
-            for r in rows:
-                for j in json_at:
-                    name = ESTABLISHMENT_COLUMNS[j]
-                    r[name] = _json_value(r[name])
+        for r in rows:
+            for j in json_at:
+                name = ESTABLISHMENT_COLUMNS[j]
+                r[name] = _json_value(r[name])
         del page
         items: dict[str, list[dict[str, Any]]] = {}
         ids = [r["id"] for r in rows]
