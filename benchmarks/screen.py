@@ -439,8 +439,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--tolerance-km", type=float, default=0.5,
                     help="border distances agree within this or 1 %% (default 0.5)")  # fmt: skip
+    ap.add_argument("--quick", action="store_true", help="smoke test: 2,000 sites of each kind")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.quick:
+        args.sites = 2_000
     if args.child:
         child(*args.child)
         return

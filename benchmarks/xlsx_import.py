@@ -102,9 +102,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--dimension", choices=["correct", "short", "wide"], default="correct")
+    ap.add_argument("--quick", action="store_true", help="smoke test: 500 rows")
     ap.add_argument("--child", choices=["hazatlas", "openpyxl"], help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.quick:
+        args.rows = 500
     if args.child:
         child(args.child, args.file)
         return
