@@ -61,6 +61,32 @@ def postgis_database() -> Iterator[Database]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def empty_database(request, tmp_path) -> Iterator[Database]:
+    """An empty database, not migrated (for migration tests), on SQLite and on PostGIS; the
+    PostGIS one skips without a server, or fails under CI, like :func:`postgis_database`."""
+    if request.param == "sqlite":
+        db = Database(tmp_path / "empty.sqlite")
+        yield db
+        db.dispose()
+        return
+    name = f"hazatlas_mig_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(_pg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # server down, no rights ...
+        _unavailable(f"cannot create a database at {PG_ADMIN_URL} ({exc.__class__.__name__}: {exc})")
+    db = Database(f"{_pg(PG_ADMIN_URL).rsplit('/', 1)[0]}/{name}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_database(tmp_path_factory) -> Iterator[Database]:
     db = Database(tmp_path_factory.mktemp("db") / "hazatlas.sqlite")

@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from hazatlas.domain import audit as chain
 from hazatlas.services.notify import verify_audit
@@ -29,32 +27,10 @@ OLD_EVENTS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgis"])
-def fresh(request, tmp_path) -> Iterator[Database]:
+@pytest.fixture
+def fresh(empty_database: Database) -> Database:
     """An empty database, not migrated."""
-    if request.param == "sqlite":
-        db = Database(tmp_path / "old.sqlite")
-        yield db
-        db.dispose()
-        return
-    request.applymarker(pytest.mark.postgis)
-    name = f"hazatlas_mig_{uuid.uuid4().hex[:10]}"
-    pg = "postgresql+psycopg://" + PG_ADMIN_URL.split("://", 1)[1]
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # server down
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    db = Database(f"{pg.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return empty_database
 
 
 def write_old_log(db: Database) -> str:

@@ -150,34 +150,10 @@ def _old_entry(conn, entity_id: str, action: str, changes: dict, entity_type="es
                  {"t": entity_type, "e": entity_id, "a": action, "c": json.dumps(changes)})
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def old_db(request, tmp_path):
-    """An empty database at revision 0005 (before history scopes)."""
-    if request.param == "sqlite":
-        db = Database(tmp_path / "old.sqlite")
-        yield db
-        db.dispose()
-        return
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    request.getfixturevalue("postgis_database")  # skips (or fails under CI) without PostGIS
-    url = os.environ.get("HAZATLAS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    name = f"hazatlas_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    db = Database(f"{url.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def old_db(empty_database):
+    """An empty database (to be brought to revision 0005, before history scopes)."""
+    return empty_database
 
 
 def test_migration_replays_each_history_and_treats_unknown_as_national(old_db):
