@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -38,41 +35,6 @@ SECRET = b"shared-webhook-secret-0123456789abcdef"
 NOW = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
 LOOPBACK = parse_networks("127.0.0.0/8")
 
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 recording each request's ``Host`` header."""
-
-    def __init__(self) -> None:
-        self.hosts: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.hosts.append(self.headers["Host"])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.thread.start()
-    try:
-        yield r
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
 
 
 def _settings(**kw: object) -> WebhookSettings:
@@ -116,7 +78,7 @@ INTERNAL = [
 
 @pytest.mark.parametrize("template", INTERNAL)
 def test_internal_addresses_are_never_reached(
-    template: str, receiver: Receiver, sample_reports: dict[str, Report]
+    template: str, receiver, sample_reports: dict[str, Report]
 ) -> None:
     url = template.format(port=receiver.port)
     outcome = _send(sample_reports["test"], url, _settings())
@@ -128,7 +90,7 @@ def test_internal_addresses_are_never_reached(
 
 
 def test_allow_list_lets_tests_and_private_deployments_reach_their_networks(
-    receiver: Receiver, sample_reports: dict[str, Report]
+    receiver, sample_reports: dict[str, Report]
 ) -> None:
     url = f"http://127.0.0.1:{receiver.port}/h"
     outcome = _send(sample_reports["test"], url, _settings(allow_networks=LOOPBACK))
@@ -141,7 +103,7 @@ def test_allow_list_lets_tests_and_private_deployments_reach_their_networks(
 
 
 def test_connection_goes_to_the_checked_address(
-    receiver: Receiver, sample_reports: dict[str, Report]
+    receiver, sample_reports: dict[str, Report]
 ) -> None:
     """The host is resolved once and the connection is pinned to that address: the request
     reaches it with the URL's own host in ``Host``; a later answer is not asked for."""
@@ -159,7 +121,7 @@ def test_connection_goes_to_the_checked_address(
 
 
 def test_dns_rebinding_to_an_internal_address_is_refused_at_connect_time(
-    receiver: Receiver, sample_reports: dict[str, Report]
+    receiver, sample_reports: dict[str, Report]
 ) -> None:
     """The name resolved to a public address when the contact was saved; now it resolves to
     loopback (or to public and loopback): refused, nothing is sent."""
@@ -200,7 +162,7 @@ def test_connection_errors_are_generic_for_the_sender(sample_reports: dict[str, 
 
 @pytest.mark.parametrize("secret", [b"abc", b"", b"fifteen-bytes!!"])
 def test_short_secret_is_a_permanent_failure_of_that_delivery(
-    secret: bytes, receiver: Receiver, sample_reports: dict[str, Report]
+    secret: bytes, receiver, sample_reports: dict[str, Report]
 ) -> None:
     url = f"http://127.0.0.1:{receiver.port}/h"
     outcome = _send(sample_reports["test"], url, _settings(allow_networks=LOOPBACK), secret)
@@ -243,7 +205,7 @@ def test_non_ascii_webhook_signature_is_invalid_not_a_crash(header: str) -> None
 
 
 def test_pinned_https_request_still_verifies_the_url_host_name(
-    tmp_path, sample_reports: dict[str, Report]
+    tmp_path, new_receiver, sample_reports: dict[str, Report]
 ) -> None:
     """Connecting to the checked address must not weaken TLS: the certificate is verified for
     the URL's host name (sent as the TLS server name), not for the address."""
@@ -264,28 +226,24 @@ def test_pinned_https_request_still_verifies_the_url_host_name(
         check=True,
         capture_output=True,
     )  # fmt: skip
-    r = Receiver()
+    r = new_receiver()
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(cert, key)
     r.server.socket = server_ctx.wrap_socket(r.server.socket, server_side=True)
     r.thread.start()
     settings = _settings(allow_networks=LOOPBACK, resolve=lambda h, p: ["127.0.0.1"])
-    try:
-        with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
-            for host in ("hook.example", "other.example"):
-                outcome = deliver_webhook(
-                    sample_reports["test"],
-                    WebhookRecipient("HUN/poc/webhook", f"https://{host}:{r.port}/h", SECRET),
-                    settings,
-                    now=NOW,
-                    client=client,
-                )
-                if host == "hook.example":
-                    assert outcome.kind == OutcomeKind.DELIVERED, outcome
-                else:  # same address, but the certificate is not for this name
-                    assert outcome.kind == OutcomeKind.RETRY and outcome.reason == NO_ANSWER
-                    assert "certificate" in outcome.detail.lower(), outcome.detail
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
+    with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
+        for host in ("hook.example", "other.example"):
+            outcome = deliver_webhook(
+                sample_reports["test"],
+                WebhookRecipient("HUN/poc/webhook", f"https://{host}:{r.port}/h", SECRET),
+                settings,
+                now=NOW,
+                client=client,
+            )
+            if host == "hook.example":
+                assert outcome.kind == OutcomeKind.DELIVERED, outcome
+            else:  # same address, but the certificate is not for this name
+                assert outcome.kind == OutcomeKind.RETRY and outcome.reason == NO_ANSWER
+                assert "certificate" in outcome.detail.lower(), outcome.detail
     assert r.hosts == [f"hook.example:{r.port}"]

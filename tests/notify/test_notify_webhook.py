@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from lxml import etree
@@ -36,53 +32,6 @@ from hazatlas.formats.reports import report_from_dict
 SECRET = b"shared-webhook-secret-0123456789abcdef"
 
 
-@dataclasses.dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A webhook receiver answering from a script of status codes (then 200)."""
-
-    def __init__(self) -> None:
-        self.script: list[tuple[int, dict[str, str]]] = []
-        self.requests: list[Received] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append(Received(dict(self.headers.items()), body))
-                status, headers = receiver.script.pop(0) if receiver.script else (200, {})
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/hazatlas"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.thread.start()
-    try:
-        yield r
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
-
-
 SETTINGS = WebhookSettings(
     timeout_s=5,
     allow_http=True,
@@ -96,7 +45,7 @@ def _recipient(url: str, fmt: str = "json") -> WebhookRecipient:
     return WebhookRecipient("HUN/piac/webhook", url, SECRET, fmt)
 
 
-def test_json_delivery_is_signed(receiver: Receiver, sample_reports: dict[str, Report]) -> None:
+def test_json_delivery_is_signed(receiver, sample_reports: dict[str, Report]) -> None:
     report = sample_reports["early_warning"]
     outcome = deliver_webhook(report, _recipient(receiver.url), SETTINGS, now=NOW)
     assert outcome.kind == OutcomeKind.DELIVERED and outcome.detail.startswith("HTTP 200")
@@ -115,7 +64,7 @@ def test_json_delivery_is_signed(receiver: Receiver, sample_reports: dict[str, R
         )
 
 
-def test_cap_delivery(receiver: Receiver, sample_reports: dict[str, Report], cap_schema) -> None:
+def test_cap_delivery(receiver, sample_reports: dict[str, Report], cap_schema) -> None:
     report = sample_reports["information"]
     outcome = deliver_webhook(report, _recipient(receiver.url, "cap"), SETTINGS, now=NOW)
     assert outcome.kind == OutcomeKind.DELIVERED
@@ -127,7 +76,7 @@ def test_cap_delivery(receiver: Receiver, sample_reports: dict[str, Report], cap
 
 
 def test_503_is_retried_then_succeeds(
-    receiver: Receiver, sample_reports: dict[str, Report]
+    receiver, sample_reports: dict[str, Report]
 ) -> None:
     receiver.script = [(503, {}), (503, {"Retry-After": "30"})]
     report = sample_reports["test"]
@@ -153,7 +102,7 @@ def test_503_is_retried_then_succeeds(
     assert len(receiver.requests) == 3 and len(keys) == 1
 
 
-def test_400_is_a_permanent_failure(receiver: Receiver, sample_reports: dict[str, Report]) -> None:
+def test_400_is_a_permanent_failure(receiver, sample_reports: dict[str, Report]) -> None:
     receiver.script = [(400, {})]
     outcome = deliver_webhook(sample_reports["test"], _recipient(receiver.url), SETTINGS, now=NOW)
     assert outcome.kind == OutcomeKind.PERMANENT_FAILURE and "400" in outcome.reason
@@ -161,7 +110,7 @@ def test_400_is_a_permanent_failure(receiver: Receiver, sample_reports: dict[str
 
 
 def test_persistent_503_ends_in_dead_letter(
-    receiver: Receiver, sample_reports: dict[str, Report]
+    receiver, sample_reports: dict[str, Report]
 ) -> None:
     receiver.script = [(503, {})] * 10
     report, recipient = sample_reports["test"], _recipient(receiver.url)
