@@ -121,6 +121,22 @@ def test_webhook_url_is_checked_when_saved(client):
     )
 
 
+@pytest.mark.parametrize("field", ["escalation_order", "ack_window_s"])
+def test_oversized_integers_in_a_contact_are_refused(client, field):
+    """An integer the database cannot store is a 422 naming the field, not a 500."""
+    body = {**_contact("HUN/hook", email="hook@hu.example"), field: 10**30}
+    r = client.put("/api/notifications/contacts/HUN/hook", json=body, headers=auth(client, "hu"))
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+def test_an_oversized_campaign_window_is_refused(client):
+    body = {"name": "drill", "window_s": 10**30, "parties": ["HUN"], "sender_country": "ROU"}
+    r = client.post("/api/notifications/campaigns", json=body, headers=auth(client, "admin"))
+    assert r.status_code == 422, r.text
+    assert "window_s" in r.text
+
+
 def test_only_the_administrator_names_environment_secrets(client, notify_settings):
     hu, admin = auth(client, "hu"), auth(client, "admin")
     url = "/api/notifications/contacts/HUN/hook"

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from hazatlas.api.deps import get_db, get_principal, get_settings
-from hazatlas.api.errors import problem
+from hazatlas.api.errors import INT32_MAX, problem
 from hazatlas.delivery.signing import SIGNATURE_HEADER, SignatureError
 from hazatlas.domain.access import ANONYMOUS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
@@ -28,8 +28,8 @@ from hazatlas.storage.db import Database
 
 P = "/api/notifications"
 CAP_TYPE = "application/cap+xml"
-#: Largest id or offset the databases take (32-bit integer columns).
-MAX_INT = 2**31 - 1
+#: Largest id, offset or count the databases take (32-bit integer columns).
+MAX_INT = INT32_MAX
 
 
 def _plain_text_params(request: Request) -> None:
@@ -95,7 +95,7 @@ class ContactIn(_In):
     )
     languages: list[str] = ["en"]
     available_24_7: bool = False
-    escalation_order: int = Field(default=1, ge=1)
+    escalation_order: int = Field(default=1, ge=1, le=MAX_INT)
     active: bool = True
 
 
@@ -103,7 +103,7 @@ class ReportIn(_In):
     report: dict[str, Any] = Field(description="the REPORT.json form (docs/notifications.md)")
     recipients: list[str] = Field(default=[], description="ISO3 codes, 'basin:NAME' or contact ids")
     issue: bool = False
-    ack_window_s: int = Field(default=3600, gt=0)
+    ack_window_s: int = Field(default=3600, gt=0, le=MAX_INT)
     disclosure: Literal["recipients", "parties"] = "recipients"
 
 
@@ -122,7 +122,7 @@ class ProposalIn(_In):
 
 class CampaignIn(_In):
     name: str = Field(min_length=1)
-    window_s: int = Field(default=3600, gt=0)
+    window_s: int = Field(default=3600, gt=0, le=MAX_INT)
     parties: list[str] = []
     sender_country: str | None = None
     languages: list[str] = []
