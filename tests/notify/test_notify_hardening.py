@@ -149,6 +149,28 @@ def test_unresolvable_and_internal_hosts_give_the_same_answer() -> None:
             check_url(bad)
 
 
+def test_a_dns_failure_at_delivery_is_retried_not_dead_lettered(
+    sample_reports: dict[str, Report],
+) -> None:
+    """The host resolved when the contact was saved; a DNS outage at delivery time is retried
+    like a connection failure (same generic reason), and only given up after the retries."""
+    import socket
+
+    def outage(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    url = "https://hook.example/h"
+    check_url(url, resolve=lambda h, p: ["93.184.216.34"])  # at save time
+    outcome = _send(sample_reports["test"], url, _settings(resolve=outage))
+    assert outcome.kind == OutcomeKind.RETRY and outcome.reason == NO_ANSWER
+    assert "not resolved" in outcome.detail
+    last = deliver_webhook(
+        sample_reports["test"], WebhookRecipient("HUN/poc/webhook", url, SECRET),
+        _settings(resolve=outage), attempt=4, now=NOW,
+    )
+    assert last.kind == OutcomeKind.PERMANENT_FAILURE and "gave up after 4" in last.reason
+
+
 def test_connection_errors_are_generic_for_the_sender(sample_reports: dict[str, Report]) -> None:
     """A closed port and a silent one must not be told apart by the sender (port scan); the
     exact error stays in ``detail`` (server log, audit log)."""

@@ -53,6 +53,11 @@ class AddressNotAllowed(HazatlasError):
         self.detail = detail
 
 
+class HostNotResolved(AddressNotAllowed):
+    """The host name could not be resolved (now): refused when a contact is saved, but a
+    delivery tries again later, as after a connection failure (DNS outages pass)."""
+
+
 def parse_networks(text: str | Iterable[str], name: str = ALLOW_SETTING) -> tuple[Network, ...]:
     """``"127.0.0.0/8, ::1"`` -> networks (a bare address is a network of one address).
 
@@ -160,9 +165,15 @@ def check_url(
         raise ValueError("the URL has no host")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
-        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(host, port)]
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise AddressNotAllowed(f"{host}: not resolved ({type(exc).__name__}: {exc})") from exc
+        resolved = resolve(host, port)
+    except UnicodeError as exc:
+        raise AddressNotAllowed(f"{host}: not a resolvable name ({exc})") from exc
+    except OSError as exc:  # socket.gaierror among them: unknown now, perhaps not later
+        raise HostNotResolved(f"{host}: not resolved ({type(exc).__name__}: {exc})") from exc
+    try:
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
+    except ValueError as exc:
+        raise AddressNotAllowed(f"{host}: resolved to a non-address ({exc})") from exc
     networks = tuple(networks)
     refused = [str(a) for a in addresses if not address_allowed(a, networks)]
     if not addresses or refused:

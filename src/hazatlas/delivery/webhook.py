@@ -26,6 +26,7 @@ import httpx
 
 from hazatlas.delivery.netguard import (
     AddressNotAllowed,
+    HostNotResolved,
     Network,
     Resolver,
     check_url,
@@ -116,6 +117,9 @@ def deliver_webhook(
             networks=settings.allow_networks,
             resolve=settings.resolve,
         )
+    except HostNotResolved as exc:  # a DNS failure passes: try again, as for no connection
+        log.info("webhook %s: %s", recipient.recipient_id, exc.detail)
+        return _retry(NO_ANSWER, exc.detail, settings, attempt, now, 0.0)
     except AddressNotAllowed as exc:
         log.warning("webhook %s refused: %s", recipient.recipient_id, exc.detail)
         return DeliveryOutcome.permanent(str(exc), exc.detail)
