@@ -638,3 +638,21 @@ def test_api_import_of_a_hostile_xlsx_is_422(api, db, tmp_path):
                      prolog=BILLION_LAUGHS)
     r = api.post("/api/import", files={"file": ("lol.xlsx", io.BytesIO(path.read_bytes()), "application/octet-stream")})
     assert r.status_code == 422 and "document type declaration" in r.json()["detail"]
+
+
+def test_no_rejects_file_is_left_when_the_import_itself_fails(
+    sqlite_db, sample_rows, make_csv, tmp_path, monkeypatch
+):
+    """The rejects file is written before the transaction; if the transaction then fails,
+    nothing was imported and the rejects file is removed again."""
+    from hazatlas.services import register as register_service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(register_service.repo, "upsert_many", broken)
+    path = make_csv([sample_rows[3], dict(sample_rows[2], unit="bags")])
+    rejects = tmp_path / "r.csv"
+    with pytest.raises(RuntimeError, match="database went away"):
+        svc(sqlite_db).import_file(path, skip_invalid=True, rejects=rejects)
+    assert not rejects.exists()

@@ -222,13 +222,18 @@ class RegisterService:
             target = rejects or _rejects_path(path)
             _write_rejects(target, table, parsed, reject_rows)
             rejects_file = str(target)
-        with self.db.transaction() as s:
-            if problems := self._write_problems(table.source, parsed, good, s):  # changed since?
-                raise ValidationError(problems)
-            summary = repo.upsert_many(
-                s, good, actor=self.principal.username, context=f"import {table.source}"
-            )
-            self._run_listeners(s, summary.created + summary.updated)
+        try:
+            with self.db.transaction() as s:
+                if problems := self._write_problems(table.source, parsed, good, s):  # changed since?
+                    raise ValidationError(problems)
+                summary = repo.upsert_many(
+                    s, good, actor=self.principal.username, context=f"import {table.source}"
+                )
+                self._run_listeners(s, summary.created + summary.updated)
+        except BaseException:  # nothing imported: no rejects file either
+            if rejects_file is not None:
+                Path(rejects_file).unlink(missing_ok=True)
+            raise
         return ImportReport(
             table.source,
             len(table.rows),
