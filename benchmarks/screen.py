@@ -30,7 +30,7 @@ Each side's time is split into *set-up* (imports, loading the data files, buildi
 that do not depend on the sites: hazatlas ``screen.prepare(network)``; baseline projections,
 graph, per-reach countries) and *screening* (the N sites to N dicts). Peak RSS is the child's
 ``ru_maxrss`` at the end of screening. Afterwards both answers are compared site by site
-(outside the timings): same country, same neighbour and border distance within
+(outside the timings; below the floors in FLOORS the script exits 1): same country, same neighbour and border distance within
 ``--tolerance-km`` (or 1 %), same reach, same set of downstream countries; the rates and the
 reasons for the differences that are expected are printed.
 
@@ -376,16 +376,29 @@ def spawn(side: str, data_path: str, out_path: str) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- comparison
-def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], tol_km: float) -> list[str]:
-    n = len(a["country"])
-    lines = []
+# Lowest agreement accepted (%): below it the benchmark fails (exit 1). The differences above
+# these rates are explained per kind in compare(); the floors leave room for them at any size.
+FLOORS = {"same country": 99.5, "border distance": 99.0, "same reach": 99.0,
+          "same downstream countries": 98.0}
 
-    def rate(mask: np.ndarray, among: np.ndarray) -> str:
+
+def compare(
+    a: dict[str, np.ndarray], b: dict[str, np.ndarray], tol_km: float
+) -> tuple[list[str], list[str]]:
+    """Agreement lines to print, and the rates below their floor (:data:`FLOORS`)."""
+    n = len(a["country"])
+    lines: list[str] = []
+    short: list[str] = []
+
+    def rate(mask: np.ndarray, among: np.ndarray, floor: str | None = None) -> str:
         k = int(among.sum())
-        return f"{int((mask & among).sum()):,} of {k:,} ({100 * (mask & among).sum() / max(k, 1):.2f} %)"
+        pct = 100 * (mask & among).sum() / max(k, 1)
+        if floor is not None and k and pct < FLOORS[floor]:
+            short.append(f"{floor}: {pct:.2f} % < {FLOORS[floor]} %")
+        return f"{int((mask & among).sum()):,} of {k:,} ({pct:.2f} %)"
 
     every = np.ones(n, dtype=bool)
-    lines.append(f"same country: {rate(a['country'] == b['country'], every)}")
+    lines.append(f"same country: {rate(a['country'] == b['country'], every, 'same country')}")
     lines.append(
         f"  other country: {int((a['country'] != b['country']).sum()):,} (points at sea "
         "equally near two countries, e.g. a coastal point both share: each tool keeps another)"
@@ -395,15 +408,15 @@ def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], tol_km: float) -
     diff = np.abs(a["nb_km"] - b["nb_km"])
     close = diff <= np.maximum(tol_km, 0.01 * np.fmax(a["nb_km"], b["nb_km"]))
     lines.append(f"same border neighbour: {rate(same_nb, has_nb)}")
-    lines.append(f"border distance within max({tol_km:g} km, 1 %): {rate(close, has_nb)}; "
+    lines.append(f"border distance within max({tol_km:g} km, 1 %): {rate(close, has_nb, 'border distance')}; "
                  f"median |difference| {np.nanmedian(diff[has_nb]) * 1000:.0f} m")  # fmt: skip
     both = (a["reach_id"] >= 0) & (b["reach_id"] >= 0)
     either = (a["reach_id"] >= 0) | (b["reach_id"] >= 0)
     lines.append(f"a reach on both sides: {rate(both, either)} of the sites with one on either")
     same_reach = a["reach_id"] == b["reach_id"]
-    lines.append(f"same reach: {rate(same_reach, both)}")
+    lines.append(f"same reach: {rate(same_reach, both, 'same reach')}")
     same_ds = a["downstream"] == b["downstream"]
-    lines.append(f"same downstream countries (same reach): {rate(same_ds, both & same_reach)}")
+    lines.append(f"same downstream countries (same reach): {rate(same_ds, both & same_reach, 'same downstream countries')}")
     # explanations of the differences
     one_side = either & ~both
     edge = one_side & (np.fmax(np.nan_to_num(a["snap_km"]), np.nan_to_num(b["snap_km"])) > 19.0)
@@ -428,7 +441,7 @@ def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], tol_km: float) -
     bad_nb = has_nb & ~same_nb
     lines.append(f"  other neighbour: {int(bad_nb.sum()):,} (two borders almost equally near; "
                  "hazatlas is up to 250 m long by design, the projection distorts the baseline)")  # fmt: skip
-    return lines
+    return lines, short
 
 
 # --------------------------------------------------------------------------- main
@@ -487,11 +500,16 @@ def main() -> None:
         for side in ("hazatlas", "baseline"):
             st = ", ".join(f"{k} {v:.2f}" for k, v in res[side]["stages"].items())
             print(f"  {kind} {side}: {st}")
+    failed = []
     for kind, res in rows:
         print(f"\nagreement, {kind} sites (hazatlas vs baseline):")
-        for line in compare(res["hazatlas"]["answers"], res["baseline"]["answers"],
-                            args.tolerance_km):  # fmt: skip
+        lines, short = compare(res["hazatlas"]["answers"], res["baseline"]["answers"],
+                               args.tolerance_km)  # fmt: skip
+        for line in lines:
             print("  " + line)
+        failed += [f"{kind} sites, {x}" for x in short]
+    if failed:
+        sys.exit("the two tools disagree beyond the accepted rates:\n  " + "\n  ".join(failed))
 
 
 if __name__ == "__main__":

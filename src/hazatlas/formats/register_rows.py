@@ -104,8 +104,9 @@ MAX_AREA_M2 = 1e10  # 10,000 km2
 MAX_CONCENTRATION_MG_KG = 1e6  # 100 %
 MAX_PROJECTED_COORDINATE = 1e8  # metres (or the CRS's unit) of an x or y given with --crs
 
-# The longest text accepted in each column: the database's column sizes, and 100 characters for
-# codes, numbers and dates; free text (source, notes, lists, WKT) is limited only by the reader.
+# The longest text accepted in each column: the database's column sizes, 100 characters for
+# codes, numbers and dates, and bounds chosen by hazatlas for free text (source, notes, lists,
+# WKT), which the database would take longer, to keep inputs and error messages bounded.
 _SHORT = 100
 MAX_LENGTHS = {
     "establishment_id": 100,
