@@ -196,10 +196,10 @@ _INSTANCES: dict[str, _SigmaSet] = {}
 def sigma_set(key: str) -> _SigmaSet:
     """The (cached) coefficient set called ``key`` ("briggs-rural", "briggs-urban",
     "pasquill-gifford")."""
-    from hazatlas.domain.errors import HazatlasError
+    from hazatlas.models.base import invalid_input
 
     if key not in SIGMA_SETS:
-        raise HazatlasError(f"sigmas must be one of {', '.join(SIGMA_SETS)}, got {key!r}")
+        raise invalid_input("sigmas", f"sigmas must be one of {', '.join(SIGMA_SETS)}, got {key!r}")
     if key not in _INSTANCES:
         _INSTANCES[key] = SIGMA_SETS[key]()
     return _INSTANCES[key]

@@ -204,26 +204,3 @@ def newton(
             break
     return x
 
-
-def bisect(
-    fun: Callable[[np.ndarray], np.ndarray],
-    lo: np.ndarray,
-    hi: np.ndarray,
-    iterations: int = 48,
-) -> np.ndarray:
-    """Vectorised bisection for a sign change of ``fun`` on [lo, hi] (element-wise).
-
-    ``fun(lo)`` and ``fun(hi)`` must have opposite signs (or be zero); the midpoint of the
-    final bracket is returned. 48 halvings reduce the bracket by 2.8e14.
-    """
-    lo = np.array(lo, dtype=float, copy=True)
-    hi = np.array(hi, dtype=float, copy=True)
-    f_lo = fun(lo)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        f_mid = fun(mid)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        lo = np.where(same, mid, lo)
-        f_lo = np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
-    return 0.5 * (lo + hi)
