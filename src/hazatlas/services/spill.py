@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.geo.network import RiverNetwork

@@ -111,7 +111,7 @@ class PoolEvaporationEPA(PublishedModel):
             * _MMHG_PER_PA
             / (82.05 * temperature_k)
         )
-        return lb_min * _LB_PER_MIN_TO_KG_S
+        return float(lb_min * _LB_PER_MIN_TO_KG_S)
 
 
 class GasHoleRelease(PublishedModel):
@@ -145,7 +145,7 @@ class GasHoleRelease(PublishedModel):
     ) -> bool:
         """True when P1/P2 reaches the critical ratio ((k+1)/2)^(k/(k-1))."""
         k = heat_capacity_ratio
-        return pressure_pa / ambient_pressure_pa >= ((k + 1) / 2) ** (k / (k - 1))
+        return bool(pressure_pa / ambient_pressure_pa >= ((k + 1) / 2) ** (k / (k - 1)))
 
     def compute(
         self,
