@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "Database schema and bundled geodata."),
     "register": ("register", "The register of hazardous activities."),
     "users": ("users", "User accounts, roles and API tokens."),
+    "scenarios": ("scenarios", "Stored model runs (river spills, plumes, runouts)."),
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
 }
