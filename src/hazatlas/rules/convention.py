@@ -1,8 +1,9 @@
 """Hazardous activity under the UNECE Industrial Accidents Convention, Annex I (three versions).
 
-A *hazardous activity* holds a dangerous substance at or above its Annex I quantity (Art. 1(b);
-reference ``domain-rules.md`` section 2). Named substances (Part II) take precedence over the
-categories (Part I); a substance in several categories is compared with the lowest quantity.
+A *hazardous activity* holds a dangerous substance at or above its Annex I quantity (Convention
+on the Transboundary Effects of Industrial Accidents, Helsinki 1992, Art. 1(b) and Annex I).
+Named substances (Part II) take precedence over the categories (Part I); a substance in several
+categories is compared with the lowest quantity.
 The annex states no summation rule in the reference tables, so none is applied.
 
 Versions (setting ``annex_version``):
@@ -205,12 +206,16 @@ def _note23_item(item: ConventionItem, members: list[Substance]) -> ConventionIt
 
 
 def part2_comparison(number: int, members: list[Substance], version: str) -> Comparison:
-    """A Part II item with the total of all substances of its Seveso III entry."""
+    """A Part II item with the total of all substances of its Seveso III entry.
+
+    Only the 2014 Part II (inferred from Seveso III) has entry 32: its congeners count in TCDD
+    equivalents with the WHO 2005 TEFs of Seveso III note 20, part of the same inference.
+    """
     item = part2_items(version)[number]
     if version == "2014" and number in NOTE23_ENTRIES:
         item = _note23_item(item, members)
     names = tuple(sorted({s.name for s in members}))
-    return Comparison(names, math.fsum(s.all_kg for s in members), item)
+    return Comparison(names, math.fsum(s.all_kg * s.factor for s in members), item)
 
 
 def comparisons(substances: list[Substance], version: str) -> tuple[list[Comparison], list[str]]:

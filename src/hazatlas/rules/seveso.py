@@ -13,6 +13,12 @@ the notes' content was confirmed):
 - **Note 3** (2 % rule): quantities flagged ``cannot_initiate`` are ignored when, added up for
   the substance, they are at most 2 % of its lowest relevant qualifying quantity. Adding them
   up first (rather than lot by lot) makes the result independent of how lots are split.
+- **Note 20**: entry 32 (polychlorodibenzofurans and polychlorodibenzodioxins) is counted in
+  TCDD equivalents: a line whose CAS number is one of the 17 congeners of note 20 counts with
+  its quantity times the congener's WHO 2005 toxic equivalency factor (TEF), in entry 32, in the
+  2 % rule and in the note 4 sums. An entry 32 line without a congener's CAS number (an
+  unspecified "dioxins" line, or a congener note 20 does not list) is taken to be stated in TCDD
+  equivalents already and counts as stated; a reason says so.
 - **Note 4 points 2-4**: three sums Σ q/Q (health H1-H3, physical P1-P8, environmental
   E1-E2), each with column 2 (lower) and column 3 (upper) values; within a group a substance
   uses the lowest qualifying quantity of its categories in that group (note 6, German Nr. 7),
@@ -34,9 +40,11 @@ from hazatlas.domain.classification import SUM_GROUPS, Contribution, SevesoTier,
 from hazatlas.domain.inventory import InventoryItem
 from hazatlas.rules.resolve import ResolvedLine
 from hazatlas.rules.thresholds import (
+    DIOXIN_ENTRY,
     NOTE23_ENTRIES,
     SUMMED_ENTRIES,
     UNCONFIRMED_ENTRY_NUMBERS,
+    Congener,
     NamedEntry,
     catalogue,
 )
@@ -158,7 +166,12 @@ SubstanceKey = tuple[str, str, tuple[str, ...]]
 
 
 def substance_key(item: InventoryItem, line: ResolvedLine) -> SubstanceKey:
-    """Identity of a line's substance: its Part 2 entry, else CAS, else name; plus categories."""
+    """Identity of a line's substance: its Part 2 entry, else CAS, else name; plus categories.
+
+    The congeners of entry 32 are told apart by CAS number: each has its own TEF (note 20).
+    """
+    if line.congener is not None:
+        return ("entry", f"{DIOXIN_ENTRY:02d} {line.congener.cas}", line.categories)
     if line.entry is not None:
         return ("entry", f"{line.entry.entry_no:02d}", line.categories)
     if item.cas_number:
@@ -173,7 +186,8 @@ class Substance:
     ``limits`` are the qualifying quantities of its entry and categories; ``quantities`` the
     lines' kg; ``isolated`` those flagged ``cannot_initiate`` (note 3); ``names`` every name its
     lines give (the substance is called by the alphabetically first, so that the result does
-    not depend on the order of the lines); ``cas`` the CAS number of its first line.
+    not depend on the order of the lines); ``cas`` the CAS number of its first line;
+    ``congener`` the note 20 congener it is, if any.
     """
 
     entry: NamedEntry | None
@@ -181,6 +195,7 @@ class Substance:
     source: str
     cas: str | None
     limits: Limits
+    congener: Congener | None = None
     names: set[str] = field(default_factory=set)
     quantities: list[float] = field(default_factory=list)
     isolated: list[float] = field(default_factory=list)
@@ -203,6 +218,12 @@ class Substance:
     def all_kg(self) -> float:
         """Quantity of all lines."""
         return math.fsum(self.quantities + self.isolated)
+
+    @property
+    def factor(self) -> float:
+        """What 1 kg of it counts for under Seveso III: a note 20 congener its TEF (kg of TCDD
+        equivalent), anything else 1."""
+        return self.congener.tef if self.congener is not None else 1.0
 
     def add(self, item: InventoryItem) -> None:
         """Add one line of this substance."""
@@ -227,6 +248,7 @@ def aggregate(lines: Iterable[tuple[InventoryItem, ResolvedLine]]) -> list[Subst
                 line.category_source,
                 cas,
                 limits(entry_no, line.categories),
+                line.congener,
             )
         found[key].add(item)
     return [found[key] for key in sorted(found)]
@@ -245,24 +267,45 @@ class SevesoAssessment:
 
 
 def counted_quantity(sub: Substance, notes: list[str]) -> tuple[float, bool]:
-    """Quantity counted after the 2 % rule (note 3), and whether isolated lots were ignored."""
+    """Quantity counted after the 2 % rule (note 3), and whether isolated lots were ignored.
+
+    In kg, or kg of TCDD equivalent for a note 20 congener (:attr:`Substance.factor`).
+    """
     if not sub.isolated:
-        return sub.total_kg, False
-    isolated = math.fsum(sub.isolated)
+        return sub.total_kg * sub.factor, False
+    isolated = math.fsum(sub.isolated) * sub.factor
     relevant = sub.limits.relevant
     if relevant is None:
-        return sub.all_kg, False
+        return sub.all_kg * sub.factor, False
     if isolated <= TWO_PERCENT * relevant * (1.0 + REL_TOL):
         notes.append(
             f"{sub.name}: {tonnes(isolated)} that cannot initiate a major accident elsewhere "
             f"is at most 2 % of {tonnes(relevant)} and is ignored (note 3)"
         )
-        return sub.total_kg, True
+        return sub.total_kg * sub.factor, True
     notes.append(
         f"{sub.name}: {tonnes(isolated)} flagged as unable to initiate is more than 2 % of "
         f"{tonnes(relevant)} and counts (note 3)"
     )
-    return sub.all_kg, False
+    return sub.all_kg * sub.factor, False
+
+
+def note20(sub: Substance) -> str | None:
+    """How an entry 32 substance was counted in TCDD equivalents (note 20); None for others."""
+    if sub.entry_no != DIOXIN_ENTRY:
+        return None
+    if sub.congener is None:
+        return (
+            f"{sub.name}: Part 2 entry 32 without the CAS number of a congener listed in note 20: "
+            f"its {tonnes(sub.all_kg)} are taken to be TCDD equivalents already and count as "
+            "stated (note 20; give each congener with its CAS number to apply the WHO 2005 TEFs)"
+        )
+    congener = sub.congener
+    return (
+        f"{sub.name}: {congener.name} (CAS {congener.cas}) {tonnes(sub.all_kg)} × WHO 2005 TEF "
+        f"{congener.tef:g} = {tonnes(sub.all_kg * congener.tef)} TCDD equivalent "
+        "(Part 2 entry 32, note 20)"
+    )
 
 
 def compare(label: str, q: float, low: float | None, up: float | None, reasons: list[str]) -> int:
@@ -301,7 +344,8 @@ def _contribution(sub: Substance, counted: float, ignored: bool) -> Contribution
 
 def compare_entry(number: int, members: list[tuple[Substance, float]], reasons: list[str]) -> int:
     """Compare a Part 2 entry as a whole: all its substances added up (entries 33 and 34 are
-    sums of several substances) with the lowest values among them (note 23 may lower one)."""
+    sums of several substances, entry 32 of its congeners in TCDD equivalents) with the lowest
+    values among them (note 23 may lower one)."""
     total = math.fsum(counted for _, counted in members)
     lower = min((s.limits.lower for s, _ in members if s.limits.lower is not None), default=None)
     upper = min((s.limits.upper for s, _ in members if s.limits.upper is not None), default=None)
@@ -312,6 +356,8 @@ def compare_entry(number: int, members: list[tuple[Substance, float]], reasons: 
     names = ", ".join(sorted({name for s, _ in members for name in s.names}))
     lines = sum(len(s.quantities) + len(s.isolated) for s, _ in members)
     summed = ", sum of its substances" if number in SUMMED_ENTRIES and lines > 1 else ""
+    if number == DIOXIN_ENTRY:
+        summed = " in TCDD equivalents, note 20"
     label = f"{names} (Part 2 entry {number}{summed})"
     return compare(label, total, lower, upper, reasons)
 
@@ -362,6 +408,9 @@ def assess_seveso(substances: list[Substance]) -> SevesoAssessment:
     for sub in substances:
         counted, ignored = counted_quantity(sub, notes)
         contributions.append(_contribution(sub, counted, ignored))
+        teq = note20(sub)
+        if teq is not None:
+            notes.append(teq)
         if sub.entry is not None:
             named.setdefault(sub.entry.entry_no, []).append((sub, counted))
         elif sub.categories:

@@ -10,8 +10,10 @@ inputs in full (not as indices into the pool) and what ``classify_inventory`` ga
 
 The file was recorded once from the rules as they were before they were rewritten to read like
 the law (commit 1ba71c1, the code the frozen copy ``oracle_rules_v1.py`` had been checked
-against), so that the rewrite is checked against that behaviour. Re-record only for an
-intended change of the rules (and bump ``RULES_VERSION``), and review the diff of the recorded file:
+against), so that the rewrite is checked against that behaviour. It was re-recorded once, for
+note 20 (``hazatlas-rules/2``): only ``rules_version`` changed (no case has entry 32). Re-record
+only for an intended change of the rules (and bump ``RULES_VERSION``), and review the diff of
+the recorded file:
 
     PYTHONPATH=src .venv/bin/python tests/rules/recorded/record.py
 
