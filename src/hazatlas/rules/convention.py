@@ -54,7 +54,7 @@ class ConventionItem:
     seveso3: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ConventionAssessment:
     version: str
     hazardous: bool
@@ -165,7 +165,7 @@ def part1_item(categories: tuple[str, ...], version: str) -> ConventionItem | No
     return min(found, key=lambda it: (it.threshold_kg, it.item), default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Comparison:
     """One Annex I comparison: the substances' quantity (kg) against one item."""
 

@@ -74,7 +74,7 @@ def tonnes(kg: float) -> str:
 # --- qualifying quantities ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Limits:
     """The qualifying quantities of one (Part 2 entry, Part 1 categories).
 
@@ -179,7 +179,7 @@ def substance_key(item: InventoryItem, line: ResolvedLine) -> SubstanceKey:
     return ("name", " ".join(item.substance_name.lower().split()), line.categories)
 
 
-@dataclass
+@dataclass(slots=True)
 class Substance:
     """All lines of one substance (same identity and same categories), added up.
 
@@ -257,7 +257,7 @@ def aggregate(lines: Iterable[tuple[InventoryItem, ResolvedLine]]) -> list[Subst
 # --- the tier ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class SevesoAssessment:
     tier: SevesoTier
     sums: dict[str, TierSums]
@@ -309,10 +309,9 @@ def note20(sub: Substance) -> str | None:
 
 
 def compare(label: str, q: float, low: float | None, up: float | None, reasons: list[str]) -> int:
-    """UPPER if ``q`` reaches the upper-tier value, LOWER the lower-tier value, else NONE.
-
-    A reason is added when a value is reached.
-    """
+    """UPPER if ``q`` reaches the upper-tier value (column 3), LOWER the lower-tier value
+    (column 2), else NONE; ``None`` is a dash (no value). A reason is added when a value is
+    reached."""
     if up is not None and reaches(q, up):
         reasons.append(f"upper tier: {label}: {tonnes(q)} ≥ {tonnes(up)} (column 3)")
         return UPPER
@@ -342,24 +341,25 @@ def _contribution(sub: Substance, counted: float, ignored: bool) -> Contribution
     )
 
 
+def _entry_label(number: int, members: list[tuple[Substance, float]]) -> str:
+    """How reasons name a Part 2 entry: its substances' names, and how it was added up."""
+    names = ", ".join(sorted({name for s, _ in members for name in s.names}))
+    lines = sum(len(s.quantities) + len(s.isolated) for s, _ in members)
+    how = ", sum of its substances" if number in SUMMED_ENTRIES and lines > 1 else ""
+    if number == DIOXIN_ENTRY:
+        how = " in TCDD equivalents, note 20"
+    return f"{names} (Part 2 entry {number}{how})"
+
+
 def compare_entry(number: int, members: list[tuple[Substance, float]], reasons: list[str]) -> int:
     """Compare a Part 2 entry as a whole: all its substances added up (entries 33 and 34 are
     sums of several substances, entry 32 of its congeners in TCDD equivalents) with the lowest
     values among them (note 23 may lower one)."""
     total = math.fsum(counted for _, counted in members)
-    lower = min((s.limits.lower for s, _ in members if s.limits.lower is not None), default=None)
-    upper = min((s.limits.upper for s, _ in members if s.limits.upper is not None), default=None)
-    if not (
-        upper is not None and reaches(total, upper) or lower is not None and reaches(total, lower)
-    ):
-        return NONE  # (no reason to give)
-    names = ", ".join(sorted({name for s, _ in members for name in s.names}))
-    lines = sum(len(s.quantities) + len(s.isolated) for s, _ in members)
-    summed = ", sum of its substances" if number in SUMMED_ENTRIES and lines > 1 else ""
-    if number == DIOXIN_ENTRY:
-        summed = " in TCDD equivalents, note 20"
-    label = f"{names} (Part 2 entry {number}{summed})"
-    return compare(label, total, lower, upper, reasons)
+    lows = [s.limits.lower for s, _ in members if s.limits.lower is not None]
+    ups = [s.limits.upper for s, _ in members if s.limits.upper is not None]
+    lower, upper = min(lows, default=None), min(ups, default=None)
+    return compare(_entry_label(number, members), total, lower, upper, reasons)
 
 
 def note4_sums(contributions: list[Contribution]) -> dict[str, TierSums]:
