@@ -8,20 +8,18 @@ are refused with 413. Other requests pass through untouched (uploads are limited
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hazatlas.api.errors import invalid, problem
-
-_BAD = re.compile("[\x00\ud800-\udfff]")
+from hazatlas.domain.text import first_unstorable
 
 
 def bad_text(value: str) -> str | None:
     """Why ``value`` cannot be stored as text, or ``None``."""
-    m = _BAD.search(value)
+    m = first_unstorable(value)
     if m is None:
         return None
     if m.group() == "\x00":

@@ -30,8 +30,8 @@ from hazatlas.domain.notification import (
     ReportStatus,
     ReportType,
     Severity,
-    validate_report,
 )
+from hazatlas.domain.report_validation import validate_report
 from hazatlas.formats.i18n import label
 from hazatlas.formats.report_text import description, headline
 from hazatlas.formats.reports import report_from_dict, report_to_dict

@@ -25,7 +25,7 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
-from hazatlas.domain.notification import check_text
+from hazatlas.domain.text import check_text
 from hazatlas.services.settings import Settings
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
