@@ -17,9 +17,9 @@ import json
 import math
 from typing import Any
 
-from lxml import etree
-from shapely.geometry import LineString, MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
+from lxml import etree  # type: ignore[import-untyped]
+from shapely.geometry import LineString, MultiPolygon, Polygon  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.notification import (

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import Problem, ValidationError
 
@@ -230,7 +230,7 @@ def _shared_strings(wb: _Workbook, book: str) -> list[str]:
 
 def _date_styles(wb: _Workbook, book: str) -> set[int]:
     """Indexes of the cell styles whose number format shows a date or a time."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format  # type: ignore[import-untyped]
 
     rels = _rels(wb, book)
     part = next((p for p in rels.values() if p.endswith("styles.xml")), None)
@@ -331,7 +331,7 @@ class _Cells:
     def _date(self, value: str, row: int, col: int) -> str:
         import datetime as dt
 
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel  # type: ignore[import-untyped]
 
         try:
             when = from_excel(float(value), CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900)
