@@ -2,8 +2,8 @@
 #   make demo   set up a virtual environment, build the demo database (SQLite) and serve it on
 #               http://127.0.0.1:8000/
 #   make test   set up the virtual environment and run lint (ruff), the architecture contracts
-#               (lint-imports), the type check (mypy) and the whole test suite (SQLite always; PostGIS and Chromium tests when available, required
-#               when CI=true)
+#               (lint-imports), the type check (mypy) and the whole test suite (SQLite always;
+#               PostGIS and Chromium tests when available, required when CI=true)
 
 PYTHON ?= python3
 VENV ?= .venv
