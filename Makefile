@@ -1,9 +1,9 @@
 # hazatlas — the two commands a newcomer runs:
 #   make demo   set up a virtual environment, build the demo database (SQLite) and serve it on
 #               http://127.0.0.1:8000/
-#   make test   set up the virtual environment and run lint, architecture contracts and the whole
-#               test suite (SQLite always; PostGIS and Chromium tests when available, required
-#               when CI=true)
+#   make test   set up the virtual environment and run lint (ruff), the architecture contracts
+#               (lint-imports), the type check (mypy) and the whole test suite (SQLite always;
+#               PostGIS and Chromium tests when available, required when CI=true)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -24,8 +24,9 @@ demo: $(STAMP)
 	$(BIN)/hazatlas demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q

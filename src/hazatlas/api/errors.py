@@ -9,6 +9,7 @@ internals (the traceback goes to the server log only). Long lists of problems ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,7 +33,7 @@ INT32_MAX = 2**31 - 1  # the largest in a PostgreSQL INTEGER column
 log = logging.getLogger("hazatlas.api")
 
 
-def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+def problem(status: int, title: str, detail: str, headers: Mapping[str, str] | None = None,
             **extra: object) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -52,7 +53,7 @@ def invalid(errors: list[dict[str, Any]], head: str | None = None) -> JSONRespon
     extra: dict[str, object] = {"errors": shown, "error_count": len(errors)}
     if more:
         extra["errors_truncated"] = True
-    return problem(422, "Invalid input", detail, **extra)
+    return problem(422, "Invalid input", detail, headers=None, **extra)
 
 
 def _where(e: dict[str, Any]) -> str:

@@ -37,6 +37,7 @@ from hazatlas.domain.tailings import (
     TailingsDetails,
     TailingsStatus,
 )
+from hazatlas.domain.text import first_unstorable
 from hazatlas.formats.tables import RawTable, Row, gc_paused, shown
 from hazatlas.formats.units import MASS_UNITS
 
@@ -126,7 +127,6 @@ MAX_LENGTHS = {
     "notes": 100_000,
     "site_polygon_wkt": 10_000_000,
 }
-_BAD_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def _q(text: str) -> str:
@@ -669,7 +669,7 @@ def _checked_text(c: _RowCtx) -> tuple[str, ...]:
     escaped, so that further messages can quote them (the row is rejected anyway)."""
     out = []
     for name, text in zip(_FIELDS, c.cells, strict=True):
-        if bad := _BAD_TEXT.search(text):
+        if bad := first_unstorable(text):
             what = "NUL character (U+0000)" if bad.group() == "\x00" else (
                 f"unpaired surrogate (U+{ord(bad.group()):04X}), which is not a character")
             c.bad(name, f"contains a {what} at position {bad.start() + 1}: it cannot be stored")

@@ -38,8 +38,8 @@ from hazatlas.domain.notification import (
     ResponseKind,
     Severity,
     SubstanceRelease,
-    validate_report,
 )
+from hazatlas.domain.report_validation import validate_report
 from hazatlas.formats.units import UnitError, parse_quantity
 
 FORMAT_VERSION = 1

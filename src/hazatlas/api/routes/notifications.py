@@ -22,7 +22,7 @@ from hazatlas.api.errors import INT32_MAX, problem
 from hazatlas.delivery.signing import SIGNATURE_HEADER, SignatureError
 from hazatlas.domain.access import ANONYMOUS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.domain.notification import bad_text_at
+from hazatlas.domain.text import bad_text_at
 from hazatlas.services.notify import NotifyService
 from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database

@@ -9,7 +9,7 @@ from typing import Any
 
 from hazatlas.domain import delivery_state as ds
 from hazatlas.domain.errors import NotFoundError, Problem, ValidationError
-from hazatlas.domain.notification import check_text
+from hazatlas.domain.text import check_text
 from hazatlas.services.notify.common import Context, audit_event, iso, now
 from hazatlas.services.notify.reports import Reports
 from hazatlas.services.notify.results import CampaignContact, CampaignResult, CampaignStarted

@@ -11,7 +11,7 @@ from typing import Any
 
 from hazatlas.delivery.netguard import AddressNotAllowed, check_url
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, Problem, ValidationError
-from hazatlas.domain.notification import check_text
+from hazatlas.domain.text import check_text
 from hazatlas.services.notify.common import PARTY, Context, audit_event, iso, now
 from hazatlas.services.notify.results import (
     AuthorityView,

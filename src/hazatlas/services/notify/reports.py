@@ -20,7 +20,8 @@ from hazatlas.domain.errors import (
     Problem,
     ValidationError,
 )
-from hazatlas.domain.notification import Report, ReportType, check_text
+from hazatlas.domain.notification import Report, ReportType
+from hazatlas.domain.text import check_text
 from hazatlas.formats.cap import render_cap
 from hazatlas.formats.reports import ReportDefaults, report_from_dict, report_to_dict
 from hazatlas.services.notify.common import (
