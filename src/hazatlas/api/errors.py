@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hazatlas.domain.errors import (
@@ -24,6 +23,7 @@ from hazatlas.domain.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from hazatlas.services.store import ValueOutOfRangeError
 
 PROBLEM = "application/problem+json"
 MAX_ERRORS = 100
@@ -116,8 +116,8 @@ def install(app: FastAPI) -> None:
         # forgot one still answers 422 naming the parameter instead of a 500
         return _out_of_range(request, exc, INT_MAX)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(ValueOutOfRangeError)
+    async def _data(request: Request, exc: ValueOutOfRangeError) -> JSONResponse:
         # PostgreSQL: an INTEGER column compared with a number beyond 32 bits
         return _out_of_range(request, exc, INT32_MAX)
 

@@ -11,7 +11,7 @@ from hazatlas.api.deps import BEARER, bearer_token, get_db, get_principal, get_s
 from hazatlas.domain.access import Principal
 from hazatlas.services import geodata, users
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
@@ -61,6 +61,5 @@ def revoke_current(request: Request, db: Annotated[Database, Depends(get_db)],
 
 @router.get("/countries")
 def countries(db: Annotated[Database, Depends(get_db)]) -> list[dict[str, str]]:
-    with db.transaction() as s:
-        names = geodata.country_names(s)
+    names = geodata.country_names(db)
     return [{"iso3": k, "name": v} for k, v in sorted(names.items())]
