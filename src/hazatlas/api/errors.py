@@ -9,6 +9,7 @@ internals (the traceback goes to the server log only). Long lists of problems ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,8 +33,8 @@ INT32_MAX = 2**31 - 1  # the largest in a PostgreSQL INTEGER column
 log = logging.getLogger("hazatlas.api")
 
 
-def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
-            **extra: object) -> JSONResponse:
+def problem(status: int, title: str, detail: str, headers: Mapping[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
@@ -49,7 +50,7 @@ def invalid(errors: list[dict[str, Any]], head: str | None = None) -> JSONRespon
     else:
         detail = "\n".join([head, *(f"  - {_where(e)}" for e in shown)]
                            + ([f"  ... and {more} more"] if more else []))
-    extra: dict[str, object] = {"errors": shown, "error_count": len(errors)}
+    extra: dict[str, Any] = {"errors": shown, "error_count": len(errors)}
     if more:
         extra["errors_truncated"] = True
     return problem(422, "Invalid input", detail, **extra)

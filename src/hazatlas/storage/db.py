@@ -18,9 +18,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_SQLITE_PATH", "Database", "Session", "ValueOutOfRangeError", "alembic_config",
-           "gc_paused", "normalise_url"]
-
 #: Raised by the database for a value its column type cannot hold (PostgreSQL: an INTEGER
 #: compared with a number beyond 32 bits).
 ValueOutOfRangeError = DataError

@@ -212,7 +212,7 @@ def _renamed(exc: HazatlasError, stored: Path, shown: str) -> HazatlasError:
              responses={401: {"description": "no API token"}, 403: {"description": "may not write"},
                         413: {"description": "file larger than HAZATLAS_MAX_UPLOAD_MB"}})
 async def import_register(request: Request, db: Db, user: Writer,
-                          settings: Annotated[Settings, Depends(get_settings)]) -> ImportResult:
+                          settings: Annotated[Settings, Depends(get_settings)]) -> ImportResult | Response:
     """The caller is authenticated and authorised from the headers before the body is read; the
     file is streamed to a temporary file (at most ``HAZATLAS_MAX_UPLOAD_MB``, else 413); at most
     100 problems are listed (``error_count``, ``problem_count`` give the full numbers)."""
@@ -241,7 +241,7 @@ async def import_register(request: Request, db: Db, user: Writer,
     data = report.to_dict()
     problems = [str(p).replace(stored.name, shown) for p in report.problems]
     data.update(file=shown, rejects_file=None, problems=problems[:MAX_ERRORS], problem_count=len(problems))
-    return ImportResult(**data)
+    return ImportResult.model_validate(data)
 
 
 _EXPORT_MEDIA_TYPES = {

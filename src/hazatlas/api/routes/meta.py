@@ -48,8 +48,9 @@ def token(request: Request, db: Annotated[Database, Depends(get_db)],
         raise HTTPException(401, "unknown user or wrong password", headers=BEARER)
     throttle.succeeded(username)
     value = users.issue_token(db, username, label="api login", actor=username, days=settings.token_days)
+    expires = users.token_expiry(db, value)  # always set for a token just issued
     return {"token": value, "token_type": "bearer", "username": username, "role": str(principal.role),
-            "expires_at": users.token_expiry(db, value).isoformat()}
+            "expires_at": expires.isoformat() if expires else None}
 
 
 @router.delete("/tokens/current", status_code=204, summary="Revoke the token of this request")
