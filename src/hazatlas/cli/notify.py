@@ -35,7 +35,7 @@ from hazatlas.domain.errors import Problem, ValidationError
 if TYPE_CHECKING:
     from hazatlas.delivery.outbox import Outbox
     from hazatlas.services.notify import NotifyService
-    from hazatlas.storage.db import Database
+    from hazatlas.services.store import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 

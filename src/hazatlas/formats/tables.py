@@ -112,10 +112,16 @@ def shown(text: str, limit: int = MAX_NAME_SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def display_name(path: Path) -> str:
-    """The name of a file as messages show it: its own name, never its directory (which may be
-    a server's temporary directory)."""
-    return shown(Path(path).name or str(path))
+def display_name(path: str | Path | None) -> str:
+    r"""The name of a file as messages show it: its own name (after the last ``/`` or ``\``),
+    never its directory (which may be a server's temporary directory, or a client's path), made
+    showable by :func:`shown`. Also for the name a client gives an upload (never used as a path).
+
+    >>> display_name("..\\..\\r.csv"), display_name(Path("/tmp/x/a.csv")), display_name(None)
+    ('r.csv', 'a.csv', '')
+    """
+    text = str(path) if path is not None else ""
+    return shown(re.split(r"[/\\]", text)[-1] or text)
 
 
 def format_of(path: Path, explicit: str | None = None) -> str:

@@ -15,7 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
+
+#: Raised by the database for a value its column type cannot hold (PostgreSQL: an INTEGER
+#: compared with a number beyond 32 bits).
+ValueOutOfRangeError = DataError
 
 DEFAULT_SQLITE_PATH = Path("var") / "hazatlas.sqlite"
 
@@ -85,10 +90,6 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    @property
-    def is_postgis(self) -> bool:
-        return self.dialect == "postgresql"
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:

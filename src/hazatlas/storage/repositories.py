@@ -33,6 +33,7 @@ from sqlalchemy.types import ARRAY
 
 from hazatlas.domain.access import EntryScope, Scope, entry_scope_columns
 from hazatlas.domain.establishment import Disclosure, Establishment
+from hazatlas.domain.register_query import RegisterQuery as Query
 from hazatlas.storage import spatial
 from hazatlas.storage.db import gc_paused
 from hazatlas.storage.mapping import (
@@ -426,16 +427,6 @@ def record_change(
             scope=scope.to_json() if scope else None,
         )
     )
-
-
-@dataclass(frozen=True)
-class Query:
-    bbox: spatial.BBox | None = None
-    country: str | None = None
-    within_country: str | None = None
-    kind: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 def query_ids(session: Session, q: Query) -> tuple[list[str], int]:

@@ -25,7 +25,7 @@ from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.text import bad_text_at
 from hazatlas.services.notify import NotifyService
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 P = "/api/notifications"
 CAP_TYPE = "application/cap+xml"

@@ -14,7 +14,7 @@ from hazatlas.api.deps import get_db, get_principal
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.services import scenarios
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
