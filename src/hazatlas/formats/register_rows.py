@@ -240,14 +240,6 @@ class _RowCtx:
             self.bad(name, f"{_q(text)} is not an ISO date (YYYY-MM-DD)")
             return None
 
-    def boolean(self, name: str) -> bool:
-        text = self.get(name).lower()
-        if text in _TRUE:
-            return True
-        if text not in _FALSE:
-            self.bad(name, f"{_q(self.get(name))} is not true or false")
-        return False
-
 
 def _transformer(crs: str | None) -> Transformer | None:
     """The transformation from ``crs`` to WGS 84 (None for WGS 84 itself); a CRS that is not
@@ -273,10 +265,6 @@ def _crs_error(crs: str, why: str) -> ValidationError:
     return ValidationError(
         [Problem("parameter", None, "crs", f"'{shown(crs)}' {why} (expected e.g. EPSG:32634)")]
     )
-
-
-def check_crs(crs: str | None) -> None:
-    _transformer(crs)
 
 
 def _parse_establishment(

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
@@ -261,8 +260,3 @@ def run_runout(req: RunoutRequest, network: Any = None) -> RunoutOutcome:
         req.fraction_to_river,
     )
     return RunoutOutcome(result, trace, countries, crossings, source, warnings)
-
-
-def line_geojson(trace: Trace) -> dict[str, Any]:
-    """The traced runout as a GeoJSON geometry (lon/lat)."""
-    return shapely.geometry.mapping(trace.line)
