@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from hazatlas.domain.access import SYSTEM
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.formats import register_rows
 from hazatlas.formats.register_rows import parse_register
-from hazatlas.formats.tables import RawTable, Row, gc_paused, read_table
+from hazatlas.formats.tables import RawTable, Row, read_table
 from hazatlas.services.geodata import country_polygons
 from hazatlas.services.register import RegisterService
 from hazatlas.storage import repositories as repo

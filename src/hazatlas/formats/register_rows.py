@@ -29,6 +29,7 @@ from hazatlas.domain.establishment import (
     EstablishmentStatus,
     Provenance,
 )
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
 from hazatlas.domain.substance import cas_problem, is_hazard_statement_code, split_list
 from hazatlas.domain.tailings import (
@@ -37,7 +38,7 @@ from hazatlas.domain.tailings import (
     TailingsDetails,
     TailingsStatus,
 )
-from hazatlas.formats.tables import RawTable, Row, gc_paused, shown
+from hazatlas.formats.tables import RawTable, Row, shown
 from hazatlas.formats.units import MASS_UNITS
 
 ESTABLISHMENT_FIELDS = (

@@ -9,10 +9,8 @@ Geometry (GeoJSON, GeoPackage) becomes ``lon``/``lat`` columns for points and
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import datetime as dt
-import gc
 import io
 import json
 import math
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.formats.cells import unescape_row
 
 FORMATS = {
@@ -34,22 +33,6 @@ FORMATS = {
     ".json": "geojson",
     ".gpkg": "gpkg",
 }
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large file is read or parsed.
-
-    Reading allocates millions of long-lived, acyclic objects; each burst would otherwise
-    trigger collections that walk all of them again. The previous state is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Row(Mapping[str, str]):

@@ -33,8 +33,8 @@ from sqlalchemy.types import ARRAY
 
 from hazatlas.domain.access import EntryScope, Scope, entry_scope_columns
 from hazatlas.domain.establishment import Disclosure, Establishment
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.storage import spatial
-from hazatlas.storage.db import gc_paused
 from hazatlas.storage.mapping import (
     ESTABLISHMENT_COLUMNS,
     diff,
