@@ -10,7 +10,8 @@ import pytest
 
 from hazatlas.domain.access import ANONYMOUS, SYSTEM, Principal, Role
 from hazatlas.domain.errors import ValidationError
-from hazatlas.formats.register_rows import COLUMNS, to_rows
+from hazatlas.formats.register_columns import COLUMNS
+from hazatlas.formats.register_export import to_rows
 from hazatlas.formats.tables import cell_text
 from hazatlas.services import assessments
 from hazatlas.services.register import EXPORT_COLUMNS, RegisterService
