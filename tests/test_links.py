@@ -5,11 +5,12 @@ Checked: Markdown links "[text](path)", code spans naming a file ("docs/api.md",
 "storage/tables.py", "sea_regions.csv") and paths in the text (docs/api.md, a bare "x.md",
 "x.csv" or "x.py") in README.md and docs/**/*.md, fenced code excepted; the "source" of every
 published model (hazatlas.models.base.PublishedModel) and every cell of the reference tables
-(src/hazatlas/data/reference/*.csv). A path resolves relative to the page, to the repository
-root or to src/hazatlas/; a path written as the end of a longer one ("cli/register.py", a bare
-"tables.py") must be the end of a file's path in the repository. Web addresses, files of other
-repositories ("github.com/OWNER/REPO : path"), placeholders ("REPORT.json", "<name>.py") and
-anchors are not checked. A path outside the repository ("../shared/...") is never accepted:
+(src/hazatlas/data/reference/*.csv); and the pages (".md", "docs/...") named in the package's
+code. A path resolves relative to the page, to the repository root or to src/hazatlas/; a
+path written as the end of a longer one ("cli/register.py", a bare "tables.py") must be the end
+of a file's path in the repository. Web addresses, files of other repositories
+("github.com/OWNER/REPO : path"), placeholders ("REPORT.json", "<name>.py") and anchors are not
+checked. A path outside the repository ("../shared/...") is never accepted:
 cite the primary source, or copy what is needed under docs/.
 """
 
@@ -49,12 +50,20 @@ _ELSEWHERE_SPANS = re.compile(r"\b[\w-]+\.jl\s+`[^`]+`|`[\w.-]+/[\w.-]+`,\s*`[^`
 # Files a page shows the reader writing (examples, not files of the repository).
 EXAMPLE_FILES = {"inventory.csv"}
 
-# Broken references that another branch of issue 11 replaces by the primary sources (the
-# project's former notes ``models.md`` are not in the repository); empty this set once merged.
+# Broken references that other branches of issue 11 replace by the primary sources (the
+# project's former notes ``models.md`` and ``domain-rules.md`` are not in the repository);
+# empty this set once they are merged.
 KNOWN_BROKEN: set[tuple[str, str]] = {
     ("docs/models/river.md", "models.md"),
     ("hazatlas.models.air.plume.GaussianPlume.source", "models.md"),
     ("hazatlas.models.river.spill.RiverSpillModel.source", "models.md"),
+    ("src/hazatlas/models/air/plume.py", "models.md"),
+    ("src/hazatlas/models/river/kernels.py", "models.md"),
+    ("src/hazatlas/models/river/spill.py", "models.md"),
+    ("src/hazatlas/models/air/zones.py", "domain-rules.md"),
+    ("src/hazatlas/rules/convention.py", "domain-rules.md"),
+    ("src/hazatlas/rules/location.py", "domain-rules.md"),
+    ("src/hazatlas/rules/seveso.py", "domain-rules.md"),
 }
 
 
@@ -159,6 +168,17 @@ def test_reference_table_sources_name_existing_files() -> None:
                 broken += _broken(where, [r for cell in row for r in _source_references(cell)],
                                   table)
     assert not broken, "no such file in the repository:\n" + "\n".join(broken)
+
+
+def test_pages_named_in_the_code_exist() -> None:
+    """Docstrings and comments of the package cite pages of docs/ (or primary sources)."""
+    broken = []
+    for module in sorted(PACKAGE.rglob("*.py")):
+        where = module.relative_to(ROOT).as_posix()
+        refs = [r for r in _source_references(module.read_text(encoding="utf-8"))
+                if r.endswith(".md") or r.startswith(("docs/", "../"))]
+        broken += _broken(where, refs, module)
+    assert not broken, "no such page in the repository:\n" + "\n".join(broken)
 
 
 def test_the_checker_finds_what_it_should() -> None:
