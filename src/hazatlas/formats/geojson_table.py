@@ -8,6 +8,7 @@ import math
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.formats.tables import (
@@ -60,7 +61,7 @@ def _rings(value: object) -> list[list[tuple[float, float]]] | str:
         points = [_position(p) for p in ring]
         if any(p is None for p in points):
             return "each position of a Polygon must be [lon, lat] (or [lon, lat, height]) of finite numbers"
-        rings.append(points)
+        rings.append(cast(list[tuple[float, float]], points))
     return rings
 
 

@@ -244,7 +244,9 @@ def _pack_rtree(con: Any, name: str, xs: Any, ys: Any) -> list[float | None]:
         first[level] = next_no
         next_no += counts[level]
     cell = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
-    nodes, parents, rowids = [], [], []
+    nodes: list[tuple[int, bytes]] = []
+    parents: list[tuple[int, int]] = []
+    rowids: list[tuple[int, int]] = []
     entry_ids = ids
     for level in range(depth + 1):
         m = len(entry_ids)

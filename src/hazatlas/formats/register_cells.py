@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from enum import Enum
 from typing import Any
 
 from hazatlas.domain.errors import Problem
@@ -56,7 +57,7 @@ class RowCtx:
     def bad(self, name: str, message: str) -> None:
         self.problems.append(Problem(self.source, self.row, name, message))
 
-    def enum(self, name: str, enum: type, default: Any = None) -> Any:
+    def enum(self, name: str, enum: type[Enum], default: Any = None) -> Any:
         text = self.get(name)
         if not text:
             return default

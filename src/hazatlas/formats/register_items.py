@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
@@ -23,7 +24,7 @@ _ITEM_LIMITS = tuple(MAX_LENGTHS.get(name, SHORT_TEXT) for name in _ITEM_NAMES)
 
 
 def _enum_problem(
-    text: str, enum: type, default: Any, name: str, problems: list[tuple[str, str]]
+    text: str, enum: type[Enum], default: Any, name: str, problems: list[tuple[str, str]]
 ) -> Any:
     if not text:
         return default
@@ -54,8 +55,8 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     ) = cells
     pre: list[tuple[str, str]] = length_problems(_ITEM_NAMES, cells, _ITEM_LIMITS)
     post: list[tuple[str, str]] = []
-    cas = cas or None
-    if cas and (why := cas_problem(cas)):
+    cas_number = cas or None
+    if cas_number and (why := cas_problem(cas_number)):
         pre.append(("cas_number", why))
     hs = split_list(hs_text)
     for h in hs:
@@ -105,7 +106,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         post.append(("cannot_initiate", f"{quoted(cannot_text)} is not true or false"))
     fields = dict(
         substance_name=name,
-        cas_number=cas,
+        cas_number=cas_number,
         hazard_statements=hs,
         clp_classification=split_list(clp),
         seveso_categories=tuple(s.upper() if s[0] in "hpeoHPEO" else s for s in split_list(seveso)),

@@ -61,7 +61,7 @@ class ParseResult:
     establishments: list[Establishment]
     problems: list[Problem]
     rows_by_id: dict[str, list[int]] = field(default_factory=dict)
-    raw_rows: dict[int, dict[str, str]] = field(default_factory=dict)
+    raw_rows: dict[int, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def bad_rows(self) -> set[int]:
