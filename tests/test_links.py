@@ -61,9 +61,6 @@ KNOWN_BROKEN: set[tuple[str, str]] = {
     ("src/hazatlas/models/river/kernels.py", "models.md"),
     ("src/hazatlas/models/river/spill.py", "models.md"),
     ("src/hazatlas/models/air/zones.py", "domain-rules.md"),
-    ("src/hazatlas/rules/convention.py", "domain-rules.md"),
-    ("src/hazatlas/rules/location.py", "domain-rules.md"),
-    ("src/hazatlas/rules/seveso.py", "domain-rules.md"),
 }
 
 

@@ -25,6 +25,7 @@ ROUTERS = (
     "scenarios",
     "scenarios_river",
     "scenarios_air",
+    "scenarios_tailings",
     "notifications",
 )
 
