@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from hazatlas.formats.register_rows import COLUMNS
+from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.services import geodata
 from hazatlas.storage.db import Database
 

@@ -8,7 +8,6 @@ entry point builds one :class:`Database` from its settings and passes it down.
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,23 +47,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a bulk step.
-
-    A bulk import allocates millions of long-lived, acyclic objects; each allocation burst would
-    otherwise trigger collections that walk all of them again (quadratic in the import size).
-    The collector's previous state is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass
