@@ -15,7 +15,7 @@ from hazatlas.api import errors
 from hazatlas.api.guards import RequestGuard
 from hazatlas.api.throttle import LoginThrottle
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 ROUTERS = (
     "meta",

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely  # type: ignore[import-untyped]
 from shapely.geometry import LineString, Point  # type: ignore[import-untyped]
 from shapely.ops import substring  # type: ignore[import-untyped]
 
@@ -300,8 +299,3 @@ def run_runout(req: RunoutRequest, network: Any = None) -> RunoutOutcome:
         req.fraction_to_river,
     )
     return RunoutOutcome(result, trace, countries, crossings, source, warnings, req)
-
-
-def line_geojson(trace: Trace) -> dict[str, Any]:
-    """The traced runout as a GeoJSON geometry (lon/lat)."""
-    return shapely.geometry.mapping(trace.line)

@@ -20,7 +20,7 @@ from hazatlas.domain.errors import (
     ValidationError,
 )
 from hazatlas.services import scenarios
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
