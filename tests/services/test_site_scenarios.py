@@ -191,7 +191,8 @@ def test_spill_without_substance_gives_arrival_peak_and_duration_with_its_thresh
 
 
 def test_plume_without_substance_gives_isopleths_and_the_centreline() -> None:
-    from hazatlas.services.air import ISOPLETHS_MG_M3, PlumeRequest, run_plume
+    from hazatlas.services.air import PlumeRequest, run_plume
+    from hazatlas.services.air_levels import ISOPLETHS_MG_M3
 
     doc = run_plume(PlumeRequest(wind_speed_m_s=3.0, stability="D", rate_kg_s=1.0)).to_json()
     levels = [z["threshold_mg_m3"] for z in doc["zones"]]

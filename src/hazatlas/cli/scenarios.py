@@ -24,7 +24,7 @@ from hazatlas.cli.common import (
 
 if TYPE_CHECKING:
     from hazatlas.domain.access import Principal
-    from hazatlas.storage.db import Database
+    from hazatlas.services.store import Database
 
 scenarios_app = typer.Typer(help="Stored model runs (river spills, plumes, runouts).",
                             no_args_is_help=True)

@@ -33,11 +33,11 @@ from hazatlas.models.air.wind import wind_at_height
 from hazatlas.models.air.zones import (
     LevelOfConcern,
     find_substance,
-    levels_of_concern,
     threat_distances,
     validity_warnings,
 )
 from hazatlas.models.base import Validity, invalid_input, raise_problems, scenario_summary
+from hazatlas.services.air_levels import centreline_table, levels_for
 
 Field = Callable[[np.ndarray], np.ndarray]
 PointField = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -146,8 +146,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
     if sum(given) != 1:
         raise invalid_input(
             "source",
-            "give exactly one source: a rate (--rate), a mass (--mass), a pool area "
-            "(--pool-area) or a hole diameter (--hole)",
+            "give exactly one source: a rate (rate_kg_s, --rate), a mass (mass_kg, --mass), "
+            "a pool area (pool_area_m2, --pool-area) or a hole diameter (hole_diameter_m, --hole)",
         )
     if req.rate_kg_s is not None:
         return direct_rate(req.rate_kg_s)
@@ -155,7 +155,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         return direct_mass(req.mass_kg)
     if not req.substance:
         raise invalid_input(
-            "substance", "--pool-area and --hole need --substance for the substance properties"
+            "substance", "a pool area or a hole (pool_area_m2, hole_diameter_m; --pool-area, "
+            "--hole) needs a substance (substance, --substance) for its properties"
         )
     from hazatlas.services.substances import lookup
 
@@ -186,7 +187,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         )
     if req.pressure_pa is None or req.hole_diameter_m is None:
         raise invalid_input(
-            "pressure_pa", "--hole needs --pressure (absolute pressure inside the vessel)"
+            "pressure_pa", "a hole needs the absolute pressure inside the vessel (pressure_pa, "
+            "--pressure)"
         )
     k = props.heat_capacity_ratio(req.temperature_k)
     notes = (
@@ -236,62 +238,6 @@ def _molar_mass(substance: str | None) -> float | None:
         return lookup(substance).molar_mass_g_mol
     except HazatlasError:
         return None
-
-
-#: Concentration levels (mg/m³) drawn when no level of concern is known (no substance, or one
-#: without AEGL/ERPG values, and no ``loc_mg_m3``). They are decades chosen to span the range in
-#: which the AEGL-1 to AEGL-3 values of common industrial gases lie (about 1 to 1000 mg/m³, see
-#: ``aegl_values.csv``), not thresholds of harm: they say how far given concentrations reach.
-ISOPLETHS_MG_M3 = (1.0, 10.0, 100.0)
-ISOPLETH_STATUS = "concentration level, not a toxicological threshold"
-
-
-def _isopleths(reason: str) -> tuple[list[LevelOfConcern], list[str]]:
-    levels = [
-        LevelOfConcern(f"{c:g} mg/m3", c, status=ISOPLETH_STATUS, source="hazatlas isopleth")
-        for c in sorted(ISOPLETHS_MG_M3, reverse=True)
-    ]
-    shown = ", ".join(f"{c:g}" for c in ISOPLETHS_MG_M3)
-    return levels, [
-        f"{reason}: the zones are the concentration isopleths {shown} mg/m3 (and 'centreline' "
-        "gives the concentration along the plume axis); they are not levels of harm: give a "
-        "substance with AEGL/ERPG values (substance, --substance) or a level of concern "
-        "(loc_mg_m3, --loc) for threat zones"
-    ]
-
-
-def _levels(req: PlumeRequest) -> tuple[list[LevelOfConcern], list[str]]:
-    if req.loc_mg_m3 is not None:
-        if not req.loc_mg_m3 > 0:
-            raise invalid_input("loc_mg_m3", "the level of concern (loc_mg_m3, --loc) must be > 0 mg/m3")
-        return [LevelOfConcern("user", float(req.loc_mg_m3))], []
-    if not req.substance:
-        return _isopleths("no substance and no level of concern given")
-    if find_substance(req.substance) is None:
-        return _isopleths(f"no AEGL/ERPG values for '{req.substance}' in the reference tables")
-    levels = levels_of_concern(req.substance, kind=req.loc_kind, duration_s=req.duration_s)
-    notes = []
-    if req.loc_kind == "aegl" and req.duration_s > 28_800:
-        notes.append("exposure longer than 8 h: the 8 h AEGL values are used")
-    if len(levels) < 3:
-        notes.append("some levels are not recommended (NR/NA) for this substance and are skipped")
-    return levels, notes
-
-
-#: Downwind distances (m) of the centreline table.
-CENTRELINE_M = (100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0, 50_000.0,
-                100_000.0)
-
-
-def _centreline(ground: Field) -> list[dict[str, float]]:
-    """Ground-level concentration on the plume axis (the puff's peak as it passes) at
-    :data:`CENTRELINE_M`."""
-    x = np.asarray(CENTRELINE_M)
-    conc = np.asarray(ground(x[None, :]), dtype=float).reshape(-1) * 1e6
-    return [
-        {"distance_m": float(d), "concentration_mg_m3": float(f"{c:.4g}")}
-        for d, c in zip(x, conc, strict=True)
-    ]
 
 
 def _dispersion(
@@ -367,10 +313,13 @@ def _check(req: PlumeRequest) -> None:
         mixing_height_m=req.mixing_height_m,
     )
     if (req.at is None) != (req.wind_from_deg is None):
-        problems += invalid_input("wind_from_deg", "--at and --wind-from go together").problems
+        problems += invalid_input(
+            "wind_from_deg", "the release point and the wind direction (at and wind_from_deg; "
+            "--at and --wind-from) go together").problems
     elif req.places and req.at is None:
         problems += invalid_input(
-            "places", "places need --at and --wind-from to place the zones on the map"
+            "places", "places need --at and --wind-from (at and wind_from_deg) to place the "
+            "zones on the map"
         ).problems
     raise_problems(problems)
 
@@ -398,7 +347,7 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
     mw = _molar_mass(req.substance)
     source = _source_term(req)
     release = _release(req, source, wind)
-    levels, warnings = _levels(req)
+    levels, warnings = levels_for(req)
     warnings = list(source.warnings) + warnings
     model, ground, at_points, notes = _dispersion(req, release)
     warnings += notes
@@ -442,7 +391,7 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
     validity = [model.envelope(wind_speed_m_s=wind, distance_m=reached)]
     return PlumeResult(
         receptors, zones, countries, warnings, source, wind, geometries, places, req, validity,
-        _centreline(ground),
+        centreline_table(ground),
     )
 
 

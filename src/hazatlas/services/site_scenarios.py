@@ -132,7 +132,8 @@ def _water_known(item: InventoryItem) -> bool:
 def fill_spill(e: Establishment, values: Mapping[str, Any]) -> tuple[dict[str, Any], Filled]:
     """River spill inputs ``at`` (lon, lat), ``substance`` and ``mass_kg`` completed from the
     site; returns the completed values and what was filled."""
-    out, filled = dict(values), {}
+    out: dict[str, Any] = dict(values)
+    filled: Filled = {}
     if out.get("at") is None:
         out["at"] = _fill_location(e, filled)
     if out.get("mass_kg") is None or out.get("substance") is None:
@@ -161,7 +162,8 @@ def _gas(item: InventoryItem) -> bool:
 def fill_plume(e: Establishment, values: Mapping[str, Any]) -> tuple[dict[str, Any], Filled]:
     """Plume inputs ``at`` (with a wind direction), ``substance`` and, when no source is given
     (rate, mass, pool, hole), ``mass_kg`` (an instantaneous release of the whole line)."""
-    out, filled = dict(values), {}
+    out: dict[str, Any] = dict(values)
+    filled: Filled = {}
     if out.get("at") is None and out.get("wind_from_deg") is not None:
         out["at"] = _fill_location(e, filled)
     sources = ("rate_kg_s", "mass_kg", "pool_area_m2", "hole_diameter_m")
@@ -184,7 +186,8 @@ def fill_plume(e: Establishment, values: Mapping[str, Any]) -> tuple[dict[str, A
 def fill_runout(e: Establishment, values: Mapping[str, Any]) -> tuple[dict[str, Any], Filled]:
     """Runout inputs ``at``, ``impounded_volume_m3``, ``dam_height_m`` and
     ``constituents_mg_kg`` from the site's location and tailings details."""
-    out, filled = dict(values), {}
+    out: dict[str, Any] = dict(values)
+    filled: Filled = {}
     if out.get("at") is None:
         out["at"] = _fill_location(e, filled)
     t = e.tailings

@@ -263,8 +263,7 @@ def _default_threshold(run: SpillRun, lengths: np.ndarray) -> tuple[float, str]:
 
     flow = run.request.flow
     model = RiverSpillModel(_river_path(run, flow, lengths))
-    where = min(max(mixing_length_m(run, str(flow) if isinstance(flow, str) else flow), 100.0),
-                model.moments.total_length_m)
+    where = min(max(mixing_length_m(run, flow), 100.0), model.moments.total_length_m)
     peak_kg_m3 = float(model.compute(run.release, [where], 1e-30).peak_kg_m3[0])
     value = DEFAULT_THRESHOLD_FRACTION * peak_kg_m3 * 1000.0
     basis = (

@@ -102,7 +102,7 @@ def _profile(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
     return out
 
 
-def mixing_length_m(run: SpillRun, flow: str) -> float:
+def mixing_length_m(run: SpillRun, flow: str | float) -> float:
     """Distance (m) to complete cross-sectional mixing for a bank release on the source reach:
     0.4 U B² / e_t with e_t = 0.6 H u* (Fischer et al. 1979, ch. 5) and u* from Manning's
     equation, u* = n U sqrt(g) / H^(1/6), as in ``hazatlas.geo.hydraulics``."""
