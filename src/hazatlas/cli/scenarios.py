@@ -71,11 +71,11 @@ def list_(
     if json_out:
         print_json(rows)
         return
-    table = Table("id", "kind", "establishment", "by", "at", "countries", "from the site")
+    table = Table("id", "kind", "establishment", "run by, at", "countries")
     for r in rows:
-        table.add_row(r["id"], r["kind"], r["establishment_id"] or "-", r["created_by"],
-                      r["created_at"][:16], ", ".join(r["countries"]) or "-",
-                      ", ".join(r["filled_from_establishment"]) or "-")
+        table.add_row(r["id"], r["kind"], r["establishment_id"] or "-",
+                      f"{r['created_by']}, {r['created_at'][:16].replace('T', ' ')}",
+                      " ".join(r["countries"]) or "-")
     out.print(table)
 
 

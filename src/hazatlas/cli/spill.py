@@ -209,6 +209,8 @@ def _print_tables(doc: dict[str, Any]) -> None:
             "",
         )
     console.print(table)
+    if doc["threshold"]["default"]:
+        console.print(f"[yellow]threshold:[/yellow] {doc['threshold']['basis']}")
     for w in doc["method"]["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
 
