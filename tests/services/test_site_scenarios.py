@@ -202,3 +202,12 @@ def test_plume_without_substance_gives_isopleths_and_the_centreline() -> None:
     assert any("not levels of harm" in w for w in doc["warnings"])
     conc = [p["concentration_mg_m3"] for p in doc["centreline"]]
     assert conc == sorted(conc, reverse=True) and conc[0] > 0
+
+
+def test_no_store_without_a_site_needs_no_database(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HAZATLAS_DATABASE_URL", raising=False)
+    res = CliRunner().invoke(app, ["plume", "--rate", "1kg/s", "--wind", "3m/s", "--stability",
+                                   "D", "--no-store", "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["scenario_id"] is None and not (tmp_path / "var").exists()
