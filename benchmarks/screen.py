@@ -71,9 +71,8 @@ def generate(kind: str, n: int, seed: int) -> dict[str, np.ndarray]:
         lat = rng.uniform(BBOX[1], BBOX[3], n)
         return {"lon": lon, "lat": lat, "country": np.full(n, "", dtype="<U3")}
     from hazatlas.geo.network import RiverNetwork
-    from hazatlas.geo.snapping import _index
 
-    index, _ = _index(RiverNetwork.load_default())
+    index = RiverNetwork.load_default().index.snap.segments
     lon, lat = np.empty(0), np.empty(0)
     while len(lon) < n:
         m = 2 * n
@@ -378,8 +377,12 @@ def spawn(side: str, data_path: str, out_path: str) -> dict[str, float]:
 # --------------------------------------------------------------------------- comparison
 # Lowest agreement accepted (%): below it the benchmark fails (exit 1). The differences above
 # these rates are explained per kind in compare(); the floors leave room for them at any size.
-FLOORS = {"same country": 99.5, "border distance": 99.0, "same reach": 99.0,
-          "same downstream countries": 98.0}
+FLOORS = {
+    "same country": 99.5,
+    "border distance": 99.0,
+    "same reach": 99.0,
+    "same downstream countries": 98.0,
+}
 
 
 def compare(
@@ -416,7 +419,9 @@ def compare(
     same_reach = a["reach_id"] == b["reach_id"]
     lines.append(f"same reach: {rate(same_reach, both, 'same reach')}")
     same_ds = a["downstream"] == b["downstream"]
-    lines.append(f"same downstream countries (same reach): {rate(same_ds, both & same_reach, 'same downstream countries')}")
+    lines.append(
+        f"same downstream countries (same reach): {rate(same_ds, both & same_reach, 'same downstream countries')}"
+    )
     # explanations of the differences
     one_side = either & ~both
     edge = one_side & (np.fmax(np.nan_to_num(a["snap_km"]), np.nan_to_num(b["snap_km"])) > 19.0)

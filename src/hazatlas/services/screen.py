@@ -384,17 +384,15 @@ def _gc_paused() -> Iterator[None]:
 def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
     """Build now every index and table the screening uses and that does not depend on the
     sites (country polygons and outlines, every country's border index, the snapping index,
-    the river state runs and travel times); otherwise built on first use and cached. For
-    servers and benchmarks that want the first request to cost what the others cost."""
+    the river state runs and travel times of ``network.index``); otherwise each is built on
+    first use. For servers and benchmarks that want the first request to cost what the others
+    cost."""
     from hazatlas.geo import borders
-    from hazatlas.geo.snapping import _index
 
     net = network or RiverNetwork.load_default()
     borders.prepare()
-    _index(net)
-    paths.run_of(net, np.zeros(1, dtype=np.int64), np.zeros(1))
-    for flow in FLOWS:
-        paths.time_to_outlet(net, flow)
+    index = net.index
+    index.snap, index.runs, index.travel  # noqa: B018 - built now (cached properties)
     return net
 
 
