@@ -220,6 +220,7 @@ def test_the_network_is_immutable(net: RiverNetwork) -> None:
         net.length_factor = np.ones(len(net))  # type: ignore[misc]
     with pytest.raises(AttributeError, match="immutable"):
         net.cache = {}  # type: ignore[attr-defined]
+    assert not hasattr(net, "cache")  # derived data lives in net.index, not in the network
     with pytest.raises(TypeError):
         net.attributes["system"] = ()  # type: ignore[index]
     assert isinstance(net.name, tuple) and isinstance(net.geometry, tuple)

@@ -21,7 +21,10 @@ Rules (documented in ``docs/screening.md``):
 
 Everything is precomputed once per network in one reverse topological sweep (the transition
 list from every reach to its outlet shares the list of its downstream reach); sites are then
-answered by array look-ups, not by a graph search per site.
+answered by array look-ups, not by a graph search per site. The precomputed objects
+(:class:`RiverRuns`, the tails of :func:`build_tails`, :class:`UpstreamIntervals`,
+:class:`TravelTime`, the outlet names) are built here and held by ``network.index``
+(:mod:`hazatlas.geo.network_index`); the functions taking a network read them from there.
 """
 
 from __future__ import annotations
@@ -375,7 +378,9 @@ def first_arrival_events(index: NetworkIndex, reach: int, run: int, origin: str)
         tt = index.travel[flow]
         if m:
             time[f] = np.where(at_site, np.nan, tt.to_outlet_s[r] - o / tt.velocity_m_s[r])
-    return tuple(readonly(a) for a in (country, border, at_site, dist, time))  # type: ignore[return-value]
+    for a in (country, border, at_site, dist, time):
+        a.flags.writeable = False  # new arrays: frozen in place, no copy
+    return country, border, at_site, dist, time
 
 
 @dataclass(frozen=True)
