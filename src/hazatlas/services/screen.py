@@ -164,29 +164,36 @@ def _screen_sites(
     lap("location_flags")
     idx = _indices(ests, indices, fields)
     lap("indices")
-    batch = ScreeningBatch(
-        sites, net, country, b_country, b_dist, reach, offset, dist, status, site_d, site_t,
-        events, flags, idx, warnings, timings,
-    )  # fmt: skip
+    hits = None
     if points_of_interest:
-        batch.pois = _pois(batch, list(points_of_interest), max_snap_distance_m)
-    return batch
+        pois = list(points_of_interest)
+        hits = _pois(net, pois, max_snap_distance_m, reach, offset, warnings)
+    return ScreeningBatch(
+        sites, net, country, b_country, b_dist, reach, offset, dist, status, site_d, site_t,
+        events, flags, idx, warnings, timings, hits,
+    )  # fmt: skip
 
 
-def _pois(batch: ScreeningBatch, pois: list[PointOfInterest], max_m: float) -> PoiHits:
-    """The points of interest on each site's downstream path (warnings for those off the
-    network go to every site)."""
-    net = batch.network
+def _pois(
+    net: RiverNetwork,
+    pois: list[PointOfInterest],
+    max_m: float,
+    reach: np.ndarray,
+    offset: np.ndarray,
+    warnings: dict[int, list[str]],
+) -> PoiHits:
+    """The points of interest on each site's downstream path (a point off the network is a
+    warning for every site)."""
     plon = np.array([p.lon for p in pois], dtype=float)
     plat = np.array([p.lat for p in pois], dtype=float)
     snap = snap_points(net, plon, plat, max_m)
     for j in np.flatnonzero(snap.reach_index < 0):
-        for i in range(len(batch)):
-            batch.warnings.setdefault(i, []).append(
+        for i in range(len(reach)):
+            warnings.setdefault(i, []).append(
                 f"point of interest {pois[j].name!r} is not within {max_m / 1000:g} km of a river"
             )
     d, t = _site_measures(net, snap.reach_index, snap.offset_m)
-    hits = paths.on_path(net, batch.reach_index, batch.offset_m, snap.reach_index, snap.offset_m)
+    hits = paths.on_path(net, reach, offset, snap.reach_index, snap.offset_m)
     order = np.argsort(-np.nan_to_num(d, nan=-1.0))  # nearest to the site first
     return PoiHits(pois, [[int(j) for j in order if row[j]] for row in hits], d, t)
 
