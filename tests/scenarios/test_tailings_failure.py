@@ -189,9 +189,14 @@ def test_register_concentrations_fill_the_constituents(demo):
     illustrative here): they are used, each mass = concentration x released tailings mass; the
     dam is farther than 20 km from a reach, so the runout is not traced but the named receiving
     water (Raab, within 50 km) is the river entry."""
-    doc = run_tailings_failure(demo, SYSTEM, TailingsFailureRequest(
+    run = run_tailings_failure(demo, SYSTEM, TailingsFailureRequest(
         "HU-AJKA-RESX", datetime(2010, 10, 4, 12, 30), stored_volume_m3=3e7, dam_height_m=25.0,
-        days=5)).to_json()
+        days=5))
+    doc = run.to_json()
+    summary = run.summary()  # the contract's short form, the same keys as every kind
+    assert summary["kind"] == "tailings-failure" and summary["inputs"]["days"] == 5
+    assert summary["countries"] == [c["country"] for c in doc["countries"]]
+    assert summary["models"][0] == "larrauri2018"
     filled = doc["filled_from_establishment"]["constituents_mg_kg"]
     assert filled["Arsenic"] == 110.0 and filled["Iron(III) oxide"] == 400_000.0
     tailings_kg = doc["release"]["tailings_mass_kg"]

@@ -35,7 +35,7 @@ The chain (``hazatlas scenario tailings-failure``, ``POST /api/scenarios/tailing
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -68,19 +68,8 @@ class TailingsFailureRequest:
     dry_density_kg_m3: float = DEFAULT_DRY_DENSITY_KG_M3
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "establishment_id": self.establishment_id,
-            "start": self.start.isoformat(timespec="minutes"),
-            "released_fraction": self.released_fraction,
-            "stored_volume_m3": self.stored_volume_m3,
-            "dam_height_m": self.dam_height_m,
-            "constituents_mg_kg": self.constituents_mg_kg,
-            "method": self.method,
-            "flow": self.flow,
-            "duration_s": self.duration_s,
-            "days": self.days,
-            "dry_density_kg_m3": self.dry_density_kg_m3,
-        }
+        """The request as plain data (ISO 8601 start)."""
+        return {**asdict(self), "start": self.start.isoformat(timespec="minutes")}
 
 
 @dataclass(frozen=True)
