@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hazatlas.api.deps import get_db, get_user
 from hazatlas.domain.access import Principal
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios: tailings"])
 
