@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hazatlas.domain import delivery_state as ds
@@ -72,6 +72,7 @@ class Reports:
         check_text(data, source)
         check_text(list(recipients), "request", "recipients")
         country = self.ctx.sender_country(data)
+        self._check_references(data, source)
         sender = self.ctx.sender
         at = now()
         with self.ctx.db.transaction() as s:
@@ -128,6 +129,35 @@ class Reports:
             rows = store.insert_deliveries(s, values)
             store.append_audit(s, events)
             return report_view(row, rows)
+
+    def _check_references(self, data: Any, source: str) -> None:
+        """The scenario and the establishment a report cites must exist and be readable by the
+        sender; else one :class:`ValidationError` naming each field."""
+        from hazatlas.services.notify.draft import read_establishment, read_scenario
+
+        if not isinstance(data, dict):
+            return
+        place = (data.get("accident") or {}).get("place") if isinstance(
+            data.get("accident"), dict
+        ) else None
+        checks: list[tuple[str, Any, Callable[..., Any]]] = [
+            ("scenario_id", data.get("scenario_id"), read_scenario)
+        ]
+        if isinstance(place, dict):
+            checks.append(
+                ("accident.place.establishment_id", place.get("establishment_id"),
+                 read_establishment)
+            )
+        problems: list[Problem] = []
+        for field, value, read in checks:
+            if not isinstance(value, str) or not value:
+                continue  # absent, or not text: the report's own validation says so
+            try:
+                read(self.ctx, value, field)
+            except ValidationError as exc:
+                problems += [Problem(source, None, p.field, p.message) for p in exc.problems]
+        if problems:
+            raise ValidationError(problems)
 
     def _issue_new(
         self,
