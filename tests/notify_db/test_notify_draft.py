@@ -18,7 +18,6 @@ from lxml import etree
 from shapely.geometry import Point, Polygon
 
 from hazatlas.api.app import create_app
-from hazatlas.domain.access import SYSTEM
 from hazatlas.formats.cap import CAP_NS, render_cap
 from hazatlas.formats.reports import ReportDefaults, report_from_dict
 from hazatlas.services import scenarios, users
@@ -238,6 +237,9 @@ def test_unknown_and_unreadable_ids_are_refused(client, sqlite_db):
     assert r.json()["errors"][0]["field"] == "scenario_id"
     # a report citing free labels is refused, naming each field
     spill = run(client, "river", RIVER)
+    r = draft(client, spill["scenario_id"], timezone="Mars/Olympus", languages=["xx"])
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"timezone", "languages[0]"}
     report = draft(client, spill["scenario_id"]).json()["report"]
     bad = {**report, "scenario_id": "no-such-scenario",
            "accident": {**report["accident"], "place": {**report["accident"]["place"],
@@ -287,4 +289,3 @@ def test_cli_draft(client, sqlite_db, tmp_path, monkeypatch):
     assert "HUN" in res.output and "basin:Danube" in res.output
     res = runner.invoke(app, ["notify", "draft", "--scenario", "no-such-scenario", "--as", "ro"])
     assert res.exit_code == 2 and "scenario_id" in res.output
-    assert SYSTEM is not None

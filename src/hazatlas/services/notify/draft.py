@@ -200,11 +200,11 @@ class Drafts:
     ) -> Draft:
         """The report drafted from scenario ``scenario_id`` with its proposed recipients."""
         self.ctx.require_authority()
-        _check_options(languages, report_type, status, occurred_at)
+        _check_options(languages, report_type, status, occurred_at, timezone)
         row = read_scenario(self.ctx, scenario_id)
         kind = kind_of(row.get("kind"), row.get("result") or {})
         place = self._place(row, kind, timezone)
-        facts = build_facts(row, place, occurred_at, geography(), languages[0] if languages else "en")
+        facts = build_facts(row, place, occurred_at, geography())
         report = draft_report(facts, languages or ("en",), report_type=report_type, status=status)
         from hazatlas.services.notify.proposal import propose_recipients
 
@@ -224,9 +224,21 @@ class Drafts:
 
 
 def _check_options(
-    languages: Sequence[str], report_type: str, status: str, occurred_at: dt.datetime | None
+    languages: Sequence[str],
+    report_type: str,
+    status: str,
+    occurred_at: dt.datetime | None,
+    timezone: str | None,
 ) -> None:
+    import zoneinfo
+
     problems = []
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(Problem("request", None, "timezone",
+                                    f"unknown time zone '{timezone}' (expected an IANA name)"))
     for i, lang in enumerate(languages):
         if lang.split("-")[0].lower() not in LANGUAGES:
             problems.append(Problem("request", None, f"languages[{i}]",

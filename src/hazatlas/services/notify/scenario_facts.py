@@ -263,7 +263,7 @@ def runout_line(doc: Doc, dam: tuple[float, float] | None, geo: Geography) -> Li
 
 
 def runout_parts(
-    doc: Doc, dam: tuple[float, float] | None, origin: str, geo: Geography, language: str = "en"
+    doc: Doc, dam: tuple[float, float] | None, origin: str, geo: Geography
 ) -> tuple[list[Area], list[CountryImpact], list[str]]:
     line = runout_line(doc, dam, geo)
     areas = []
@@ -317,7 +317,7 @@ def _bad(field: str, message: str) -> ValidationError:
 
 
 def build_facts(
-    row: Doc, place: Place, occurred_at: dt.datetime | None, geo: Geography, language: str = "en"
+    row: Doc, place: Place, occurred_at: dt.datetime | None, geo: Geography
 ) -> ScenarioFacts:
     """The facts of a stored scenario ``row`` (``hazatlas.services.scenarios.get``: ``id``,
     ``kind``, ``parameters``, ``result``) at ``place``."""
@@ -355,14 +355,14 @@ def build_facts(
             impacts=tuple(impacts), areas=tuple(areas), model="Gaussian plume",
         )
     if kind == "runout":
-        areas, impacts, notes = runout_parts(doc, _dam(params, dam), place.country_iso3, geo, language)
+        areas, impacts, notes = runout_parts(doc, _dam(params, dam), place.country_iso3, geo)
         return ScenarioFacts(
             **common, occurred_at=_when(when), substances=tuple(runout_substances(doc)),
             impacts=tuple(impacts), areas=tuple(areas), model=str(doc.get("method") or ""),
             notes=tuple(notes),
         )
     if kind == "tailings-failure":
-        return _tailings_failure(row, doc, params, place, when, geo, language)
+        return _tailings_failure(row, doc, params, place, when, geo)
     raise _bad("scenario_id", f"no report can be drafted from a scenario of kind {kind!r}")
 
 
@@ -378,14 +378,13 @@ def _when(value: dt.datetime | None) -> dt.datetime:
 
 
 def _tailings_failure(
-    row: Doc, doc: Doc, params: Doc, place: Place, when: dt.datetime | None, geo: Geography,
-    language: str,
+    row: Doc, doc: Doc, params: Doc, place: Place, when: dt.datetime | None, geo: Geography
 ) -> ScenarioFacts:
     tz = place.timezone
     here = (place.lon, place.lat)
     dam = _dam(params, here if here[0] is not None and here[1] is not None else None)  # type: ignore[arg-type]
     runout = doc.get("runout") or {}
-    areas, _, notes = runout_parts(runout, dam, place.country_iso3, geo, language)
+    areas, _, notes = runout_parts(runout, dam, place.country_iso3, geo)
     spills = spill_documents(doc)
     thresholds = {c: (s.get("source") or {}).get("threshold_mg_l") for c, _, s in spills}
     if spills:
