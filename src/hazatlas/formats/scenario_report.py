@@ -74,6 +74,7 @@ class ScenarioFacts:
     impacts: tuple[CountryImpact, ...] = ()
     areas: tuple[Area, ...] = ()
     threshold_mg_l: float | None = None
+    threshold_basis: str = ""
     model: str = ""
     notes: tuple[str, ...] = ()
 
@@ -224,6 +225,11 @@ def texts(facts: ScenarioFacts, languages: Sequence[str]) -> list[dict[str, str]
         other = []
         if facts.model:
             other.append(tr(language, "Model: {model}.", model=facts.model))
+        if facts.threshold_mg_l is not None:
+            other.append(
+                tr(language, "Threshold: {threshold} mg/l ({basis}).",
+                   threshold=_num(facts.threshold_mg_l), basis=facts.threshold_basis or "?")
+            )
         other += list(facts.notes)
         out.append(
             {

@@ -171,16 +171,20 @@ def river_areas(doc: Doc, origin: str, geo: Geography) -> list[Area]:
             continue
         names = [n for n in dict.fromkeys(str(profile[i].get("river") or "") for i in idx) if n]
         rivers = ", ".join(names) or "river"
-        desc = f"{rivers} ({country}): river km {a:.0f}-{min(b, ends[-1]):.0f} from the release"
+        desc = (
+            f"{rivers}: river km {a:.0f}-{min(b, ends[-1]):.0f} downstream of the release"
+            + (f", from the first arrival in {country}" if k else f", in {country}")
+        )
         areas.append(
-            Area(desc, polygons=(corridor_ring(line),), geocodes=(("hazatlas:country", country),))
+            Area(desc, polygons=(corridor_ring(line),),
+                 geocodes=(("hazatlas:country-entered", country),))
         )
     return areas
 
 
 def _substance(doc: Doc) -> list[SubstanceRelease]:
     src = doc.get("source") or {}
-    name = src.get("substance") or "unnamed substance"
+    name = src.get("substance") or "substance not named in the scenario"
     return [SubstanceRelease(str(name), src.get("cas"), src.get("mass_kg"))]
 
 
@@ -338,8 +342,8 @@ def build_facts(
             impacts=tuple(river_impacts(doc, tz)),
             areas=tuple(river_areas(doc, place.country_iso3, geo)),
             threshold_mg_l=src.get("threshold_mg_l"),
+            threshold_basis=str(src.get("threshold_basis") or ""),
             model=str((doc.get("method") or {}).get("name") or ""),
-            notes=tuple(x for x in [src.get("threshold_basis")] if x),
         )
     if kind == "plume":
         if dam is None:
