@@ -289,3 +289,30 @@ def test_cli_draft(client, sqlite_db, tmp_path, monkeypatch):
     assert "HUN" in res.output and "basin:Danube" in res.output
     res = runner.invoke(app, ["notify", "draft", "--scenario", "no-such-scenario", "--as", "ro"])
     assert res.exit_code == 2 and "scenario_id" in res.output
+
+
+def test_report_citing_a_scenario_without_areas_gets_its_areas(client, cap_xsd):
+    """A report typed by hand that cites a scenario and gives no areas: its CAP alert has the
+    scenario's areas (the issue: "the CAP alert of a report made from a scenario has no
+    <area>")."""
+    spill = run(client, "river", RIVER)
+    report = {
+        "type": "early_warning",
+        "texts": [{"language": "en", "description": "Dam breach at Baia Mare"}],
+        "scenario_id": spill["scenario_id"],
+        "accident": {
+            "type": "tailings_dam_failure",
+            "occurred_at": "2000-01-30T22:00:00+02:00",
+            "place": {"description": "Aurul", "country": "ROU", "timezone": "Europe/Bucharest",
+                      "lon": 23.487, "lat": 47.672, "establishment_id": "RO-BM-AURUL"},
+        },
+    }
+    r = client.post("/api/notifications/reports", headers=client.headers_of["ro"],
+                    json={"report": report, "recipients": ["HUN"], "issue": True})
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["areas"]
+    cap = client.get(f"/api/notifications/reports/{r.json()['id']}/cap",
+                     headers=client.headers_of["ro"]).content
+    cap_xsd.assertValid(etree.fromstring(cap))
+    points = crossing_points(RIVER["at"])
+    assert any(p.covers(points["HUN"]) for p in polygons(cap))

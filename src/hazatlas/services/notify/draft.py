@@ -160,6 +160,45 @@ def _source_point(kind: str, row: Mapping[str, Any]) -> tuple[float | None, floa
     return None, None
 
 
+def with_scenario_areas(ctx: Context, data: Any) -> Any:
+    """``data`` (a report in the REPORT.json form) with the areas of the scenario it cites when
+    it gives none (the areas a draft would have, at the report's own place); else unchanged.
+    The scenario has already been checked (:func:`read_scenario`)."""
+    from hazatlas.formats.scenario_report import area_to_dict
+
+    if not (isinstance(data, dict) and isinstance(data.get("scenario_id"), str)):
+        return data
+    place = (data.get("accident") or {}).get("place") if isinstance(data.get("accident"), dict) else None
+    if data.get("areas") or not isinstance(place, dict):
+        return data
+    try:
+        tz = str(place.get("timezone") or "UTC")
+        zoneinfo_check(tz)
+        here = Place(str(place.get("description") or ""), str(place.get("country") or ""), tz,
+                     _float(place.get("lon")), _float(place.get("lat")),
+                     place.get("establishment_id"))
+    except (TypeError, ValueError):
+        return data  # the report's own validation names what is wrong
+    row = read_scenario(ctx, data["scenario_id"])
+    facts = build_facts(row, here, dt.datetime.now(dt.UTC), geography())
+    if not facts.areas:
+        return data
+    return {**data, "areas": [area_to_dict(a) for a in facts.areas]}
+
+
+def zoneinfo_check(tz: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(tz) from exc
+
+
+def _float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
 class Drafts:
     """Reports drafted from scenarios, for authority users."""
 

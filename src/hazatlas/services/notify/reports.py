@@ -43,6 +43,17 @@ from hazatlas.storage.notification_tables import ContactRow, DeliveryRow, Report
 Event = dict[str, Any]
 
 
+def with_scenario_areas(ctx: Context, data: Any) -> Any:
+    """The areas of the scenario a report cites, when it gives none (see
+    :func:`hazatlas.services.notify.draft.with_scenario_areas`; imported when used: it brings
+    in the river network)."""
+    if not (isinstance(data, dict) and data.get("scenario_id") and not data.get("areas")):
+        return data
+    from hazatlas.services.notify import draft
+
+    return draft.with_scenario_areas(ctx, data)
+
+
 class Reports:
     """Reports as one user sees them."""
 
@@ -73,6 +84,7 @@ class Reports:
         check_text(list(recipients), "request", "recipients")
         country = self.ctx.sender_country(data)
         self._check_references(data, source)
+        data = with_scenario_areas(self.ctx, data)
         sender = self.ctx.sender
         at = now()
         with self.ctx.db.transaction() as s:
