@@ -57,7 +57,7 @@ def stored_line(answer: dict[str, Any]) -> str:
 @handle_errors
 def list_(
     establishment: str | None = typer.Option(None, "--establishment", help="runs of this site"),
-    kind: str | None = typer.Option(None, "--kind", help="river, plume or runout"),
+    kind: str | None = typer.Option(None, "--kind", help="river, plume, runout or tailings-failure"),
     limit: int = typer.Option(100, min=1), offset: int = typer.Option(0, min=0),
     db: str | None = DbOption, as_user: str | None = AsOption,
     json_out: bool = typer.Option(False, "--json"),

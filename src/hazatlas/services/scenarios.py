@@ -30,7 +30,7 @@ from hazatlas.storage import scenarios as stored_runs
 from hazatlas.storage.db import Database
 from hazatlas.storage.scenarios import StoredScenario
 
-KINDS = ("river", "plume", "runout")
+KINDS = ("river", "plume", "runout", "tailings-failure")
 #: What :func:`record` adds to every run's result document (the answer of the CLI and the API).
 RUN_KEYS = ("establishment_id", "establishment", "filled_from_establishment", "provenance",
             "created_by", "scenario_id")

@@ -34,7 +34,7 @@ T = TypeVar("T")
 @router.get("/scenarios", summary="Stored model runs the caller may read, newest first")
 def list_scenarios(db: Db, user: User,
                    establishment_id: Annotated[str | None, Query(max_length=100)] = None,
-                   kind: Annotated[Literal["river", "plume", "runout"] | None, Query()] = None,
+                   kind: Annotated[Literal["river", "plume", "runout", "tailings-failure"] | None, Query()] = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     """Each run without its result (``GET /api/scenarios/{id}`` gives it): id, kind,
