@@ -191,15 +191,18 @@ class RegisterService:
         layer: str | None = None,
         skip_invalid: bool = False,
         rejects: Path | None = None,
+        source: str | None = None,
     ) -> ImportReport:
         """Validate and import a register file in one transaction.
 
         Without ``skip_invalid`` any problem aborts the import and nothing is written. With it,
         every establishment with a problem on any of its rows is left out and its rows are
-        written to ``rejects`` (CSV, with an ``error`` column).
+        written to ``rejects`` (CSV, with an ``error`` column). Problems, the report and the
+        history name the file ``source`` (e.g. an upload's name on the client; default: the
+        file's own name).
         """
         path = Path(path)
-        table = read_table(path, fmt, layer=layer)
+        table = read_table(path, fmt, layer=layer, source=source)
         parsed = parse_register(table, geodata.country_polygons(), crs=crs)
         parsed.problems.extend(self._write_problems(table.source, parsed, parsed.establishments))
         bad_rows = parsed.bad_rows
