@@ -1,21 +1,21 @@
 # hazatlas — the two commands a newcomer runs:
 #   make demo   set up a virtual environment, build the demo database (SQLite) and serve it on
 #               http://127.0.0.1:8000/
-#   make test   set up the virtual environment and run lint, architecture contracts and the whole
-#               test suite (SQLite always; PostGIS and Chromium tests when available, required
-#               when CI=true)
+#   make test   set up the virtual environment and run lint (ruff), the architecture contracts
+#               (lint-imports), the type check (mypy) and the whole test suite (SQLite always;
+#               PostGIS and Chromium tests when available, required when CI=true)
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .PHONY: demo test lint venv benchmarks-smoke clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 venv: $(STAMP)
@@ -24,8 +24,9 @@ demo: $(STAMP)
 	$(BIN)/hazatlas demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -91,7 +91,7 @@ def _sample_points(rng: np.random.Generator, polys: dict, n: int) -> tuple[list,
 
 
 def make_file(path: Path, n: int, seed: int = 1) -> None:
-    from hazatlas.formats.register_rows import COLUMNS
+    from hazatlas.formats.register_columns import COLUMNS
     from hazatlas.services.geodata import country_polygons
 
     rng = np.random.default_rng(seed)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from hazatlas.formats.register_rows import COLUMNS
+from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.services import geodata
 from hazatlas.storage.db import Database
 
@@ -51,8 +51,7 @@ def postgis_database() -> Iterator[Database]:
             db.migrate()
         except Exception as exc:
             _unavailable(f"cannot create the postgis extension ({exc.__class__.__name__}: {exc})")
-        with db.transaction() as s:
-            geodata.load_geodata(s, rivers=True)
+        geodata.load_geodata(db, rivers=True)
         yield db
     finally:
         db.dispose()
@@ -91,8 +90,7 @@ def empty_database(request, tmp_path) -> Iterator[Database]:
 def sqlite_database(tmp_path_factory) -> Iterator[Database]:
     db = Database(tmp_path_factory.mktemp("db") / "hazatlas.sqlite")
     db.migrate()
-    with db.transaction() as s:
-        geodata.load_geodata(s, rivers=True)
+    geodata.load_geodata(db, rivers=True)
     yield db
     db.dispose()
 

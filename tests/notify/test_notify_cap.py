@@ -57,8 +57,16 @@ def _texts(root: etree._Element, path: str) -> list[str]:
 def cap_rule_violations(xml: bytes) -> list[str]:
     """Rules of CAP 1.2 (and of the hazatlas profile) that the XSD does not check."""
     root = etree.fromstring(xml)
+    return [
+        *_time_and_identifier_violations(root),
+        *_reference_and_scope_violations(root),
+        *_area_violations(root),
+        *_info_violations(root),
+    ]
+
+
+def _time_and_identifier_violations(root: etree._Element) -> list[str]:
     out: list[str] = []
-    one = root.xpath
     for path in (
         "cap:sent",
         "cap:info/cap:effective",
@@ -74,6 +82,11 @@ def cap_rule_violations(xml: bytes) -> list[str]:
         for value in _texts(root, path):
             if not IDENT_OK.match(value):
                 out.append(f"{path} {value!r} contains space, comma, < or &")
+    return out
+
+
+def _reference_and_scope_violations(root: etree._Element) -> list[str]:
+    out: list[str] = []
     msg_type = _texts(root, "cap:msgType")[0]
     refs = _texts(root, "cap:references")
     if msg_type in ("Update", "Cancel", "Ack", "Error") and not refs:
@@ -87,6 +100,11 @@ def cap_rule_violations(xml: bytes) -> list[str]:
         out.append("scope Restricted without restriction")
     if scope == "Private" and not _texts(root, "cap:addresses"):
         out.append("scope Private without addresses")
+    return out
+
+
+def _area_violations(root: etree._Element) -> list[str]:
+    out: list[str] = []
     for poly in _texts(root, "cap:info/cap:area/cap:polygon"):
         pairs = poly.split()
         if len(pairs) < 4 or pairs[0] != pairs[-1]:
@@ -98,6 +116,11 @@ def cap_rule_violations(xml: bytes) -> list[str]:
         parts = circle.split()
         if len(parts) != 2 or not _latlon_ok(parts[0]) or float(parts[1]) < 0:
             out.append(f"circle {circle!r} is not 'lat,lon radius_km'")
+    return out
+
+
+def _info_violations(root: etree._Element) -> list[str]:
+    out: list[str] = []
     langs = _texts(root, "cap:info/cap:language")
     if len(set(langs)) != len(langs):
         out.append("two info blocks with the same language (profile: one per language)")
@@ -108,7 +131,7 @@ def cap_rule_violations(xml: bytes) -> list[str]:
         out.append("Exercise/Test alert without a note (profile)")
     if "hazatlas:1.0" not in _texts(root, "cap:code"):
         out.append("profile code missing")
-    for name in one("cap:info/*/cap:valueName/text()", namespaces=NS):
+    for name in root.xpath("cap:info/*/cap:valueName/text()", namespaces=NS):
         if not str(name).strip():
             out.append("empty valueName")
     return out

@@ -15,9 +15,8 @@ from hazatlas.domain.notification import (
     ReportText,
     ReportType,
     ResponseKind,
-    require_aware,
-    validate_report,
 )
+from hazatlas.domain.report_validation import require_aware, validate_report
 
 
 def _fields(exc: pytest.ExceptionInfo[ValidationError]) -> set[str]:

@@ -15,7 +15,7 @@ from hazatlas.cli.main import app as cli_app
 from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.establishment import Disclosure, Establishment, Provenance
 from hazatlas.domain.inventory import InventoryItem
-from hazatlas.formats.register_rows import to_rows
+from hazatlas.formats.register_export import to_rows
 from hazatlas.services import users
 from hazatlas.services.register import RegisterService
 from hazatlas.services.settings import Settings
@@ -97,7 +97,7 @@ def test_national_may_not_create_abroad(client):
 
 
 def _file(tmp_path, e: Establishment):
-    from hazatlas.formats.register_rows import COLUMNS
+    from hazatlas.formats.register_columns import COLUMNS
     from hazatlas.formats.tables import write_table
 
     path = tmp_path / "moved.csv"

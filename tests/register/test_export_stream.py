@@ -10,8 +10,9 @@ import pytest
 
 from hazatlas.domain.access import ANONYMOUS, SYSTEM, Principal, Role
 from hazatlas.domain.errors import ValidationError
-from hazatlas.formats.register_rows import COLUMNS, to_rows
-from hazatlas.formats.tables import _cell
+from hazatlas.formats.register_columns import COLUMNS
+from hazatlas.formats.register_export import to_rows
+from hazatlas.formats.tables import cell_text
 from hazatlas.services import assessments
 from hazatlas.services.register import RegisterService
 from hazatlas.services.register_export import EXPORT_COLUMNS, export_rows
@@ -41,7 +42,7 @@ def _expected(db, principal):
         derived = [c.seveso_tier, "" if c.convention_hazardous_activity is None
                    else str(c.convention_hazardous_activity).lower(), c.annex_version,
                    c.rules_version]
-        rows += [[_cell(r.get(k)) for k in COLUMNS] + [_cell(v) for v in derived]
+        rows += [[cell_text(r.get(k)) for k in COLUMNS] + [cell_text(v) for v in derived]
                  for r in to_rows(e, complete=full)]
     return rows
 

@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import ValidationError
-from hazatlas.formats.register_rows import COLUMNS
+from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.formats.tables import display_name
 from hazatlas.services.register import RegisterService
 

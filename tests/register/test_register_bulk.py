@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from hazatlas.domain.access import SYSTEM
-from hazatlas.formats import register_rows
+from hazatlas.domain.gc_pause import gc_paused
+from hazatlas.formats import register_items
 from hazatlas.formats.register_rows import parse_register
-from hazatlas.formats.tables import RawTable, Row, gc_paused, read_table
+from hazatlas.formats.tables import RawTable, Row, read_table
 from hazatlas.services.geodata import country_polygons
 from hazatlas.services.register import RegisterService
 from hazatlas.storage import repositories as repo
@@ -108,7 +109,7 @@ def test_row_mapping_reads_like_a_dict(tmp_path):
 
 def test_repeated_lines_report_every_row(sample_rows, monkeypatch):
     """Cached substance checks still report each bad line with its own row and quantity."""
-    monkeypatch.setattr(register_rows, "_ITEM_CACHE_MAX", 1)
+    monkeypatch.setattr(register_items, "_ITEM_CACHE_MAX", 1)
     bad = dict(sample_rows[3], cas_number="118-74-2", unit="bags")
     rows = [bad, dict(bad, quantity="-1"), dict(sample_rows[2], quantity="x"), bad]
     columns = list(rows[0])

@@ -14,7 +14,8 @@ from hazatlas.rules.identify import classify_inventory
 RANK = {"none": 0, "lower": 1, "upper": 2}
 
 # A pool of line kinds covering Part 2 entries (by number and CAS, dash entries, entries 33/34,
-# note 23), stated categories, CLP classes, hazard statements and unclassifiable lines.
+# note 23, note 20 congeners of entry 32), stated categories, CLP classes, hazard statements and
+# unclassifiable lines.
 KINDS = [
     dict(substance_name="Chlorine", cas_number="7782-50-5", hazard_statements=("H330", "H400")),
     dict(substance_name="Arsenic trioxide", seveso_entry=8, seveso_categories=("H1",)),
@@ -34,6 +35,8 @@ KINDS = [
     dict(substance_name="Tailings", hazard_statements=("H411",)),
     dict(substance_name="Reactive", seveso_categories=("O2", "H3")),
     dict(substance_name="Mystery"),
+    dict(substance_name="HpCDD", cas_number="35822-46-9", seveso_categories=("H1",)),
+    dict(substance_name="PeCDF", cas_number="57117-31-4"),
 ]
 
 lines = st.lists(

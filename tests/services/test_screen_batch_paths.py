@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hazatlas.domain.establishment import Establishment, EstablishmentKind, EstablishmentStatus
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.domain.inventory import InventoryItem
 from hazatlas.domain.tailings import TailingsDetails
 from hazatlas.services import screen_indices
-from hazatlas.services.screen import PointOfInterest, _gc_paused, screen_establishments
+from hazatlas.services.screen import PointOfInterest, screen_establishments
 
 # Points across the region (many near rivers of the bundled network, some at sea or far away).
 _LON = st.floats(12.0, 80.0)
@@ -96,15 +97,15 @@ def test_location_flags_from_establishments_equal_from_sites(
 
 def test_gc_pause_restores_the_collector_state() -> None:
     assert gc.isenabled()
-    with _gc_paused():
+    with gc_paused():
         assert not gc.isenabled()
-        with _gc_paused():
+        with gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with _gc_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled()
     finally:

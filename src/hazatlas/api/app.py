@@ -15,7 +15,7 @@ from hazatlas.api import errors
 from hazatlas.api.guards import RequestGuard
 from hazatlas.api.throttle import LoginThrottle
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 ROUTERS = (
     "meta",
@@ -25,6 +25,7 @@ ROUTERS = (
     "scenarios",
     "scenarios_river",
     "scenarios_air",
+    "scenarios_tailings",
     "notifications",
 )
 

@@ -6,8 +6,8 @@ from fastapi import Depends, HTTPException, Request
 
 from hazatlas.domain.access import ANONYMOUS, Principal
 from hazatlas.services.settings import Settings
+from hazatlas.services.store import Database
 from hazatlas.services.users import TokenExpiredError, principal_for_token
-from hazatlas.storage.db import Database
 
 BEARER = {"WWW-Authenticate": "Bearer"}
 

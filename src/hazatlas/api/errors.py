@@ -9,12 +9,12 @@ internals (the traceback goes to the server log only). Long lists of problems ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hazatlas.domain.errors import (
@@ -24,6 +24,7 @@ from hazatlas.domain.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from hazatlas.services.store import ValueOutOfRangeError
 
 PROBLEM = "application/problem+json"
 MAX_ERRORS = 100
@@ -32,7 +33,7 @@ INT32_MAX = 2**31 - 1  # the largest in a PostgreSQL INTEGER column
 log = logging.getLogger("hazatlas.api")
 
 
-def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+def problem(status: int, title: str, detail: str, headers: Mapping[str, str] | None = None,
             **extra: object) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -49,10 +50,10 @@ def invalid(errors: list[dict[str, Any]], head: str | None = None) -> JSONRespon
     else:
         detail = "\n".join([head, *(f"  - {_where(e)}" for e in shown)]
                            + ([f"  ... and {more} more"] if more else []))
-    extra: dict[str, object] = {"errors": shown, "error_count": len(errors)}
+    extra: dict[str, Any] = {"errors": shown, "error_count": len(errors)}
     if more:
         extra["errors_truncated"] = True
-    return problem(422, "Invalid input", detail, **extra)
+    return problem(422, "Invalid input", detail, headers=None, **extra)
 
 
 def _where(e: dict[str, Any]) -> str:
@@ -116,8 +117,8 @@ def install(app: FastAPI) -> None:
         # forgot one still answers 422 naming the parameter instead of a 500
         return _out_of_range(request, exc, INT_MAX)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(ValueOutOfRangeError)
+    async def _data(request: Request, exc: ValueOutOfRangeError) -> JSONResponse:
         # PostgreSQL: an INTEGER column compared with a number beyond 32 bits
         return _out_of_range(request, exc, INT32_MAX)
 

@@ -8,20 +8,18 @@ are refused with 413. Other requests pass through untouched (uploads are limited
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hazatlas.api.errors import invalid, problem
-
-_BAD = re.compile("[\x00\ud800-\udfff]")
+from hazatlas.domain.text import first_unstorable
 
 
 def bad_text(value: str) -> str | None:
     """Why ``value`` cannot be stored as text, or ``None``."""
-    m = _BAD.search(value)
+    m = first_unstorable(value)
     if m is None:
         return None
     if m.group() == "\x00":
@@ -59,6 +57,33 @@ def _nul_in_url(scope: Scope) -> str | None:
     return None
 
 
+def _is_json(scope: Scope) -> bool:
+    """Whether the request says its body is JSON (or says nothing about its type)."""
+    ctype = ""
+    for k, v in scope.get("headers", ()):
+        if k == b"content-type":
+            ctype = v.decode("latin-1").split(";")[0].strip().lower()
+    return not ctype or ctype == "application/json" or ctype.endswith("+json")
+
+
+def _refusal(body: bytes) -> ASGIApp | None:
+    """The 422 answer to a JSON body nested too deeply or holding text that cannot be stored,
+    else ``None`` (a body that is not JSON is left to the route's own parsing)."""
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return invalid([{"source": "request", "row": None, "field": "body",
+                         "message": "JSON nested too deeply"}])
+    except ValueError:
+        return None  # left to the route's own parsing (422 json_invalid)
+    found = find_bad_text(data)
+    if found is None:
+        return None
+    return invalid([{"source": "request", "row": None, "field": found[0], "message": found[1]}])
+
+
 class RequestGuard:
     """ASGI middleware; ``max_bytes`` bounds a JSON body."""
 
@@ -75,46 +100,16 @@ class RequestGuard:
             await invalid([{"source": "request", "row": None, "field": where,
                             "message": "must not contain NUL characters (\\u0000)"}])(scope, receive, send)
             return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        ctype = ""
-        for k, v in scope.get("headers", ()):
-            if k == b"content-type":
-                ctype = v.decode("latin-1").split(";")[0].strip().lower()
-        if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-            await self.app(scope, receive, send)
+        body = await self._read_body(scope, receive, send)
+        if body is None:
+            return  # refused as too large, or the client went away
+        refusal = _refusal(body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await problem(413, "Request body too large",
-                              f"a JSON body may have at most {self.max_bytes} bytes")(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        if body:
-            try:
-                data = json.loads(body)
-            except RecursionError:
-                await invalid([{"source": "request", "row": None, "field": "body",
-                                "message": "JSON nested too deeply"}])(scope, receive, send)
-                return
-            except ValueError:
-                data = None  # left to the route's own parsing (422 json_invalid)
-            found = find_bad_text(data)
-            if found is not None:
-                await invalid([{"source": "request", "row": None, "field": found[0],
-                                "message": found[1]}])(scope, receive, send)
-                return
         sent = False
 
         async def replay() -> Message:
@@ -125,3 +120,23 @@ class RequestGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or ``None`` after answering 413 (larger than ``max_bytes``) or when
+        the client went away."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await problem(413, "Request body too large",
+                              f"a JSON body may have at most {self.max_bytes} bytes")(scope, receive, send)
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)

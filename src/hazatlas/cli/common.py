@@ -23,7 +23,7 @@ from hazatlas.domain.errors import HazatlasError, ValidationError
 if TYPE_CHECKING:
     from hazatlas.domain.access import Principal
     from hazatlas.services.settings import Settings
-    from hazatlas.storage.db import Database
+    from hazatlas.services.store import Database
 
 err = Console(stderr=True)
 out = Console()
@@ -42,12 +42,9 @@ def settings(db: str | Path | None = None) -> Settings:
 
 
 def open_db(db: str | Path | None = None, *, migrate: bool = True) -> Database:
-    from hazatlas.storage.db import Database
+    from hazatlas.services.store import open_database
 
-    database = Database(settings(db).database_url)
-    if migrate:
-        database.migrate()
-    return database
+    return open_database(settings(db).database_url, migrate=migrate)
 
 
 def principal(database: Database, username: str | None) -> Principal:

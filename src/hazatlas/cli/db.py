@@ -23,9 +23,7 @@ def load_geodata(db: str | None = DbOption, json_out: bool = typer.Option(False,
     """Load the bundled Natural Earth countries and river network into the database."""
     from hazatlas.services import geodata
 
-    database = open_db(db)
-    with database.transaction() as s:
-        counts = geodata.load_geodata(s)
+    counts = geodata.load_geodata(open_db(db))
     if json_out:
         print_json(counts)
     else:

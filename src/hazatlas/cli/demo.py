@@ -10,7 +10,7 @@ import typer
 from hazatlas.cli.common import handle_errors, open_db, out, principal
 from hazatlas.cli.serve import serve_database
 
-#: ``hazatlas.storage.db.DEFAULT_SQLITE_PATH``, repeated so that ``hazatlas demo --help`` need not
+#: the database layer's ``DEFAULT_SQLITE_PATH``, repeated so that ``hazatlas demo --help`` need not
 #: import the database layer (a test checks that both are the same).
 DEFAULT_SQLITE_PATH = Path("var") / "hazatlas.sqlite"
 
@@ -21,8 +21,7 @@ def prepare_demo(db: Path) -> dict[str, int]:
     from hazatlas.services.register import RegisterService
 
     database = open_db(db)
-    with database.transaction() as s:
-        counts = geodata.load_geodata(s)
+    counts = geodata.load_geodata(database)
     report = RegisterService(database, principal(database, None)).import_file(
         data_path("demo", "register.csv"))
     counts["establishments"] = report.establishments

@@ -12,7 +12,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,7 +35,7 @@ from hazatlas.domain.errors import Problem, ValidationError
 if TYPE_CHECKING:
     from hazatlas.delivery.outbox import Outbox
     from hazatlas.services.notify import NotifyService
-    from hazatlas.storage.db import Database
+    from hazatlas.services.store import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,7 +88,7 @@ def _seconds(text: str, name: str) -> int:
     return round(parse_quantity(text, "s", name=name, default_unit="s"))
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str], title: str) -> None:
+def _table(rows: Sequence[Mapping[str, Any]], columns: list[str], title: str) -> None:
     table = Table(title=title)
     for c in columns:
         table.add_column(c)
@@ -211,7 +211,7 @@ def send(
     except (OSError, ValueError) as exc:
         raise ValidationError([Problem(file.name, None, "", f"cannot read JSON: {exc}")]) from exc
     svc = _service(db, as_user)
-    recipients = list(to) or _proposed(svc, data, file.name)
+    recipients = list(to) or svc.proposed_recipients(data, file.name)
     view = svc.create_report(
         data,
         recipients,
@@ -229,38 +229,6 @@ def send(
         f"report {view['id']} {view['state']}: {len(view['deliveries'])} deliveries to "
         f"{', '.join(recipients)}"
     )
-
-
-def _proposed(svc: NotifyService, data: dict[str, Any], source: str) -> list[str]:
-    place = ((data.get("accident") or {}).get("place") or {}) if isinstance(data, dict) else {}
-    if not (place.get("establishment_id") or place.get("lon") is not None):
-        raise ValidationError(
-            [
-                Problem(
-                    source,
-                    None,
-                    "--to",
-                    "give recipients with --to (the report has no place to propose them from)",
-                )
-            ]
-        )
-    try:
-        proposal = svc.propose(place.get("establishment_id"), None, None)
-    except Exception:  # establishment not in this register: use the point
-        proposal = svc.propose(None, place.get("lon"), place.get("lat"))
-    parties = [r["party"] for r in proposal["recipients"] if r["in_directory"]]
-    if not parties:
-        raise ValidationError(
-            [
-                Problem(
-                    source,
-                    None,
-                    "--to",
-                    "no proposed recipient has a contact in the directory; give --to",
-                )
-            ]
-        )
-    return parties
 
 
 @notify_app.command("list")

@@ -5,15 +5,25 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from hazatlas.cli.common import handle_errors
 from hazatlas.domain.errors import HazatlasError
 
-_err = Console(stderr=True)
+
+def fail(exc: HazatlasError) -> NoReturn:
+    """Report a model error as every model command does (``cli.common.handle_errors``: the
+    problems of an invalid input, each naming its parameter) and exit with status 2."""
+
+    def reraise() -> None:
+        raise exc
+
+    handle_errors(reraise)()
+    raise typer.Exit(2)  # not reached: handle_errors exits
 
 
 def parse_pair(text: str, name: str) -> tuple[float, float]:
@@ -150,8 +160,7 @@ def plume(
         )
         result = run_plume(req)
     except HazatlasError as exc:
-        _err.print(f"error: {exc}")
-        raise typer.Exit(2) from exc
+        fail(exc)
     if geojson is not None:
         geojson.write_text(json.dumps(result.geojson()), encoding="utf-8")
     if as_json:

@@ -92,8 +92,7 @@ def list_(
 ) -> None:
     """List establishments."""
     from hazatlas.api.schemas import feature
-    from hazatlas.storage.repositories import Query
-    from hazatlas.storage.spatial import BBox
+    from hazatlas.domain.register_query import BBox, RegisterQuery
 
     svc = _service(db, as_user)
     if near:
@@ -104,8 +103,8 @@ def list_(
         found = svc.nearest(lon, lat, limit)
         records, total = [r for r, _ in found], len(found)
     else:
-        q = Query(bbox=BBox.parse(bbox) if bbox else None, country=country, within_country=within,
-                  kind=kind, limit=limit, offset=offset)
+        q = RegisterQuery(bbox=BBox.parse(bbox) if bbox else None, country=country,
+                          within_country=within, kind=kind, limit=limit, offset=offset)
         records, total = svc.list(q)
     if json_out:
         print_json({"type": "FeatureCollection", "numberMatched": total,

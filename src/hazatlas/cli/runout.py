@@ -9,11 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hazatlas.cli.plume import parse_pair
+from hazatlas.cli.plume import fail, parse_pair
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.tailings import Constituent
-
-_err = Console(stderr=True)
 
 
 def parse_constituent(text: str) -> Constituent:
@@ -70,8 +68,7 @@ def runout(
         )
         outcome = run_runout(req)
     except HazatlasError as exc:
-        _err.print(f"error: {exc}")
-        raise typer.Exit(2) from exc
+        fail(exc)
     data = outcome.to_json()
     if as_json:
         typer.echo(json.dumps(data, indent=2))

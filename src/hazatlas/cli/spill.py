@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hazatlas.cli.common import handle_errors, print_json
-from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
+from hazatlas.domain.errors import HazatlasError
 
 
 def parse_lonlat(text: str, name: str) -> tuple[float, float]:
@@ -110,6 +110,8 @@ def _spill(
     as_json: bool,
 ) -> None:
     from hazatlas.formats.units import parse_quantity
+    from hazatlas.models.base import raise_problems
+    from hazatlas.models.river.spill import spill_problems
     from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
 
     lon, lat = parse_lonlat(at, "--at")
@@ -117,17 +119,7 @@ def _spill(
     duration_s = 0.0
     if duration is not None:
         duration_s = parse_quantity(duration, "s", name="--duration")
-        if duration_s <= 0:
-            raise ValidationError(
-                [
-                    Problem(
-                        "parameter",
-                        None,
-                        "duration",
-                        f"'{duration}': a release over a duration needs a positive duration (omit --duration for an instantaneous release)",
-                    )
-                ]
-            )
+        raise_problems(spill_problems(duration_s=duration_s, duration_given=True))
     try:
         start_at = datetime.fromisoformat(start)
     except ValueError:
@@ -153,7 +145,7 @@ def _spill(
 
         net = RiverNetwork.load(network)
     run = run_spill(request, net)
-    doc = run.to_dict()
+    doc = run.to_json()
     if plot is not None:
         write_plot(run, plot)
     if as_json:

@@ -246,7 +246,7 @@ class Outbox:
             store.worker_write(s)
             rows = store.claim_due(s, now, self.config.batch, lease, token)
             events: list[dict[str, Any]] = []
-            changes = []
+            changes: list[tuple[int, ds.Delivery, dict[str, Any]]] = []
             for row in rows:
                 d = store.to_delivery(row)
                 if d.state == ds.DeliveryState.SENT:  # its worker died; count the lost attempt

@@ -53,12 +53,6 @@ def _ack_payload(message_id: str, recipient_id: str, expires: int) -> bytes:
     return f"ack-v1\n{message_id}\n{recipient_id}\n{expires}".encode()
 
 
-def ack_signature(
-    secret: bytes | str, message_id: str, recipient_id: str, expires_at: dt.datetime
-) -> str:
-    return sign(secret, _ack_payload(message_id, recipient_id, int(expires_at.timestamp())))
-
-
 def ack_link(
     base_url: str, secret: bytes | str, message_id: str, recipient_id: str, expires_at: dt.datetime
 ) -> str:

@@ -149,13 +149,12 @@ def at_text(value: Any) -> str:
     >>> at_text("2026-12-06 03:13:31.5")
     '2026-12-06T03:13:31.500000Z'
     """
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if not isinstance(value, dt.datetime):
-        raise TypeError(f"a time was expected, not {type(value).__name__}")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(when, dt.datetime):
+        raise TypeError(f"a time was expected, not {type(when).__name__}")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def kind_of(event: Mapping[str, Any]) -> str:
@@ -259,6 +258,10 @@ def _event_of(raw: Any) -> Mapping[str, Any]:
     return raw
 
 
+class _Problem(Exception):
+    """What is wrong with one entry; :func:`_walk` says which entry."""
+
+
 def _walk(
     entries: Iterable[AuditEntry],
     start_hash: str,
@@ -280,75 +283,88 @@ def _walk(
                 "(entry deleted, inserted, moved or renumbered)"
             )
             raise _Bad(i, expected_seq, what, prev)
-
-        def bad(reason: str, i: int = i, seq: int = seq, last: str = prev) -> _Bad:
-            return _Bad(i, seq, f"entry seq {seq}: {reason}", last)
-
-        if entry.prev_hash != prev:
-            raise bad(
-                "previous hash does not match the entry before "
-                "(entry deleted, inserted or moved, or its prev_hash edited)"
-            )
-        version = entry.version
-        if type(version) is not int or version not in VERSIONS:
-            raise bad(f"unknown hash version {version!r}")
-        if version < last_version:
-            raise bad(
-                f"hash version {version} after version {last_version} "
-                "(downgrade: versions only go up along the chain)"
-            )
-        if head_checked:
-            if cutover is not None and type(cutover) is not int:
-                raise bad(f"the head row's cut-over {cutover!r} is not a sequence number")
-            if cutover is None and version >= 2:
-                raise bad(
-                    f"hash version {version}, but the head row records no cut-over "
-                    "(head row replaced)"
-                )
-            if cutover is not None and seq >= cutover and version < CURRENT_VERSION:
-                raise bad(
-                    f"hash version {version} after the cut-over to version {CURRENT_VERSION} "
-                    f"at seq {cutover} recorded in the head row (downgrade)"
-                )
-            if cutover is not None and seq < cutover and version >= 2:
-                raise bad(
-                    f"hash version {version} before the cut-over at seq {cutover} "
-                    "recorded in the head row"
-                )
-        last_version = version
         try:
-            event = _event_of(entry.event)
-            body = canonical_json(event)
-        except (TypeError, ValueError) as exc:
-            raise bad(f"the event is not canonical JSON: {exc}") from None
-        kind = entry.kind if entry.kind is not None else kind_of(event)
-        if kind != kind_of(event):
-            raise bad(
-                f"kind {kind!r} differs from the event's kind {kind_of(event)!r} "
-                "(column or event changed)"
-            )
-        report_id = entry.report_id
-        if report_id is None and entry.kind is None:
-            report_id = report_of(event)
-        if report_id != report_of(event):
-            raise bad(
-                f"report_id {report_id!r} differs from the event's {report_of(event)!r} "
-                "(column or event changed)"
-            )
-        try:
-            stamp = at_text(entry.at) if (version >= 2 or entry.at is not None) else ""
-        except (TypeError, ValueError):
-            raise bad(f"at {entry.at!r} is not a time") from None
-        try:
-            actual = _digest(version, prev, seq, stamp, kind, report_id, body)
-        except (TypeError, ValueError) as exc:
-            raise bad(f"cannot be hashed: {exc}") from None
-        if actual != entry.hash:
-            raise bad("hash does not match the entry (changed)")
+            if entry.prev_hash != prev:
+                raise _Problem(
+                    "previous hash does not match the entry before "
+                    "(entry deleted, inserted or moved, or its prev_hash edited)"
+                )
+            _check_version(entry.version, seq, last_version, cutover, head_checked)
+            _check_content(entry, prev)
+        except _Problem as problem:
+            raise _Bad(i, seq, f"entry seq {seq}: {problem}", prev) from None
+        last_version = entry.version
         prev = entry.hash
         if found is not None:
             found.add(prev)
     return i + 1, start_seq + i, prev
+
+
+def _check_version(
+    version: Any, seq: int, last_version: int, cutover: Any, head_checked: bool
+) -> None:
+    """The entry's hash version is known and never goes down along the chain, nor (when the
+    head row was checked) across the cut-over the head row records."""
+    if type(version) is not int or version not in VERSIONS:
+        raise _Problem(f"unknown hash version {version!r}")
+    if version < last_version:
+        raise _Problem(
+            f"hash version {version} after version {last_version} "
+            "(downgrade: versions only go up along the chain)"
+        )
+    if not head_checked:
+        return
+    if cutover is not None and type(cutover) is not int:
+        raise _Problem(f"the head row's cut-over {cutover!r} is not a sequence number")
+    if cutover is None and version >= 2:
+        raise _Problem(
+            f"hash version {version}, but the head row records no cut-over (head row replaced)"
+        )
+    if cutover is not None and seq >= cutover and version < CURRENT_VERSION:
+        raise _Problem(
+            f"hash version {version} after the cut-over to version {CURRENT_VERSION} "
+            f"at seq {cutover} recorded in the head row (downgrade)"
+        )
+    if cutover is not None and seq < cutover and version >= 2:
+        raise _Problem(
+            f"hash version {version} before the cut-over at seq {cutover} "
+            "recorded in the head row"
+        )
+
+
+def _check_content(entry: AuditEntry, prev: str) -> None:
+    """The event is canonical JSON, the kind and report columns agree with it, and the hash
+    of it all (with the entry's version of the rule) is the entry's hash."""
+    version = entry.version
+    try:
+        event = _event_of(entry.event)
+        body = canonical_json(event)
+    except (TypeError, ValueError) as exc:
+        raise _Problem(f"the event is not canonical JSON: {exc}") from None
+    kind = entry.kind if entry.kind is not None else kind_of(event)
+    if kind != kind_of(event):
+        raise _Problem(
+            f"kind {kind!r} differs from the event's kind {kind_of(event)!r} "
+            "(column or event changed)"
+        )
+    report_id = entry.report_id
+    if report_id is None and entry.kind is None:
+        report_id = report_of(event)
+    if report_id != report_of(event):
+        raise _Problem(
+            f"report_id {report_id!r} differs from the event's {report_of(event)!r} "
+            "(column or event changed)"
+        )
+    try:
+        stamp = at_text(entry.at) if (version >= 2 or entry.at is not None) else ""
+    except (TypeError, ValueError):
+        raise _Problem(f"at {entry.at!r} is not a time") from None
+    try:
+        actual = _digest(version, prev, entry.seq, stamp, kind, report_id, body)
+    except (TypeError, ValueError) as exc:
+        raise _Problem(f"cannot be hashed: {exc}") from None
+    if actual != entry.hash:
+        raise _Problem("hash does not match the entry (changed)")
 
 
 def _missing_head(expected_head: str, count: int, last_seq: int) -> VerifyResult:

@@ -46,27 +46,6 @@ class Provenance:
     date: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Country:
-    """A country by its ISO 3166-1 alpha-3 code (Natural Earth ``adm0_a3``; Kosovo ``KOS``)."""
-
-    iso3: str
-    name: str
-
-
-@dataclass(frozen=True)
-class CompetentAuthority:
-    country_iso3: str
-    name: str
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class Operator:
-    name: str
-    country_iso3: str | None = None
-
-
 @dataclass
 class Establishment:
     """A hazardous activity: an industrial establishment or a tailings management facility.

@@ -17,9 +17,9 @@ import json
 import math
 from typing import Any
 
-from lxml import etree
-from shapely.geometry import LineString, MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
+from lxml import etree  # type: ignore[import-untyped]
+from shapely.geometry import LineString, MultiPolygon, Polygon  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.notification import (
@@ -30,8 +30,8 @@ from hazatlas.domain.notification import (
     ReportStatus,
     ReportType,
     Severity,
-    validate_report,
 )
+from hazatlas.domain.report_validation import validate_report
 from hazatlas.formats.i18n import label
 from hazatlas.formats.report_text import description, headline
 from hazatlas.formats.reports import report_from_dict, report_to_dict

@@ -126,7 +126,3 @@ def tr(language: str, msgid: str, /, **values: object) -> str:
 def label(language: str, value: StrEnum) -> str:
     """Translated label of an enumerated value (report type, accident type, severity...)."""
     return tr(language, LABELS[value])
-
-
-def has_catalogue(language: str) -> bool:
-    return catalogue_path(base_language(language)).is_file()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.notification import (
@@ -38,17 +36,15 @@ from hazatlas.domain.notification import (
     ResponseKind,
     Severity,
     SubstanceRelease,
-    validate_report,
 )
-from hazatlas.formats.units import UnitError, parse_quantity
+from hazatlas.domain.report_validation import validate_report
+from hazatlas.formats.json_reader import JsonReader
 
 FORMAT_VERSION = 1
 TOP_KEYS = (
     "format id type status sender sender_name sender_country sent texts languages references "
     "expires scenario_id accident assistance response areas"
 )
-_E = TypeVar("_E", bound=StrEnum)
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -151,142 +147,14 @@ def report_to_json(report: Report) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2)
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-class _Reader:
-    """Reads typed values out of nested JSON, collecting problems with their JSON path."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(Problem(self.source, None, path, message))
-
-    def obj(self, data: Any, path: str, keys: str = "") -> Mapping[str, Any]:
-        """``data`` as a JSON object; ``keys`` (space-separated) are the keys allowed in it."""
-        if data is None:
-            return {}
-        if not isinstance(data, Mapping):
-            self.bad(path, "expected a JSON object")
-            return {}
-        allowed = keys.split()
-        for key in data:
-            if allowed and key not in allowed:
-                where = f"{path}.{key}" if path != "(top level)" else str(key)
-                self.bad(where, f"unknown key; expected one of {', '.join(allowed)}")
-        return data
-
-    def items(self, data: Any, path: str) -> list[Any]:
-        if data is None:
-            return []
-        if not isinstance(data, list):
-            self.bad(path, "expected a JSON list")
-            return []
-        return data
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        required: bool = False,
-        default: str = "",
-    ) -> str:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.bad(path + key, "missing; expected a text")
-            return default
-        if not isinstance(value, str):
-            self.bad(path + key, f"expected a text, got {type(value).__name__}")
-            return default
-        return value
-
-    def opt_text(self, data: Mapping[str, Any], key: str, path: str) -> str | None:
-        value = self.text(data, key, path)
-        return value or None
-
-    def number(self, data: Mapping[str, Any], key: str, path: str) -> float | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.bad(path + key, "expected a number")
-            return None
-        return float(value)
-
-    def quantity(
-        self, data: Mapping[str, Any], key: str, si_key: str, unit: str, path: str
-    ) -> float | None:
-        """``key`` as text with a unit ("100 t"), or ``si_key`` as a number in ``unit``."""
-        if data.get(key) is not None:
-            try:
-                return parse_quantity(str(data[key]), unit, name=path + key)
-            except UnitError as exc:
-                self.bad(path + key, str(exc).split(": ", 1)[-1])
-                return None
-        return self.number(data, si_key, path)
-
-    def choice(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        enum: type[_E],
-        path: str,
-        default: _E | None = None,
-    ) -> _E | None:
-        value = data.get(key)
-        if value is None:
-            if default is None:
-                self.bad(path + key, "missing; expected one of " + _names(enum))
-            return default
-        try:
-            return enum(str(value).strip().lower())
-        except ValueError:
-            self.bad(path + key, f"unknown value {value!r}; expected one of {_names(enum)}")
-            return default
-
-    def time(
-        self, data: Mapping[str, Any], key: str, path: str, required: bool = False
-    ) -> dt.datetime | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.bad(
-                    path + key,
-                    "missing; expected a date and time with a time zone, "
-                    "e.g. 2026-03-01T14:05:00+02:00",
-                )
-            return None
-        return self.parse_time(value, path + key)
-
-    def parse_time(self, value: Any, path: str) -> dt.datetime | None:
-        try:
-            parsed = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            self.bad(path, f"cannot read {value!r} as an ISO 8601 date and time")
-            return None
-        if parsed.tzinfo is None:
-            self.bad(path, f"{value!r} has no time zone; give an offset such as +02:00 or Z")
-            return None
-        return parsed
-
-    def each(self, data: Any, path: str, read: Callable[[Any, str], _T | None]) -> tuple[_T, ...]:
-        out = (read(item, f"{path}[{i}]") for i, item in enumerate(self.items(data, path)))
-        return tuple(x for x in out if x is not None)
-
-
-def _names(enum: type[StrEnum]) -> str:
-    return ", ".join(repr(m.value) for m in enum)
+# --- reading (typed values by JSON path: hazatlas.formats.json_reader) --------------------
 
 
 def report_from_dict(
     data: Any, *, source: str = "report", defaults: ReportDefaults = ReportDefaults()
 ) -> Report:
     """Build and validate a report from its JSON form; raise one error with every problem."""
-    r = _Reader(source)
+    r = JsonReader(source)
     d = r.obj(data, "(top level)", TOP_KEYS)
     rtype = r.choice(d, "type", ReportType, "")
     status = r.choice(
@@ -356,7 +224,7 @@ def read_report_json(path: str | Path, *, defaults: ReportDefaults = ReportDefau
     return report_from_dict(data, source=path.name, defaults=defaults)
 
 
-def _read_text(r: _Reader, data: Any, path: str) -> ReportText | None:
+def _read_text(r: JsonReader, data: Any, path: str) -> ReportText | None:
     d = r.obj(data, path, "language description possible_effects measures_taken other_information")
     p = path + "."
     return ReportText(
@@ -368,7 +236,7 @@ def _read_text(r: _Reader, data: Any, path: str) -> ReportText | None:
     )
 
 
-def _read_ref(r: _Reader, data: Any, path: str) -> ReportRef | None:
+def _read_ref(r: JsonReader, data: Any, path: str) -> ReportRef | None:
     if isinstance(data, str):
         parts = data.split(",")
         if len(parts) != 3:
@@ -382,7 +250,7 @@ def _read_ref(r: _Reader, data: Any, path: str) -> ReportRef | None:
     return ReportRef(sender, identifier, sent) if sent else None
 
 
-def _read_accident(r: _Reader, data: Any) -> Accident | None:
+def _read_accident(r: JsonReader, data: Any) -> Accident | None:
     d = r.obj(data, "accident", "type occurred_at severity certainty ongoing place substances")
     p = "accident."
     kind = r.choice(d, "type", AccidentType, p)
@@ -410,7 +278,7 @@ def _read_accident(r: _Reader, data: Any) -> Accident | None:
     return Accident(kind, occurred, place, severity, certainty, subs, bool(ongoing))
 
 
-def _read_substance(r: _Reader, data: Any, path: str) -> SubstanceRelease | None:
+def _read_substance(r: JsonReader, data: Any, path: str) -> SubstanceRelease | None:
     d = r.obj(data, path, "name cas quantity quantity_kg")
     p = path + "."
     return SubstanceRelease(
@@ -420,7 +288,7 @@ def _read_substance(r: _Reader, data: Any, path: str) -> SubstanceRelease | None
     )
 
 
-def _read_assistance(r: _Reader, data: Any) -> AssistanceRequest:
+def _read_assistance(r: JsonReader, data: Any) -> AssistanceRequest:
     d = r.obj(data, "assistance", "items who where means needed_by contact")
     p = "assistance."
 
@@ -443,7 +311,7 @@ def _read_assistance(r: _Reader, data: Any) -> AssistanceRequest:
     )
 
 
-def _read_response(r: _Reader, data: Any) -> AssistanceResponse | None:
+def _read_response(r: JsonReader, data: Any) -> AssistanceResponse | None:
     d = r.obj(data, "response", "kind scope terms reason available_from")
     p = "response."
     kind = r.choice(d, "kind", ResponseKind, p)
@@ -458,7 +326,7 @@ def _read_response(r: _Reader, data: Any) -> AssistanceResponse | None:
     )
 
 
-def _read_point(r: _Reader, data: Any, path: str) -> tuple[float, float] | None:
+def _read_point(r: JsonReader, data: Any, path: str) -> tuple[float, float] | None:
     if (
         not isinstance(data, list)
         or len(data) != 2
@@ -469,7 +337,7 @@ def _read_point(r: _Reader, data: Any, path: str) -> tuple[float, float] | None:
     return (float(data[0]), float(data[1]))
 
 
-def _read_area(r: _Reader, data: Any, path: str) -> Area:
+def _read_area(r: JsonReader, data: Any, path: str) -> Area:
     d = r.obj(data, path, "description polygons circles reaches geocodes")
     p = path + "."
 

@@ -20,7 +20,7 @@ class UnitError(HazatlasError):
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     # Short forms used in the field's spreadsheets and on the command line.
     ureg.define("Mm3 = 1e6 * meter ** 3")
     ureg.define("m3 = meter ** 3")

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import Problem, ValidationError
 
@@ -230,7 +230,7 @@ def _shared_strings(wb: _Workbook, book: str) -> list[str]:
 
 def _date_styles(wb: _Workbook, book: str) -> set[int]:
     """Indexes of the cell styles whose number format shows a date or a time."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format  # type: ignore[import-untyped]
 
     rels = _rels(wb, book)
     part = next((p for p in rels.values() if p.endswith("styles.xml")), None)
@@ -292,11 +292,7 @@ class _Cells:
             elif tag in _F:
                 formula = child.text or ""
         if kind == "inlineStr":
-            if inline is None:
-                return ""
-            if len(inline) == 1 and inline[0].tag in _T:  # the usual <is><t>text</t></is>
-                return (inline[0].text or "").strip()
-            return _text_of(inline).strip()
+            return _inline_text(inline)
         if value is None:
             if formula is not None:
                 self.bad(row, col, f"has the formula '={formula[:50]}' without a computed value: "
@@ -304,10 +300,18 @@ class _Cells:
             return ""
         if kind is None or kind == "n":
             value = value.strip()
-            style = c.get("s")
-            if style and value and self.dates and style.isdigit() and int(style) in self.dates:
+            if value and self.dates and self._is_date_style(c.get("s")):
                 return self._date(value, row, col)
             return value
+        return self._typed(kind, value, row, col)
+
+    def _is_date_style(self, style: str | None) -> bool:
+        """Whether the cell style ``s`` shows a number as a date or a time."""
+        return style is not None and style.isdigit() and int(style) in self.dates
+
+    def _typed(self, kind: str, value: str, row: int, col: int) -> str:
+        """A cell whose ``t`` is not a number nor an inline string: a shared string, an error
+        value, a boolean, a formula's string result or an ISO 8601 date."""
         if kind == "s":
             try:
                 return self.strings[int(value)].strip()
@@ -327,7 +331,7 @@ class _Cells:
     def _date(self, value: str, row: int, col: int) -> str:
         import datetime as dt
 
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel  # type: ignore[import-untyped]
 
         try:
             when = from_excel(float(value), CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900)
@@ -339,6 +343,15 @@ class _Cells:
         if isinstance(when, (dt.date, dt.time)):
             return when.isoformat()
         return str(when)
+
+
+def _inline_text(inline: etree._Element | None) -> str:
+    """The text of an inline string (``<is>``), stripped."""
+    if inline is None:
+        return ""
+    if len(inline) == 1 and inline[0].tag in _T:  # the usual <is><t>text</t></is>
+        return (inline[0].text or "").strip()
+    return _text_of(inline).strip()
 
 
 def _column_index(ref: str, letters_cache: dict[str, int]) -> int:
@@ -415,34 +428,14 @@ def _read(wb: _Workbook, source: str) -> tuple[list[str], list[tuple[int, tuple[
             row_number = int(r)
         else:
             raise _Refused(f"'{r[:20]}' is not a row number")
-        values: dict[int, str] = {}
-        col = -1
-        for c in row:
-            if c.tag not in _C:
-                continue
-            ref = c.get("r")
-            if ref is None:
-                col += 1
-            else:
-                col = letters_cache.get(ref.rstrip("0123456789"), -1)
-                if col < 0:
-                    col = _column_index(ref, letters_cache)
-            text = cells.text(c, row_number, col)
-            if text:
-                values[col] = text
+        values = _row_values(row, row_number, cells, letters_cache)
         _drop(row)
         if not values:
             continue
         if header is None:
             header = [values.get(i, "") for i in range(max(values) + 1)]
             cells.header = header
-            names = [h for h in header if h]
-            if len(set(names)) < len(names):
-                twice = next(h for h in names if names.count(h) > 1)
-                raise ValidationError([Problem(source, row_number, twice,
-                                               "the column name appears twice in the header row")])
-            position = {h: i for i, h in enumerate(names)}
-            keep = [position[h] if h else -1 for h in header]
+            names, keep = _columns(header, source, row_number)
             continue
         out = [""] * len(names)
         for i, text in values.items():
@@ -458,3 +451,37 @@ def _read(wb: _Workbook, source: str) -> tuple[list[str], list[tuple[int, tuple[
     if header is None:
         raise ValidationError([Problem(source, None, "", "the sheet is empty")])
     return names, rows
+
+
+def _row_values(
+    row: etree._Element, row_number: int, cells: _Cells, letters_cache: dict[str, int]
+) -> dict[int, str]:
+    """The non-empty cells of a ``<row>`` by 0-based sheet column."""
+    values: dict[int, str] = {}
+    col = -1
+    for c in row:
+        if c.tag not in _C:
+            continue
+        ref = c.get("r")
+        if ref is None:
+            col += 1
+        else:
+            col = letters_cache.get(ref.rstrip("0123456789"), -1)
+            if col < 0:
+                col = _column_index(ref, letters_cache)
+        text = cells.text(c, row_number, col)
+        if text:
+            values[col] = text
+    return values
+
+
+def _columns(header: list[str], source: str, row_number: int) -> tuple[list[str], list[int]]:
+    """The column names of the header row, and for each sheet column its position among the
+    names (-1 for a column without a name). A name given twice is refused."""
+    names = [h for h in header if h]
+    if len(set(names)) < len(names):
+        twice = next(h for h in names if names.count(h) > 1)
+        raise ValidationError([Problem(source, row_number, twice,
+                                       "the column name appears twice in the header row")])
+    position = {h: i for i, h in enumerate(names)}
+    return names, [position[h] if h else -1 for h in header]

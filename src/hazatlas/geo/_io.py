@@ -92,12 +92,3 @@ def _read_gpkg(path: Path) -> list[tuple[dict[str, Any], Any]]:
         raise HazatlasError(f"{path.name}: not a readable GeoPackage ({exc})") from exc
     finally:
         con.close()
-
-
-def envelope_header_size(flags: int) -> int:
-    """Bytes of the GeoPackage blob header for a given flags byte (8 + envelope).
-
-    >>> envelope_header_size(0b00000011)
-    40
-    """
-    return 8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111]

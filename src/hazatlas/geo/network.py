@@ -334,16 +334,6 @@ class RiverNetwork:
 
     # -- derived topology ---------------------------------------------------------------------
     @functools.cached_property
-    def upstream_length_m(self) -> np.ndarray:
-        """Total river length upstream of each reach's downstream end, the reach included."""
-        acc = self.length_m.copy()
-        for idx in self.groups:
-            d = self.downstream[idx]
-            ok = d >= 0
-            np.add.at(acc, d[ok], acc[idx][ok])
-        return acc
-
-    @functools.cached_property
     def distance_to_outlet_m(self) -> np.ndarray:
         """River distance from each reach's *upstream* end to its outlet."""
         out = self.length_m.copy()

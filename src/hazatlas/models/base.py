@@ -32,15 +32,136 @@ adds its own vectorised ``compute`` method (signatures differ from model to mode
 []
 >>> Toy().missing_inputs({"velocity_m_s": 1.0})
 ['depth_m']
+
+**One contract for every model family** (river spill, air plume/puff, tailings runout):
+
+* a *request*: a frozen dataclass of the inputs of one run, SI units, names carrying the unit
+  (``Release``, the plume and puff keyword arguments, ``RunoutInputs``);
+* one error for invalid inputs: :class:`~hazatlas.domain.errors.ValidationError` whose
+  :class:`~hazatlas.domain.errors.Problem` names the parameter (:func:`invalid_input`,
+  :func:`raise_problems`); the model layer raises nothing else for a bad value;
+* a *result* carrying its warnings and the :class:`Validity` envelope it was run in
+  (:meth:`PublishedModel.envelope`), never a bare array;
+* at the use-case level, a :class:`ScenarioResult`: kind, inputs echoed, warnings, validity, the
+  result document (``to_json``, the CLI/API contract) and a short JSON-ready ``summary`` (the
+  same shape for every kind, see :func:`scenario_summary`), so that a scenario of any kind is
+  stored, listed and reported the same way.
+
+>>> env = Toy().envelope(velocity_m_s=5.0)
+>>> env.inside, env.to_json()["ranges"]["velocity_m_s"]
+(False, {'low': 0.05, 'high': 3.0, 'unit': 'm/s'})
+>>> str(invalid_input("depth_m", "-1 m: the depth must be positive").problems[0])
+"parameter, column 'depth_m': -1 m: the depth must be positive"
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
+
+from hazatlas.domain.errors import Problem, ValidationError
+
+
+def invalid_input(parameter: str, message: str) -> ValidationError:
+    """The error for one invalid model input: a :class:`ValidationError` naming ``parameter``."""
+    return ValidationError([Problem("parameter", None, parameter, message)])
+
+
+def input_problem(parameter: str, message: str) -> Problem:
+    """One problem with the model input ``parameter`` (collect them, then :func:`raise_problems`)."""
+    return Problem("parameter", None, parameter, message)
+
+
+def raise_problems(problems: Sequence[Problem]) -> None:
+    """Raise one :class:`ValidationError` listing every problem (nothing if there is none)."""
+    if problems:
+        raise ValidationError(list(problems))
+
+
+def _bound(x: float) -> float | None:
+    return None if math.isinf(x) else float(x)
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The validity envelope one run was made in: the model, its source, the declared ranges
+    (with units and where they come from) and the sentences for inputs that fell outside."""
+
+    model: str
+    source: str
+    ranges: Mapping[str, tuple[float, float]]
+    units: Mapping[str, str]
+    basis: str = ""
+    outside: tuple[str, ...] = ()
+
+    @property
+    def inside(self) -> bool:
+        """True when every checked input lies in its declared range."""
+        return not self.outside
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict (an open range end is ``None``)."""
+        return {
+            "model": self.model,
+            "source": self.source,
+            "basis": self.basis,
+            "ranges": {
+                k: {"low": _bound(lo), "high": _bound(hi), "unit": self.units.get(k, "")}
+                for k, (lo, hi) in self.ranges.items()
+            },
+            "inside": self.inside,
+            "outside": list(self.outside),
+        }
+
+
+class ScenarioResult(Protocol):
+    """What a run of any model family returns at the use-case level (river, plume, runout).
+
+    ``to_json`` is the result document of the CLI ``--json`` output and of the API (its keys are
+    contracts); ``summary`` is the short, kind-independent form for lists and reports
+    (:func:`scenario_summary`).
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+    @property
+    def warnings(self) -> Sequence[str]: ...
+
+    @property
+    def validity(self) -> Sequence[Validity]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def summary(self) -> dict[str, Any]: ...
+
+
+def scenario_summary(result: ScenarioResult, headline: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary every kind shares: kind, models, inputs, headline figures, countries,
+    warnings and validity envelopes (JSON-ready)."""
+    doc = result.to_json()
+    return {
+        "kind": result.kind,
+        "models": [v.model for v in result.validity],
+        "inputs": dict(result.inputs),
+        "headline": dict(headline),
+        "countries": _countries(doc),
+        "warnings": list(result.warnings),
+        "validity": [v.to_json() for v in result.validity],
+        "inside_validity": all(v.inside for v in result.validity),
+    }
+
+
+def _countries(doc: Mapping[str, Any]) -> list[str]:
+    found = doc.get("countries") or []
+    return [str(c["country"]) if isinstance(c, Mapping) else str(c) for c in found]
 
 
 class PublishedModel:
@@ -50,6 +171,7 @@ class PublishedModel:
     source: ClassVar[str]
     inputs: ClassVar[Mapping[str, str]]
     validity: ClassVar[Mapping[str, tuple[float, float]]] = {}
+    validity_basis: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -102,6 +224,18 @@ class PublishedModel:
             )
         return warnings
 
+    def envelope(self, *, notes: Sequence[str] = (), **values: Any) -> Validity:
+        """The :class:`Validity` of a run with these input values (see :meth:`check_validity`);
+        ``notes`` adds sentences about inputs outside the envelope that no range expresses."""
+        return Validity(
+            self.name,
+            self.source,
+            dict(self.validity),
+            {k: self.inputs[k] for k in self.validity},
+            self.validity_basis,
+            tuple(self.check_validity(**values)) + tuple(notes),
+        )
+
     def missing_inputs(self, values: Mapping[str, Any]) -> list[str]:
         """Declared inputs absent from ``values`` (in declaration order)."""
         return [key for key in self.inputs if key not in values]
@@ -114,6 +248,7 @@ class PublishedModel:
             "source": cls.source,
             "inputs": dict(cls.inputs),
             "validity": {k: [v[0], v[1]] for k, v in cls.validity.items()},
+            "validity_basis": cls.validity_basis,
         }
 
 

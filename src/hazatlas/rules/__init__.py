@@ -9,4 +9,7 @@ sums), :mod:`~hazatlas.rules.convention` (Annex I versions), :mod:`~hazatlas.rul
 
 #: Version of the identification rules, stored with every classification. Change it whenever a
 #: rule or a reference table used by the rules changes, so stored results can be recomputed.
-RULES_VERSION = "hazatlas-rules/1 (Seveso III 2012/18/EU Annex I; TEIA Annex I 1992/2006/2014; location criteria 2000/3)"
+RULES_VERSION = (
+    "hazatlas-rules/2 (Seveso III 2012/18/EU Annex I with note 20 WHO 2005 TEFs; "
+    "TEIA Annex I 1992/2006/2014; location criteria 2000/3)"
+)

@@ -1,8 +1,9 @@
 """Hazardous activity under the UNECE Industrial Accidents Convention, Annex I (three versions).
 
-A *hazardous activity* holds a dangerous substance at or above its Annex I quantity (Art. 1(b);
-reference ``domain-rules.md`` section 2). Named substances (Part II) take precedence over the
-categories (Part I); a substance in several categories is compared with the lowest quantity.
+A *hazardous activity* holds a dangerous substance at or above its Annex I quantity (Convention
+on the Transboundary Effects of Industrial Accidents, Helsinki 1992, Art. 1(b) and Annex I).
+Named substances (Part II) take precedence over the categories (Part I); a substance in several
+categories is compared with the lowest quantity.
 The annex states no summation rule in the reference tables, so none is applied.
 
 Versions (setting ``annex_version``):
@@ -26,12 +27,13 @@ Versions (setting ``annex_version``):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
 
 from hazatlas.domain.reference import load_table
-from hazatlas.rules.seveso import REL_TOL, Substance, own_thresholds, threshold_tonnes, tonnes
+from hazatlas.rules.seveso import Substance, reaches, tonnes
 from hazatlas.rules.thresholds import KG_PER_TONNE, NOTE23_ENTRIES, catalogue
 
 ANNEX_VERSIONS = ("1992", "2006", "2014")
@@ -155,94 +157,104 @@ def part2_items(version: str) -> dict[int, ConventionItem]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _part1_threshold(
-    categories: tuple[str, ...], version: str
-) -> tuple[float, ConventionItem] | None:
+def part1_item(categories: tuple[str, ...], version: str) -> ConventionItem | None:
+    """The Part I item a substance with ``categories`` is compared with: the one with the lowest
+    quantity (ties: the lowest item number); None if no category is covered by ``version``."""
     items = part1_items(version)
     found = [items[c] for c in categories if c in items]
-    if not found:
-        return None
-    best = min(found, key=lambda it: (it.threshold_kg, it.item))
-    return best.threshold_kg, best
+    return min(found, key=lambda it: (it.threshold_kg, it.item), default=None)
 
 
-@functools.lru_cache(maxsize=1024)
-def _describe(item: ConventionItem) -> tuple[str, str | None]:
-    """How reasons name ``item``, and its unconfirmed-value note (None if confirmed)."""
-    note = "" if item.confirmed else f"; {item.status}"
+@dataclass(slots=True)
+class Comparison:
+    """One Annex I comparison: the substances' quantity (kg) against one item."""
+
+    names: tuple[str, ...]
+    quantity_kg: float
+    item: ConventionItem
+
+    @property
+    def reached(self) -> bool:
+        return reaches(self.quantity_kg, self.item.threshold_kg)
+
+
+def _describe(item: ConventionItem) -> str:
+    """How reasons name ``item``."""
     equivalent = f" (Seveso III {item.seveso3})" if item.seveso3 else ""
-    described = f"Part {item.part} item {item.item}{equivalent} '{item.name}'{note}"
-    if item.confirmed:
-        return described, None
+    note = "" if item.confirmed else f"; {item.status}"
+    return f"Part {item.part} item {item.item}{equivalent} '{item.name}'{note}"
+
+
+def _unconfirmed_note(item: ConventionItem) -> str:
+    """The unconfirmed-value note of an item that is not confirmed."""
     equivalent = f" ({item.seveso3})" if item.seveso3 else ""
-    return described, (
+    return (
         f"Convention Annex I {item.version} Part {item.part} item {item.item}{equivalent}: "
         f"{item.status}"
     )
+
+
+def _note23_item(item: ConventionItem, members: list[Substance]) -> ConventionItem:
+    """2014 only (Part II inferred from Seveso III): the entries of note 23 take the P5a/P5b
+    value where it is lower, as in Seveso III."""
+    upper = min(s.limits.upper or item.threshold_kg for s in members)
+    if upper >= item.threshold_kg:
+        return item
+    return dataclasses.replace(
+        item, name=item.name + " (note 23: P5a/P5b value)", threshold_kg=upper, confirmed=False
+    )
+
+
+def part2_comparison(number: int, members: list[Substance], version: str) -> Comparison:
+    """A Part II item with the total of all substances of its Seveso III entry.
+
+    Only the 2014 Part II (inferred from Seveso III) has entry 32: its congeners count in TCDD
+    equivalents with the WHO 2005 TEFs of Seveso III note 20, part of the same inference.
+    """
+    item = part2_items(version)[number]
+    if version == "2014" and number in NOTE23_ENTRIES:
+        item = _note23_item(item, members)
+    names = tuple(sorted({s.name for s in members}))
+    return Comparison(names, math.fsum(s.all_kg * s.factor for s in members), item)
+
+
+def comparisons(substances: list[Substance], version: str) -> tuple[list[Comparison], list[str]]:
+    """What is compared with which Annex I item (Part II takes precedence over Part I), and the
+    substances no item of ``version`` covers."""
+    named = part2_items(version)
+    by_entry: dict[int, list[Substance]] = {}
+    out: list[Comparison] = []
+    uncovered: list[str] = []
+    for sub in substances:
+        if sub.entry_no is not None and sub.entry_no in named:
+            by_entry.setdefault(sub.entry_no, []).append(sub)
+            continue
+        item = part1_item(sub.categories, version)
+        if item is not None:
+            out.append(Comparison((sub.name,), sub.all_kg, item))
+        elif sub.entry is not None or sub.categories:
+            what = ", ".join(sub.categories) or f"Part 2 entry {sub.entry_no}, no categories"
+            uncovered.append(f"{sub.name} ({what})")
+    out += [part2_comparison(n, by_entry[n], version) for n in sorted(by_entry)]
+    return out, uncovered
 
 
 def assess_convention(substances: list[Substance], version: str) -> ConventionAssessment:
     """Whether the substances make a hazardous activity under Annex I of ``version``.
 
     Quantities are the totals present (the Seveso III 2 % rule is not part of the Convention).
+    Steps: the comparisons (:func:`comparisons`); a reason for each item reached, or that none
+    is; the substances not covered; for 1992, that Part II is not applied.
     """
     _check_version(version)
-    named = part2_items(version)
-    checks: list[tuple[list[Substance], float, ConventionItem]] = []
-    by_entry: dict[int, list[Substance]] = {}
-    uncovered: list[str] = []
-    for sub in substances:
-        if sub.entry_no is not None and sub.entry_no in named:
-            by_entry.setdefault(sub.entry_no, []).append(sub)
-            continue
-        cached = sub.limits.part1
-        if version in cached:
-            found = cached[version]
-        else:
-            found = cached[version] = _part1_threshold(sub.categories, version)
-        if found is not None:
-            checks.append(([sub], sub.all_kg, found[1]))
-        elif sub.entry is not None or sub.categories:
-            what = ", ".join(sub.categories) or f"Part 2 entry {sub.entry_no}, no categories"
-            uncovered.append(f"{sub.name} ({what})")
-    for number in sorted(by_entry):
-        members = by_entry[number]
-        item = named[number]
-        if version == "2014" and number in NOTE23_ENTRIES:
-            upper = min(own_thresholds(s)[1] or item.threshold_kg for s in members)
-            if upper < item.threshold_kg:
-                item = ConventionItem(
-                    version,
-                    "II",
-                    item.item,
-                    item.name + " (note 23: P5a/P5b value)",
-                    upper,
-                    False,
-                    item.status,
-                    item.seveso3,
-                )
-        total = members[0].all_kg if len(members) == 1 else math.fsum(s.all_kg for s in members)
-        checks.append((members, total, item))
-    reasons: list[str] = []
-    unconfirmed: set[str] = set()
-    hazardous = False
-    below = 1.0 - REL_TOL
-    for members, quantity, item in checks:
-        if quantity >= item.threshold_kg * below:  # reaches(), inlined
-            hazardous = True
-            name = (
-                members[0].name
-                if len(members) == 1
-                else ", ".join(sorted({s.name for s in members}))
-            )
-            described, note = _describe(item)
-            reasons.append(
-                f"Convention hazardous activity (Annex I, {version}): {name}: {tonnes(quantity)} "
-                f"≥ {threshold_tonnes(item.threshold_kg)}, {described}"
-            )
-            if note is not None:
-                unconfirmed.add(note)
-    if not hazardous:
+    checks, uncovered = comparisons(substances, version)
+    met = [c for c in checks if c.reached]
+    reasons = [
+        f"Convention hazardous activity (Annex I, {version}): {', '.join(c.names)}: "
+        f"{tonnes(c.quantity_kg)} ≥ {tonnes(c.item.threshold_kg)}, {_describe(c.item)}"
+        for c in met
+    ]
+    if not met:
         reasons.append(
             f"not a Convention hazardous activity (Annex I, {version}): no substance reaches "
             "its Annex I quantity"
@@ -257,4 +269,5 @@ def assess_convention(substances: list[Substance], version: str) -> ConventionAs
             "Annex I 1992 Part II is not in the reference tables: named substances were "
             "assessed by their Part I categories only"
         )
-    return ConventionAssessment(version, hazardous, tuple(reasons), tuple(sorted(unconfirmed)))
+    unconfirmed = sorted({_unconfirmed_note(c.item) for c in met if not c.item.confirmed})
+    return ConventionAssessment(version, bool(met), tuple(reasons), tuple(unconfirmed))

@@ -10,18 +10,17 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 
-from hazatlas.domain.classification import Classification, LocationFlag, SevesoTier
+from hazatlas.domain.classification import Classification, Contribution, LocationFlag, SevesoTier
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.inventory import InventoryItem
 from hazatlas.rules import RULES_VERSION
 from hazatlas.rules.convention import DEFAULT_ANNEX_VERSION, assess_convention
 from hazatlas.rules.location import LocationInputs, assess_location
 from hazatlas.rules.resolve import LineErrors, ResolvedLine, resolve_line
-from hazatlas.rules.seveso import SubstanceKey, aggregate_keyed, assess_seveso, substance_key
+from hazatlas.rules.seveso import aggregate, assess_seveso
 from hazatlas.rules.thresholds import LineError
 
 
@@ -45,41 +44,6 @@ def quantity_problem(quantity_kg: float) -> str | None:
     return None
 
 
-#: What a distinct line signature (entry, CAS, statements, CLP, stated categories) resolves to:
-#: the resolved line, its substance key (None when keyed by name) and the stripped CAS number.
-_Known = tuple[ResolvedLine, SubstanceKey | None, str | None]
-_KNOWN: dict[tuple[object, ...], _Known] = {}
-_KNOWN_MAX = 65536
-
-
-def _known(item: InventoryItem) -> _Known:
-    """Resolve ``item`` through a cache of line signatures; raises :class:`LineError`."""
-    signature: tuple[object, ...] = (
-        item.seveso_entry,
-        item.cas_number,
-        item.hazard_statements,
-        item.clp_classification,
-        item.seveso_categories,
-    )
-    try:
-        return _KNOWN[signature]
-    except KeyError:
-        pass
-    except TypeError:  # lists instead of tuples: not hashable, resolved without the cache
-        signature = ()
-    line = resolve_item(item)
-    cas = item.cas_number.strip() if item.cas_number else None
-    key = None
-    if line.entry is not None or item.cas_number:
-        key = substance_key(item, line)
-    found = (line, key, cas)
-    if signature:
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN[signature] = found
-    return found
-
-
 def _problems(establishment_id: str, items: Iterable[InventoryItem]) -> list[Problem]:
     """Every problem of every line, each naming the establishment, line and column."""
     problems: list[Problem] = []
@@ -100,26 +64,53 @@ def _problems(establishment_id: str, items: Iterable[InventoryItem]) -> list[Pro
     return problems
 
 
-_Row = tuple[InventoryItem, ResolvedLine, SubstanceKey | None, str | None]
+def resolve_all(
+    establishment_id: str, items: list[InventoryItem]
+) -> list[tuple[InventoryItem, ResolvedLine]]:
+    """Every line with what it is; raises :class:`ValidationError` naming every bad line."""
+    if any(quantity_problem(item.max_quantity_kg) for item in items):
+        raise ValidationError(_problems(establishment_id, items))
+    try:
+        return [(item, resolve_item(item)) for item in items]
+    except LineError:
+        raise ValidationError(_problems(establishment_id, items)) from None
 
 
-def _resolve_all(establishment_id: str, items: Iterable[InventoryItem]) -> list[_Row]:
-    """Resolve every line; raises :class:`ValidationError` naming every bad line."""
-    items = items if isinstance(items, list | tuple) else list(items)
-    out: list[_Row] = []
-    inf = math.inf
-    for item in items:
-        q = item.max_quantity_kg
-        try:
-            line, key, cas = _known(item)
-        except LineError:
-            break
-        if (type(q) is not float or not 0.0 <= q < inf) and quantity_problem(q) is not None:
-            break
-        out.append((item, line, key, cas))
-    else:
-        return out
-    raise ValidationError(_problems(establishment_id, items))
+def _line_name(item: InventoryItem) -> str:
+    return f"{item.substance_name} (line {item.line_id})" if item.line_id else item.substance_name
+
+
+def _unclassified_reasons(unclassified: list[str], tier: SevesoTier) -> list[str]:
+    reasons = [
+        f"not classifiable: {name}: not a Part 2 substance by entry or CAS, and no "
+        "categories, CLP classification or hazard statements are given"
+        for name in unclassified
+    ]
+    if unclassified and tier is not SevesoTier.UPPER:
+        reasons.append("the tier may be understated: some lines are not classifiable")
+    return reasons
+
+
+def _location(
+    contributions: tuple[Contribution, ...], location: LocationInputs
+) -> tuple[tuple[LocationFlag, ...], list[str]]:
+    """The location criteria for the categories present (counted quantity above zero), and
+    their reasons; Part 2 substances without categories cannot be assessed and are named."""
+    present = {cat for c in contributions if c.counted_kg > 0 for cat in c.categories}
+    blind = sorted(
+        c.substance_name
+        for c in contributions
+        if c.counted_kg > 0 and not c.categories and c.seveso_entry is not None
+    )
+    flags = assess_location(present, location)
+    reasons = [f.reason for f in flags]
+    if blind:
+        reasons.append(
+            "location criteria not assessed for Part 2 substances without categories: "
+            + ", ".join(blind)
+            + " (give their Part 1 categories on the line)"
+        )
+    return flags, reasons
 
 
 def classify_inventory(
@@ -135,85 +126,34 @@ def classify_inventory(
     quantity). Unknown substances with nothing to classify them by are reported in
     ``not_classifiable`` and in the reasons, never silently ignored.
     """
-    rows = _resolve_all(establishment_id, items)
-    classifiable = rows
-    unclassified: list[str] = []
-    noted: set[tuple[str, tuple[str, ...]]] = set()
-    for row in rows:
-        if not row[1].classifiable:
-            classifiable = [r for r in rows if r[1].classifiable]
-            unclassified = sorted(
-                {
-                    f"{i.substance_name} (line {i.line_id})" if i.line_id else i.substance_name
-                    for i, r, _, _ in rows
-                    if not r.classifiable
-                }
-            )
-            break
-    for item, line, _, _ in classifiable:
-        if line.notes:
-            noted.add((item.substance_name, line.notes))
-    substances = aggregate_keyed(classifiable)
+    lines = resolve_all(establishment_id, list(items))
+    classifiable = [(item, line) for item, line in lines if line.classifiable]
+    unclassified = sorted({_line_name(item) for item, line in lines if not line.classifiable})
+    substances = aggregate(classifiable)
     seveso = assess_seveso(substances)
     convention = assess_convention(substances, annex_version)
     reasons = [*seveso.reasons, *convention.reasons]
-    for name in unclassified:
-        reasons.append(
-            f"not classifiable: {name}: not a Part 2 substance by entry or CAS, and no "
-            "categories, CLP classification or hazard statements are given"
-        )
-    if unclassified and seveso.tier is not SevesoTier.UPPER:
-        reasons.append("the tier may be understated: some lines are not classifiable")
-    if noted:
-        reasons += sorted({text for pair in noted for text in _note_texts(*pair)})
-    unconfirmed: tuple[str, ...] = ()
-    if seveso.unconfirmed or convention.unconfirmed:
-        unconfirmed, texts = _unconfirmed(seveso.unconfirmed, convention.unconfirmed)
-        reasons += texts
+    reasons += _unclassified_reasons(unclassified, seveso.tier)
+    reasons += sorted(
+        {f"{item.substance_name}: {n}" for item, line in classifiable for n in line.notes}
+    )
+    unconfirmed = tuple(sorted({*seveso.unconfirmed, *convention.unconfirmed}))
+    reasons += [f"unconfirmed reference value used: {u}" for u in unconfirmed]
     flags: tuple[LocationFlag, ...] = ()
     if location is not None:
-        present: set[str] = set()
-        blind: list[str] = []
-        for c in seveso.contributions:
-            if c.counted_kg > 0:
-                if c.categories:
-                    present.update(c.categories)
-                elif c.seveso_entry is not None:
-                    blind.append(c.substance_name)
-        flags = assess_location(present, location)
-        reasons += [f.reason for f in flags]
-        if blind:
-            reasons.append(
-                "location criteria not assessed for Part 2 substances without categories: "
-                + ", ".join(sorted(blind))
-                + " (give their Part 1 categories on the line)"
-            )
+        flags, location_reasons = _location(seveso.contributions, location)
+        reasons += location_reasons
     return Classification(
-        establishment_id,
-        seveso.tier,
-        convention.hazardous,
-        annex_version,
-        seveso.sums,
-        seveso.contributions,
-        tuple(reasons),
-        RULES_VERSION,
-        flags,
-        location is not None,
-        tuple(unclassified),
-        unconfirmed,
+        establishment_id=establishment_id,
+        seveso_tier=seveso.tier,
+        convention_hazardous_activity=convention.hazardous,
+        annex_version=annex_version,
+        sums=seveso.sums,
+        contributions=seveso.contributions,
+        reasons=tuple(reasons),
+        rules_version=RULES_VERSION,
+        location_flags=flags,
+        location_assessed=location is not None,
+        not_classifiable=tuple(unclassified),
+        unconfirmed=unconfirmed,
     )
-
-
-@functools.lru_cache(maxsize=4096)
-def _note_texts(name: str, notes: tuple[str, ...]) -> tuple[str, ...]:
-    """The reasons for a line's resolution notes (cached: lines repeat)."""
-    return tuple(f"{name}: {note}" for note in notes)
-
-
-@functools.lru_cache(maxsize=1024)
-def _unconfirmed(
-    seveso: tuple[str, ...], convention: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The unconfirmed reference values used, and their reasons (cached)."""
-    values = tuple(sorted({*seveso, *convention}))
-    return values, tuple(f"unconfirmed reference value used: {u}" for u in values)

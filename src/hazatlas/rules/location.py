@@ -1,7 +1,8 @@
 """Location criteria of the UNECE Guidelines on identifying hazardous activities (decision 2000/3).
 
-Reference ``domain-rules.md`` section 3, ``unece_location_criteria.csv`` (confirmed through a
-secondary source quoting the Guidelines):
+UNECE Guidelines to facilitate the identification of hazardous activities for the purposes of
+the Convention (decision 2000/3 of the Conference of the Parties, annex, location criteria);
+``unece_location_criteria.csv`` (confirmed through a secondary source quoting the Guidelines):
 
 - **LC-AIR**: within 15 km of the border, for activities with substances that may cause a fire
   or explosion, or toxic substances that may be released into the air.

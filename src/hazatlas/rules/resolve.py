@@ -1,7 +1,8 @@
 """Recognise what an inventory line is: a Part 2 named substance and/or Part 1 categories.
 
-Precedence (issue 3; Seveso III Annex I, introduction to Part 2): a Part 2 entry, given by its
-number or recognised by CAS number, gives the named thresholds. The Part 1 categories of a
+Precedence (Seveso III Annex I, introduction to Part 2): a Part 2 entry, given by its number or
+recognised by CAS number (of Part 2, of the carcinogens of entry 33, or of the note 20 congeners
+of entry 32), gives the named thresholds. The Part 1 categories of a
 line come from the first non-empty of: stated categories, CLP classification, hazard
 statements. A named substance counts in the note 4 sums with the categories of its own line.
 A line with no Part 2 entry and nothing to classify it by is *not classifiable*.
@@ -24,7 +25,7 @@ from hazatlas.rules.clp import (
     categories_from_hazard_statements,
     stated_categories,
 )
-from hazatlas.rules.thresholds import LineError, NamedEntry, catalogue
+from hazatlas.rules.thresholds import Congener, LineError, NamedEntry, catalogue
 
 SOURCE_STATED = "stated categories"
 SOURCE_CLP = "CLP classification"
@@ -42,13 +43,15 @@ class LineErrors(LineError):
 
 @dataclass(frozen=True)
 class ResolvedLine:
-    """What a line is for the rules: its Part 2 entry (or None), Part 1 categories and notes."""
+    """What a line is for the rules: its Part 2 entry (or None), Part 1 categories and notes;
+    ``congener`` the note 20 congener (entry 32) its CAS number names, if any."""
 
     entry: NamedEntry | None
     categories: tuple[str, ...]
     category_source: str
     notes: tuple[str, ...]
     classifiable: bool
+    congener: Congener | None = None
 
 
 def _entry(entry_no: int | None, cas: str | None) -> tuple[NamedEntry | None, list[str]]:
@@ -157,4 +160,5 @@ def resolve_line(
             "in no note 4 sum"
         )
     classifiable = entry is not None or source != SOURCE_NONE
-    return ResolvedLine(entry, cats, source, tuple(notes), classifiable)
+    congener = catalogue().congeners.get(cas.strip()) if cas else None
+    return ResolvedLine(entry, cats, source, tuple(notes), classifiable, congener)

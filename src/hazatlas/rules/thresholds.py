@@ -8,6 +8,9 @@ Sources (see the ``source``/``status`` columns of each table):
   numbering and English names of entries 35-48 are **unconfirmed** (from memory); their values
   and CAS numbers are confirmed in the German 12. BImSchV.
 - ``seveso3_part2_entry33_carcinogens.csv``: the carcinogens of entry 33.
+- ``seveso3_note20_dioxin_tef_who2005.csv``: note 20, the WHO 2005 toxic equivalency factors of
+  the 17 congeners counted under entry 32 (TEFs confirmed in two transpositions; CAS numbers,
+  which the Directive does not give, from a secondary source).
 - ``seveso3_note4_aggregation_groups.csv``: the note 4 groups (a) health, (b) physical,
   (c) environmental; O1-O3 are in no group (inferred from the German text).
 - ``clp_hazard_statements.csv`` and ``clp_seveso3_category_map.csv``: CLP Regulation (EC)
@@ -20,8 +23,10 @@ Quantities are kept in kilograms (tables give tonnes).
 (5000.0, 20000.0)
 >>> cat.entries[8].lower_kg is None, cat.entries[8].upper_kg
 (True, 100.0)
->>> cat.entry_by_cas["7782-50-5"], cat.entry_by_cas["92-87-5"]
-(10, 33)
+>>> cat.entry_by_cas["7782-50-5"], cat.entry_by_cas["92-87-5"], cat.entry_by_cas["1746-01-6"]
+(10, 33, 32)
+>>> cat.congeners["57117-31-4"].name, cat.congeners["57117-31-4"].tef
+('2,3,4,7,8-PeCDF', 0.3)
 """
 
 from __future__ import annotations
@@ -37,12 +42,17 @@ from hazatlas.domain.substance import split_list
 
 KG_PER_TONNE = 1000.0
 
-#: Part 2 entries whose numbering and English name are unconfirmed (reference section 1.3).
+#: Part 2 entries whose numbering and English name are unconfirmed (see the ``status`` column of
+#: ``seveso3_annex1_part2_named_substances.csv``).
 UNCONFIRMED_ENTRY_NUMBERS = range(35, 49)
 
 #: Part 2 entries whose thresholds apply to the sum of several substances (entry 33: listed
 #: carcinogens; entry 34: petroleum products and alternative fuels).
 SUMMED_ENTRIES = (33, 34)
+
+#: Part 2 entry 32, polychlorodibenzofurans and polychlorodibenzodioxins, counted in TCDD
+#: equivalents with the toxic equivalency factors of note 20.
+DIOXIN_ENTRY = 32
 
 #: Part 2 entries under note 23: if the substance also falls under P5a or P5b, the lowest
 #: qualifying quantities apply.
@@ -93,6 +103,17 @@ class NamedEntry:
 
 
 @dataclass(frozen=True)
+class Congener:
+    """A polychlorodibenzodioxin or -furan of note 20 with its WHO 2005 toxic equivalency factor."""
+
+    name: str
+    cas: str
+    tef: float
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
 class HazardStatement:
     code: str
     clp_class_category: str
@@ -115,6 +136,7 @@ class Catalogue:
     categories: Mapping[str, Part1Category]
     entries: Mapping[int, NamedEntry]
     entry_by_cas: Mapping[str, int]
+    congeners: Mapping[str, Congener]
     hazard_statements: Mapping[str, HazardStatement]
     clp_classes: Mapping[tuple[str, str], ClpClass]
     category_by_upper_code: Mapping[str, str]
@@ -199,7 +221,17 @@ def _load_entries() -> tuple[dict[int, NamedEntry], dict[str, int]]:
         by_cas.update(dict.fromkeys(cas, number))
     for row in load_table("seveso3_part2_entry33_carcinogens"):
         by_cas[row["cas"].strip()] = int(row["seveso_part2_entry"])
+    by_cas.update(dict.fromkeys(_load_congeners(), DIOXIN_ENTRY))
     return entries, by_cas
+
+
+def _load_congeners() -> dict[str, Congener]:
+    """The note 20 congeners by CAS number."""
+    out: dict[str, Congener] = {}
+    for row in load_table("seveso3_note20_dioxin_tef_who2005"):
+        cas = row["cas"].strip()
+        out[cas] = Congener(row["congener"], cas, float(row["tef"]), row["status"], row["source"])
+    return out
 
 
 def _load_hazard_statements() -> dict[str, HazardStatement]:
@@ -239,6 +271,7 @@ def catalogue() -> Catalogue:
         categories=categories,
         entries=entries,
         entry_by_cas=by_cas,
+        congeners=_load_congeners(),
         hazard_statements=statements,
         clp_classes=clp,
         category_by_upper_code={code.upper(): code for code in categories},

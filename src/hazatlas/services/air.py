@@ -9,17 +9,19 @@ countries they reach (``hazatlas.geo.borders.countries_intersecting``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from shapely.geometry import mapping
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import mapping  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.models.air import footprint as fp
 from hazatlas.models.air.plume import GaussianPlume
 from hazatlas.models.air.puff import GaussianPuff
+from hazatlas.models.air.release import AirRelease, Concentrations, air_problems
 from hazatlas.models.air.source import (
     GasHoleRelease,
     PoolEvaporationEPA,
@@ -27,7 +29,6 @@ from hazatlas.models.air.source import (
     direct_mass,
     direct_rate,
 )
-from hazatlas.models.air.stability import class_index
 from hazatlas.models.air.wind import wind_at_height
 from hazatlas.models.air.zones import (
     LevelOfConcern,
@@ -36,6 +37,10 @@ from hazatlas.models.air.zones import (
     threat_distances,
     validity_warnings,
 )
+from hazatlas.models.base import Validity, invalid_input, raise_problems, scenario_summary
+
+Field = Callable[[np.ndarray], np.ndarray]
+PointField = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -66,7 +71,8 @@ class PlumeRequest:
 
 @dataclass
 class PlumeResult:
-    """Result; :meth:`to_json` gives the stable CLI/API keys."""
+    """Result; :meth:`to_json` gives the stable CLI/API keys (a
+    :class:`~hazatlas.models.base.ScenarioResult` of kind ``plume``)."""
 
     receptors: list[dict[str, float]]
     zones: list[dict[str, Any]]
@@ -76,6 +82,35 @@ class PlumeResult:
     wind_speed_m_s: float
     geometries: dict[str, dict[str, BaseGeometry]] = field(default_factory=dict)
     places: list[dict[str, Any]] | None = None
+    request: PlumeRequest | None = None
+    validity: list[Validity] = field(default_factory=list)
+
+    kind = "plume"
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The request echoed as plain data (SI units; an infinite mixing height is None)."""
+        if self.request is None:
+            return {}
+        out = dict(vars(self.request))
+        out["mixing_height_m"] = (
+            None if math.isinf(self.request.mixing_height_m) else self.request.mixing_height_m
+        )
+        out["receptors"] = [list(r) for r in self.request.receptors]
+        out["at"] = list(self.request.at) if self.request.at else None
+        out["places"] = [list(p) for p in self.request.places]
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """The kind-independent summary with the threat distances as headline."""
+        return scenario_summary(
+            self,
+            {
+                "source_kind": self.source.kind,
+                "wind_speed_m_s": self.wind_speed_m_s,
+                "zones": {z["level"]: z["distance_m"] for z in self.zones},
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -107,30 +142,33 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         v is not None for v in (req.rate_kg_s, req.mass_kg, req.pool_area_m2, req.hole_diameter_m)
     ]
     if sum(given) != 1:
-        raise HazatlasError(
+        raise invalid_input(
+            "source",
             "give exactly one source: a rate (--rate), a mass (--mass), a pool area "
-            "(--pool-area) or a hole diameter (--hole)"
+            "(--pool-area) or a hole diameter (--hole)",
         )
     if req.rate_kg_s is not None:
         return direct_rate(req.rate_kg_s)
     if req.mass_kg is not None:
         return direct_mass(req.mass_kg)
     if not req.substance:
-        raise HazatlasError("--pool-area and --hole need --substance for the substance properties")
+        raise invalid_input(
+            "substance", "--pool-area and --hole need --substance for the substance properties"
+        )
     from hazatlas.services.substances import lookup
 
     props = lookup(req.substance)
     if req.pool_area_m2 is not None:
-        model = PoolEvaporationEPA()
+        pool = PoolEvaporationEPA()
         vp = props.vapour_pressure_pa(req.temperature_k)
-        rate = model.compute(
+        rate = pool.compute(
             area_m2=req.pool_area_m2,
             wind_speed_m_s=max(req.wind_speed_m_s, 0.1),
             molar_mass_g_mol=props.molar_mass_g_mol,
             vapour_pressure_pa=vp,
             temperature_k=req.temperature_k,
         )
-        notes = model.check_validity(vapour_pressure_pa=vp)
+        notes = pool.check_validity(vapour_pressure_pa=vp)
         if notes:
             notes.append(
                 "the liquid boils at this temperature: flashing and boil-off are not in "
@@ -140,12 +178,14 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
             "continuous",
             rate_kg_s=rate,
             release_temperature_k=req.temperature_k,
-            method=model.name,
-            source=model.source,
+            method=pool.name,
+            source=pool.source,
             warnings=tuple(notes),
         )
-    if req.pressure_pa is None:
-        raise HazatlasError("--hole needs --pressure (absolute pressure inside the vessel)")
+    if req.pressure_pa is None or req.hole_diameter_m is None:
+        raise invalid_input(
+            "pressure_pa", "--hole needs --pressure (absolute pressure inside the vessel)"
+        )
     k = props.heat_capacity_ratio(req.temperature_k)
     notes = (
         [] if k is not None else ["heat capacity ratio not in the chemicals package; 1.4 assumed"]
@@ -158,8 +198,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
             )
     except HazatlasError:
         pass
-    model = GasHoleRelease()
-    rate = model.compute(
+    hole = GasHoleRelease()
+    rate = hole.compute(
         hole_diameter_m=req.hole_diameter_m,
         pressure_pa=req.pressure_pa,
         temperature_k=req.temperature_k,
@@ -167,15 +207,16 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         heat_capacity_ratio=k or 1.4,
     )
     if rate <= 0:
-        raise HazatlasError(
-            "the vessel pressure is not above ambient: no gas release through the hole"
+        raise invalid_input(
+            "pressure_pa",
+            "the vessel pressure is not above ambient: no gas release through the hole",
         )
     return SourceTerm(
         "continuous",
         rate_kg_s=rate,
         release_temperature_k=req.temperature_k,
-        method=model.name,
-        source=model.source,
+        method=hole.name,
+        source=hole.source,
         warnings=tuple(notes),
     )
 
@@ -198,7 +239,7 @@ def _molar_mass(substance: str | None) -> float | None:
 def _levels(req: PlumeRequest) -> tuple[list[LevelOfConcern], list[str]]:
     if req.loc_mg_m3 is not None:
         if not req.loc_mg_m3 > 0:
-            raise HazatlasError("--loc must be > 0 mg/m3")
+            raise invalid_input("loc_mg_m3", "--loc must be > 0 mg/m3")
         return [LevelOfConcern("user", float(req.loc_mg_m3))], []
     if not req.substance:
         return [], [
@@ -218,31 +259,39 @@ def _levels(req: PlumeRequest) -> tuple[list[LevelOfConcern], list[str]]:
 
 
 def _dispersion(
-    req: PlumeRequest, source: SourceTerm, wind: float
-) -> tuple[Any, Any, Any, list[str]]:
+    req: PlumeRequest, release: AirRelease
+) -> tuple[GaussianPlume | GaussianPuff, Field, PointField, list[str]]:
     """The model and its ground-level and point functions for the source kind."""
-    kw = {
-        "stability": req.stability,
-        "release_height_m": req.release_height_m,
-        "mixing_height_m": req.mixing_height_m,
-    }
-    if source.kind == "continuous":
+    height, lid = release.release_height_m, release.mixing_height_m
+    if release.rate_kg_s is not None:
         plume = GaussianPlume(req.sigmas)
+        rate, wind, stability = release.rate_kg_s, release.wind_speed_m_s, release.stability
 
         def ground(x: np.ndarray) -> np.ndarray:
-            return plume.centreline(x, rate_kg_s=source.rate_kg_s, wind_speed_m_s=wind, **kw)
+            return plume.centreline(
+                x,
+                rate_kg_s=rate,
+                wind_speed_m_s=wind,
+                stability=stability,
+                release_height_m=height,
+                mixing_height_m=lid,
+            )
 
         def at_points(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-            return plume.compute(x, y, z, rate_kg_s=source.rate_kg_s, wind_speed_m_s=wind, **kw)
+            return plume.run(release, x, y, z).concentration_kg_m3
 
         return plume, ground, at_points, []
     puff = GaussianPuff(req.sigmas)
+    mass, stability = float(release.mass_kg or 0.0), release.stability
 
     def puff_ground(x: np.ndarray) -> np.ndarray:
-        return puff.peak(x, 0.0, 0.0, mass_kg=source.mass_kg, **kw)
+        return puff.peak(
+            x, 0.0, 0.0, mass_kg=mass, stability=stability, release_height_m=height,
+            mixing_height_m=lid,
+        )
 
     def puff_points(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        return puff.peak(x, y, z, mass_kg=source.mass_kg, **kw)
+        return puff.run(release, x, y, z).concentration_kg_m3
 
     note = (
         "instantaneous release: peak concentrations as the puff passes are "
@@ -252,13 +301,16 @@ def _dispersion(
 
 
 def _receptors(
-    at_points: Any, receptors: list[tuple[float, float, float]]
-) -> list[dict[str, float]]:
+    model: GaussianPlume | GaussianPuff,
+    release: AirRelease,
+    receptors: list[tuple[float, float, float]],
+) -> tuple[list[dict[str, float]], Concentrations | None]:
     if not receptors:
-        return []
+        return [], None
     pts = np.asarray(receptors, dtype=float)
-    conc = at_points(pts[:, 0], pts[:, 1], pts[:, 2]) * 1e6
-    return [
+    run = model.run(release, pts[:, 0], pts[:, 1], pts[:, 2])
+    conc = run.concentration_kg_m3 * 1e6
+    rows = [
         {
             "x_m": float(p[0]),
             "y_m": float(p[1]),
@@ -267,19 +319,40 @@ def _receptors(
         }
         for p, c in zip(pts, conc, strict=True)
     ]
+    return rows, run
+
+
+def _check(req: PlumeRequest) -> None:
+    """The weather and geometry of the request (one ValidationError naming every problem)."""
+    problems = air_problems(
+        wind_speed_m_s=req.wind_speed_m_s,
+        stability=req.stability,
+        release_height_m=req.release_height_m,
+        mixing_height_m=req.mixing_height_m,
+    )
+    if (req.at is None) != (req.wind_from_deg is None):
+        problems += invalid_input("wind_from_deg", "--at and --wind-from go together").problems
+    elif req.places and req.at is None:
+        problems += invalid_input(
+            "places", "places need --at and --wind-from to place the zones on the map"
+        ).problems
+    raise_problems(problems)
+
+
+def _release(req: PlumeRequest, source: SourceTerm, wind: float) -> AirRelease:
+    return AirRelease(
+        wind_speed_m_s=wind,
+        stability=req.stability,
+        rate_kg_s=source.rate_kg_s if source.kind == "continuous" else None,
+        mass_kg=source.mass_kg if source.kind != "continuous" else None,
+        release_height_m=req.release_height_m,
+        mixing_height_m=req.mixing_height_m,
+    )
 
 
 def run_plume(req: PlumeRequest) -> PlumeResult:
     """Compute receptor concentrations, threat zones, countries and validity warnings."""
-    class_index(req.stability)
-    if not (math.isfinite(req.wind_speed_m_s) and req.wind_speed_m_s > 0):
-        raise HazatlasError("--wind must be > 0 m/s")
-    if req.release_height_m < 0:
-        raise HazatlasError("--height must be >= 0 m")
-    if req.release_height_m >= req.mixing_height_m:
-        raise HazatlasError("the release height must be below the mixing height")
-    if (req.at is None) != (req.wind_from_deg is None):
-        raise HazatlasError("--at and --wind-from go together")
+    _check(req)
     terrain = "urban" if req.sigmas == "briggs-urban" else "rural"
     wind = req.wind_speed_m_s
     if req.wind_height_m is not None:
@@ -288,11 +361,12 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
         )
     mw = _molar_mass(req.substance)
     source = _source_term(req)
+    release = _release(req, source, wind)
     levels, warnings = _levels(req)
     warnings = list(source.warnings) + warnings
-    model, ground, at_points, notes = _dispersion(req, source, wind)
+    model, ground, at_points, notes = _dispersion(req, release)
     warnings += notes
-    receptors = _receptors(at_points, req.receptors)
+    receptors, at_receptors = _receptors(model, release, req.receptors)
     thresholds = np.array([lv.threshold_mg_m3 for lv in levels]) * 1e-6
     dists = threat_distances(ground, thresholds)[0] if levels else np.array([])
     zones = [
@@ -315,6 +389,10 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
         release_temperature_k=source.release_temperature_k,
         level_status=[lv.status for lv in levels],
     )
+    if at_receptors is not None:
+        warnings += [
+            f"receptors: {w}" for w in at_receptors.warnings if w.startswith("distance_m")
+        ]
     geometries: dict[str, dict[str, BaseGeometry]] = {}
     countries: list[str] = []
     places = None
@@ -324,9 +402,11 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
         warnings += note
         if req.places:
             places = places_reached(geometries, req.places)
-    elif req.places:
-        raise HazatlasError("places need --at and --wind-from to place the zones on the map")
-    return PlumeResult(receptors, zones, countries, warnings, source, wind, geometries, places)
+    reached = [float(d) for d in dists if d > 0]
+    validity = [model.envelope(wind_speed_m_s=wind, distance_m=reached)]
+    return PlumeResult(
+        receptors, zones, countries, warnings, source, wind, geometries, places, req, validity
+    )
 
 
 def places_reached(geometries: dict[str, dict[str, BaseGeometry]],
@@ -349,7 +429,7 @@ def places_reached(geometries: dict[str, dict[str, BaseGeometry]],
 
 def _geometries(
     model: GaussianPlume | GaussianPuff,
-    ground: Any,
+    ground: Field,
     req: PlumeRequest,
     wind: float,
     levels: list[LevelOfConcern],

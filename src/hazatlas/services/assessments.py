@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from hazatlas.domain.access import Principal, visible
 from hazatlas.domain.errors import HazatlasError, NotFoundError
 from hazatlas.domain.establishment import Establishment
 from hazatlas.storage import assessments as store
 from hazatlas.storage import repositories as repo
-from hazatlas.storage.db import Database
+from hazatlas.storage.db import Database, Session
 
 CLASSIFICATION = "classification"
 SCREENING = "screening"
@@ -189,7 +187,6 @@ def set_annex_version(db: Database, principal: Principal, iso3: str, version: st
     from hazatlas.domain.access import can_write
     from hazatlas.domain.errors import PermissionDeniedError
     from hazatlas.services.classify import check_annex_version
-    from hazatlas.storage.tables import EstablishmentRow
 
     check_annex_version(version)
     if not can_write(principal, iso3, ""):
@@ -206,11 +203,4 @@ def set_annex_version(db: Database, principal: Principal, iso3: str, version: st
             actor=principal.username,
             changes={"teia_annex_version": [old, version]},
         )
-        ids = list(
-            s.scalars(
-                EstablishmentRow.__table__.select()
-                .with_only_columns(EstablishmentRow.id)
-                .where(EstablishmentRow.country_iso3 == iso3)
-            )
-        )
-        refresh(s, ids)
+        refresh(s, store.establishments_of_country(s, iso3))

@@ -7,17 +7,16 @@ the columns of :data:`INVENTORY_COLUMNS` (see ``docs/identification.md``).
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import io
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from hazatlas.domain.classification import Classification
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.domain.inventory import InventoryItem
 from hazatlas.domain.substance import split_list
 from hazatlas.formats.units import UnitError, mass_to_kg
@@ -55,34 +54,6 @@ def check_annex_version(annex_version: str) -> str:
 GC_PAUSE_MIN_BATCH = 1000
 
 
-@contextlib.contextmanager
-def _gc_paused(pause: bool) -> Iterator[None]:
-    """Pause the cyclic garbage collector during a large batch.
-
-    Classifying allocates millions of small acyclic objects (results, reasons); reference
-    counting frees them, but each allocation burst also triggers collector passes over the
-    whole heap, which cost 20-35 % of the time for 100,000 establishments. The previous state
-    is restored afterwards.
-
-    Re-enabling alone would make the next young collection traverse every object allocated
-    during the pause (about 1 s for 100,000 establishments). Unless the caller has frozen
-    objects of its own, ``gc.freeze()`` followed by ``gc.unfreeze()`` moves them straight to
-    the oldest generation instead: they are still examined by the next full collection, so
-    nothing is leaked, but not by the young collections.
-    """
-    was_enabled = gc.isenabled()
-    if pause and was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if pause and was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
-
-
 def classify_inventories(
     inventories: Mapping[str, list[InventoryItem]],
     annex_version: str = DEFAULT_ANNEX_VERSION,
@@ -91,7 +62,7 @@ def classify_inventories(
     """Classify inventories keyed by establishment id, in the mapping's order."""
     check_annex_version(annex_version)
     where = location_inputs or {}
-    with _gc_paused(len(inventories) >= GC_PAUSE_MIN_BATCH):
+    with gc_paused(len(inventories) >= GC_PAUSE_MIN_BATCH):
         return [
             classify_inventory(eid, items, annex_version, where.get(eid))
             for eid, items in inventories.items()

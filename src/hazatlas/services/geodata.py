@@ -9,11 +9,10 @@ from typing import Any
 
 import shapely
 import shapely.geometry
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
 
 from hazatlas.domain.reference import data_path, load_table
-from hazatlas.storage.tables import CountryRow, RiverReachRow
+from hazatlas.storage import geodata as stored
+from hazatlas.storage.db import Database, Session
 
 NE_CREDIT = (
     "Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com; "
@@ -48,10 +47,15 @@ def convention_parties() -> dict[str, bool]:
     return {r["iso3"]: r["party"] == "yes" for r in load_table("unece_teia_parties")}
 
 
-def load_geodata(session: Session, *, rivers: bool = True) -> dict[str, int]:
-    """Replace the country and river tables with the packaged Natural Earth data."""
+def load_geodata(db: Database, *, rivers: bool = True) -> dict[str, int]:
+    """Replace the country and river tables with the packaged Natural Earth data (one
+    transaction); how many countries and reaches were loaded."""
+    with db.transaction() as s:
+        return _load(s, rivers=rivers)
+
+
+def _load(session: Session, *, rivers: bool) -> dict[str, int]:
     parties = convention_parties()
-    session.execute(delete(CountryRow))
     rows = []
     for iso3, c in sorted(packaged_countries().items()):
         minx, miny, maxx, maxy = c["geometry"].bounds
@@ -70,10 +74,9 @@ def load_geodata(session: Session, *, rivers: bool = True) -> dict[str, int]:
                 + NE_CREDIT,
             }
         )
-    session.execute(insert(CountryRow), rows)
+    stored.replace_countries(session, rows)
     n_reaches = 0
     if rivers:
-        session.execute(delete(RiverReachRow))
         doc = json.loads(data_path(*RIVERS_FILE).read_text(encoding="utf-8"))
         reach_rows = []
         for f in doc["features"]:
@@ -89,20 +92,24 @@ def load_geodata(session: Session, *, rivers: bool = True) -> dict[str, int]:
                     "source": "Natural Earth 1:10m rivers + Europe supplement v4.0.0. " + NE_CREDIT,
                 }
             )
-        session.execute(insert(RiverReachRow), reach_rows)
+        stored.replace_river_reaches(session, reach_rows)
         n_reaches = len(reach_rows)
     return {"countries": len(rows), "reaches": n_reaches}
 
 
-def country_names(session: Session) -> dict[str, str]:
-    names = dict(session.execute(select(CountryRow.iso3, CountryRow.name)).all())
+def country_names(db: Database) -> dict[str, str]:
+    """ISO3 -> name of the loaded countries (the packaged ones before any are loaded)."""
+    with db.transaction() as s:
+        names = stored.country_names(s)
     return names or {k: v["name"] for k, v in packaged_countries().items()}
 
 
 def is_party(session: Session, iso3: str | None) -> bool:
+    """Whether ``iso3`` is a Party to the Convention (the loaded country's flag, else the
+    packaged list), in the caller's transaction."""
     if not iso3:
         return False
-    row = session.get(CountryRow, iso3)
-    if row is not None:
-        return bool(row.convention_party)
+    party = stored.convention_party(session, iso3)
+    if party is not None:
+        return party
     return convention_parties().get(iso3, False)

@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.access import Principal, full_read_check
-from hazatlas.formats.register_rows import COLUMNS, DERIVED_COLUMNS, INVENTORY_FIELDS
+from hazatlas.domain.register_query import RegisterQuery as Query
+from hazatlas.formats.register_columns import COLUMNS, DERIVED_COLUMNS, INVENTORY_FIELDS
+from hazatlas.formats.register_export import field_text
 from hazatlas.formats.tables import write_rows
 from hazatlas.services import assessments
 from hazatlas.storage import export_pages
 from hazatlas.storage.db import Database
 from hazatlas.storage.export_pages import Record, StoredClassification
 from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS
-from hazatlas.storage.repositories import Query
 
 EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
 # Columns whose cells are numbers (XLSX writes them as number cells).
@@ -46,7 +47,7 @@ def export_file(db: Database, principal: Principal, path: Path, *, fmt: str | No
     """
     ensure_classified(db, query)
     with db.transaction() as s:
-        snapshot(s)
+        export_pages.snapshot(s)
         return write_rows(Path(path), EXPORT_COLUMNS, export_rows(s, principal, query), fmt,
                           numeric=NUMERIC_COLUMNS)
 
@@ -64,20 +65,6 @@ def ensure_classified(db: Database, query: Query | None = None, *, batch: int = 
             assessments.refresh(s, ids)
         done += len(ids)
         after = ids[-1]
-
-
-def snapshot(session) -> None:
-    """Make every read of ``session``'s transaction see the same committed state, so that an
-    export read in pages is the register of one moment: REPEATABLE READ on PostgreSQL (its
-    default, READ COMMITTED, gives each statement a new snapshot); an explicit ``BEGIN`` on
-    SQLite (the driver starts transactions only before writes, so each read would otherwise
-    be on its own)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    else:
-        conn = session.connection()
-        if not conn.connection.driver_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN")
 
 
 def export_rows(session, principal: Principal, query: Query | None) -> Iterator[list[str]]:
@@ -137,12 +124,9 @@ def _derived_cells(c: StoredClassification | None) -> list[str]:
 
 
 def _fmt(value: object) -> str:
-    """As :func:`hazatlas.formats.register_rows._fmt`, stripped as the table writer did."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value).strip()
+    """:func:`~hazatlas.formats.register_export.field_text`, stripped as the table writer
+    does."""
+    return field_text(value).strip()
 
 
 def _joined(value: str | None) -> str:
@@ -215,14 +199,14 @@ def record_rows(
             _joined(i[4]),  # hazard_statements
             _joined(i[5]),  # clp_classification
             _joined(i[6]),  # seveso_categories
-            "" if i[7] is None else str(i[7]).strip(),  # seveso_entry (as _fmt)
+            "" if i[7] is None else str(i[7]).strip(),  # seveso_entry (_fmt of an integer)
             repr(float(i[8])),  # max_quantity_kg
             "kg",
             i[9] or "published",  # quantity_basis
             i[10] or "unknown",  # physical_state
             i[11].strip() if i[11] else "",  # storage_unit
             "true" if i[12] else "false",  # cannot_initiate
-            "" if i[13] is None else str(i[13]).strip(),  # water_hazard_class (as _fmt)
+            "" if i[13] is None else str(i[13]).strip(),  # water_hazard_class (_fmt of one)
             *derived,
         ]
         for i in lines

@@ -1,20 +1,34 @@
 """Model runs stored as scenarios, linked to the establishment they started from, so that a
-notification can cite them and the map can show them. Every stored run is audited."""
+notification can cite them and the map can show them. Every stored run is audited.
+
+A run of any kind is stored the same way: :func:`store` takes the run's
+:class:`~hazatlas.models.base.ScenarioResult` (kind and result document) and the request as the
+caller received it. The queries live in :mod:`hazatlas.storage.scenarios`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
 from hazatlas.domain.access import ANONYMOUS, EntryScope, Principal, Scope, can_read_entry
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
+from hazatlas.models.base import ScenarioResult
 from hazatlas.storage import repositories as repo
+from hazatlas.storage import scenarios as stored_runs
 from hazatlas.storage.db import Database
-from hazatlas.storage.tables import ScenarioRow, utcnow
+from hazatlas.storage.scenarios import StoredScenario
 
 KINDS = ("river", "plume", "runout")
+
+
+def store(db: Database, principal: Principal, run: ScenarioResult, parameters: dict[str, Any],
+          establishment_id: str | None = None, document: dict[str, Any] | None = None) -> str:
+    """Store a run of any kind (its result document, :meth:`ScenarioResult.to_json`, or
+    ``document`` if the caller already has it) with the request ``parameters``; returns the
+    scenario id (see :func:`save`)."""
+    result = run.to_json() if document is None else document
+    return save(db, principal, run.kind, parameters, result, establishment_id)
 
 
 def save(db: Database, principal: Principal, kind: str, parameters: dict[str, Any],
@@ -33,9 +47,8 @@ def save(db: Database, principal: Principal, kind: str, parameters: dict[str, An
             if e is None:
                 raise NotFoundError(f"establishment '{establishment_id}' not found")
             scope = EntryScope.between(Scope.of(e), None)  # who may read the run: see _readable
-        s.add(ScenarioRow(id=sid, kind=kind, establishment_id=establishment_id,
-                          created_by=principal.username, created_at=utcnow(),
-                          parameters=parameters, result=result))
+        stored_runs.insert(s, scenario_id=sid, kind=kind, establishment_id=establishment_id,
+                           created_by=principal.username, parameters=parameters, result=result)
         repo.record_change(s, entity_type="scenario", entity_id=sid, action="create",
                            actor=principal.username,
                            changes={"kind": [None, kind], "establishment_id": [None, establishment_id]},
@@ -43,7 +56,7 @@ def save(db: Database, principal: Principal, kind: str, parameters: dict[str, An
     return sid
 
 
-def _readable(s, principal: Principal, row: ScenarioRow) -> bool:
+def _readable(s: Any, principal: Principal, row: StoredScenario) -> bool:
     """A run linked to an establishment is read by those entitled to the establishment's
     confidential fields both when the run was stored and now (``access.can_read_entry``); once
     the establishment is deleted, by administrators only. Unlinked runs are read by everyone."""
@@ -59,7 +72,7 @@ def _readable(s, principal: Principal, row: ScenarioRow) -> bool:
 
 def get(db: Database, principal: Principal, scenario_id: str) -> dict[str, Any]:
     with db.transaction() as s:
-        row = s.get(ScenarioRow, scenario_id)
+        row = stored_runs.get(s, scenario_id)
         if row is None:
             raise NotFoundError(f"scenario '{scenario_id}' not found")
         if not _readable(s, principal, row):
@@ -69,12 +82,11 @@ def get(db: Database, principal: Principal, scenario_id: str) -> dict[str, Any]:
 
 def list_for(db: Database, principal: Principal, establishment_id: str) -> list[dict[str, Any]]:
     with db.transaction() as s:
-        rows = s.scalars(select(ScenarioRow).where(ScenarioRow.establishment_id == establishment_id)
-                         .order_by(ScenarioRow.created_at))
+        rows = stored_runs.of_establishment(s, establishment_id)
         return [_out(r, result=False) for r in rows if _readable(s, principal, r)]
 
 
-def _out(row: ScenarioRow, *, result: bool = True) -> dict[str, Any]:
+def _out(row: StoredScenario, *, result: bool = True) -> dict[str, Any]:
     out = {"id": row.id, "kind": row.kind, "establishment_id": row.establishment_id,
            "created_by": row.created_by, "created_at": row.created_at.isoformat(),
            "parameters": row.parameters}

@@ -15,13 +15,11 @@ functions); a caller's own indices hook is called once per establishment.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import operator
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
@@ -29,6 +27,7 @@ import numpy as np
 
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.domain.establishment import Establishment
+from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.geo import paths
 from hazatlas.geo.borders import code_keys, countries_at, nearest_border, nearest_country
 from hazatlas.geo.network import FLOWS, RiverNetwork, fold
@@ -236,7 +235,7 @@ class ScreeningBatch:
     def results(self) -> list[dict[str, Any]]:
         """The JSON objects of all sites, equal to ``[result(i) for i in ...]``, built in one
         pass from arrays (distances, times and rounding vectorised over all sites)."""
-        with _gc_paused():
+        with gc_paused():
             return _assemble(self)
 
 
@@ -362,25 +361,6 @@ def _downstream_lists(b: ScreeningBatch) -> list[list[dict[str, Any]]]:
     return [pairs[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause automatic garbage collection while a batch builds many objects that all stay
-    alive: every full collection would walk all objects of the process and free nothing (it
-    took half the time of :meth:`ScreeningBatch.results` for 100 000 sites)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:
-                # move the new objects to the oldest generation without walking them (else
-                # the next young collection walks them all, 50-100 ms for 100 000 sites)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
-
-
 def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
     """Build now every index and table the screening uses and that does not depend on the
     sites (country polygons and outlines, every country's border index, the snapping index,
@@ -412,7 +392,7 @@ def screen_sites(
     (within ``max_snap_distance_m``) and listed for every site whose downstream path passes
     them, with river distance and travel times.
     """
-    with _gc_paused():
+    with gc_paused():
         return _screen_sites(sites, network, indices, max_snap_distance_m, points_of_interest)
 
 
@@ -700,7 +680,7 @@ def screen_establishments(
     points_of_interest: Sequence[PointOfInterest] = (),
 ) -> ScreeningBatch:
     """Screen register establishments and keep the array form (for bulk use)."""
-    with _gc_paused():  # reading the fields builds a tuple per establishment
+    with gc_paused():  # reading the fields builds a tuple per establishment
         return screen_sites(
             _EstablishmentSites(establishments),
             network=network,

@@ -16,17 +16,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.geo.network import RiverNetwork
 from hazatlas.geo.paths import countries_downstream, downstream_path
 from hazatlas.geo.snapping import Snap, snap_point
+from hazatlas.models.base import Validity, raise_problems
 from hazatlas.models.river.path import RiverPath
-from hazatlas.models.river.spill import Breakthrough, Release, RiverSpillModel
+from hazatlas.models.river.spill import (
+    FLOWS,
+    Breakthrough,
+    Release,
+    RiverSpillModel,
+    spill_problems,
+)
 from hazatlas.services.spill_substances import WaterSubstance, find_substance
 
-FLOWS = ("low", "mean", "high")
 _KM_LON = 111.32  # km per degree of longitude at the equator (local projection for snapping)
 _KM_LAT = 110.57
 
@@ -106,11 +112,51 @@ class SpillRun:
         model = self.runs[self.selected].model
         return times, model.series(self.release, where, times) * 1000.0
 
-    def to_dict(self) -> dict[str, Any]:
+    kind = "river"
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The request, echoed as plain data (SI units, ISO 8601 start)."""
+        r = self.request
+        return {
+            "lon": r.lon,
+            "lat": r.lat,
+            "mass_kg": r.mass_kg,
+            "start": r.start.isoformat(timespec="minutes"),
+            "duration_s": r.duration_s,
+            "substance": r.substance,
+            "decay_per_day": r.decay_per_day,
+            "flow": r.flow,
+            "threshold_mg_l": r.threshold_mg_l,
+            "points": [{"name": p.name, "lon": p.lon, "lat": p.lat} for p in r.points],
+            "days": r.days,
+        }
+
+    @property
+    def warnings(self) -> list[str]:
+        """Validity of the model on the path and of the 1D assumption near the source."""
+        from hazatlas.services.spill_report import spill_warnings
+
+        return spill_warnings(self)
+
+    @property
+    def validity(self) -> list[Validity]:
+        """The envelope of the selected flow's run (the hydraulics of the path)."""
+        return [self.runs[self.selected].model.validity_envelope()]
+
+    def to_json(self) -> dict[str, Any]:
         """The JSON document of the CLI contract (issue 5)."""
         from hazatlas.services.spill_report import spill_document
 
         return spill_document(self)
+
+    to_dict = to_json
+
+    def summary(self) -> dict[str, Any]:
+        """The kind-independent summary (``hazatlas.models.base.scenario_summary``)."""
+        from hazatlas.services.spill_report import spill_summary
+
+        return spill_summary(self)
 
 
 def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> SpillRun:
@@ -160,50 +206,16 @@ def _flow_key(flow: str | float) -> str:
 
 
 def _validate(r: SpillRequest) -> None:
-    problems = []
-    if not (math.isfinite(r.mass_kg) and r.mass_kg > 0):
-        problems.append(
-            Problem(
-                "parameter", None, "mass", f"{r.mass_kg} kg: the released mass must be positive"
-            )
+    raise_problems(
+        spill_problems(
+            mass_kg=r.mass_kg,
+            duration_s=r.duration_s,
+            decay_per_day=r.decay_per_day,
+            threshold_mg_l=r.threshold_mg_l,
+            days=r.days,
+            flow=r.flow,
         )
-    if not (math.isfinite(r.duration_s) and r.duration_s >= 0):
-        problems.append(
-            Problem(
-                "parameter",
-                None,
-                "duration",
-                "the duration must be positive (or absent for an instantaneous release)",
-            )
-        )
-    if not (math.isfinite(r.days) and r.days > 0):
-        problems.append(Problem("parameter", None, "days", "the number of days must be positive"))
-    if r.decay_per_day is not None and not (
-        math.isfinite(r.decay_per_day) and r.decay_per_day >= 0
-    ):
-        problems.append(
-            Problem("parameter", None, "decay-per-day", "the decay rate must be zero or positive")
-        )
-    if isinstance(r.flow, str):
-        if r.flow not in FLOWS:
-            problems.append(
-                Problem(
-                    "parameter",
-                    None,
-                    "flow",
-                    f"'{r.flow}': expected low, mean, high or a discharge in m3/s",
-                )
-            )
-    elif not (math.isfinite(r.flow) and r.flow > 0):
-        problems.append(
-            Problem("parameter", None, "flow", "a given discharge must be positive (m3/s)")
-        )
-    if r.threshold_mg_l is not None and not (
-        math.isfinite(r.threshold_mg_l) and r.threshold_mg_l > 0
-    ):
-        problems.append(Problem("parameter", None, "threshold", "the threshold must be positive"))
-    if problems:
-        raise ValidationError(problems)
+    )
 
 
 def _threshold(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hazatlas.models.base import scenario_summary
 from hazatlas.models.river.spill import Breakthrough
 
 if TYPE_CHECKING:
@@ -116,6 +117,46 @@ def mixing_length_m(run: SpillRun, flow: str) -> float:
     return 0.4 * u * b * b / (0.6 * max(h, 0.01) * max(u_star, 1e-6))
 
 
+def spill_warnings(run: SpillRun) -> list[str]:
+    """Validity warnings of a run: the model's envelope on the selected flow's path, points
+    within the cross-sectional mixing length, a source far from the mapped river."""
+    req, sel = run.request, run.runs[run.selected]
+    warnings = sel.model.warnings()
+    mix = mixing_length_m(run, sel.flow)
+    near = [p.name for p, d in zip(req.points, run.point_distance_m, strict=True) if d < mix]
+    if near:
+        warnings.append(
+            f"{', '.join(near)} lie within the estimated cross-sectional mixing length "
+            f"({mix / 1000:.1f} km, 0.4 U B^2 / (0.6 H u*), Fischer et al. 1979 ch. 5): the 1D "
+            "model is not yet valid there and may underestimate the peak on the release bank"
+        )
+    if run.snap.distance_m > 5_000:
+        warnings.append(
+            f"the source is {run.snap.distance_m / 1000:.1f} km from the nearest river of the "
+            "network: travel along the missing tributary is not modelled"
+        )
+    return warnings
+
+
+def spill_summary(run: SpillRun) -> dict[str, Any]:
+    """The kind-independent summary of a spill run (``scenario_summary``) with its headline:
+    flow, threshold, places and borders reached above the threshold, the highest peak."""
+    doc = spill_document(run)
+    reached = [p for p in doc["points"] if p["arrival"] is not None]
+    borders = [c for c in doc["countries"] if c["first_arrival"] is not None]
+    peaks = [p["peak_mg_l"] for p in doc["profile"]]
+    return scenario_summary(
+        run,
+        {
+            "flow": doc["flow"]["scenario"],
+            "threshold_mg_l": run.threshold_mg_l,
+            "places_above_threshold": len(reached),
+            "borders_above_threshold": len(borders),
+            "max_peak_mg_l": max(peaks) if peaks else None,
+        },
+    )
+
+
 def spill_document(run: SpillRun) -> dict[str, Any]:
     """Plain JSON-ready dict of ``run`` (selected flow in the main keys, all flows in the band)."""
     req, sub, net = run.request, run.substance, run.network
@@ -143,20 +184,7 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
                 "countries": _countries(run, pr),
             }
         )
-    warnings = sel.model.warnings()
-    mix = mixing_length_m(run, sel.flow)
-    near = [p.name for p, d in zip(req.points, run.point_distance_m, strict=True) if d < mix]
-    if near:
-        warnings.append(
-            f"{', '.join(near)} lie within the estimated cross-sectional mixing length "
-            f"({mix / 1000:.1f} km, 0.4 U B^2 / (0.6 H u*), Fischer et al. 1979 ch. 5): the 1D "
-            "model is not yet valid there and may underestimate the peak on the release bank"
-        )
-    if run.snap.distance_m > 5_000:
-        warnings.append(
-            f"the source is {run.snap.distance_m / 1000:.1f} km from the nearest river of the "
-            "network: travel along the missing tributary is not modelled"
-        )
+    warnings = spill_warnings(run)
     return {
         "source": {
             "lon": req.lon,

@@ -32,19 +32,13 @@ class SubstanceProperties:
         """Vapour pressure (Pa) by the Lee-Kesler correlation (``chemicals.vapor_pressure``)."""
         from chemicals.vapor_pressure import Lee_Kesler
 
-        if None in (self.critical_temperature_k, self.critical_pressure_pa, self.acentric_factor):
+        tc, pc, omega = self.critical_temperature_k, self.critical_pressure_pa, self.acentric_factor
+        if tc is None or pc is None or omega is None:
             raise HazatlasError(
                 f"no critical constants for {self.name} in the chemicals package: "
                 "give the release rate directly"
             )
-        return float(
-            Lee_Kesler(
-                temperature_k,
-                self.critical_temperature_k,
-                self.critical_pressure_pa,
-                self.acentric_factor,
-            )
-        )
+        return float(Lee_Kesler(temperature_k, tc, pc, omega))
 
     def heat_capacity_ratio(self, temperature_k: float = 298.15) -> float | None:
         """Ideal-gas Cp/Cv from the TRC correlation in ``chemicals.heat_capacity`` (or None)."""

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
-from shapely.geometry import LineString, Point
-from shapely.ops import substring
+from shapely.geometry import LineString, Point  # type: ignore[import-untyped]
+from shapely.ops import substring  # type: ignore[import-untyped]
 
-from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.tailings import Constituent
-from hazatlas.models.tailings.runout import RunoutResult, runout_model
+from hazatlas.models.base import Validity, invalid_input, scenario_summary
+from hazatlas.models.tailings.runout import RunoutInputs, RunoutResult, runout_model
 
 DEFAULT_DRY_DENSITY_KG_M3 = 1400.0
 
@@ -61,7 +60,8 @@ class Trace:
 
 @dataclass
 class RunoutOutcome:
-    """Regression result, traced path, countries and river source; :meth:`to_json` for output."""
+    """Regression result, traced path, countries and river source; :meth:`to_json` for output
+    (a :class:`~hazatlas.models.base.ScenarioResult` of kind ``runout``)."""
 
     result: RunoutResult
     trace: Trace | None
@@ -69,6 +69,45 @@ class RunoutOutcome:
     crossings: list[dict[str, Any]]
     river_source: dict[str, Any] | None
     warnings: list[str]
+    request: RunoutRequest | None = None
+
+    kind = "runout"
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The request echoed as plain data (SI units; constituents in mg/kg)."""
+        r = self.request
+        if r is None:
+            i = self.result.inputs
+            return {} if i is None else dict(vars(i))
+        return {
+            "impounded_volume_m3": r.impounded_volume_m3,
+            "dam_height_m": r.dam_height_m,
+            "released_volume_m3": r.released_volume_m3,
+            "method": r.method,
+            "at": list(r.at) if r.at else None,
+            "constituents_mg_kg": {c.name: c.concentration_mg_kg for c in r.constituents},
+            "dry_density_kg_m3": r.dry_density_kg_m3,
+            "fraction_to_river": r.fraction_to_river,
+        }
+
+    @property
+    def validity(self) -> list[Validity]:
+        """The regression's validity envelope."""
+        return [self.result.validity] if self.result.validity else []
+
+    def summary(self) -> dict[str, Any]:
+        """The kind-independent summary with the runout as headline."""
+        r = self.result
+        return scenario_summary(
+            self,
+            {
+                "method": r.method,
+                "released_volume_m3": r.released_volume_m3,
+                "runout_km": r.runout_km,
+                "interval_km": list(r.interval_km),
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         r = self.result
@@ -91,7 +130,8 @@ def _path(network: Any, reach_index: int) -> np.ndarray:
     try:
         from hazatlas.geo.paths import downstream_path
     except ImportError:
-        out, i = [], reach_index
+        out: list[int] = []
+        i = reach_index
         while i >= 0 and len(out) <= len(network.reach_id):
             out.append(i)
             i = int(network.downstream[i])
@@ -190,7 +230,7 @@ def _crossings(
         for c in countries_downstream(network, trace.start_reach, trace.start_offset_m)
         if c.river_distance_m <= upper_m
     ]
-    reached = {c["country"] for c in crossings if c["within_runout"]}
+    reached = {str(c["country"]) for c in crossings if c["within_runout"]}
     if origin:
         reached.add(origin)
     return sorted(reached), crossings, []
@@ -205,7 +245,7 @@ def river_source(
 ) -> dict[str, Any]:
     """Source description for the river alarm model: where and how much (kg per constituent)."""
     if not 0 <= fraction_to_river <= 1:
-        raise HazatlasError("fraction_to_river must be between 0 and 1")
+        raise invalid_input("fraction_to_river", "must be between 0 and 1")
     tailings_kg = released_volume_m3 * dry_density_kg_m3
     return {
         "kind": "instantaneous",
@@ -229,14 +269,12 @@ def river_source(
 def run_runout(req: RunoutRequest, network: Any = None) -> RunoutOutcome:
     """Regression, trace along the network (if ``req.at``), countries and river source."""
     model = runout_model(req.method)
-    result = model.compute(
-        impounded_volume_m3=req.impounded_volume_m3,
-        dam_height_m=req.dam_height_m,
-        released_volume_m3=req.released_volume_m3,
+    result = model.run(
+        RunoutInputs(req.impounded_volume_m3, req.dam_height_m, req.released_volume_m3)
     )
     warnings = list(result.warnings)
     if req.at is None:
-        return RunoutOutcome(result, None, [], [], None, warnings)
+        return RunoutOutcome(result, None, [], [], None, warnings, req)
     if network is None:
         from hazatlas.geo.network import RiverNetwork
 
@@ -260,9 +298,4 @@ def run_runout(req: RunoutRequest, network: Any = None) -> RunoutOutcome:
         req.dry_density_kg_m3,
         req.fraction_to_river,
     )
-    return RunoutOutcome(result, trace, countries, crossings, source, warnings)
-
-
-def line_geojson(trace: Trace) -> dict[str, Any]:
-    """The traced runout as a GeoJSON geometry (lon/lat)."""
-    return shapely.geometry.mapping(trace.line)
+    return RunoutOutcome(result, trace, countries, crossings, source, warnings, req)

@@ -10,7 +10,6 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 
 from hazatlas.domain.access import ANONYMOUS, Principal, Role
 from hazatlas.domain.errors import (
@@ -22,8 +21,9 @@ from hazatlas.domain.errors import (
 )
 from hazatlas.services import geodata
 from hazatlas.storage import repositories as repo
-from hazatlas.storage.db import Database
-from hazatlas.storage.tables import ApiTokenRow, UserRow
+from hazatlas.storage import users as stored
+from hazatlas.storage.db import Database, Session
+from hazatlas.storage.users import StoredUser
 
 _HASHER = PasswordHasher()
 MAX_TOKEN_DAYS = 3650
@@ -33,7 +33,7 @@ class TokenExpiredError(HazatlasError):
     """The API token was valid but its lifetime is over."""
 
 
-def _principal(session, user: UserRow) -> Principal:
+def _principal(session: Session, user: StoredUser) -> Principal:
     return Principal(
         username=user.username,
         role=Role(user.role),
@@ -81,16 +81,15 @@ def create_user(
     if problems:
         raise ValidationError(problems)
     with db.transaction() as s:
-        if s.scalar(select(UserRow.id).where(UserRow.username == username)):
+        if stored.exists(s, username):
             raise ConflictError(f"user '{username}' already exists")
-        s.add(
-            UserRow(
-                username=username,
-                role=str(r),
-                country_iso3=country,
-                establishment_id=establishment_id,
-                password_hash=_HASHER.hash(password) if password else None,
-            )
+        stored.add(
+            s,
+            username=username,
+            role=str(r),
+            country_iso3=country,
+            establishment_id=establishment_id,
+            password_hash=_HASHER.hash(password) if password else None,
         )
         repo.record_change(
             s,
@@ -121,10 +120,10 @@ def issue_token(
     token = secrets.token_urlsafe(32)
     expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
     with db.transaction() as s:
-        user = s.scalar(select(UserRow).where(UserRow.username == username))
+        user = stored.by_name(s, username)
         if user is None:
             raise NotFoundError(f"user '{username}' not found")
-        s.add(ApiTokenRow(user_id=user.id, token_sha256=_sha(token), label=label, expires_at=expires))
+        stored.add_token(s, user.id, _sha(token), label=label, expires_at=expires)
         repo.record_change(
             s,
             entity_type="user",
@@ -139,25 +138,20 @@ def issue_token(
 def revoke_tokens(db: Database, username: str, *, actor: str = "system", token: str | None = None) -> int:
     """Revoke every live token of ``username`` (or only ``token``); returns how many."""
     with db.transaction() as s:
-        user = s.scalar(select(UserRow).where(UserRow.username == username))
+        user = stored.by_name(s, username)
         if user is None:
             raise NotFoundError(f"user '{username}' not found")
-        q = select(ApiTokenRow).where(ApiTokenRow.user_id == user.id, ApiTokenRow.revoked.is_(False))
-        if token is not None:
-            q = q.where(ApiTokenRow.token_sha256 == _sha(token))
-        rows = list(s.scalars(q))
-        for row in rows:
-            row.revoked = True
-        if rows:
+        n = stored.revoke_tokens(s, user.id, _sha(token) if token is not None else None)
+        if n:
             repo.record_change(s, entity_type="user", entity_id=username, action="revoke", actor=actor,
-                               changes={"tokens revoked": [None, len(rows)]})
-        return len(rows)
+                               changes={"tokens revoked": [None, n]})
+        return n
 
 
 def token_expiry(db: Database, token: str) -> dt.datetime | None:
     """When ``token`` expires (UTC); ``None`` if it is unknown."""
     with db.transaction() as s:
-        t = s.scalar(select(ApiTokenRow.expires_at).where(ApiTokenRow.token_sha256 == _sha(token)))
+        t = stored.token_expiry(s, _sha(token))
         return _utc(t) if t is not None else None
 
 
@@ -176,15 +170,7 @@ def principal_for_token(db: Database, token: str | None, *, now: dt.datetime | N
     if not token:
         return ANONYMOUS
     with db.transaction() as s:
-        found = s.execute(
-            select(UserRow, ApiTokenRow.expires_at)
-            .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-            .where(
-                ApiTokenRow.token_sha256 == _sha(token),
-                ApiTokenRow.revoked.is_(False),
-                UserRow.active.is_(True),
-            )
-        ).one_or_none()
+        found = stored.user_of_token(s, _sha(token))
         if found is None:
             return None
         user, expires = found
@@ -197,9 +183,7 @@ def principal_for_token(db: Database, token: str | None, *, now: dt.datetime | N
 
 def authenticate(db: Database, username: str, password: str) -> Principal | None:
     with db.transaction() as s:
-        user = s.scalar(
-            select(UserRow).where(UserRow.username == username, UserRow.active.is_(True))
-        )
+        user = stored.by_name(s, username, active_only=True)
         if user is None or not user.password_hash:
             return None
         try:
@@ -211,7 +195,7 @@ def authenticate(db: Database, username: str, password: str) -> Principal | None
 
 def principal_for_user(db: Database, username: str) -> Principal:
     with db.transaction() as s:
-        user = s.scalar(select(UserRow).where(UserRow.username == username))
+        user = stored.by_name(s, username)
         if user is None:
             raise NotFoundError(f"user '{username}' not found")
         return _principal(s, user)
@@ -227,5 +211,5 @@ def list_users(db: Database) -> list[dict[str, object]]:
                 "establishment_id": u.establishment_id,
                 "active": u.active,
             }
-            for u in s.scalars(select(UserRow).order_by(UserRow.username))
+            for u in stored.all_users(s)
         ]

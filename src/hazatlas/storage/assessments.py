@@ -1,15 +1,16 @@
-"""Stored derived results (``assessment`` table) and per-country settings."""
+"""Stored derived results (``assessment`` table) and per-country settings (with the
+establishments a country's setting applies to)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, select
 from sqlalchemy import delete as sqldelete
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from hazatlas.storage.tables import AssessmentRow, CountrySettingRow, utcnow
+from hazatlas.storage.tables import AssessmentRow, CountrySettingRow, EstablishmentRow, utcnow
 
 
 def replace(session: Session, kind: str, method_version: str,
@@ -24,7 +25,7 @@ def replace(session: Session, kind: str, method_version: str,
              "parameters": params, "result": result, "computed_at": now} for eid, params, result in results]
     conn = session.connection()
     for i in range(0, len(rows), 5000):
-        conn.execute(insert(AssessmentRow.__table__), rows[i:i + 5000])
+        conn.execute(insert(cast(Table, AssessmentRow.__table__)), rows[i:i + 5000])
 
 
 def delete(session: Session, ids: Sequence[str], kind: str | None = None) -> None:
@@ -63,3 +64,9 @@ def set_annex_version(session: Session, iso3: str, version: str | None) -> str |
     else:
         row.teia_annex_version = version
     return old
+
+
+def establishments_of_country(session: Session, iso3: str) -> list[str]:
+    """Ids of the establishments registered in ``iso3`` (those its settings apply to)."""
+    return list(session.scalars(
+        select(EstablishmentRow.id).where(EstablishmentRow.country_iso3 == iso3)))

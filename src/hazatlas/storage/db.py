@@ -8,14 +8,18 @@ entry point builds one :class:`Database` from its settings and passes it down.
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
+
+#: Raised by the database for a value its column type cannot hold (PostgreSQL: an INTEGER
+#: compared with a number beyond 32 bits).
+ValueOutOfRangeError = DataError
 
 DEFAULT_SQLITE_PATH = Path("var") / "hazatlas.sqlite"
 
@@ -45,23 +49,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur.close()
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a bulk step.
-
-    A bulk import allocates millions of long-lived, acyclic objects; each allocation burst would
-    otherwise trigger collections that walk all of them again (quadratic in the import size).
-    The collector's previous state is restored afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @dataclass
 class Database:
     """One database: its engine and session factory."""
@@ -85,10 +72,6 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
-
-    @property
-    def is_postgis(self) -> bool:
-        return self.dialect == "postgresql"
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -12,7 +12,8 @@
 * ``notify_notice``: messages to the sender (escalations, dead letters).
 * ``notify_campaign``: communication-test campaigns.
 
-Written for SQLite and PostgreSQL alike; the schema is created by migration ``0004``.
+Written for SQLite and PostgreSQL alike; the schema is created by migration ``0004``
+(``0008`` added the audit chain's ``hash_version``, ``cutover_seq`` and ``rebuilt_at``).
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ from sqlalchemy.types import ARRAY
 
 from hazatlas.domain.access import EntryScope, Scope, entry_scope_columns
 from hazatlas.domain.establishment import Disclosure, Establishment
+from hazatlas.domain.gc_pause import gc_paused
+from hazatlas.domain.register_query import RegisterQuery as Query
 from hazatlas.storage import spatial
-from hazatlas.storage.db import gc_paused
 from hazatlas.storage.mapping import (
     ESTABLISHMENT_COLUMNS,
     diff,
@@ -124,13 +125,6 @@ def get_many(session: Session, ids: Sequence[str]) -> dict[str, Establishment]:
 
 def get(session: Session, establishment_id: str) -> Establishment | None:
     return get_many(session, [establishment_id]).get(establishment_id)
-
-
-def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for where in _id_chunks(session, EstablishmentRow.id, ids):
-        found.update(session.scalars(select(EstablishmentRow.id).where(where)))
-    return found
 
 
 def _stored_comparables(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -346,12 +340,6 @@ def delete_establishment(
     return True
 
 
-def version_of(session: Session, establishment_id: str) -> int | None:
-    return session.scalar(
-        select(EstablishmentRow.version).where(EstablishmentRow.id == establishment_id)
-    )
-
-
 @dataclass(frozen=True)
 class HistoryEntry:
     id: int
@@ -421,16 +409,6 @@ def record_change(
     )
 
 
-@dataclass(frozen=True)
-class Query:
-    bbox: spatial.BBox | None = None
-    country: str | None = None
-    within_country: str | None = None
-    kind: str | None = None
-    limit: int = 100
-    offset: int = 0
-
-
 def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
     """Ids matching the filters, ordered by id, one page of them, and the total count."""
     stmt = select(EstablishmentRow.id)
@@ -451,13 +429,3 @@ def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
 
 def all_ids(session: Session) -> list[str]:
     return list(session.scalars(select(EstablishmentRow.id).order_by(EstablishmentRow.id)))
-
-
-def countries_of(session: Session, ids: Sequence[str]) -> dict[str, str]:
-    """The stored country of each existing id (cheap: no inventories are read)."""
-    out: dict[str, str] = {}
-    ids = list(ids)
-    for i in range(0, len(ids), 500):
-        out.update(session.execute(select(EstablishmentRow.id, EstablishmentRow.country_iso3)
-                                   .where(EstablishmentRow.id.in_(ids[i:i + 500]))).tuples().all())
-    return out

@@ -7,9 +7,6 @@ WGS 84 ellipsoid (pyproj ``Geod``) in both cases, so both stores give the same a
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 import shapely
 from pyproj import Geod
@@ -17,36 +14,10 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from hazatlas.domain.errors import NotFoundError, Problem, ValidationError
+from hazatlas.domain.register_query import BBox
 from hazatlas.storage.tables import CountryRow, EstablishmentRow
 
 _GEOD = Geod(ellps="WGS84")
-
-
-@dataclass(frozen=True)
-class BBox:
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    @classmethod
-    def parse(cls, text_: str, *, name: str = "bbox") -> BBox:
-        """Parse ``min_lon,min_lat,max_lon,max_lat`` (WGS 84 degrees)."""
-        parts = [p.strip() for p in text_.split(",")]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            values = []
-        if len(values) != 4 or not all(math.isfinite(v) for v in values):
-            raise ValidationError([Problem("parameter", None, name,
-                                           f"'{text_}' is not min_lon,min_lat,max_lon,max_lat")])
-        box = cls(*values)
-        if not (-180 <= box.min_lon <= box.max_lon <= 180 and -90 <= box.min_lat <= box.max_lat <= 90):
-            raise ValidationError([Problem(
-                "parameter", None, name,
-                f"'{text_}' must satisfy -180 <= min_lon <= max_lon <= 180 and "
-                "-90 <= min_lat <= max_lat <= 90")])
-        return box
 
 
 def ids_in_bbox(session: Session, box: BBox) -> Select:

@@ -11,10 +11,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
+from hazatlas.domain.register_query import RegisterQuery
 from hazatlas.services import geodata
 from hazatlas.services.register import RegisterService
-from hazatlas.storage.db import Database
-from hazatlas.storage.repositories import Query as RegisterQuery
+from hazatlas.services.store import Database
 
 router = APIRouter(include_in_schema=False)
 _env = Environment(
@@ -30,8 +30,7 @@ def index(request: Request, db: Annotated[Database, Depends(get_db)],
     """The public view of the register (public fields of every site)."""
     records, total = RegisterService(db, ANONYMOUS).list(
         RegisterQuery(country=country, kind=kind, limit=10_000))
-    with db.transaction() as s:
-        names = geodata.country_names(s)
+    names = geodata.country_names(db)
     html = _env.get_template("index.html").render(
         records=[e for e, _ in records], total=total, names=names, country=country, kind=kind,
         credit=geodata.NE_CREDIT)

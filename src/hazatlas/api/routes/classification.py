@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from hazatlas.api.deps import get_db, get_principal
 from hazatlas.domain.access import Principal
 from hazatlas.services import assessments
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["identification"])
 

@@ -22,11 +22,11 @@ from hazatlas.api.guards import bad_text
 from hazatlas.api.schemas import EstablishmentIn, HistoryOut, ImportResult, feature
 from hazatlas.domain.access import Principal, Role
 from hazatlas.domain.errors import PermissionDeniedError, Problem, ValidationError
+from hazatlas.domain.register_query import BBox, RegisterQuery
+from hazatlas.formats.tables import display_name
 from hazatlas.services.register import RegisterService
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
-from hazatlas.storage.repositories import Query as RegisterQuery
-from hazatlas.storage.spatial import BBox
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["register"])
 
@@ -146,16 +146,6 @@ class _TooLarge(Exception):
     pass
 
 
-def display_name(filename: str | None) -> str:
-    """The client's file name as shown in messages (never used as a path): its last component,
-    without control characters, at most 100 characters; ``upload`` when nothing is left."""
-    name = re.split(r"[/\\]", filename or "")[-1]
-    name = "".join(c for c in name if c.isprintable() and not "\ud800" <= c <= "\udfff").strip()
-    if name in ("", ".", ".."):
-        return "upload"
-    return name if len(name) <= 100 else name[:60] + "..." + name[-37:]
-
-
 def safe_suffix(filename: str | None) -> str:
     """``.csv``, ``.xlsx``... from the client's name (1 to 10 letters or digits), else ``""``."""
     m = re.search(r"\.([A-Za-z0-9]{1,10})$", filename or "")
@@ -208,7 +198,7 @@ def _form_bool(fields: dict[str, str], name: str) -> bool:
              responses={401: {"description": "no API token"}, 403: {"description": "may not write"},
                         413: {"description": "file larger than HAZATLAS_MAX_UPLOAD_MB"}})
 async def import_register(request: Request, db: Db, user: Writer,
-                          settings: Annotated[Settings, Depends(get_settings)]) -> ImportResult:
+                          settings: Annotated[Settings, Depends(get_settings)]) -> ImportResult | Response:
     """The caller is authenticated and authorised from the headers before the body is read; the
     file is streamed to a temporary file (at most ``HAZATLAS_MAX_UPLOAD_MB``, else 413); at most
     100 problems are listed (``error_count``, ``problem_count`` give the full numbers)."""
@@ -222,7 +212,7 @@ async def import_register(request: Request, db: Db, user: Writer,
         except _TooLarge:
             return problem(413, "Upload too large",
                            f"the file may have at most {limit_mb} MB (HAZATLAS_MAX_UPLOAD_MB)")
-        shown = display_name(filename)
+        shown = display_name(filename) or "upload"  # the client's name, never used as a path
         stored = part.rename(Path(tmp) / f"upload{safe_suffix(filename)}")
         skip_invalid = _form_bool(fields, "skip_invalid")
         crs = fields.get("crs") or None
@@ -234,7 +224,7 @@ async def import_register(request: Request, db: Db, user: Writer,
     data = report.to_dict()
     problems = [str(p) for p in report.problems]
     data.update(file=shown, rejects_file=None, problems=problems[:MAX_ERRORS], problem_count=len(problems))
-    return ImportResult(**data)
+    return ImportResult.model_validate(data)
 
 
 _EXPORT_MEDIA_TYPES = {

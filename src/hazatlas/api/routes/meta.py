@@ -11,7 +11,7 @@ from hazatlas.api.deps import BEARER, bearer_token, get_db, get_principal, get_s
 from hazatlas.domain.access import Principal
 from hazatlas.services import geodata, users
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
@@ -48,8 +48,9 @@ def token(request: Request, db: Annotated[Database, Depends(get_db)],
         raise HTTPException(401, "unknown user or wrong password", headers=BEARER)
     throttle.succeeded(username)
     value = users.issue_token(db, username, label="api login", actor=username, days=settings.token_days)
+    expires = users.token_expiry(db, value)  # always set for a token just issued
     return {"token": value, "token_type": "bearer", "username": username, "role": str(principal.role),
-            "expires_at": users.token_expiry(db, value).isoformat()}
+            "expires_at": expires.isoformat() if expires else None}
 
 
 @router.delete("/tokens/current", status_code=204, summary="Revoke the token of this request")
@@ -61,6 +62,5 @@ def revoke_current(request: Request, db: Annotated[Database, Depends(get_db)],
 
 @router.get("/countries")
 def countries(db: Annotated[Database, Depends(get_db)]) -> list[dict[str, str]]:
-    with db.transaction() as s:
-        names = geodata.country_names(s)
+    names = geodata.country_names(db)
     return [{"iso3": k, "name": v} for k, v in sorted(names.items())]

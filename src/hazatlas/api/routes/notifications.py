@@ -9,6 +9,7 @@ problem details through the app's handlers.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -21,10 +22,10 @@ from hazatlas.api.errors import INT32_MAX, problem
 from hazatlas.delivery.signing import SIGNATURE_HEADER, SignatureError
 from hazatlas.domain.access import ANONYMOUS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.domain.notification import bad_text_at
+from hazatlas.domain.text import bad_text_at
 from hazatlas.services.notify import NotifyService
 from hazatlas.services.settings import Settings
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 P = "/api/notifications"
 CAP_TYPE = "application/cap+xml"
@@ -69,6 +70,15 @@ Conf = Annotated[Settings, Depends(get_settings)]
 
 def _svc(db: Database, user: Principal, settings: Settings) -> NotifyService:
     return NotifyService(db, user, settings)
+
+
+def _one(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A service's typed result as the JSON object the route declares (same keys, same order)."""
+    return dict(result)
+
+
+def _all(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(r) for r in results]
 
 
 class AuthorityIn(_In):
@@ -138,7 +148,7 @@ def directory(
     conf: Conf,
     party: Annotated[str | None, Query(description="ISO3 or basin:NAME")] = None,
 ) -> list[dict[str, Any]]:
-    return _svc(db, user, conf).directory(party)
+    return _all(_svc(db, user, conf).directory(party))
 
 
 @router.put(f"{P}/authorities/{{authority_id:path}}", summary="Create or replace an authority")
@@ -146,7 +156,7 @@ def put_authority(
     authority_id: str, body: AuthorityIn, db: Db, user: User, conf: Conf
 ) -> dict[str, Any]:
     _same(authority_id, body.id)
-    return _svc(db, user, conf).save_authority(body.model_dump())
+    return _one(_svc(db, user, conf).save_authority(body.model_dump()))
 
 
 @router.delete(f"{P}/authorities/{{authority_id:path}}", status_code=204)
@@ -157,7 +167,7 @@ def delete_authority(authority_id: str, db: Db, user: User, conf: Conf) -> Respo
 
 @router.get(f"{P}/contacts", summary="Points of contact")
 def contacts(db: Db, user: User, conf: Conf, party: str | None = None) -> list[dict[str, Any]]:
-    return [c for a in _svc(db, user, conf).directory(party) for c in a["contacts"]]
+    return _all(c for a in _svc(db, user, conf).directory(party) for c in a["contacts"])
 
 
 @router.get(
@@ -171,7 +181,7 @@ def contact_secret(contact_id: str, db: Db, user: User, conf: Conf) -> dict[str,
 @router.put(f"{P}/contacts/{{contact_id:path}}", summary="Create or replace a point of contact")
 def put_contact(contact_id: str, body: ContactIn, db: Db, user: User, conf: Conf) -> dict[str, Any]:
     _same(contact_id, body.id)
-    return _svc(db, user, conf).save_contact(body.model_dump())
+    return _one(_svc(db, user, conf).save_contact(body.model_dump()))
 
 
 @router.delete(f"{P}/contacts/{{contact_id:path}}", status_code=204)
@@ -189,7 +199,7 @@ def _same(path_id: str, body_id: str) -> None:
 
 @router.get(f"{P}/reachability", summary="When each contact last acknowledged a message")
 def reachability(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
-    return _svc(db, user, conf).reachability()
+    return _all(_svc(db, user, conf).reachability())
 
 
 # --- reports -------------------------------------------------------------------------------
@@ -197,7 +207,10 @@ def reachability(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
 
 @router.post(f"{P}/proposals", summary="Propose recipients from an establishment and scenarios")
 def propose(body: ProposalIn, db: Db, user: User, conf: Conf) -> dict[str, Any]:
-    return _svc(db, user, conf).propose(body.establishment_id, body.lon, body.lat, body.scenarios)
+    proposal = _svc(db, user, conf).propose(
+        body.establishment_id, body.lon, body.lat, body.scenarios
+    )
+    return _one(proposal)
 
 
 @router.post(f"{P}/reports", status_code=201, summary="Create (and optionally issue) a report")
@@ -213,7 +226,7 @@ def create_report(
         source="request",
     )
     response.headers["Location"] = f"{P}/reports/{view['id']}"
-    return view
+    return _one(view)
 
 
 @router.get(f"{P}/reports", summary="Reports the user may read")
@@ -224,17 +237,17 @@ def list_reports(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[dict[str, Any]]:
-    return _svc(db, user, conf).list_reports(limit, offset)
+    return _all(_svc(db, user, conf).list_reports(limit, offset))
 
 
 @router.get(f"{P}/reports/{{report_id}}", summary="A report with its deliveries")
 def get_report(report_id: str, db: Db, user: User, conf: Conf) -> dict[str, Any]:
-    return _svc(db, user, conf).get_report(report_id)
+    return _one(_svc(db, user, conf).get_report(report_id))
 
 
 @router.post(f"{P}/reports/{{report_id}}/issue", summary="Issue a draft report")
 def issue_report(report_id: str, db: Db, user: User, conf: Conf) -> dict[str, Any]:
-    return _svc(db, user, conf).issue_report(report_id)
+    return _one(_svc(db, user, conf).issue_report(report_id))
 
 
 @router.get(
@@ -251,7 +264,7 @@ def report_cap(report_id: str, db: Db, user: User, conf: Conf) -> Response:
 def acknowledge(
     report_id: str, db: Db, user: User, conf: Conf, body: AckIn | None = None
 ) -> dict[str, Any]:
-    return _svc(db, user, conf).acknowledge(report_id, body.contact_id if body else None)
+    return _one(_svc(db, user, conf).acknowledge(report_id, body.contact_id if body else None))
 
 
 @router.get(
@@ -275,19 +288,19 @@ def acknowledge_link(db: Db, conf: Conf, m: str, r: str, exp: str, sig: str) -> 
 
 @router.get(f"{P}/dead-letters", summary="Deliveries that failed for good")
 def dead_letters(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
-    return _svc(db, user, conf).dead_letters()
+    return _all(_svc(db, user, conf).dead_letters())
 
 
 @router.post(f"{P}/deliveries/{{delivery_id}}/requeue", summary="Send a dead letter again")
 def requeue(
     delivery_id: Annotated[int, Path(ge=1, le=MAX_INT)], db: Db, user: User, conf: Conf
 ) -> dict[str, Any]:
-    return _svc(db, user, conf).requeue(delivery_id)
+    return _one(_svc(db, user, conf).requeue(delivery_id))
 
 
 @router.get(f"{P}/notices", summary="Notices to the sending country (escalations)")
 def notices(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
-    return _svc(db, user, conf).notices()
+    return _all(_svc(db, user, conf).notices())
 
 
 # --- campaigns -----------------------------------------------------------------------------
@@ -295,16 +308,17 @@ def notices(db: Db, user: User, conf: Conf) -> list[dict[str, Any]]:
 
 @router.post(f"{P}/campaigns", status_code=201, summary="Start a communication test")
 def start_campaign(body: CampaignIn, db: Db, user: User, conf: Conf) -> dict[str, Any]:
-    return _svc(db, user, conf).start_campaign(
+    started = _svc(db, user, conf).start_campaign(
         body.name, body.window_s, body.parties, body.sender_country, body.languages
     )
+    return _one(started)
 
 
 @router.get(f"{P}/campaigns/{{campaign_id}}", summary="Who acknowledged a test within its time")
 def campaign(
     campaign_id: Annotated[int, Path(ge=1, le=MAX_INT)], db: Db, user: User, conf: Conf
 ) -> dict[str, Any]:
-    return _svc(db, user, conf).campaign_result(campaign_id)
+    return _one(_svc(db, user, conf).campaign_result(campaign_id))
 
 
 # --- incoming ------------------------------------------------------------------------------

@@ -1,20 +1,28 @@
-"""Stored model runs: ``/api/scenarios/{id}`` and the runs of one establishment."""
+"""Stored model runs: ``/api/scenarios/{id}`` and the runs of one establishment; and what the
+routes that run a model share (:func:`model_run`, :data:`LonLat`): every kind (river, plume,
+runout) answers an invalid input the same way and is stored with ``scenarios.store``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import Field
 
 from hazatlas.api.deps import get_db, get_principal
 from hazatlas.domain.access import Principal
+from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.services import scenarios
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
 Db = Annotated[Database, Depends(get_db)]
 User = Annotated[Principal, Depends(get_principal)]
+LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 @router.get("/scenarios/{scenario_id}", summary="A stored model run with its inputs and result")
@@ -25,3 +33,14 @@ def get_scenario(scenario_id: str, db: Db, user: User) -> dict[str, Any]:
 @router.get("/establishments/{establishment_id}/scenarios", summary="Model runs of an establishment")
 def establishment_scenarios(establishment_id: str, db: Db, user: User) -> list[dict[str, Any]]:
     return scenarios.list_for(db, user, establishment_id)
+
+
+def model_run(run: Callable[[R], T], request: R) -> T:
+    """Run a model use case: an invalid input (ValidationError) is answered by the app's
+    handler (422 naming the parameter); another model error is a 422 with its text."""
+    try:
+        return run(request)
+    except ValidationError:
+        raise
+    except HazatlasError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc

@@ -1,7 +1,8 @@
-"""API: toxic gas threat zones and tailings runout (same JSON as ``hazatlas plume/runout --json``).
+"""API: toxic gas threat zones (same JSON as ``hazatlas plume --json``).
 
 Inputs are SI numbers whose names carry the unit. Every run is stored as a scenario
-(``scenario_id`` in the answer), linked to ``establishment_id`` when one is given.
+(``scenario_id`` in the answer), linked to ``establishment_id`` when one is given. An invalid
+model input is answered with 422 problem+json naming the parameter, as for every scenario kind.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from hazatlas.api.deps import get_db, get_user
+from hazatlas.api.routes.scenarios import LonLat, model_run
 from hazatlas.domain.access import Principal
-from hazatlas.domain.errors import HazatlasError
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
-router = APIRouter(prefix="/api/scenarios", tags=["scenarios: air and tailings"])
+router = APIRouter(prefix="/api/scenarios", tags=["scenarios: air"])
 
 
-LonLat = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 Metres = Annotated[float, Field(ge=-1e6, le=1e6)]
 MAX_POINTS = 10_000
 
@@ -59,22 +59,6 @@ class PlumeIn(BaseModel):
         default_factory=list, max_length=MAX_POINTS, description="populated places as (name, lon, lat)")
 
 
-class RunoutIn(BaseModel):
-    """A tailings dam failure: impounded volume and dam height, optional released volume
-    (finite, volumes from 1 m³ to 10 km³, dams from 0.1 to 1000 m; 422 naming the field
-    beyond)."""
-
-    model_config = ConfigDict(allow_inf_nan=False)
-    establishment_id: str | None = Field(None, max_length=100)
-    impounded_volume_m3: float = Field(..., ge=1, le=1e10)
-    dam_height_m: float = Field(..., ge=0.1, le=1000)
-    released_volume_m3: float | None = Field(None, ge=1, le=1e10)
-    method: Literal["rico2008", "larrauri2018"] = "larrauri2018"
-    at: LonLat | None = None
-    constituents_mg_kg: dict[Annotated[str, Field(min_length=1, max_length=200)],
-                             Annotated[float, Field(ge=0, le=1e6)]] = Field({}, max_length=1000)
-
-
 @router.post("/plume")
 def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
                    user: Principal = Depends(get_user)) -> dict[str, Any]:
@@ -85,34 +69,10 @@ def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
     req = PlumeRequest(
         **fields, loc_kind=body.levels, mixing_height_m=body.mixing_height_m or math.inf
     )
-    try:
-        result = run_plume(req)
-    except HazatlasError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    result = model_run(run_plume, req)
     from hazatlas.services import scenarios
 
     data = result.to_json()
-    sid = scenarios.save(db, user, "plume", body.model_dump(mode="json"), data, body.establishment_id)
+    sid = scenarios.store(db, user, result, body.model_dump(mode="json"), body.establishment_id, data)
     return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}
 
-
-@router.post("/runout")
-def runout_scenario(body: RunoutIn, db: Database = Depends(get_db),
-                    user: Principal = Depends(get_user)) -> dict[str, Any]:
-    """Released volume, runout with interval, path down the valley and countries reached."""
-    from hazatlas.domain.tailings import Constituent
-    from hazatlas.services.tailings import RunoutRequest, run_runout
-
-    req = RunoutRequest(
-        **body.model_dump(exclude={"establishment_id", "constituents_mg_kg"}),
-        constituents=[Constituent(k, v) for k, v in body.constituents_mg_kg.items()],
-    )
-    try:
-        outcome = run_runout(req)
-    except HazatlasError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    from hazatlas.services import scenarios
-
-    data = outcome.to_json()
-    sid = scenarios.save(db, user, "runout", body.model_dump(mode="json"), data, body.establishment_id)
-    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}

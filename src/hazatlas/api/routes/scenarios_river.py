@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from hazatlas.api.deps import get_db, get_user
+from hazatlas.api.routes.scenarios import model_run
 from hazatlas.domain.access import Principal
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios: river"])
 
@@ -73,6 +74,7 @@ def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
     )
     from hazatlas.services import scenarios
 
-    result = run_spill(request).to_dict()
-    sid = scenarios.save(db, user, "river", body.model_dump(mode="json"), result, body.establishment_id)
-    return {**result, "establishment_id": body.establishment_id, "scenario_id": sid}
+    run = model_run(run_spill, request)
+    data = run.to_json()
+    sid = scenarios.store(db, user, run, body.model_dump(mode="json"), body.establishment_id, data)
+    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}

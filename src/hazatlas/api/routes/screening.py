@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from hazatlas.api.deps import get_db, get_principal
 from hazatlas.domain.access import Principal
 from hazatlas.services import ranking as svc
-from hazatlas.storage.db import Database
+from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["screening"])
 

@@ -32,10 +32,10 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 from pyproj import Transformer
-from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import Polygon  # type: ignore[import-untyped]
+from shapely.geometry.base import BaseGeometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import load_table
 from hazatlas.models.air.stability import class_index

@@ -31,8 +31,9 @@ import math
 
 import numpy as np
 
+from hazatlas.models.air.release import AirRelease, Concentrations
 from hazatlas.models.air.sigmas import sigma_set
-from hazatlas.models.base import PublishedModel
+from hazatlas.models.base import PublishedModel, invalid_input
 
 N_IMAGES = 5
 WELL_MIXED_FACTOR = 1.6  # sz > 1.6 L -> uniform in the vertical (ISC3 practice; unconfirmed)
@@ -47,7 +48,8 @@ def vertical_term(
     with np.errstate(divide="ignore", invalid="ignore"):
         two_s2 = 2.0 * sz * sz
         if not math.isfinite(mixing_height_m):
-            return np.exp(-((z - h_m) ** 2) / two_s2) + np.exp(-((z + h_m) ** 2) / two_s2)
+            free: np.ndarray = np.exp(-((z - h_m) ** 2) / two_s2) + np.exp(-((z + h_m) ** 2) / two_s2)
+            return free
         lid = float(mixing_height_m)
         total = np.zeros(np.broadcast(z, sz, np.asarray(h_m)).shape)
         for n in range(-N_IMAGES, N_IMAGES + 1):
@@ -55,7 +57,8 @@ def vertical_term(
             total = total + np.exp(-((z - h_m + shift) ** 2) / two_s2)
             total = total + np.exp(-((z + h_m + shift) ** 2) / two_s2)
         mixed = math.sqrt(2.0 * math.pi) * sz / lid
-        return np.where(sz > WELL_MIXED_FACTOR * lid, mixed, total)
+        out: np.ndarray = np.where(sz > WELL_MIXED_FACTOR * lid, mixed, total)
+        return out
 
 
 class GaussianPlume(PublishedModel):
@@ -78,6 +81,31 @@ class GaussianPlume(PublishedModel):
 
     def __init__(self, sigmas: str = "briggs-rural") -> None:
         self.sigmas = sigma_set(sigmas)
+
+    def run(
+        self,
+        release: AirRelease,
+        x_m: np.ndarray | float,
+        y_m: np.ndarray | float = 0.0,
+        z_m: np.ndarray | float = 0.0,
+    ) -> Concentrations:
+        """Concentrations (kg/m³) at (x, y, z) m for a continuous release, with the validity
+        envelope (wind speed, downwind distances of the points)."""
+        if release.rate_kg_s is None:
+            raise invalid_input("rate_kg_s", "the plume model needs a continuous release rate")
+        values = self.compute(
+            x_m,
+            y_m,
+            z_m,
+            rate_kg_s=release.rate_kg_s,
+            wind_speed_m_s=release.wind_speed_m_s,
+            stability=release.stability,
+            release_height_m=release.release_height_m,
+            mixing_height_m=release.mixing_height_m,
+        )
+        x = np.asarray(x_m, dtype=float)
+        envelope = self.envelope(wind_speed_m_s=release.wind_speed_m_s, distance_m=x[x > 0])
+        return Concentrations(values, envelope)
 
     def compute(
         self,

@@ -26,8 +26,9 @@ import math
 import numpy as np
 
 from hazatlas.models.air.plume import vertical_term
+from hazatlas.models.air.release import AirRelease, Concentrations
 from hazatlas.models.air.sigmas import sigma_set
-from hazatlas.models.base import PublishedModel
+from hazatlas.models.base import PublishedModel, invalid_input
 
 _NORM = (2.0 * math.pi) ** 1.5
 
@@ -51,6 +52,30 @@ class GaussianPuff(PublishedModel):
 
     def __init__(self, sigmas: str = "briggs-rural") -> None:
         self.sigmas = sigma_set(sigmas)
+
+    def run(
+        self,
+        release: AirRelease,
+        x_m: np.ndarray | float,
+        y_m: np.ndarray | float = 0.0,
+        z_m: np.ndarray | float = 0.0,
+    ) -> Concentrations:
+        """Peak concentrations (kg/m³) at (x, y, z) m as the puff passes (:meth:`peak`), with
+        the validity envelope (wind speed, downwind distances of the points)."""
+        if release.mass_kg is None:
+            raise invalid_input("mass_kg", "the puff model needs an instantaneous released mass")
+        values = self.peak(
+            x_m,
+            y_m,
+            z_m,
+            mass_kg=release.mass_kg,
+            stability=release.stability,
+            release_height_m=release.release_height_m,
+            mixing_height_m=release.mixing_height_m,
+        )
+        x = np.asarray(x_m, dtype=float)
+        envelope = self.envelope(wind_speed_m_s=release.wind_speed_m_s, distance_m=x[x > 0])
+        return Concentrations(values, envelope)
 
     def compute(
         self,

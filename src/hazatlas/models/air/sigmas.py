@@ -79,7 +79,8 @@ class _Briggs(_SigmaSet):
         x = np.maximum(np.asarray(x_m, dtype=float), 0.0)
         idx = class_indices(stability)
         a, b, c = coef[idx, 0], coef[idx, 1], coef[idx, 2]
-        return a * x * (1.0 + b * x) ** np.where(b == 0.0, 0.0, c)
+        out: np.ndarray = a * x * (1.0 + b * x) ** np.where(b == 0.0, 0.0, c)
+        return out
 
     def sigma_y(self, x_m: np.ndarray | float, stability: str | np.ndarray) -> np.ndarray:
         """sigma_y (m) = a x (1 + b x)^c, Briggs (1973) via CCPS (1999) table."""
@@ -181,7 +182,8 @@ class PasquillGiffordISC3(_SigmaSet, PublishedModel):
         b = np.take_along_axis(self._b[idx_b], seg[..., None], axis=-1)[..., 0]
         with np.errstate(divide="ignore"):
             out = a * x_b**b
-        return np.minimum(np.where(x_b > 0, out, 0.0), self._cap[idx_b])
+        result: np.ndarray = np.minimum(np.where(x_b > 0, out, 0.0), self._cap[idx_b])
+        return result
 
 
 SIGMA_SETS: dict[str, type[_SigmaSet]] = {
@@ -196,10 +198,10 @@ _INSTANCES: dict[str, _SigmaSet] = {}
 def sigma_set(key: str) -> _SigmaSet:
     """The (cached) coefficient set called ``key`` ("briggs-rural", "briggs-urban",
     "pasquill-gifford")."""
-    from hazatlas.domain.errors import HazatlasError
+    from hazatlas.models.base import invalid_input
 
     if key not in SIGMA_SETS:
-        raise HazatlasError(f"sigmas must be one of {', '.join(SIGMA_SETS)}, got {key!r}")
+        raise invalid_input("sigmas", f"sigmas must be one of {', '.join(SIGMA_SETS)}, got {key!r}")
     if key not in _INSTANCES:
         _INSTANCES[key] = SIGMA_SETS[key]()
     return _INSTANCES[key]

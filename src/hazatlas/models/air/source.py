@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from hazatlas.domain.errors import HazatlasError
-from hazatlas.models.base import PublishedModel
+from hazatlas.models.base import PublishedModel, input_problem, invalid_input, raise_problems
 
 GAS_CONSTANT_J_MOL_K = 8.314462618
 ATMOSPHERE_PA = 101_325.0
@@ -40,14 +39,14 @@ class SourceTerm:
 def direct_rate(rate_kg_s: float) -> SourceTerm:
     """A continuous release at a given rate (kg/s, > 0)."""
     if not (math.isfinite(rate_kg_s) and rate_kg_s > 0):
-        raise HazatlasError(f"release rate must be > 0 kg/s, got {rate_kg_s}")
+        raise invalid_input("rate_kg_s", f"release rate must be > 0 kg/s, got {rate_kg_s}")
     return SourceTerm(kind="continuous", rate_kg_s=float(rate_kg_s))
 
 
 def direct_mass(mass_kg: float) -> SourceTerm:
     """An instantaneous release of a given mass (kg, > 0)."""
     if not (math.isfinite(mass_kg) and mass_kg > 0):
-        raise HazatlasError(f"released mass must be > 0 kg, got {mass_kg}")
+        raise invalid_input("mass_kg", f"released mass must be > 0 kg, got {mass_kg}")
     return SourceTerm(kind="instantaneous", mass_kg=float(mass_kg))
 
 
@@ -90,14 +89,18 @@ class PoolEvaporationEPA(PublishedModel):
         temperature_k: float,
     ) -> float:
         """Evaporation rate in kg/s."""
-        for label, value in (
-            ("pool area", area_m2),
-            ("wind speed", wind_speed_m_s),
-            ("molar mass", molar_mass_g_mol),
-            ("temperature", temperature_k),
-        ):
-            if not (math.isfinite(value) and value > 0):
-                raise HazatlasError(f"{label} must be > 0, got {value}")
+        raise_problems(
+            [
+                input_problem(name, f"{label} must be > 0, got {value}")
+                for name, label, value in (
+                    ("area_m2", "pool area", area_m2),
+                    ("wind_speed_m_s", "wind speed", wind_speed_m_s),
+                    ("molar_mass_g_mol", "molar mass", molar_mass_g_mol),
+                    ("temperature_k", "temperature", temperature_k),
+                )
+                if not (math.isfinite(value) and value > 0)
+            ]
+        )
         lb_min = (
             0.284
             * wind_speed_m_s**0.78
@@ -108,7 +111,7 @@ class PoolEvaporationEPA(PublishedModel):
             * _MMHG_PER_PA
             / (82.05 * temperature_k)
         )
-        return lb_min * _LB_PER_MIN_TO_KG_S
+        return float(lb_min * _LB_PER_MIN_TO_KG_S)
 
 
 class GasHoleRelease(PublishedModel):
@@ -142,7 +145,7 @@ class GasHoleRelease(PublishedModel):
     ) -> bool:
         """True when P1/P2 reaches the critical ratio ((k+1)/2)^(k/(k-1))."""
         k = heat_capacity_ratio
-        return pressure_pa / ambient_pressure_pa >= ((k + 1) / 2) ** (k / (k - 1))
+        return bool(pressure_pa / ambient_pressure_pa >= ((k + 1) / 2) ** (k / (k - 1)))
 
     def compute(
         self,
@@ -157,8 +160,18 @@ class GasHoleRelease(PublishedModel):
     ) -> float:
         """Mass flow rate in kg/s (0 if the pressure is not above ambient)."""
         k = heat_capacity_ratio
-        if not (hole_diameter_m > 0 and temperature_k > 0 and molar_mass_kg_mol > 0 and k > 1):
-            raise HazatlasError("hole diameter, temperature and molar mass must be > 0 and k > 1")
+        raise_problems(
+            [
+                input_problem(name, f"{label} must be > {low:g}, got {value}")
+                for name, label, value, low in (
+                    ("hole_diameter_m", "hole diameter", hole_diameter_m, 0.0),
+                    ("temperature_k", "temperature", temperature_k, 0.0),
+                    ("molar_mass_kg_mol", "molar mass", molar_mass_kg_mol, 0.0),
+                    ("heat_capacity_ratio", "heat capacity ratio k", k, 1.0),
+                )
+                if not value > low
+            ]
+        )
         if pressure_pa <= ambient_pressure_pa:
             return 0.0
         area = math.pi * hole_diameter_m**2 / 4.0

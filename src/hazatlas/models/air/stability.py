@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import math
 
-from hazatlas.domain.errors import HazatlasError
+from hazatlas.domain.errors import ReferenceDataError
 from hazatlas.domain.reference import load_table
+from hazatlas.models.base import invalid_input
 
 CLASSES = ("A", "B", "C", "D", "E", "F")
 INSOLATION_COLUMNS = {
@@ -68,7 +69,7 @@ def _resolve(cell: str, *, variant: str, transitional: str) -> str:
         low, high = (part.strip() for part in text.split("-", 1))
         return high if transitional == "stable" else low
     if text not in CLASSES:
-        raise HazatlasError(f"unexpected cell '{cell}' in pasquill_stability_classes.csv")
+        raise ReferenceDataError(f"unexpected cell '{cell}' in pasquill_stability_classes.csv")
     return text
 
 
@@ -104,20 +105,25 @@ def pasquill_class(
         One of "A".."F".
     """
     if not math.isfinite(wind_speed_10m_m_s) or wind_speed_10m_m_s < 0:
-        raise HazatlasError(f"wind speed must be a non-negative number, got {wind_speed_10m_m_s}")
+        raise invalid_input(
+            "wind_speed_10m_m_s", f"wind speed must be a non-negative number, got {wind_speed_10m_m_s}"
+        )
     if cloud_cover_octas is not None and not 0 <= cloud_cover_octas <= 8:
-        raise HazatlasError(f"cloud cover must be 0-8 octas, got {cloud_cover_octas}")
+        raise invalid_input("cloud_cover_octas", f"cloud cover must be 0-8 octas, got {cloud_cover_octas}")
     if cloud_cover_octas is not None and cloud_cover_octas >= 8:
         return "D"
     if daytime:
         if insolation not in INSOLATION_COLUMNS:
-            raise HazatlasError(
+            raise invalid_input(
+                "insolation",
                 f"insolation must be one of {', '.join(INSOLATION_COLUMNS)} by day, got {insolation!r}"
             )
         column = INSOLATION_COLUMNS[insolation]
     else:
         if cloud_cover_octas is None:
-            raise HazatlasError("cloud cover (octas) is needed to classify stability at night")
+            raise invalid_input(
+                "cloud_cover_octas", "cloud cover (octas) is needed to classify stability at night"
+            )
         column = "night_cloud_ge_4_8" if cloud_cover_octas >= 4 else "night_cloud_le_3_8"
     row = load_table("pasquill_stability_classes")[_row_index(wind_speed_10m_m_s)]
     return _resolve(row[column], variant=variant, transitional=transitional)
@@ -131,5 +137,5 @@ def class_index(stability: str) -> int:
     """
     letter = str(stability).strip().upper()
     if letter not in CLASSES:
-        raise HazatlasError(f"stability class must be one of A-F, got {stability!r}")
+        raise invalid_input("stability", f"stability class must be one of A-F, got {stability!r}")
     return CLASSES.index(letter)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.reference import load_table
 from hazatlas.models.air.stability import CLASSES
+from hazatlas.models.base import invalid_input
 
 PROFILE_SETS = {
     "rural": "Irwin rural (=ISC3 rural, CCPS rural)",
@@ -34,7 +34,7 @@ def exponents(terrain: str = "rural") -> np.ndarray:
     [0.15, 0.15, 0.2, 0.25, 0.4, 0.6]
     """
     if terrain not in PROFILE_SETS:
-        raise HazatlasError(f"terrain must be one of {', '.join(PROFILE_SETS)}, got {terrain!r}")
+        raise invalid_input("terrain", f"terrain must be one of {', '.join(PROFILE_SETS)}, got {terrain!r}")
     row = next(
         r
         for r in load_table("gaussian_wind_profile_exponents")
@@ -58,7 +58,9 @@ def wind_at_height(
     from hazatlas.models.air.stability import class_index
 
     if reference_height_m <= 0:
-        raise HazatlasError(f"wind measurement height must be > 0 m, got {reference_height_m}")
+        raise invalid_input(
+            "wind_height_m", f"wind measurement height must be > 0 m, got {reference_height_m}"
+        )
     p = exponents(terrain)[class_index(stability)]
     z = np.maximum(np.asarray(height_m, dtype=float), min_height_m)
     z_ref = max(reference_height_m, min_height_m)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.reference import load_table
+from hazatlas.models.base import invalid_input
 
 AEGL_PERIODS_S = (
     (600.0, "10 min"),
@@ -84,7 +84,7 @@ def aegl_period(duration_s: float) -> tuple[str, bool]:
     (('10 min', False), ('30 min', False), ('8 h', True))
     """
     if not duration_s > 0:
-        raise HazatlasError(f"exposure duration must be > 0 s, got {duration_s}")
+        raise invalid_input("duration_s", f"exposure duration must be > 0 s, got {duration_s}")
     for limit_s, label in AEGL_PERIODS_S:
         if duration_s <= limit_s:
             return label, False
@@ -97,7 +97,8 @@ def levels_of_concern(
     """AEGL-1/2/3 (at the rounded-up period) or ERPG-1/2/3 of a substance, NR/NA skipped."""
     sub = find_substance(name_or_cas)
     if sub is None:
-        raise HazatlasError(
+        raise invalid_input(
+            "substance",
             f"no AEGL/ERPG values for '{name_or_cas}': give --loc VALUE (mg/m3) or one of "
             + ", ".join(sorted({r["chemical"] for r in load_table("aegl_values")}))
         )
@@ -130,7 +131,7 @@ def levels_of_concern(
                     )
                 )
     else:
-        raise HazatlasError(f"level-of-concern kind must be 'aegl' or 'erpg', got {kind!r}")
+        raise invalid_input("levels", f"level-of-concern kind must be 'aegl' or 'erpg', got {kind!r}")
     return out
 
 

@@ -38,7 +38,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import erfcx, ndtr
+from scipy.special import erfcx, ndtr  # type: ignore[import-untyped]
 
 _SQRT2 = math.sqrt(2.0)
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -48,7 +48,8 @@ def shape(mean_s: np.ndarray, var_s2: np.ndarray) -> np.ndarray:
     """Inverse-Gaussian shape parameter lam = mu³/var (s); variance floored at (1e-6 mu)²."""
     mean = np.asarray(mean_s, dtype=float)
     var = np.maximum(np.asarray(var_s2, dtype=float), (1e-6 * mean) ** 2)
-    return mean**3 / var
+    out: np.ndarray = mean**3 / var
+    return out
 
 
 def log_instantaneous(
@@ -82,7 +83,8 @@ def instantaneous(
     decay_per_s: float = 0.0,
 ) -> np.ndarray:
     """Resident concentration (kg/m³) after an instantaneous release, Eq. (K1)."""
-    return np.exp(log_instantaneous(mass_kg, mean_s, var_s2, discharge_m3_s, time_s, decay_per_s))
+    out: np.ndarray = np.exp(log_instantaneous(mass_kg, mean_s, var_s2, discharge_m3_s, time_s, decay_per_s))
+    return out
 
 
 def _g(t: np.ndarray, m: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -129,7 +131,8 @@ def continuous(
     late = _gc(t - duration_s, m, lam) - _gc(t, m, lam)  # same, without cancellation in the tail
     diff = np.where(t - duration_s > m, late, early)
     rate = np.asarray(mass_kg, dtype=float) / duration_s
-    return np.maximum(rate / discharge_m3_s * factor * diff, 0.0)
+    out: np.ndarray = np.maximum(rate / discharge_m3_s * factor * diff, 0.0)
+    return out
 
 
 def concentration(
@@ -157,7 +160,8 @@ def peak_time_instantaneous(
     a = lam + 2.0 * decay_per_s * mu**2
     mu2 = mu * mu
     # numerically stable root of a t² + mu² t - lam mu² = 0
-    return 2.0 * lam * mu2 / (mu2 + np.sqrt(mu2 * mu2 + 4.0 * a * lam * mu2))
+    out: np.ndarray = 2.0 * lam * mu2 / (mu2 + np.sqrt(mu2 * mu2 + 4.0 * a * lam * mu2))
+    return out
 
 
 def dlog_instantaneous_dt(
@@ -168,7 +172,8 @@ def dlog_instantaneous_dt(
     lam = shape(mu, var_s2)
     t = np.asarray(time_s, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return -0.5 / t - lam / (2.0 * mu**2) * (1.0 - mu**2 / t**2) - decay_per_s
+        out: np.ndarray = -0.5 / t - lam / (2.0 * mu**2) * (1.0 - mu**2 / t**2) - decay_per_s
+        return out
 
 
 def newton(
@@ -202,28 +207,6 @@ def newton(
         x = nxt
         if done.all():
             break
-    return x
+    out: np.ndarray = x
+    return out
 
-
-def bisect(
-    fun: Callable[[np.ndarray], np.ndarray],
-    lo: np.ndarray,
-    hi: np.ndarray,
-    iterations: int = 48,
-) -> np.ndarray:
-    """Vectorised bisection for a sign change of ``fun`` on [lo, hi] (element-wise).
-
-    ``fun(lo)`` and ``fun(hi)`` must have opposite signs (or be zero); the midpoint of the
-    final bracket is returned. 48 halvings reduce the bracket by 2.8e14.
-    """
-    lo = np.array(lo, dtype=float, copy=True)
-    hi = np.array(hi, dtype=float, copy=True)
-    f_lo = fun(lo)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        f_mid = fun(mid)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        lo = np.where(same, mid, lo)
-        f_lo = np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
-    return 0.5 * (lo + hi)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import lfilter
-from scipy.special import erfcx, ndtr
+from scipy.signal import lfilter  # type: ignore[import-untyped]
+from scipy.special import erfcx, ndtr  # type: ignore[import-untyped]
 
 GRID_STEPS = 16_384
 
@@ -44,7 +44,8 @@ def horizon_s(
     """End of the time grid (s) per point: long enough for the exponential tails."""
     tau_max = tau_s.max(axis=1) if tau_s.size else np.zeros_like(river_mean_s)
     sigma = np.sqrt(river_var_s2 + (tau_s**2).sum(axis=1))
-    return river_mean_s + tau_s.sum(axis=1) + duration_s + 10.0 * sigma + 25.0 * tau_max
+    out: np.ndarray = river_mean_s + tau_s.sum(axis=1) + duration_s + 10.0 * sigma + 25.0 * tau_max
+    return out
 
 
 def grid_breakthrough(
@@ -106,7 +107,8 @@ def _running_mean(conc: np.ndarray, dt: np.ndarray, duration_s: float) -> np.nda
     rows = np.arange(conc.shape[0])[:, None]
     before = (1.0 - frac) * cum[rows, lo_c] + frac * cum[rows, hi_c]
     before = np.where(idx <= 0, 0.0, before)
-    return np.maximum(cum - before, 0.0) / duration_s
+    out: np.ndarray = np.maximum(cum - before, 0.0) / duration_s
+    return out
 
 
 def summarize(
@@ -147,4 +149,5 @@ def _cross(
     ti, tj = times[rows, i], times[rows, j]
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(cj != ci, (thr - ci) / (cj - ci), 0.0)
-    return ti + np.clip(w, 0.0, 1.0) * (tj - ti)
+    out: np.ndarray = ti + np.clip(w, 0.0, 1.0) * (tj - ti)
+    return out

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_banded
+from scipy.linalg import solve_banded  # type: ignore[import-untyped]
 
 from hazatlas.models.river.path import RiverPath
 from hazatlas.models.river.spill import Release
@@ -128,7 +128,8 @@ def _banded_mul(ab: np.ndarray, x: np.ndarray) -> np.ndarray:
     y = ab[1] * x
     y[:-1] += ab[0, 1:] * x[1:]
     y[1:] += ab[2, :-1] * x[:-1]
-    return y
+    out: np.ndarray = y
+    return out
 
 
 def solve(

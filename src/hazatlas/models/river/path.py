@@ -129,7 +129,8 @@ class RiverPath:
     @property
     def is_lake(self) -> np.ndarray:
         """Boolean mask of the lake/reservoir (CSTR) elements."""
-        return np.isfinite(self.lake_volume_m3)
+        out: np.ndarray = np.isfinite(self.lake_volume_m3)
+        return out
 
     @property
     def size(self) -> int:

@@ -21,55 +21,110 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.models.base import PublishedModel
+from hazatlas.domain.errors import Problem
+from hazatlas.models.base import PublishedModel, Validity, input_problem, raise_problems
 from hazatlas.models.river import kernels, lakes
 from hazatlas.models.river.path import PathMoments, RiverPath, path_moments
+
+FLOWS = ("low", "mean", "high")
+"""The flow scenarios a spill is run for (network discharges, ``hazatlas.geo``)."""
+
+
+def spill_problems(
+    *,
+    mass_kg: float | None = None,
+    duration_s: float | None = None,
+    decay_per_day: float | None = None,
+    threshold_mg_l: float | None = None,
+    days: float | None = None,
+    flow: str | float | None = None,
+    duration_given: bool = False,
+) -> list[Problem]:
+    """Every problem with the inputs of a river spill, each naming its parameter.
+
+    The one place spill inputs are checked: :class:`Release` (the model's request), the
+    threshold of :meth:`RiverSpillModel.compute`, the use case (``hazatlas.services.spill``) and
+    the ``--duration`` option of the CLI all call it. ``None`` means "not given, not checked";
+    ``duration_given`` says a duration was asked for explicitly, so 0 is refused (otherwise 0 is
+    an instantaneous release).
+
+    >>> [p.field for p in spill_problems(mass_kg=-1.0, duration_s=0.0, flow="medium")]
+    ['mass', 'flow']
+    """
+    problems: list[Problem] = []
+    if mass_kg is not None and not (math.isfinite(mass_kg) and mass_kg > 0):
+        problems.append(
+            input_problem("mass", f"{mass_kg!r} kg: the released mass must be positive")
+        )
+    if duration_s is not None:
+        if duration_given and not (math.isfinite(duration_s) and duration_s > 0):
+            problems.append(
+                input_problem(
+                    "duration",
+                    f"{duration_s!r} s: a release over a duration needs a positive duration "
+                    "(omit --duration for an instantaneous release)",
+                )
+            )
+        elif not (math.isfinite(duration_s) and duration_s >= 0):
+            problems.append(
+                input_problem(
+                    "duration",
+                    f"{duration_s!r} s: the duration must be zero (instantaneous) or positive",
+                )
+            )
+    if decay_per_day is not None and not (math.isfinite(decay_per_day) and decay_per_day >= 0):
+        problems.append(
+            input_problem(
+                "decay-per-day", f"{decay_per_day!r} 1/day: the decay rate must be zero or positive"
+            )
+        )
+    if threshold_mg_l is not None and not (math.isfinite(threshold_mg_l) and threshold_mg_l > 0):
+        problems.append(input_problem("threshold", "the threshold must be positive"))
+    if days is not None and not (math.isfinite(days) and days > 0):
+        problems.append(input_problem("days", "the number of days must be positive"))
+    if isinstance(flow, str):
+        if flow not in FLOWS:
+            problems.append(
+                input_problem("flow", f"'{flow}': expected low, mean, high or a discharge in m3/s")
+            )
+    elif flow is not None and not (math.isfinite(flow) and flow > 0):
+        problems.append(input_problem("flow", "a given discharge must be positive (m3/s)"))
+    return problems
 
 
 @dataclass(frozen=True)
 class Release:
     """A spill: ``mass_kg`` released instantaneously (``duration_s`` = 0) or evenly over
-    ``duration_s``, decaying at the first-order rate ``decay_per_s``."""
+    ``duration_s``, decaying at the first-order rate ``decay_per_s`` (the model's request)."""
 
     mass_kg: float
     duration_s: float = 0.0
     decay_per_s: float = 0.0
 
     def __post_init__(self) -> None:
-        problems = []
-        if not (math.isfinite(self.mass_kg) and self.mass_kg > 0):
-            problems.append(
-                Problem(
-                    "parameter",
-                    None,
-                    "mass",
-                    f"{self.mass_kg!r} kg: the released mass must be positive",
-                )
+        raise_problems(
+            spill_problems(
+                mass_kg=self.mass_kg,
+                duration_s=self.duration_s,
+                decay_per_day=self.decay_per_s * 86_400.0,
             )
-        if not (math.isfinite(self.duration_s) and self.duration_s >= 0):
-            problems.append(
-                Problem(
-                    "parameter",
-                    None,
-                    "duration",
-                    f"{self.duration_s!r} s: the duration must be zero (instantaneous) or positive",
-                )
-            )
-        if not (math.isfinite(self.decay_per_s) and self.decay_per_s >= 0):
-            problems.append(
-                Problem(
-                    "parameter",
-                    None,
-                    "decay",
-                    f"{self.decay_per_s!r} 1/s: the decay rate must be zero or positive",
-                )
-            )
-        if problems:
-            raise ValidationError(problems)
+        )
+
+
+class PointResults(NamedTuple):
+    """Travel-time moments and breakthrough features at each point (arrays of equal length)."""
+
+    mean_s: np.ndarray
+    var_s2: np.ndarray
+    discharge_m3_s: np.ndarray
+    peak_time_s: np.ndarray
+    arrival_s: np.ndarray
+    peak_kg_m3: np.ndarray
+    trailing_s: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -78,7 +133,8 @@ class Breakthrough:
 
     ``arrival_s``/``trailing_s`` are the first/last times above the threshold and
     ``duration_above_s`` their difference; all three are NaN where the peak stays below the
-    threshold. Concentrations are in kg/m³ (x 1000 = mg/l).
+    threshold. Concentrations are in kg/m³ (x 1000 = mg/l). ``warnings`` and ``validity`` say
+    whether the path's hydraulics lie in the model's validity envelope.
     """
 
     distance_m: np.ndarray
@@ -90,10 +146,17 @@ class Breakthrough:
     arrival_s: np.ndarray
     trailing_s: np.ndarray
     threshold_kg_m3: float
+    validity: Validity | None = None
 
     @property
     def duration_above_s(self) -> np.ndarray:
-        return self.trailing_s - self.arrival_s
+        out: np.ndarray = self.trailing_s - self.arrival_s
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        """Sentences for the inputs outside the validity envelope."""
+        return list(self.validity.outside) if self.validity else []
 
 
 class RiverSpillModel(PublishedModel):
@@ -118,6 +181,7 @@ class RiverSpillModel(PublishedModel):
         "storage_ratio": "1",
         "exchange_per_s": "1/s",
     }
+    validity_basis = "plausibility ranges chosen by hazatlas for natural rivers (no source)"
     # Plausibility ranges chosen by hazatlas for natural rivers (not taken from a source).
     validity = {
         "velocity_m_s": (0.01, 5.0),
@@ -129,15 +193,19 @@ class RiverSpillModel(PublishedModel):
         self.path = path
         self.moments: PathMoments = path_moments(path)
 
-    def warnings(self) -> list[str]:
-        """Validity warnings for the path's hydraulics."""
+    def validity_envelope(self) -> Validity:
+        """The validity envelope of a run on this path (its river elements' hydraulics)."""
         p = self.path
         river = ~p.is_lake
-        return self.check_validity(
+        return self.envelope(
             velocity_m_s=p.velocity_m_s[river],
             dispersion_m2_s=p.dispersion_m2_s[river],
             storage_ratio=p.storage_ratio,
         )
+
+    def warnings(self) -> list[str]:
+        """Validity warnings for the path's hydraulics."""
+        return list(self.validity_envelope().outside)
 
     def series(
         self, release: Release, distance_m: Sequence[float] | np.ndarray, time_s: np.ndarray
@@ -176,28 +244,35 @@ class RiverSpillModel(PublishedModel):
         rule alone can break this where the dispersion jumps sharply from one element to the
         next; the one-dimensional equation itself cannot (its profile stays unimodal).
         """
-        if not threshold_kg_m3 > 0:
-            raise ValidationError(
-                [Problem("parameter", None, "threshold", "the threshold must be positive")]
-            )
+        raise_problems(spill_problems(threshold_mg_l=threshold_kg_m3 * 1000.0))
         d = np.asarray(distance_m, dtype=float)
         res = self._evaluate(release, d, threshold_kg_m3)
         ends = self.moments.end_m[self.moments.end_m < d.max()] if d.size else d
         ends = np.setdiff1d(ends, d)
-        arrival_ends = self._evaluate(release, ends, threshold_kg_m3)[4] if ends.size else ends
+        arrival_ends = (
+            self._evaluate(release, ends, threshold_kg_m3).arrival_s if ends.size else ends
+        )
         every = np.concatenate([ends, d])
         order = np.argsort(every, kind="stable")
         causal = np.empty(every.size)
-        causal[order] = np.fmax.accumulate(np.concatenate([arrival_ends, res[4]])[order])
-        arrival = np.where(np.isnan(res[4]), np.nan, causal[ends.size :])
+        causal[order] = np.fmax.accumulate(np.concatenate([arrival_ends, res.arrival_s])[order])
+        arrival = np.where(np.isnan(res.arrival_s), np.nan, causal[ends.size :])
         return Breakthrough(
-            d, res[0], res[1], res[2], res[3], res[5], arrival, res[6], threshold_kg_m3
+            d,
+            res.mean_s,
+            res.var_s2,
+            res.discharge_m3_s,
+            res.peak_time_s,
+            res.peak_kg_m3,
+            arrival,
+            res.trailing_s,
+            threshold_kg_m3,
+            self.validity_envelope(),
         )
 
-    def _evaluate(
-        self, release: Release, d: np.ndarray, threshold: float
-    ) -> tuple[np.ndarray, ...]:
-        """mean, var, dilution discharge, peak time, arrival, peak, trailing at distances d."""
+    def _evaluate(self, release: Release, d: np.ndarray, threshold: float) -> PointResults:
+        """Moments, dilution discharge, peak time, arrival, peak and trailing at distances d
+        (arrival not yet made causal, see :meth:`compute`)."""
         mean, var, q = self.moments.at(d)
         tau = self.moments.lakes_at(d)
         below = tau.sum(axis=1) > 0
@@ -214,7 +289,7 @@ class RiverSpillModel(PublishedModel):
             grid_t, grid_c = _lake_grid(release, mean, var, q, tau, below)
             res = lakes.summarize(grid_t, grid_c, threshold)
             t_peak[below], c_peak[below], arrival[below], trailing[below] = res
-        return mean, var, q, t_peak, arrival, c_peak, trailing
+        return PointResults(mean, var, q, t_peak, arrival, c_peak, trailing)
 
 
 def _lake_grid(

@@ -1,62 +1,105 @@
 """Tailings dam failure: released volume and runout distance by published regressions.
 
-One class per paper; coefficients come from ``tailings_runout_coefficients.csv`` (columns ``a``,
-``b``, ``r2``, ``status``, ``where_in_paper``). **Several coefficients are UNCONFIRMED**: they
-are from memory or from a secondary code implementation, because the papers' full texts could
-not be read (only their abstracts). To check them, open each paper at the place named below and
-compare; then update the CSV's ``status`` column.
+One class per paper (:class:`Rico2008`, :class:`ConchaLarrauriLall2018`). The equations, their
+coefficients ``a`` and ``b``, the fit statistic, the assumed residual spread, where each is in
+the paper, its status and its source are rows of ``tailings_runout_coefficients.csv``: the code
+reads them and does not repeat them (docs/models/tailings.md shows the table). **Several
+coefficients are UNCONFIRMED** (the CSV's ``status`` column says which and why); every result
+carries that warning until the CSV is checked against the papers.
 
-=============  ==========================================  ==============  =====  ===========
-model          equation (VT, VF in 10^6 m3; H m; D km)      a, b            r2     status
-=============  ==========================================  ==============  =====  ===========
-rico2008       VF = a VT^b                                 0.354, 1.01     0.86   secondary
-rico2008       Dmax = a Hf^b,  Hf = H VF                   14.45, 0.76     0.57   UNCONFIRMED
-larrauri2018   VF = a VT^b                                 0.332, 0.95     n/r    secondary
-larrauri2018   Dmax = a HF^b,  HF = H (VF/VT) VF           3.04, 0.545     n/r    UNCONFIRMED
-=============  ==========================================  ==============  =====  ===========
-
-Where to check: Rico, Benito & Díez-Herrero (2008) "Floods from tailings dam failures",
-J. Hazard. Mater. 154:79-87 — the VF-VT and Dmax-Hf regressions (r2 0.86 and 0.57, both
-confirmed in the abstract; equation numbers not retrieved). Concha Larrauri & Lall (2018)
-"Tailings dams failures: updated statistical model for discharge volume and runout",
-Environments 5(2):28 — the updated VF regression and the "potential energy" Dmax regression
-(the HF predictor is confirmed in the abstract; coefficients and equation numbers not retrieved).
+**Validity envelope.** A regression holds over the dams it was fitted on. Their range, per model
+and input, is in ``tailings_runout_fit_ranges.csv`` with its status and source; a range with
+numbers becomes the model's declared ``validity`` (inputs outside it are warned about), a range
+not retrieved is said so in the run's validity envelope and warnings.
 
 **Prediction interval.** 95 % interval in log10 space, log10 D ± 1.96 s, with s the
-``log10_residual_sd`` of the CSV. The papers' standard errors were not retrieved, so s is a
-hazatlas assumption (status column says so) and the interval is indicative only; leverage
-(distance from the data's centre) is ignored.
+``log10_residual_sd`` of the coefficients CSV (a hazatlas assumption, its status column says so;
+leverage is ignored).
 
-**Plausibility.** With the remembered Rico coefficients (a = 14.45, b = 0.76, Hf = H·VF in
-m·10^6 m³, D in km), a dam of the size of Aznalcóllar (H ≈ 27 m, VF ≈ 4.6·10^6 m³; figures from
-memory) gives Dmax ≈ 565 km against an observed runout of about 40 km: a strong hint that the
-remembered coefficient or its units are wrong. Until the paper is checked, ``larrauri2018`` is
-the default method.
+**Plausibility.** The Rico runout regression, as tabled, gives runouts an order of magnitude
+longer than observed for dams of the size of Aznalcóllar (docs/models/tailings.md): the
+remembered coefficient or its units are probably wrong, hence ``larrauri2018`` is the default.
 
 >>> r = ConchaLarrauriLall2018().compute(impounded_volume_m3=12e6, dam_height_m=87.0)
 >>> round(r.released_volume_m3 / 1e6, 3), round(r.runout_km, 2)
 (3.519, 35.26)
 >>> round(Rico2008().compute(impounded_volume_m3=12e6, dam_height_m=87.0).runout_km)
 1317
+>>> r.validity.inside
+False
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
-from hazatlas.domain.errors import HazatlasError
+from hazatlas.domain.errors import ReferenceDataError
 from hazatlas.domain.reference import load_table
-from hazatlas.models.base import PublishedModel
+from hazatlas.models.base import (
+    PublishedModel,
+    Validity,
+    input_problem,
+    invalid_input,
+    raise_problems,
+)
 
-Z95 = 1.959963984540054
+Z95 = 1.959963984540054  # two-sided 95 % quantile of the standard normal
+INPUTS = {"impounded_volume_m3": "m3", "dam_height_m": "m", "released_volume_m3": "m3"}
+
+
+@dataclass(frozen=True)
+class RunoutInputs:
+    """The request of one regression run: impounded volume and dam height, optionally the
+    released volume (replaces the volume regression), SI units."""
+
+    impounded_volume_m3: float
+    dam_height_m: float
+    released_volume_m3: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in INPUTS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not (math.isfinite(value) and value > 0):
+                problems.append(
+                    input_problem(name, f"{value!r} {INPUTS[name]}: must be a positive number")
+                )
+        raise_problems(problems)
+
+
+def _fit_ranges(model: str) -> tuple[dict[str, tuple[float, float]], tuple[str, ...]]:
+    """Declared ranges (inputs with numbers) and a note naming the inputs whose range is not
+    retrieved, for ``model``, from ``tailings_runout_fit_ranges.csv``."""
+    ranges: dict[str, tuple[float, float]] = {}
+    missing: list[str] = []
+    for row in load_table("tailings_runout_fit_ranges"):
+        if row["model"] != model:
+            continue
+        if row["low"].strip() and row["high"].strip():
+            ranges[row["input"]] = (float(row["low"]), float(row["high"]))
+        else:
+            missing.append(row["input"])
+    if not missing:
+        return ranges, ()
+    note = (
+        f"{model}: the range of the dams the regression was fitted on ({', '.join(missing)}) "
+        "was not retrieved (tailings_runout_fit_ranges.csv), so the inputs are not checked "
+        "against it"
+    )
+    return ranges, (note,)
 
 
 @dataclass(frozen=True)
 class RunoutResult:
-    """Released volume (m³), runout (km) with its 95 % interval, method, source, warnings."""
+    """Released volume (m³), runout (km) with its 95 % interval, method, source, warnings and
+    the validity envelope the regression was run in."""
 
     released_volume_m3: float
     runout_km: float
@@ -64,11 +107,18 @@ class RunoutResult:
     method: str
     source: str
     warnings: list[str] = field(default_factory=list)
+    validity: Validity | None = None
+    inputs: RunoutInputs | None = None
 
 
-class _RunoutRegression:
+class _RunoutRegression(PublishedModel):
+    """Released volume and runout regressions of one paper (coefficients from the CSV)."""
+
+    name: ClassVar[str] = "runout-regression"
     key: ClassVar[str]
-    source: ClassVar[str]
+    source: ClassVar[str] = "see the subclasses"
+    inputs: ClassVar[Mapping[str, str]] = INPUTS
+    range_notes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         rows = {
@@ -77,7 +127,7 @@ class _RunoutRegression:
             if r["model"] == self.key
         }
         if set(rows) != {"released_volume", "runout"}:
-            raise HazatlasError(f"tailings_runout_coefficients.csv lacks rows for {self.key}")
+            raise ReferenceDataError(f"tailings_runout_coefficients.csv lacks rows for {self.key}")
         self.rows = rows
         self.volume_a, self.volume_b = (
             float(rows["released_volume"]["a"]),
@@ -89,7 +139,8 @@ class _RunoutRegression:
     def released_volume_m3(self, impounded_volume_m3: np.ndarray | float) -> np.ndarray:
         """VF (m³) = a VT^b with volumes in 10^6 m³ (see the class table)."""
         vt = np.asarray(impounded_volume_m3, dtype=float) / 1e6
-        return self.volume_a * vt**self.volume_b * 1e6
+        out: np.ndarray = self.volume_a * vt**self.volume_b * 1e6
+        return out
 
     def predictor(
         self,
@@ -106,10 +157,9 @@ class _RunoutRegression:
         impounded_volume_m3: np.ndarray | float,
     ) -> np.ndarray:
         """Dmax (km) = a · predictor^b."""
-        return (
-            self.runout_a
-            * self.predictor(dam_height_m, released_volume_m3, impounded_volume_m3) ** self.runout_b
-        )
+        predictor = self.predictor(dam_height_m, released_volume_m3, impounded_volume_m3)
+        out: np.ndarray = self.runout_a * predictor**self.runout_b
+        return out
 
     def interval_km(self, runout_km: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """95 % prediction interval (km) around ``runout_km`` (log10 D ± 1.96 s; s assumed)."""
@@ -124,9 +174,13 @@ class _RunoutRegression:
         dam_height_m: float,
         released_volume_m3: float | None = None,
     ) -> RunoutResult:
-        """Released volume (regression unless given) and runout with interval and warnings."""
-        if not (impounded_volume_m3 > 0 and dam_height_m > 0):
-            raise HazatlasError("impounded volume and dam height must be > 0")
+        """Released volume (regression unless given) and runout with interval and warnings;
+        :class:`ValidationError` naming the input if one is not a positive number."""
+        return self.run(RunoutInputs(impounded_volume_m3, dam_height_m, released_volume_m3))
+
+    def run(self, inputs: RunoutInputs) -> RunoutResult:
+        """The regression for one request (see :meth:`compute`)."""
+        vt, height = inputs.impounded_volume_m3, inputs.dam_height_m
         warnings = [
             f"{self.key}: {row['quantity']} coefficients {row['status']}"
             for row in self.rows.values()
@@ -136,21 +190,32 @@ class _RunoutRegression:
             f"{self.key}: the prediction interval uses an assumed log10 residual "
             f"standard deviation of {self.runout_sd:g} (the paper's was not retrieved)"
         )
-        if released_volume_m3 is None:
-            vf = float(self.released_volume_m3(impounded_volume_m3))
-            vf = min(vf, impounded_volume_m3)
+        if inputs.released_volume_m3 is None:
+            vf = min(float(self.released_volume_m3(vt)), vt)
         else:
-            vf = float(released_volume_m3)
-            if not vf > 0:
-                raise HazatlasError("released volume must be > 0")
-        if vf > impounded_volume_m3:
+            vf = float(inputs.released_volume_m3)
+        if vf > vt:
             warnings.append("released volume exceeds the impounded volume")
-        d = float(self.runout_km(dam_height_m, vf, impounded_volume_m3))
+        envelope = self.envelope(
+            notes=self.range_notes,
+            impounded_volume_m3=vt,
+            dam_height_m=height,
+            released_volume_m3=vf,
+        )
+        warnings += [w for w in envelope.outside if w not in warnings]
+        d = float(self.runout_km(height, vf, vt))
         lo, hi = self.interval_km(d)
-        return RunoutResult(vf, d, (float(lo), float(hi)), self.key, self.source, warnings)
+        return RunoutResult(
+            vf, d, (float(lo), float(hi)), self.key, self.source, warnings, envelope, inputs
+        )
 
 
-class Rico2008(_RunoutRegression, PublishedModel):
+_RICO_RANGES, _RICO_NOTES = _fit_ranges("rico2008")
+_LARRAURI_RANGES, _LARRAURI_NOTES = _fit_ranges("larrauri2018")
+_BASIS = "range of the dams the regression was fitted on (tailings_runout_fit_ranges.csv)"
+
+
+class Rico2008(_RunoutRegression):
     """Rico, Benito & Díez-Herrero (2008): VF from VT; Dmax from the dam factor Hf = H·VF."""
 
     name = "rico2008"
@@ -160,7 +225,9 @@ class Rico2008(_RunoutRegression, PublishedModel):
         "J. Hazard. Mater. 154:79-87 (VF-VT and Dmax-Hf regressions; Dmax coefficients "
         "unconfirmed)"
     )
-    inputs = {"impounded_volume_m3": "m3", "dam_height_m": "m", "released_volume_m3": "m3"}
+    validity = _RICO_RANGES
+    validity_basis = _BASIS
+    range_notes = _RICO_NOTES
 
     def predictor(
         self,
@@ -169,14 +236,13 @@ class Rico2008(_RunoutRegression, PublishedModel):
         impounded_volume_m3: np.ndarray | float,
     ) -> np.ndarray:
         """Hf = H (m) · VF (10^6 m³)."""
-        return (
-            np.asarray(dam_height_m, dtype=float)
-            * np.asarray(released_volume_m3, dtype=float)
-            / 1e6
+        out: np.ndarray = (
+            np.asarray(dam_height_m, dtype=float) * np.asarray(released_volume_m3, dtype=float) / 1e6
         )
+        return out
 
 
-class ConchaLarrauriLall2018(_RunoutRegression, PublishedModel):
+class ConchaLarrauriLall2018(_RunoutRegression):
     """Concha Larrauri & Lall (2018): updated VF; Dmax from HF = H·(VF/VT)·VF."""
 
     name = "larrauri2018"
@@ -185,7 +251,9 @@ class ConchaLarrauriLall2018(_RunoutRegression, PublishedModel):
         "Concha Larrauri & Lall (2018), Tailings dams failures: updated statistical model "
         "for discharge volume and runout, Environments 5(2):28 (coefficients unconfirmed)"
     )
-    inputs = {"impounded_volume_m3": "m3", "dam_height_m": "m", "released_volume_m3": "m3"}
+    validity = _LARRAURI_RANGES
+    validity_basis = _BASIS
+    range_notes = _LARRAURI_NOTES
 
     def predictor(
         self,
@@ -196,7 +264,8 @@ class ConchaLarrauriLall2018(_RunoutRegression, PublishedModel):
         """HF = H (m) · (VF/VT) · VF (10^6 m³)."""
         vf = np.asarray(released_volume_m3, dtype=float) / 1e6
         vt = np.asarray(impounded_volume_m3, dtype=float) / 1e6
-        return np.asarray(dam_height_m, dtype=float) * (vf / vt) * vf
+        out: np.ndarray = np.asarray(dam_height_m, dtype=float) * (vf / vt) * vf
+        return out
 
 
 METHODS: dict[str, type[_RunoutRegression]] = {
@@ -208,5 +277,5 @@ METHODS: dict[str, type[_RunoutRegression]] = {
 def runout_model(method: str) -> _RunoutRegression:
     """The regression called ``method`` ("rico2008" or "larrauri2018")."""
     if method not in METHODS:
-        raise HazatlasError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        raise invalid_input("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
     return METHODS[method]()

@@ -48,18 +48,18 @@ def _replay(rows: list[tuple[int, str, str, str, dict[str, Any]]]) -> list[dict[
         changes = changes or {}
         if entity_type == "scenario":
             linked = (changes.get("establishment_id") or [None, None])[1]
-            if linked is not None and state.get(linked) is not None:
-                level, scope = _scope([state[linked]])
+            then = state.get(linked) if linked is not None else None
+            if then is not None:
+                level, scope = _scope([then])
                 out.append({"_id": entry_id, "d": level, "s": scope})
             continue
         before: dict[str, Any] | None
         after: dict[str, Any] | None
         if action == "create":
             before, after = None, {k: (changes.get(k) or [None, None])[1] for k in _KEYS}
-        elif state.get(entity_id) is None:
+        elif (before := state.get(entity_id)) is None:
             continue
         else:
-            before = state[entity_id]
             after = None if action == "delete" else {
                 k: changes[k][1] if k in changes else before[k] for k in _KEYS}
         sides = [side for side in (before, after) if side is not None]

@@ -15,6 +15,8 @@ from typing import Any
 
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.services.notify.common import Context
+from hazatlas.services.notify.results import Proposal, ProposedRecipient
 from hazatlas.services.register import RegisterService
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
@@ -36,7 +38,7 @@ def propose_recipients(
     lon: float | None = None,
     lat: float | None = None,
     scenarios: Sequence[dict[str, Any]] = (),
-) -> dict[str, Any]:
+) -> Proposal:
     """Parties to notify, each with its reasons and the first contact of its escalation order."""
     from hazatlas.services.screen import Site, screen_sites
 
@@ -87,7 +89,7 @@ def propose_recipients(
     r = int(batch.reach_index[0])
     if r >= 0:
         basin = (batch.network.attributes.get("basin") or [None] * (r + 1))[r]
-    out = []
+    out: list[ProposedRecipient] = []
     with db.transaction() as s:
         if basin and result.get("downstream"):
             for name in store.basins(s):
@@ -110,3 +112,63 @@ def propose_recipients(
         "prefill": prefill,
         "screening": result,
     }
+
+
+class Proposals:
+    """Proposed recipients, for authority users."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def propose(
+        self,
+        establishment_id: str | None = None,
+        lon: float | None = None,
+        lat: float | None = None,
+        scenarios: Sequence[dict[str, Any]] = (),
+    ) -> Proposal:
+        """Recipients for an accident at an establishment or a point (see
+        :func:`propose_recipients`)."""
+        self.ctx.require_authority()
+        return propose_recipients(
+            self.ctx.db,
+            self.ctx.principal,
+            establishment_id=establishment_id,
+            lon=lon,
+            lat=lat,
+            scenarios=scenarios,
+        )
+
+    def recipients_for(self, data: Any, source: str) -> list[str]:
+        """The proposed parties that have a contact in the directory, for a report (the form
+        of ``REPORT.json``) from its accident place: its establishment if the register has
+        it, else its point. ``source`` names the report in problems."""
+        place = ((data.get("accident") or {}).get("place") or {}) if isinstance(data, dict) else {}
+        if not (place.get("establishment_id") or place.get("lon") is not None):
+            raise ValidationError(
+                [
+                    Problem(
+                        source,
+                        None,
+                        "--to",
+                        "give recipients with --to (the report has no place to propose them from)",
+                    )
+                ]
+            )
+        try:
+            proposal = self.propose(place.get("establishment_id"), None, None)
+        except Exception:  # establishment not in this register: use the point
+            proposal = self.propose(None, place.get("lon"), place.get("lat"))
+        parties = [r["party"] for r in proposal["recipients"] if r["in_directory"]]
+        if not parties:
+            raise ValidationError(
+                [
+                    Problem(
+                        source,
+                        None,
+                        "--to",
+                        "no proposed recipient has a contact in the directory; give --to",
+                    )
+                ]
+            )
+        return parties

@@ -1,0 +1,1 @@
+"""Development tools of hazatlas (not part of the installed package)."""
