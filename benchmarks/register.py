@@ -5,6 +5,8 @@ memory, and export to CSV, XLSX, GeoJSON and GeoPackage, on SQLite and on PostGI
     python benchmarks/register.py            # 100,000 establishments, both backends
     python benchmarks/register.py --quick    # 2,000 establishments (smoke test)
     python benchmarks/register.py -n 20000 --formats csv,gpkg --no-baseline
+    python benchmarks/register.py --baseline main --repeat 2   # exports: this tree vs main
+    python benchmarks/register.py --database URL --baseline main  # exports of an existing DB
 
 Each backend runs in its own child process so that its peak memory (ru_maxrss) is its own.
 Targets on the 2-core reference machine: import of 100,000 establishments < 60 s; bbox p95 < 50 ms.
@@ -12,11 +14,16 @@ Targets on the 2-core reference machine: import of 100,000 establishments < 60 s
 Export phase: the imported register's identification is computed and stored first (timed on
 its own: a bulk import leaves it to be computed when next read), then each export runs cold in
 a fresh process (so the import's memory does not count), as the administrator, to a file:
-wall time and that process's peak RSS. The baseline is the previous, in-memory implementation
-(``RegisterService.export_file`` and ``write_table`` of commit BASELINE_REV, loaded from git
-into temporary modules), run the same way on the same database; the two files are then checked
-to hold the same rows (CSV and GeoJSON byte for byte, XLSX cell texts, GeoPackage attributes and
-points), and every exported row must carry its stored Seveso tier.
+wall time, that process's CPU time (user + system; on PostGIS the server's is not in it) and
+its peak RSS. The baseline is the whole package of another git revision (``--baseline REV``,
+default BASELINE_REV: the previous, in-memory implementation; ``--baseline main`` to compare a
+branch with main), extracted with ``git archive`` and run the same way on the same database,
+alternating with this tree's (``--repeat N`` times each; the best wall time is shown, all of
+them are listed). The two files are then checked to hold the same rows: CSV and GeoJSON byte
+for byte, XLSX every part of the archive byte for byte ("identical") or else the cell texts
+("same cells", e.g. against openpyxl's XML), GeoPackage every table's rows (R-tree included,
+the layer's date aside) or else the attributes and points ("same features", e.g. against
+GDAL's file); any difference stops the benchmark. Every exported row must carry its stored Seveso tier.
 Target: each export of 100,000 establishments (300,000 rows) < 10 s and < 300 MB.
 """
 
@@ -25,7 +32,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import importlib.util
 import json
 import os
 import random
@@ -157,41 +163,32 @@ def run_backend(url: str, csv_path: Path, boxes: int = 200) -> dict[str, float]:
     }
 
 
-def load_baseline(workdir: Path):
-    """The previous export implementation, from git: ``RegisterService`` of BASELINE_REV with
-    its own ``write_table`` (both other modules are today's)."""
-    mods = {}
-    for name, rel in (("tables", "src/hazatlas/formats/tables.py"),
-                      ("register", "src/hazatlas/services/register.py")):
-        src = subprocess.run(["git", "-C", str(REPO), "show", f"{BASELINE_REV}:{rel}"],
-                             capture_output=True, text=True, check=True).stdout
-        path = workdir / f"_baseline_{name}.py"
-        path.write_text(src, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location(f"_baseline_{name}", path)
-        assert spec is not None and spec.loader is not None
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        mods[name] = mod
-    mods["register"].write_table = mods["tables"].write_table
-    return mods["register"].RegisterService
+def baseline_tree(rev: str, workdir: Path) -> Path:
+    """The ``src`` directory of git revision ``rev`` of this repository, extracted into
+    ``workdir`` (the whole package: moving code between modules does not break it)."""
+    dest = workdir / "baseline"
+    if not dest.exists():
+        dest.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "src"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "src"
 
 
-def export_child(url: str, fmt: str, impl: str, out: Path) -> dict[str, float]:
-    """One export, cold, in this (fresh) process."""
+def export_child(url: str, out: Path) -> dict[str, float]:
+    """One export, cold, in this (fresh) process, with whichever ``hazatlas`` is first on the
+    path (this tree's or a baseline's: see ``run_exports``)."""
     from hazatlas.domain.access import SYSTEM
+    from hazatlas.services.register import RegisterService
     from hazatlas.storage.db import Database
 
-    if impl == "baseline":
-        service = load_baseline(out.parent)
-    else:
-        from hazatlas.services.register import RegisterService as service
     db = Database(url)
     t0 = time.perf_counter()
-    rows = service(db, SYSTEM).export_file(out)
-    elapsed = time.perf_counter() - t0
+    c0 = time.process_time()
+    rows = RegisterService(db, SYSTEM).export_file(out)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     db.dispose()
-    return {"rows": rows, "s": elapsed, "peak_rss_mb": _vm_hwm_mb(),
+    return {"rows": rows, "s": elapsed, "cpu_s": cpu, "peak_rss_mb": _vm_hwm_mb(),
             "mb": out.stat().st_size / 1e6}
 
 
@@ -244,6 +241,50 @@ def _gpkg_batches(path: Path, batch: int = 50_000):
         yield list(meta["fields"]), geom.tolist(), [f.tolist() for f in fields]
 
 
+def _xlsx_parts_equal(a: Path, b: Path) -> bool:
+    """Do two XLSX files hold the same parts, byte for byte (the archives' dates aside)?"""
+    import zipfile
+
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        if za.namelist() != zb.namelist():
+            return False
+        for name in za.namelist():
+            with za.open(name) as fa, zb.open(name) as fb:
+                while True:
+                    ba, bb = fa.read(1 << 20), fb.read(1 << 20)
+                    if ba != bb:
+                        return False
+                    if not ba:
+                        break
+    return True
+
+
+def _gpkg_tables_equal(a: Path, b: Path) -> bool:
+    """Do two GeoPackages hold the same schema and the same rows in every table (the layer's
+    ``last_change`` date aside)?"""
+    import sqlite3
+
+    def digest(path: Path) -> list:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            out = [con.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()]
+            for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"):
+                h = hashlib.sha256()
+                cur = con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')  # noqa: S608
+                names = [d[0] for d in cur.description]
+                for row in cur:
+                    if table == "gpkg_contents":
+                        row = tuple(v for k, v in zip(names, row, strict=True) if k != "last_change")
+                    h.update(repr(row).encode())
+                out.append((table, h.hexdigest()))
+            return out
+        finally:
+            con.close()
+
+    return digest(a) == digest(b)
+
+
 def same_rows(fmt: str, a: Path, b: Path) -> bool:
     """Do two exports hold the same rows? (see the module docstring for what is compared)"""
     if fmt in ("csv", "geojson"):
@@ -275,7 +316,28 @@ def derived_check(path: Path) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
 
 
-def run_exports(url: str, workdir: Path, formats: list[str], baseline: bool) -> list[str]:
+def _export(url: str, fmt: str, out: Path, src: Path) -> dict:
+    """One export in a fresh process with the package in ``src`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.run([sys.executable, __file__, "--export-child", url, "--out", str(out)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"export to {fmt} ({src}) failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _timings(runs: list[dict]) -> str:
+    best = min(runs, key=lambda r: r["s"])
+    line = (f"{best['s']:6.1f} s (CPU {best['cpu_s']:5.1f} s), peak RSS "
+            f"{max(r['peak_rss_mb'] for r in runs):5.0f} MB")
+    if len(runs) > 1:
+        line += " [" + ", ".join(f"{r['s']:.1f}" for r in runs) + " s]"
+    return line
+
+
+def run_exports(url: str, workdir: Path, formats: list[str], baseline: str | None,
+                repeat: int = 1) -> list[str]:
     from hazatlas.domain.access import SYSTEM
     from hazatlas.services.register import RegisterService
     from hazatlas.storage.db import Database
@@ -286,27 +348,31 @@ def run_exports(url: str, workdir: Path, formats: list[str], baseline: bool) -> 
     lines = [f"  identification of {n:,} imported establishments computed and stored in "
              f"{time.perf_counter() - t0:.1f} s (once; both implementations then read it)"]
     db.dispose()
+    sides = {"streaming": REPO / "src"}
+    if baseline:
+        sides = {"baseline": baseline_tree(baseline, workdir), **sides}
     for fmt in formats:
-        results = {}
-        for impl in (("baseline", "streaming") if baseline else ("streaming",)):
-            out = workdir / f"export-{impl}.{fmt}"
-            proc = subprocess.run(
-                [sys.executable, __file__, "--export-child", url, "--format", fmt, "--impl", impl,
-                 "--out", str(out)], capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise RuntimeError(f"{impl} export to {fmt} failed:\n{proc.stderr[-3000:]}")
-            results[impl] = json.loads(proc.stdout.strip().splitlines()[-1])
+        results: dict[str, list[dict]] = {impl: [] for impl in sides}
+        for _ in range(repeat):  # alternating, so that both see the same load
+            for impl, src in sides.items():
+                results[impl].append(_export(url, fmt, workdir / f"export-{impl}.{fmt}", src))
         new = results["streaming"]
-        line = (f"  export {fmt:8s} {new['rows']:,} rows ({new['mb']:.0f} MB): streaming "
-                f"{new['s']:6.1f} s, peak RSS {new['peak_rss_mb']:5.0f} MB")
+        line = (f"  export {fmt:8s} {new[0]['rows']:,} rows ({new[0]['mb']:.0f} MB): "
+                f"this tree {_timings(new)}")
         if baseline:
             old = results["baseline"]
-            same = same_rows(fmt, workdir / f"export-baseline.{fmt}",
-                             workdir / f"export-streaming.{fmt}")
-            line += (f" | baseline {old['s']:6.1f} s, {old['peak_rss_mb']:5.0f} MB | "
-                     f"{old['s'] / new['s']:4.1f}x faster, {old['peak_rss_mb'] / new['peak_rss_mb']:4.1f}x "
-                     f"less memory | same rows: {'yes' if same else 'NO'}")
-            if not same:
+            a, b = workdir / f"export-baseline.{fmt}", workdir / f"export-streaming.{fmt}"
+            if (fmt == "xlsx" and _xlsx_parts_equal(a, b)) or (
+                    fmt == "gpkg" and _gpkg_tables_equal(a, b)):
+                same = "identical" if fmt == "xlsx" else "equal content (every table)"
+            elif same_rows(fmt, a, b):
+                same = {"xlsx": "same cells", "gpkg": "same features"}.get(fmt, "identical")
+            else:
+                same = "NO"
+            best_old, best_new = min(r["s"] for r in old), min(r["s"] for r in new)
+            line += (f" | {baseline[:12]} {_timings(old)} | {best_old / best_new:4.1f}x faster"
+                     f" | same rows: {same}")
+            if same == "NO":
                 lines.append(line)
                 raise RuntimeError("\n".join(lines) + f"\n{fmt}: the exports differ")
         if fmt == "csv":
@@ -317,11 +383,12 @@ def run_exports(url: str, workdir: Path, formats: list[str], baseline: bool) -> 
     return lines
 
 
-def child(backend: str, csv_path: Path, workdir: Path, formats: list[str], baseline: bool) -> dict:
+def child(backend: str, csv_path: Path, workdir: Path, formats: list[str], baseline: str | None,
+          repeat: int) -> dict:
     def run(url: str) -> dict:
         r = run_backend(url, csv_path)
         if formats:
-            r["export"] = run_exports(url, workdir, formats, baseline)
+            r["export"] = run_exports(url, workdir, formats, baseline, repeat)
         return r
 
     if backend == "sqlite":
@@ -354,22 +421,35 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgis")
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help="export formats to measure ('' for none)")
+    ap.add_argument("--baseline", default=BASELINE_REV, metavar="REV",
+                    help="git revision whose export to compare with (default: %(default)s, the "
+                         "in-memory implementation); e.g. main")
     ap.add_argument("--no-baseline", action="store_true",
-                    help="do not run the previous export implementation for comparison")
+                    help="do not run another revision's export for comparison")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each export this many times, alternating the implementations")
+    ap.add_argument("--database", metavar="URL",
+                    help="only the exports, of this existing database (SQLite path or URL)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--csv", help=argparse.SUPPRESS)
     ap.add_argument("--export-child", help=argparse.SUPPRESS)
-    ap.add_argument("--format", help=argparse.SUPPRESS)
-    ap.add_argument("--impl", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
+    baseline = None if args.no_baseline else args.baseline
     if args.export_child:
-        print(json.dumps(export_child(args.export_child, args.format, args.impl, Path(args.out))))
+        print(json.dumps(export_child(args.export_child, Path(args.out))))
         return
     if args.child:
         print(json.dumps(child(args.child, Path(args.csv), Path(args.csv).parent, formats,
-                               not args.no_baseline)))
+                               baseline, args.repeat)))
+        return
+    if args.database:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            for line in run_exports(args.database, Path(tmp), formats, baseline, args.repeat):
+                print(line)
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return
     n = 2_000 if args.quick else args.n
     with tempfile.TemporaryDirectory() as tmp:
@@ -384,7 +464,8 @@ def main() -> None:
             print(f"load average before {backend}: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", backend, "--csv", str(csv_path),
-                 "--formats", ",".join(formats)] + (["--no-baseline"] if args.no_baseline else []),
+                 "--formats", ",".join(formats), "--repeat", str(args.repeat)]
+                + (["--no-baseline"] if baseline is None else ["--baseline", baseline]),
                 capture_output=True,
                 text=True,
             )

@@ -14,9 +14,11 @@ from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.formats.register_export import to_rows
 from hazatlas.formats.tables import cell_text
 from hazatlas.services import assessments
-from hazatlas.services.register import EXPORT_COLUMNS, RegisterService
+from hazatlas.services.register import RegisterService
+from hazatlas.services.register_export import EXPORT_COLUMNS, export_rows
+from hazatlas.storage import export_pages
 from hazatlas.storage import repositories as repo
-from hazatlas.storage.mapping import establishment_from_values
+from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS, establishment_from_values
 
 PRINCIPALS = [
     SYSTEM,
@@ -33,7 +35,7 @@ def _expected(db, principal):
     ``to_rows`` and the table writer's cell formatting."""
     svc = RegisterService(db, principal)
     with db.transaction() as s:
-        stored = repo.stored_classifications(s, repo.all_ids(s))
+        stored = export_pages.stored_classifications(s, repo.all_ids(s))
     rows = []
     for e, full in svc.all():
         c = stored[e.id]
@@ -58,29 +60,29 @@ def register(db, sample_rows, make_csv):
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.username)
 def test_streamed_rows_equal_the_domain_rows(register, principal):
-    svc = RegisterService(register, principal)
     with register.transaction() as s:
-        streamed = list(svc._export_rows(s, None))
+        streamed = list(export_rows(s, principal, None))
     assert streamed == _expected(register, principal)
     assert all(len(r) == len(EXPORT_COLUMNS) for r in streamed)
 
 
 def test_chunk_boundaries_change_nothing(register, monkeypatch):
-    svc = RegisterService(register, SYSTEM)
     with register.transaction() as s:
-        whole = list(svc._export_rows(s, None))
-    monkeypatch.setattr(repo, "EXPORT_BATCH", 3)
+        whole = list(export_rows(s, SYSTEM, None))
+    monkeypatch.setattr(export_pages, "EXPORT_BATCH", 3)
     with register.transaction() as s:
-        assert [len(chunk) for chunk in repo.iter_register(s)] == [3, 1]
-        assert list(svc._export_rows(s, None)) == whole
+        assert [len(chunk) for chunk in export_pages.iter_register(s)] == [3, 1]
+        assert list(export_rows(s, SYSTEM, None)) == whole
 
 
 def test_values_read_back_equal_the_domain_objects(register):
     with register.transaction() as s:
         found = repo.get_many(s, repo.all_ids(s))
-        for chunk in repo.iter_register(s, batch=3):
-            for values, items in chunk:
-                assert establishment_from_values(values, items) == found[values["id"]]
+        for chunk in export_pages.iter_register(s, batch=3):
+            for values, items, _ in chunk:
+                record = dict(zip(ESTABLISHMENT_COLUMNS, values, strict=True))
+                lines = [dict(zip(export_pages.ITEM_READ, i, strict=True)) for i in items]
+                assert establishment_from_values(record, lines) == found[record["id"]]
 
 
 def test_export_with_query_filters_and_page(register, tmp_path):
@@ -98,7 +100,7 @@ def test_export_with_query_filters_and_page(register, tmp_path):
 def test_missing_identification_is_computed_and_stored(register, tmp_path):
     with register.transaction() as s:
         assessments.invalidate(s, ["RS-PANCEVO-HIP", "UA-KALUSH-HCB"])
-        assert len(repo.stored_classifications(s, repo.all_ids(s))) == 2
+        assert len(export_pages.stored_classifications(s, repo.all_ids(s))) == 2
     out = tmp_path / "x.csv"
     RegisterService(register, SYSTEM).export_file(out)
     with out.open(encoding="utf-8") as fh:
@@ -107,7 +109,7 @@ def test_missing_identification_is_computed_and_stored(register, tmp_path):
     pancevo = next(r for r in rows if r["establishment_id"] == "RS-PANCEVO-HIP")
     assert pancevo["seveso_tier"] == "upper" and pancevo["convention_hazardous_activity"] == "true"
     with register.transaction() as s:
-        assert len(repo.stored_classifications(s, repo.all_ids(s))) == 4
+        assert len(export_pages.stored_classifications(s, repo.all_ids(s))) == 4
 
 
 def test_xlsx_export_names_a_value_it_cannot_hold_and_writes_nothing(register, tmp_path):
@@ -162,20 +164,21 @@ def test_export_is_the_register_of_one_moment(register, tmp_path, monkeypatch):
     """A record written by someone else while an export is being read is not half in it."""
     import dataclasses
 
-    monkeypatch.setattr(repo, "EXPORT_BATCH", 1)
-    read_classifications = repo.stored_classifications
+    monkeypatch.setattr(export_pages, "EXPORT_BATCH", 1)
+    read_pages = export_pages.iter_register
     meddled = []
 
-    def meddle(session, ids, kind="classification"):
-        if not meddled:  # after the first chunk was read: another user writes and commits
-            meddled.append(ids)
-            e, _ = RegisterService(register, SYSTEM).get("UA-KALUSH-HCB")
-            with register.transaction() as other:
-                repo.upsert_many(other, [dataclasses.replace(e, id="ZZ-LATE-1")], actor="other")
-                repo.delete_establishment(other, "RS-PANCEVO-HIP", actor="other")
-        return read_classifications(session, ids, kind)
+    def meddle(session, *args, **kwargs):
+        for page in read_pages(session, *args, **kwargs):
+            yield page
+            if not meddled:  # after the first page was read: another user writes and commits
+                meddled.append(page)
+                e, _ = RegisterService(register, SYSTEM).get("UA-KALUSH-HCB")
+                with register.transaction() as other:
+                    repo.upsert_many(other, [dataclasses.replace(e, id="ZZ-LATE-1")], actor="other")
+                    repo.delete_establishment(other, "RS-PANCEVO-HIP", actor="other")
 
-    monkeypatch.setattr(repo, "stored_classifications", meddle)
+    monkeypatch.setattr(export_pages, "iter_register", meddle)
     out = tmp_path / "moment.csv"
     RegisterService(register, SYSTEM).export_file(out)
     with out.open(encoding="utf-8") as fh:

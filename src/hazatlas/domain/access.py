@@ -46,7 +46,7 @@ only. Values of public fields are always shown.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -110,6 +110,31 @@ def can_read_full(principal: Principal, disclosure: Disclosure | str, country_is
     if principal.role is Role.BASIN:
         return level is Disclosure.PARTIES
     return False
+
+
+def full_read_check(principal: Principal) -> Callable[[str, str, str], bool]:
+    """:func:`can_read_full` of ``principal`` as a function of (disclosure, country,
+    establishment id), for reading many records: the same answers, each (disclosure, country)
+    decided once for every role but the operator's (the only one whose answer depends on the
+    establishment).
+
+    >>> check = full_read_check(Principal("ua", Role.NATIONAL, country_iso3="UKR", party=True))
+    >>> check("national", "UKR", "x"), check("national", "MDA", "y"), check("parties", "MDA", "y")
+    (True, False, True)
+    """
+    if principal.role is Role.OPERATOR:
+        return lambda disclosure, country, eid: can_read_full(principal, disclosure, country, eid)
+    decided: dict[tuple[str, str], bool] = {}
+
+    def check(disclosure: str, country_iso3: str, establishment_id: str) -> bool:
+        key = (disclosure, country_iso3)
+        answer = decided.get(key)
+        if answer is None:
+            answer = decided[key] = can_read_full(principal, disclosure, country_iso3,
+                                                  establishment_id)
+        return answer
+
+    return check
 
 
 def redact(establishment: Establishment) -> Establishment:

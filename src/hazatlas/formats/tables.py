@@ -104,7 +104,7 @@ def display_name(path: str | Path | None) -> str:
     return shown(re.split(r"[/\\]", text)[-1] or text)
 
 
-def format_of(path: Path, explicit: str | None = None) -> str:
+def format_of(path: Path, explicit: str | None = None, *, source: str | None = None) -> str:
     if explicit:
         if explicit not in set(FORMATS.values()):
             raise ValidationError(
@@ -125,7 +125,7 @@ def format_of(path: Path, explicit: str | None = None) -> str:
         raise ValidationError(
             [
                 Problem(
-                    display_name(path),
+                    display_name(path) if source is None else source,
                     None,
                     "",
                     f"{what}: expected .csv, .xlsx, .geojson/.json or .gpkg",
@@ -170,12 +170,14 @@ class ReadProblems:
             raise ValidationError(self.items)
 
 
-def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None) -> RawTable:
+def read_table(path: Path, fmt: str | None = None, *, layer: str | None = None,
+               source: str | None = None) -> RawTable:
     """Read a register table; a file that cannot be read is a :class:`ValidationError` naming the
-    file by its own name (never its directory) and, where one applies, the row and column."""
+    file by its own name (never its directory), or ``source`` (e.g. an uploaded file's name on
+    the client), and, where one applies, the row and column."""
     path = Path(path)
-    source = display_name(path)
-    kind = format_of(path, fmt)
+    source = display_name(path) if source is None else source
+    kind = format_of(path, fmt, source=source)
     try:
         st = path.stat()
     except FileNotFoundError:

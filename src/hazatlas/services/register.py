@@ -6,18 +6,16 @@ CLI, exports and later features).
 
 from __future__ import annotations
 
+import builtins
 import csv
 import dataclasses
-import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hazatlas.domain.access import (
     Principal,
     Scope,
-    can_read_full,
     history_changes,
     visible,
     write_problems,
@@ -32,15 +30,12 @@ from hazatlas.domain.errors import (
 from hazatlas.domain.establishment import Establishment
 from hazatlas.formats.cells import escape_cell
 from hazatlas.formats.register_rows import (
-    COLUMNS,
-    DERIVED_COLUMNS,
-    INVENTORY_FIELDS,
     ParseResult,
     location_problem,
     parse_register,
 )
-from hazatlas.formats.tables import RawTable, read_table, shown, write_rows
-from hazatlas.services import assessments, geodata
+from hazatlas.formats.tables import RawTable, read_table, shown
+from hazatlas.services import assessments, geodata, register_export
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
 from hazatlas.storage.repositories import HistoryEntry, Query, UpsertSummary
@@ -76,7 +71,7 @@ class RegisterService:
         self.principal = principal
 
     # -- reading -------------------------------------------------------------------------
-    def list(self, query: Query) -> tuple[list[tuple[Establishment, bool]], int]:
+    def list(self, query: Query) -> tuple[builtins.list[tuple[Establishment, bool]], int]:
         with self.db.transaction() as s:
             ids, total = repo.query_ids(s, query)
             found = repo.get_many(s, ids)
@@ -89,7 +84,7 @@ class RegisterService:
             raise NotFoundError(f"establishment '{establishment_id}' not found")
         return visible(self.principal, e)
 
-    def nearest(self, lon: float, lat: float, k: int = 10) -> list[tuple[tuple[Establishment, bool], float]]:
+    def nearest(self, lon: float, lat: float, k: int = 10) -> builtins.list[tuple[tuple[Establishment, bool], float]]:
         """The ``k`` establishments nearest to (lon, lat), with geodesic distances in metres."""
         from hazatlas.storage import spatial
 
@@ -98,13 +93,13 @@ class RegisterService:
             found = repo.get_many(s, [i for i, _ in ranked])
         return [(visible(self.principal, found[i]), d) for i, d in ranked if i in found]
 
-    def all(self) -> list[tuple[Establishment, bool]]:
+    def all(self) -> builtins.list[tuple[Establishment, bool]]:
         with self.db.transaction() as s:
             ids = repo.all_ids(s)
             found = repo.get_many(s, ids)
         return [visible(self.principal, found[i]) for i in ids]
 
-    def history(self, establishment_id: str) -> list[HistoryEntry]:
+    def history(self, establishment_id: str) -> builtins.list[HistoryEntry]:
         """Who changed what and when; each entry's confidential values are shown only to users
         entitled to them both when the entry was written and now (``access.can_read_entry``)."""
         with self.db.transaction() as s:
@@ -196,15 +191,18 @@ class RegisterService:
         layer: str | None = None,
         skip_invalid: bool = False,
         rejects: Path | None = None,
+        source: str | None = None,
     ) -> ImportReport:
         """Validate and import a register file in one transaction.
 
         Without ``skip_invalid`` any problem aborts the import and nothing is written. With it,
         every establishment with a problem on any of its rows is left out and its rows are
-        written to ``rejects`` (CSV, with an ``error`` column).
+        written to ``rejects`` (CSV, with an ``error`` column). Problems, the report and the
+        history name the file ``source`` (e.g. an upload's name on the client; default: the
+        file's own name).
         """
         path = Path(path)
-        table = read_table(path, fmt, layer=layer)
+        table = read_table(path, fmt, layer=layer, source=source)
         parsed = parse_register(table, geodata.country_polygons(), crs=crs)
         parsed.problems.extend(self._write_problems(table.source, parsed, parsed.establishments))
         bad_rows = parsed.bad_rows
@@ -245,7 +243,7 @@ class RegisterService:
         )
 
     def _write_problems(self, source: str, parsed: ParseResult,
-                        establishments: Sequence[Establishment], session=None) -> list[Problem]:
+                        establishments: Sequence[Establishment], session=None) -> builtins.list[Problem]:
         """Access problems of importing ``establishments`` over the stored records (first row of
         each establishment, file column names)."""
         if self.principal.is_admin or not establishments:
@@ -263,103 +261,14 @@ class RegisterService:
         ]
 
     def export_file(self, path: Path, *, fmt: str | None = None, query: Query | None = None) -> int:
-        """Write the register (as this user may see it) to ``path``; returns the row count.
-
-        Each row also carries the establishment's identification (Seveso III tier, Convention
-        hazardous activity, Annex I and rules versions): derived columns, ignored on import.
-        The stored identifications are used; those missing (after a bulk import) are computed
-        and stored first, a chunk at a time. The register is then read in chunks (keyset
-        pagination) inside one snapshot of the database and the rows are written as they
-        come, so memory
-        does not grow with the register. ``query`` selects establishments by its filters and
-        its ``offset``/``limit`` (a page of establishments, as :meth:`list`).
-        """
-        self.ensure_classified(query)
-        with self.db.transaction() as s:
-            _snapshot(s)
-            return write_rows(
-                Path(path), EXPORT_COLUMNS, self._export_rows(s, query), fmt,
-                numeric=NUMERIC_COLUMNS,
-            )
+        """Write the register (as this user may see it) to ``path``; returns the row count
+        (:func:`hazatlas.services.register_export.export_file`)."""
+        return register_export.export_file(self.db, self.principal, path, fmt=fmt, query=query)
 
     def ensure_classified(self, query: Query | None = None, *, batch: int = 1_000) -> int:
         """Compute and store the identification of every establishment (matching ``query``'s
-        filters) that has none, ``batch`` per transaction; returns how many were computed."""
-        done = 0
-        after: str | None = None
-        while True:
-            with self.db.transaction() as s:
-                ids = repo.unclassified_ids(s, query, after=after, limit=batch)
-                if not ids:
-                    return done
-                assessments.refresh(s, ids)
-            done += len(ids)
-            after = ids[-1]
-
-    def _export_rows(self, session, query: Query | None) -> Iterator[list[str]]:
-        """The export's rows (cell texts in :data:`EXPORT_COLUMNS` order), chunk by chunk.
-
-        Each record is shown as :func:`~hazatlas.domain.access.can_read_full` decides for this
-        user, exactly as :meth:`get` and :func:`~hazatlas.formats.register_rows.to_rows` would
-        show it (:func:`export_cells`), without building the domain objects.
-        """
-        principal = self.principal
-        skip = query.offset if query is not None else 0
-        left = query.limit if query is not None else None
-        for chunk in repo.iter_register(session, query):
-            if skip:
-                drop = min(skip, len(chunk))
-                chunk, skip = chunk[drop:], skip - drop
-            if left is not None:
-                chunk, left = chunk[:left], left - min(left, len(chunk))
-            if not chunk:
-                if left == 0:
-                    return
-                continue
-            ids = [values["id"] for values, _ in chunk]
-            stored = repo.stored_classifications(session, ids, assessments.CLASSIFICATION)
-            if len(stored) < len(ids):  # written since ensure_classified: compute them now
-                assessments.refresh(session, [i for i in ids if i not in stored])
-                stored = repo.stored_classifications(session, ids, assessments.CLASSIFICATION)
-            for values, items in chunk:
-                full = can_read_full(principal, values["disclosure"], values["country_iso3"],
-                                     values["id"])
-                yield from export_cells(values, items, full, _derived_cells(stored.get(values["id"])))
-            if left == 0:
-                return
-
-
-def _snapshot(session) -> None:
-    """Make every read of ``session``'s transaction see the same committed state, so that an
-    export read in chunks is the register of one moment: REPEATABLE READ on PostgreSQL (its
-    default, READ COMMITTED, gives each statement a new snapshot); an explicit ``BEGIN`` on
-    SQLite (the driver starts transactions only before writes, so each read would otherwise
-    be on its own)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    else:
-        conn = session.connection()
-        if not conn.connection.driver_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN")
-
-
-EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
-# Columns whose cells are numbers (XLSX writes them as number cells).
-NUMERIC_COLUMNS = ("lon", "lat", "stored_volume", "dam_height_m", "area_m2", "seveso_entry",
-                   "quantity", "water_hazard_class")
-
-
-def _derived_cells(c: repo.StoredClassification | None) -> tuple[str, str, str, str]:
-    """The derived columns' cells (:data:`DERIVED_COLUMNS`) of a stored identification."""
-    if c is None:
-        return ("", "", "", "")
-    hazardous = c.convention_hazardous_activity
-    return (
-        (c.seveso_tier or "").strip(),
-        "" if hazardous is None else str(hazardous).lower(),
-        (c.annex_version or "").strip(),
-        (c.rules_version or "").strip(),
-    )
+        filters) that has none; returns how many were computed."""
+        return register_export.ensure_classified(self.db, query, batch=batch)
 
 
 # Domain field names as the register file's columns name them (see formats.register_rows).
@@ -412,115 +321,3 @@ def list_establishments(db: Database, principal: Principal, *, country: str | No
         return [e for e, _ in svc.all()]
     records, _ = svc.list(Query(country=country, limit=10**9))
     return [e for e, _ in records]
-
-
-def _fmt(value: object) -> str:
-    """As :func:`hazatlas.formats.register_rows._fmt`, stripped as the table writer did."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value).strip()
-
-
-def _text(value: str | None) -> str:
-    return value.strip() if value else ""
-
-
-def _joined(value: str | None) -> str:
-    """A stored ``;``-list as the domain object writes it back (empty parts dropped)."""
-    if not value:
-        return ""
-    if ";;" in value or value[0] == ";" or value[-1] == ";":
-        value = ";".join(v for v in value.split(";") if v)
-    return value.strip()
-
-
-def _iso(value: object) -> str:
-    if not value:
-        return ""
-    return (value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))).isoformat()
-
-
-_NO_TAILINGS = ("",) * 9
-_NO_ITEM = ("",) * len(INVENTORY_FIELDS)
-
-
-def export_cells(
-    v: dict[str, Any], items: list[dict[str, Any]], full: bool, derived: Sequence[str]
-) -> list[list[str]]:
-    """The export rows of one stored establishment (column values ``v`` as
-    :func:`~hazatlas.storage.repositories.iter_register` reads them, inventory lines ``items``
-    by position), in :data:`EXPORT_COLUMNS` order, stripped.
-
-    The same cells as ``to_rows(visible(principal, establishment_from_values(v, items)))``
-    through the table writer (tests/register/test_export_stream.py checks it): without
-    ``full`` the confidential columns (inventory, tailings details, external ids, site
-    polygon, notes) are empty and ``disclosure`` says they were withheld.
-    """
-    source = _text(v["source"]) if v["source"] else ""
-    base = [
-        _text(v["id"]),
-        _text(v["name"]),
-        v["kind"],
-        v["country_iso3"],
-        repr(float(v["lon"])),
-        repr(float(v["lat"])),
-        v["status"],
-        _text(v["operator"]),
-        _text(v["nace_code"]),
-        _text(v["receiving_water"]),
-        v["disclosure"] if full else f"{v['disclosure']} (confidential fields withheld)",
-        source,
-        _iso(v["source_date"]) if v["source"] else "",
-    ]
-    if full:
-        ext = v["external_ids"] or {}
-        base += [
-            ";".join(f"{k}={x}" for k, x in sorted(ext.items())).strip(),
-            _text(v["site_polygon_wkt"]),
-            _text(v["notes"]),
-        ]
-    else:
-        base += ["", "", ""]
-    if full and v["kind"] == "tailings":
-        volume = v["stored_volume_m3"]
-        base += [
-            _fmt(volume),
-            "m3" if volume is not None else "",
-            _fmt(v["dam_height_m"]),
-            _fmt(v["area_m2"]),
-            v["construction_method"] or "",
-            _text(v["commodity"]),
-            v["tailings_status"] or "",
-            _iso(v["last_inspection"]),
-            ";".join(
-                f"{c['name']}:{float(c['concentration_mg_kg'])!r} mg/kg"
-                + (f":{c['cas_number']}" if c.get("cas_number") else "")
-                for c in v["constituents"] or []
-            ).strip(),
-        ]
-    else:
-        base += _NO_TAILINGS
-    if not full or not items:
-        return [[*base, *_NO_ITEM, *derived]]
-    return [
-        [
-            *base,
-            _text(i["substance_name"]),
-            _text(i["cas_number"]),
-            _joined(i["hazard_statements"]),
-            _joined(i["clp_classification"]),
-            _joined(i["seveso_categories"]),
-            _fmt(i["seveso_entry"]),
-            repr(float(i["max_quantity_kg"])),
-            "kg",
-            i["quantity_basis"] or "published",
-            i["physical_state"] or "unknown",
-            _text(i["storage_unit"]),
-            "true" if i["cannot_initiate"] else "false",
-            _fmt(i["water_hazard_class"]),
-            *derived,
-        ]
-        for i in items
-    ]

@@ -1,31 +1,24 @@
 """Repositories: every read and write of the register goes through here, in the caller's
-transaction. Writes record their history in ``change_log``."""
+transaction (exports read it page by page through :mod:`hazatlas.storage.export_pages`).
+Writes record their history in ``change_log``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     String,
     Table,
-    Text,
     any_,
     bindparam,
-    cast,
-    column,
     delete,
     func,
     insert,
     select,
-    true,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
@@ -211,7 +204,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
                     v[i] = p(v[i])
             yield tuple(v)
 
-    raw = conn.connection.driver_connection  # same connection, same transaction
+    raw: Any = conn.connection.driver_connection  # same connection, same transaction
     if dialect.name == "sqlite":
         cur = raw.cursor()
         try:
@@ -305,7 +298,7 @@ def _upsert_chunk(
             }
         )
     del old
-    bulk_insert(session, EstablishmentRow.__table__, new_rows)
+    bulk_insert(session, cast(Table, EstablishmentRow.__table__), new_rows)
     if upd_rows:
         for chunk in _chunks(upd_rows, 5000):
             session.execute(update(EstablishmentRow), list(chunk))
@@ -316,8 +309,8 @@ def _upsert_chunk(
             session.execute(
                 update(EstablishmentRow).where(where).values(version=EstablishmentRow.version + 1)
             )
-    bulk_insert(session, InventoryItemRow.__table__, item_rows)
-    bulk_insert(session, ChangeRow.__table__, changes)
+    bulk_insert(session, cast(Table, InventoryItemRow.__table__), item_rows)
+    bulk_insert(session, cast(Table, ChangeRow.__table__), changes)
 
 
 def delete_establishment(
@@ -436,171 +429,3 @@ def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
 
 def all_ids(session: Session) -> list[str]:
     return list(session.scalars(select(EstablishmentRow.id).order_by(EstablishmentRow.id)))
-
-
-# -- chunked reads for exports ------------------------------------------------------------
-
-EXPORT_BATCH = 2_000  # establishments per step of :func:`iter_register`
-
-
-@dataclass(frozen=True)
-class StoredClassification:
-    """The columns of a stored identification that exports show (not the whole result)."""
-
-    seveso_tier: str | None
-    convention_hazardous_activity: bool | None  # None: not assessed (not classifiable)
-    annex_version: str | None
-    rules_version: str
-
-
-def _filters(session: Session, q: Query) -> tuple[Any, set[str] | None]:
-    """Filters of ``q`` as a WHERE clause on ``establishment``, and the ids inside
-    ``q.within_country`` (a Python-side test: computed once, not per step)."""
-    conds = []
-    if q.bbox is not None:
-        conds.append(EstablishmentRow.__table__.c.id.in_(spatial.ids_in_bbox(session, q.bbox)))
-    if q.country:
-        conds.append(EstablishmentRow.__table__.c.country_iso3 == q.country)
-    if q.kind:
-        conds.append(EstablishmentRow.__table__.c.kind == q.kind)
-    within = set(spatial.ids_within_country(session, q.within_country)) if q.within_country else None
-    return conds, within
-
-
-def iter_register(
-    session: Session, q: Query | None = None, *, batch: int | None = None
-) -> Iterator[list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
-    """Every establishment matching ``q``'s filters (all of them without ``q``), ordered by id,
-    ``batch`` (default :data:`EXPORT_BATCH`) at a time: its column values and its inventory lines' values (by position).
-
-    Keyset pagination on the primary key: each step is one bounded query (``id > last ORDER
-    BY id LIMIT batch``) plus one for the inventory lines of those ids, so memory does not grow
-    with the register. ``q.limit`` and ``q.offset`` are not applied here.
-    """
-    batch = batch or EXPORT_BATCH
-    conds, within = _filters(session, q) if q is not None else ([], None)
-    est, inv = EstablishmentRow.__table__.c, InventoryItemRow.__table__.c  # Core: no ORM rows
-    cols = [est[c] for c in ESTABLISHMENT_COLUMNS]
-    json_at = [j for j, c in enumerate(cols) if isinstance(c.type, JSON)]
-    # JSON as its text (most values are {} or null, not worth json.loads): the column's text
-    # as it is on SQLite, cast to text on PostgreSQL (psycopg would parse every value)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    as_text = (lambda c: type_coerce(c, Text)) if sqlite else (lambda c: cast(c, Text))
-    cols = [as_text(c) if j in json_at else c for j, c in enumerate(cols)]
-    item_cols = [inv.establishment_id] + [inv[c] for c in _ITEM_FIELDS]
-    conn = session.connection()
-    last: str | None = None
-    while True:
-        stmt = select(*cols).where(*conds)
-        if last is not None:
-            stmt = stmt.where(est.id > last)
-        page = conn.execute(stmt.order_by(est.id).limit(batch)).all()
-        if not page:
-            return
-        last = page[-1][0]
-        rows = [dict(zip(ESTABLISHMENT_COLUMNS, r, strict=True)) for r in page
-                if within is None or r[0] in within]
-        for r in rows:
-            for j in json_at:
-                name = ESTABLISHMENT_COLUMNS[j]
-                r[name] = _json_value(r[name])
-        del page
-        items: dict[str, list[dict[str, Any]]] = {}
-        ids = [r["id"] for r in rows]
-        for where in _id_chunks(session, inv.establishment_id, ids) if ids else ():
-            for r in conn.execute(select(*item_cols).where(where)).all():
-                items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
-        for lines in items.values():
-            lines.sort(key=operator.itemgetter("position"))
-        yield [(r, items.get(r["id"], [])) for r in rows]
-
-
-_JSON_CONSTANTS: dict[str, Any] = {"null": None, "{}": {}, "[]": []}
-
-
-def _json_value(text: str | None) -> Any:
-    """A JSON column's text as SQLAlchemy's JSON type reads it (SQL NULL and JSON null: None);
-    the common empty values without parsing (a new object each time, as json.loads gives)."""
-    if text is None:
-        return None
-    if text in _JSON_CONSTANTS:
-        value = _JSON_CONSTANTS[text]
-        return type(value)() if value is not None else None
-    return json.loads(text)
-
-
-def stored_classifications(
-    session: Session, ids: Sequence[str], kind: str = "classification"
-) -> dict[str, StoredClassification]:
-    """The stored identification of ``ids`` (those that have one), reading only the four
-    values an export shows from each result, not the whole JSON document."""
-    from hazatlas.storage.tables import AssessmentRow
-
-    a = AssessmentRow.__table__.c
-    conn = session.connection()
-    out: dict[str, StoredClassification] = {}
-    if session.get_bind().dialect.name == "sqlite":
-        # One json_extract with three paths parses each (large) result once and gives a JSON
-        # array; separate calls would parse it three times (and give 1/0 for true/false).
-        stmt = select(a.establishment_id, func.json_extract(
-            a.result, "$.seveso_tier", "$.convention_hazardous_activity", "$.annex_version"
-        ), a.method_version)
-        loads = json.loads
-        for where in _id_chunks(session, a.establishment_id, ids):
-            for eid, values, version in conn.execute(stmt.where(a.kind == kind, where)).all():
-                tier, hazardous, annex = loads(values)
-                out[eid] = StoredClassification(tier, hazardous, annex, version)
-        return out
-    # PostgreSQL: json_to_record parses each (large, json-typed) result once; three ->>
-    # would parse it three times.
-    record = (
-        func.json_to_record(a.result)
-        .table_valued(
-            column("seveso_tier", Text),
-            column("convention_hazardous_activity", Boolean),
-            column("annex_version", Text),
-        )
-        .render_derived(name="r", with_types=True)
-    )
-    stmt = select(
-        a.establishment_id,
-        record.c.seveso_tier,
-        record.c.convention_hazardous_activity,
-        record.c.annex_version,
-        a.method_version,
-    ).select_from(AssessmentRow.__table__.join(record, true()))
-    for where in _id_chunks(session, a.establishment_id, ids):
-        for eid, tier, hazardous, annex, version in conn.execute(
-            stmt.where(a.kind == kind, where)
-        ).all():
-            out[eid] = StoredClassification(tier, hazardous, annex, version)
-    return out
-
-
-def unclassified_ids(
-    session: Session,
-    q: Query | None = None,
-    *,
-    after: str | None = None,
-    limit: int = 1_000,
-    kind: str = "classification",
-) -> list[str]:
-    """Up to ``limit`` ids (> ``after``, ordered) matching ``q``'s filters that have no stored
-    result of ``kind``."""
-    from hazatlas.storage.tables import AssessmentRow
-
-    conds, within = _filters(session, q) if q is not None else ([], None)
-    stored = select(AssessmentRow.establishment_id).where(
-        AssessmentRow.establishment_id == EstablishmentRow.id, AssessmentRow.kind == kind
-    )
-    out: list[str] = []
-    while len(out) < limit:
-        stmt = select(EstablishmentRow.id).where(*conds, ~stored.exists())
-        if after is not None:
-            stmt = stmt.where(EstablishmentRow.id > after)
-        page = list(session.scalars(stmt.order_by(EstablishmentRow.id).limit(limit)))
-        if not page:
-            break
-        after = page[-1]
-        out.extend(i for i in page if within is None or i in within)
-    return out[:limit]

@@ -3,7 +3,6 @@ import and export. Every read goes through the register service's access control
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import tempfile
@@ -22,7 +21,7 @@ from hazatlas.api.errors import INT_MAX, MAX_ERRORS, problem
 from hazatlas.api.guards import bad_text
 from hazatlas.api.schemas import EstablishmentIn, HistoryOut, ImportResult, feature
 from hazatlas.domain.access import Principal, Role
-from hazatlas.domain.errors import HazatlasError, PermissionDeniedError, Problem, ValidationError
+from hazatlas.domain.errors import PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.register_query import BBox, RegisterQuery
 from hazatlas.formats.tables import display_name
 from hazatlas.services.register import RegisterService
@@ -194,19 +193,6 @@ def _form_bool(fields: dict[str, str], name: str) -> bool:
     return value in _TRUE
 
 
-def _renamed(exc: HazatlasError, stored: Path, shown: str) -> HazatlasError:
-    """``exc`` with the server's temporary path replaced by the client's file name."""
-    def fix(text: str) -> str:
-        return text.replace(str(stored), shown).replace(str(stored.parent), "").replace(stored.name, shown)
-    if isinstance(exc, ValidationError):
-        return ValidationError([dataclasses.replace(p, source=fix(p.source), message=fix(p.message))
-                                for p in exc.problems])
-    try:
-        return type(exc)(fix(str(exc)))
-    except TypeError:
-        return HazatlasError(fix(str(exc)))
-
-
 @router.post("/import", response_model=ImportResult, summary="Import a register file",
              openapi_extra=IMPORT_BODY,
              responses={401: {"description": "no API token"}, 403: {"description": "may not write"},
@@ -232,14 +218,11 @@ async def import_register(request: Request, db: Db, user: Writer,
         crs = fields.get("crs") or None
         if crs is not None and (why := bad_text(crs)):
             raise ValidationError([Problem("request", None, "crs", why)])
-        try:
-            report = await run_in_threadpool(
-                _service(db, user).import_file, stored, crs=crs, skip_invalid=skip_invalid,
-                rejects=Path(tmp) / "rejects.csv")
-        except HazatlasError as exc:
-            raise _renamed(exc, stored, shown) from None
+        report = await run_in_threadpool(
+            _service(db, user).import_file, stored, crs=crs, skip_invalid=skip_invalid,
+            rejects=Path(tmp) / "rejects.csv", source=shown)
     data = report.to_dict()
-    problems = [str(p).replace(stored.name, shown) for p in report.problems]
+    problems = [str(p) for p in report.problems]
     data.update(file=shown, rejects_file=None, problems=problems[:MAX_ERRORS], problem_count=len(problems))
     return ImportResult.model_validate(data)
 
