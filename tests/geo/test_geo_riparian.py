@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 
+import numpy as np
 import pytest
+from shapely.geometry import LineString
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo.network import RiverNetwork
-from hazatlas.geo.paths import countries_downstream
-from hazatlas.geo.riparian import VIA, riparian_contacts
+from hazatlas.geo.paths import RiverRuns, countries_downstream, first_arrivals, reach_transitions
+from hazatlas.geo.riparian import VIA, RiparianContact, riparian_contacts
 from hazatlas.geo.snapping import snap_point
 from hazatlas.services.screen import screen_point
 from hazatlas.services.spill import SpillRequest, run_spill
@@ -84,11 +86,18 @@ def test_a_site_downstream_of_giurgiulesti_does_not_list_moldova(
     assert "MDA" not in [c.country for c in countries_downstream(net, s.reach_index, s.offset_m)]
 
 
-def test_a_network_without_the_river_has_no_contacts() -> None:
-    net = RiverNetwork.load_default()
-    assert net.index.contacts  # placed on the bundled network
+def test_the_contact_is_placed_on_the_danube(net: RiverNetwork) -> None:
     (reach,) = net.index.contacts
     assert net.name[reach] == "Danube"
+
+
+def test_a_network_without_the_river_has_no_contacts() -> None:
+    feats = [
+        ({"reach_id": 1, "next_down": 2, "name": "Prut"}, LineString([(28.0, 45.6), (28.2, 45.5)])),
+        ({"reach_id": 2, "next_down": 0, "name": "Other"}, LineString([(28.2, 45.5), (28.4, 45.4)])),
+    ]
+    small = RiverNetwork.from_features(feats, "test", with_lakes=False, assign=False)
+    assert dict(small.index.contacts) == {}
 
 
 @cache
@@ -109,3 +118,31 @@ def test_the_spill_country_table_lists_moldova_with_its_arrival() -> None:
     assert bgr["first_arrival"] < mda["first_arrival"] <= ukr["first_arrival"]
     assert bgr["river_km_from_source"] < mda["river_km_from_source"]
     assert mda["river_km_from_source"] <= ukr["river_km_from_source"]
+
+
+def _contact(country: str) -> RiparianContact:
+    return RiparianContact(0, "X", country, None, None, 0.0, 0.0, "left", "bank", 1.0, "", "s")
+
+
+def _runs(starts: list[float], states: list[tuple[str, ...]]) -> RiverRuns:
+    z = np.zeros(1)
+    return RiverRuns((np.array(starts),), (tuple(states),), z, z, z)
+
+
+def test_a_contact_enters_before_a_run_change_at_the_same_point() -> None:
+    runs = _runs([0.0, 500.0], [("ROU",), ("ROU", "UKR")])
+    mda = _contact("MDA")
+    state, trans = reach_transitions(0, runs, {0: ((500.0, mda),)})
+    assert state == ("ROU",)
+    assert [(t.offset_m, t.after, t.contact) for t in trans] == [
+        (500.0, ("MDA", "ROU"), mda),
+        (500.0, ("ROU", "UKR"), None),
+    ]
+    arrivals = first_arrivals(state, trans, "ROU")
+    assert [(a[0], a[4]) for a in arrivals] == [("MDA", mda), ("UKR", None)]
+    # below the contact: not listed; a contact country already in the state: not listed again
+    assert reach_transitions(0, runs, {0: ((500.0, mda),)}, 600.0)[1] == ()
+    ukr = _contact("UKR")
+    _, trans = reach_transitions(0, runs, {0: ((700.0, ukr),)})
+    assert [a[0] for a in first_arrivals(("ROU",), trans, "ROU")] == ["UKR"]
+    assert [a[4] for a in first_arrivals(("ROU",), trans, "ROU")] == [None]

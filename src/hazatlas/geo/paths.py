@@ -217,16 +217,17 @@ def reach_transitions(
 ) -> tuple[State, tuple[Transition, ...]]:
     """The state at ``offset_m`` of ``reach`` and the transitions of the reach below it: the
     run changes and the riparian contacts (a contact before a run change at the same
-    offset), in downstream order."""
+    offset, with the state above that change), in downstream order. A contact at the very
+    start of a reach comes after the junction into that reach (:func:`build_tails`)."""
     start, state = runs.start[reach], runs.state[reach]
-    k = max(int(np.searchsorted(start, offset_m, side="right")) - 1, 0)
+    k = max(int(np.searchsorted(start, offset_m, side="right")) - 1, 0) if offset_m > 0 else 0
     own = [
         Transition(reach, float(start[j]), state[j - 1], state[j]) for j in range(k + 1, len(state))
     ]
     for off, c in contacts.get(reach, ()):
         if off < offset_m:
             continue
-        j = max(int(np.searchsorted(start, off, side="right")) - 1, 0)
+        j = max(int(np.searchsorted(start, off, side="left")) - 1, 0)  # the state just above
         after = tuple(sorted({*state[j], c.country}))
         at = next((i for i, t in enumerate(own) if t.offset_m >= off), len(own))
         own.insert(at, Transition(reach, off, state[j], after, c))
