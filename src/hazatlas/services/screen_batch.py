@@ -323,9 +323,11 @@ def _downstream_lists(b: ScreeningBatch, take: _Rows) -> list[list[dict[str, Any
         )
     ]  # fmt: skip
     if ev.contact is not None and len(e):
-        contacts = riparian_contacts()
-        for j in np.flatnonzero(ev.contact[e] >= 0).tolist():
-            pairs[j].update(contacts[int(ev.contact[e[j]])].fields())
+        fields = [c.fields() for c in riparian_contacts()]  # once per call, copied per entry
+        ce = ev.contact[e]
+        for j, k in zip(np.flatnonzero(ce >= 0).tolist(), ce[ce >= 0].tolist(), strict=True):
+            f = fields[k]
+            pairs[j].update(f, contact=dict(f["contact"]))
     bounds = ptr.tolist()
     return [pairs[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
