@@ -1,6 +1,7 @@
 """The bundled river network: Natural Earth 1:10m rivers with ``next_down`` topology
 (``data/geo/rivers/ne10m_river_network.geojson``, see its SOURCES.md), lengths calibrated to
-published river kilometres, lakes and gauged discharges.
+published river kilometres, lakes, gauged discharges and the main-stem names of
+``data/geo/river_names.csv`` (:mod:`hazatlas.geo.river_names`).
 
 Natural Earth 1:10m lines are generalised and shorter than the published river kilometres
 (Danube about 5 %, Tisza 13 %, Syr Darya 25 %). For each stretch of
@@ -24,6 +25,7 @@ from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.reference import data_path, load_table
 from hazatlas.geo.gauges import BUNDLED_SOURCE
 from hazatlas.geo.network import RiverNetwork
+from hazatlas.geo.river_names import main_stem_names
 
 #: Calibration points given by coordinates are looked for within this distance of their river.
 CALIBRATION_SNAP_M = 10_000.0
@@ -44,6 +46,7 @@ def default_network() -> RiverNetwork:
     attributes = dict(raw.attributes)
     for key in ("name_alt", "basin_outlet", "outlet_type"):
         attributes[key] = tuple(str(p.get(key) or "") for p, _ in feats)
+    attributes["river"], attributes["river_names"] = main_stem_names(raw, attributes["name_alt"])
     return RiverNetwork(
         raw.reach_id,
         raw.downstream,

@@ -249,6 +249,18 @@ class RiverNetwork:
         except KeyError:
             raise HazatlasError(f"reach {reach_id} is not in the river network") from None
 
+    def river_name(self, i: int) -> str:
+        """The canonical main-stem name of reach ``i`` (``attributes["river"]``, see
+        :mod:`hazatlas.geo.river_names`), else its name in the source data."""
+        canonical = self.attributes.get("river")
+        return (canonical[i] if canonical else "") or self.name[i]
+
+    def river_names(self, i: int) -> dict[str, str]:
+        """The names of reach ``i`` by language code (``attributes["river_names"]``); empty
+        where the network has none."""
+        names = self.attributes.get("river_names")
+        return dict(names[i]) if names else {}
+
     def reaches_named(self, river: str) -> np.ndarray:
         """Indices of reaches whose name (or alternative name) matches ``river``."""
         key = fold(river)

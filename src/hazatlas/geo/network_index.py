@@ -6,7 +6,10 @@ A network is immutable, so everything derived from it is built once and never ch
   (:class:`hazatlas.geo.snapping.SnapIndex`);
 * :attr:`NetworkIndex.runs` - the smoothed country-state runs along every reach
   (:class:`hazatlas.geo.paths.RiverRuns`);
-* :attr:`NetworkIndex.tails` - per reach, the state transitions from its end to the outlet;
+* :attr:`NetworkIndex.contacts` - the riparian contacts placed on the reaches
+  (:func:`hazatlas.geo.riparian.place_contacts`);
+* :attr:`NetworkIndex.tails` - per reach, the state transitions from its end to the outlet
+  (riparian contacts included);
 * :attr:`NetworkIndex.upstream` - entry/exit numbers of the upstream tree ("is on the path");
 * :attr:`NetworkIndex.travel` - travel time to the outlet per flow;
 * :attr:`NetworkIndex.outlet_names` - the water body each outlet reach drains to.
@@ -23,7 +26,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from hazatlas.geo import paths, snapping
+from hazatlas.geo import paths, riparian, snapping
 from hazatlas.geo._segindex import SegmentIndex
 
 if TYPE_CHECKING:
@@ -47,8 +50,12 @@ class NetworkIndex:
         return paths.RiverRuns.build(self.network, self.snap)
 
     @functools.cached_property
+    def contacts(self) -> paths.Contacts:
+        return riparian.place_contacts(self.network)
+
+    @functools.cached_property
     def tails(self) -> tuple[tuple[paths.Transition, ...], ...]:
-        return paths.build_tails(self.network, self.runs)
+        return paths.build_tails(self.network, self.runs, self.contacts)
 
     @functools.cached_property
     def upstream(self) -> paths.UpstreamIntervals:
@@ -79,5 +86,5 @@ class NetworkIndex:
 
     def built(self) -> set[str]:
         """Names of the indexes built so far."""
-        names = ("snap", "runs", "tails", "upstream", "travel", "outlet_names")
+        names = ("snap", "runs", "contacts", "tails", "upstream", "travel", "outlet_names")
         return {n for n in names if n in self.__dict__}

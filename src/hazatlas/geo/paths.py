@@ -16,6 +16,11 @@ Rules (documented in ``docs/screening.md``):
   other than the site's own country (the far bank of a border river) are listed at 0 km. The
   site's own country is listed again only if the river leaves it and comes back (Baia Mare:
   the Somes leaves Romania and the Danube later forms the Romanian border).
+* Riparian contacts that the polygons cannot resolve (Moldova's Danube bank at Giurgiulești,
+  ``riparian_contacts.csv``, :mod:`hazatlas.geo.riparian`) enter the transition lists as
+  transitions of their own at their position on the river: the contact's country joins the
+  state there (if not already in it) and is listed at its first entry like any other, with
+  the contact attached (``via``: riparian contact).
 * The list ends with the outlet (sea or endorheic lake, named from ``sea_regions.csv``) or
   ``end of network`` where the network has no outlet.
 
@@ -45,6 +50,7 @@ from hazatlas.geo.network import readonly
 if TYPE_CHECKING:
     from hazatlas.geo.network import RiverNetwork
     from hazatlas.geo.network_index import NetworkIndex
+    from hazatlas.geo.riparian import RiparianContact
     from hazatlas.geo.snapping import SnapIndex
 
 BORDER_TOLERANCE_M = 1500.0
@@ -63,6 +69,7 @@ class BorderCrossing:
     reach_index: int
     offset_m: float
     border_river: bool = False  # True when the country is reached as the far bank of a border river
+    contact: RiparianContact | None = None  # set when the country is a riparian contact
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class Transition:
     offset_m: float
     before: State
     after: State
+    contact: RiparianContact | None = None  # a riparian contact, not a change of the runs
 
 
 def downstream_path(network: RiverNetwork, reach_index: int) -> np.ndarray:
@@ -201,20 +209,45 @@ def river_runs(
     return runs.start, runs.state
 
 
-def build_tails(network: RiverNetwork, runs: RiverRuns) -> tuple[tuple[Transition, ...], ...]:
+Contacts = Mapping[int, tuple[tuple[float, "RiparianContact"], ...]]
+
+
+def reach_transitions(
+    reach: int, runs: RiverRuns, contacts: Contacts, offset_m: float = 0.0
+) -> tuple[State, tuple[Transition, ...]]:
+    """The state at ``offset_m`` of ``reach`` and the transitions of the reach below it: the
+    run changes and the riparian contacts (a contact before a run change at the same
+    offset, with the state above that change), in downstream order. A contact at the very
+    start of a reach comes after the junction into that reach (:func:`build_tails`)."""
+    start, state = runs.start[reach], runs.state[reach]
+    k = max(int(np.searchsorted(start, offset_m, side="right")) - 1, 0) if offset_m > 0 else 0
+    own = [
+        Transition(reach, float(start[j]), state[j - 1], state[j]) for j in range(k + 1, len(state))
+    ]
+    for off, c in contacts.get(reach, ()):
+        if off < offset_m:
+            continue
+        j = max(int(np.searchsorted(start, off, side="left")) - 1, 0)  # the state just above
+        after = tuple(sorted({*state[j], c.country}))
+        at = next((i for i, t in enumerate(own) if t.offset_m >= off), len(own))
+        own.insert(at, Transition(reach, off, state[j], after, c))
+    return state[k], tuple(own)
+
+
+def build_tails(
+    network: RiverNetwork, runs: RiverRuns, contacts: Contacts = MappingProxyType({})
+) -> tuple[tuple[Transition, ...], ...]:
     """For each reach, the state transitions from the end of the reach to the outlet
-    (the junction into the downstream reach included). One reverse topological sweep."""
-    run_start, run_state = runs.start, runs.state
+    (the junction into the downstream reach and the riparian ``contacts`` included). One
+    reverse topological sweep."""
+    run_state = runs.state
     n = len(network)
     tail: list[tuple[Transition, ...]] = [()] * n
     within: list[tuple[Transition, ...]] = [()] * n  # from the start of each reach
     for idx in reversed(network.groups):
         for r in idx.tolist():
             d = int(network.downstream[r])
-            own = tuple(
-                Transition(r, float(run_start[r][k]), run_state[r][k - 1], run_state[r][k])
-                for k in range(1, len(run_state[r]))
-            )
+            own = reach_transitions(r, runs, contacts)[1]
             if d >= 0:
                 junction: tuple[Transition, ...] = ()
                 if run_state[d][0] != run_state[r][-1] and run_state[d][0]:
@@ -233,33 +266,32 @@ def transitions_to_outlet(network: RiverNetwork) -> tuple[tuple[Transition, ...]
 def site_transitions(
     network: RiverNetwork, reach_index: int, offset_m: float
 ) -> tuple[State, tuple[Transition, ...]]:
-    """The state at a point of a reach and every transition below it."""
-    runs = network.index.runs
-    run_start, run_state = runs.start[reach_index], runs.state[reach_index]
-    k = int(np.searchsorted(run_start, offset_m, side="right")) - 1
-    k = max(k, 0)
-    own = tuple(
-        Transition(reach_index, float(run_start[j]), run_state[j - 1], run_state[j])
-        for j in range(k + 1, len(run_state))
-    )
-    return run_state[k], own + network.index.tails[reach_index]
+    """The state at a point of a reach and every transition below it (riparian contacts
+    included)."""
+    index = network.index
+    state, own = reach_transitions(reach_index, index.runs, index.contacts, offset_m)
+    return state, own + index.tails[reach_index]
+
+
+Arrival = tuple[str, int, float, bool, "RiparianContact | None"]
 
 
 def first_arrivals(
     state: State, transitions: tuple[Transition, ...], origin: str | None
-) -> list[tuple[str, int, float, bool]]:
-    """Countries in order of first arrival: ``(country, reach_index, offset_m, border_river)``;
-    ``reach_index`` -1 means "at the site" (the far bank of a border river)."""
-    out: list[tuple[str, int, float, bool]] = []
+) -> list[Arrival]:
+    """Countries in order of first arrival: ``(country, reach_index, offset_m, border_river,
+    contact)``; ``reach_index`` -1 means "at the site" (the far bank of a border river);
+    ``contact`` is the riparian contact the country is reached by, else None."""
+    out: list[Arrival] = []
     emitted: set[str] = set()
     for c in state:
         if c != origin:
-            out.append((c, -1, 0.0, len(state) > 1))
+            out.append((c, -1, 0.0, len(state) > 1, None))
             emitted.add(c)
     for t in transitions:
         for c in t.after:
             if c not in t.before and c not in emitted:
-                out.append((c, t.reach_index, t.offset_m, len(t.after) > 1))
+                out.append((c, t.reach_index, t.offset_m, len(t.after) > 1, t.contact))
                 emitted.add(c)
     return out
 
@@ -277,12 +309,12 @@ def countries_downstream(
         origin = state[0]
     d_site = float(network.distance_to_outlet_m[reach_index]) - offset_m
     out = []
-    for c, r, off, border in first_arrivals(state, trans, origin):
+    for c, r, off, border, contact in first_arrivals(state, trans, origin):
         if r < 0:
             out.append(BorderCrossing(c, 0.0, int(reach_index), float(offset_m), border))
         else:
             dist = d_site - (float(network.distance_to_outlet_m[r]) - off)
-            out.append(BorderCrossing(c, max(dist, 0.0), r, off, border))
+            out.append(BorderCrossing(c, max(dist, 0.0), r, off, border, contact))
     return out
 
 
@@ -349,8 +381,9 @@ def run_of(network: RiverNetwork, reach: np.ndarray, offset_m: np.ndarray) -> np
 
 
 #: First arrivals below a point as arrays: country, border_river, at_site, distance to outlet
-#: (m; nan at the site), time to outlet (3, m) s for low/mean/high flow (nan at the site).
-KeyEvents = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: (m; nan at the site), time to outlet (3, m) s for low/mean/high flow (nan at the site),
+#: riparian contact (its ``number`` in :func:`hazatlas.geo.riparian.riparian_contacts`; -1 none).
+KeyEvents = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def key_events(network: RiverNetwork, reach: int, run: int, origin: str) -> KeyEvents:
@@ -372,15 +405,16 @@ def first_arrival_events(index: NetworkIndex, reach: int, run: int, origin: str)
     at_site = np.array([a[1] < 0 for a in arr], dtype=bool)
     r = np.array([max(a[1], 0) for a in arr], dtype=np.int64)
     o = np.array([a[2] for a in arr], dtype=float)
+    contact = np.array([-1 if a[4] is None else a[4].number for a in arr], dtype=np.int64)
     dist = np.where(at_site, np.nan, network.distance_to_outlet_m[r] - o) if m else np.zeros(0)
     time = np.zeros((3, m))
     for f, flow in enumerate(("low", "mean", "high")):
         tt = index.travel[flow]
         if m:
             time[f] = np.where(at_site, np.nan, tt.to_outlet_s[r] - o / tt.velocity_m_s[r])
-    for a in (country, border, at_site, dist, time):
+    for a in (country, border, at_site, dist, time, contact):
         a.flags.writeable = False  # new arrays: frozen in place, no copy
-    return country, border, at_site, dist, time
+    return country, border, at_site, dist, time, contact
 
 
 @dataclass(frozen=True)

@@ -359,13 +359,14 @@ def _downstream_events(
                 ("at_site", np.zeros(0, bool)),
                 ("distance", np.zeros(0)),
                 ("time", np.zeros((3, 0))),
+                ("contact", np.zeros(0, np.int64)),
             ]
         )
     }
     outlets = [paths.outlet_name(net, int(reach[i])) for i in first.tolist()]
     return DownstreamEvents(
         key, key_ptr, cat["country"], cat["border"], cat["at_site"], cat["distance"], cat["time"],
-        outlets,
+        outlets, cat["contact"],
     )  # fmt: skip
 
 

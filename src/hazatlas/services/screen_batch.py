@@ -19,6 +19,7 @@ import numpy as np
 from hazatlas.domain.establishment import Establishment
 from hazatlas.domain.gc_pause import gc_paused
 from hazatlas.geo.network import FLOWS, RiverNetwork
+from hazatlas.geo.riparian import riparian_contacts
 from hazatlas.services import screen_indices
 
 
@@ -103,6 +104,7 @@ class DownstreamEvents:
     distance_m: np.ndarray  # from the event to the outlet (nan = at the site)
     time_s: np.ndarray  # (3, n_events) from the event to the outlet, low/mean/high
     outlet: list[str]  # per key, the water body it drains to
+    contact: np.ndarray | None = None  # per event, riparian contact number (-1: none)
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
     net = b.network
     reach_id = [r if h else None for r, h in zip(net.reach_id[r0].tolist(), has, strict=True)]
     reach_name = [net.name[j] or None if h else None for j, h in zip(r0.tolist(), has, strict=True)]
+    river, river_names = _river_names(net, r0, has, reach_name)
     wri, thi, cc = _index_columns(b.indices, take)
     results = [
         {
@@ -228,6 +231,8 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
             "location_flags": list(flags),
             "reach_id": rid,
             "reach_name": rname,
+            "river": rv,
+            "river_names": rn,
             "snap": snap,
             "downstream": ds,
             "outlet": outlet,
@@ -236,15 +241,32 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
             "consequence_class": c,
             "warnings": [],
         }
-        for sid, lon, lat, ctry, border, flags, rid, rname, snap, ds, outlet, w, t, c in zip(
+        for sid, lon, lat, ctry, border, flags, rid, rname, rv, rn, snap, ds, outlet, w, t, c in zip(
             take.site_field(b.sites, 0), take.site_field(b.sites, 1),
             take.site_field(b.sites, 2), take(b.country).tolist(), borders, take.seq(b.flags),
-            reach_id, reach_name, snaps, _downstream_lists(b, take), _outlets(b, take, has),
-            wri, thi, cc, strict=True,
+            reach_id, reach_name, river, river_names, snaps, _downstream_lists(b, take),
+            _outlets(b, take, has), wri, thi, cc, strict=True,
         )
     ]  # fmt: skip
     _add_warnings_and_pois(b, take, results)
     return results
+
+
+def _river_names(
+    net: RiverNetwork, r0: np.ndarray, has: list[bool], reach_name: list[str | None]
+) -> tuple[list[str | None], list[dict[str, str]]]:
+    """``river`` (the main-stem name, else the reach name) and ``river_names`` (by language)
+    of the rows (:mod:`hazatlas.geo.river_names`)."""
+    canonical = net.attributes.get("river")
+    names = net.attributes.get("river_names")
+    if not canonical or not names:
+        return list(reach_name), [{} for _ in has]
+    river = [
+        canonical[j] or n if h else None
+        for j, h, n in zip(r0.tolist(), has, reach_name, strict=True)
+    ]
+    by_lang = [dict(names[j]) if h else {} for j, h in zip(r0.tolist(), has, strict=True)]
+    return river, by_lang
 
 
 def _index_columns(
@@ -300,6 +322,12 @@ def _downstream_lists(b: ScreeningBatch, take: _Rows) -> list[list[dict[str, Any
             ev.country[e].tolist(), km, *hours, ev.border_river[e].tolist(), strict=True
         )
     ]  # fmt: skip
+    if ev.contact is not None and len(e):
+        fields = [c.fields() for c in riparian_contacts()]  # once per call, copied per entry
+        ce = ev.contact[e]
+        for j, k in zip(np.flatnonzero(ce >= 0).tolist(), ce[ce >= 0].tolist(), strict=True):
+            f = fields[k]
+            pairs[j].update(f, contact=dict(f["contact"]))
     bounds = ptr.tolist()
     return [pairs[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 

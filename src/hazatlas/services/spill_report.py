@@ -79,6 +79,7 @@ def _countries(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
                 "peak_mg_l": t["peak_mg_l"],
                 "river_km_from_source": round(c.river_distance_m / 1000.0, 1),
                 "border_river": bool(getattr(c, "border_river", False)),
+                **(c.contact.fields() if getattr(c, "contact", None) else {}),
             }
         )
     return out
@@ -92,7 +93,8 @@ def _profile(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
         out.append(
             {
                 "reach_id": int(net.reach_id[r]),
-                "river": net.name[r],
+                "river": net.river_name(r),
+                "river_names": net.river_names(r),
                 "river_km_from_source": round(float(pr.profile.distance_m[i]) / 1000.0, 1),
                 "arrival": t["arrival"],
                 "peak_time": t["peak_time"],
@@ -193,7 +195,8 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "lon": req.lon,
             "lat": req.lat,
             "reach_id": int(net.reach_id[run.snap.reach_index]),
-            "river": net.name[run.snap.reach_index],
+            "river": net.river_name(run.snap.reach_index),
+            "river_names": net.river_names(run.snap.reach_index),
             "offset_m": round(run.snap.offset_m, 1),
             "snap_distance_m": round(run.snap.distance_m, 1),
             "start": req.start.isoformat(timespec="minutes"),
