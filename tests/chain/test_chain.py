@@ -281,6 +281,7 @@ def test_chain_from_site_to_acknowledged_warning(case, demo, mailbox, ack_client
     assert recipients <= set(draft["recipients"]) and sender_country not in draft["recipients"]
     recipients = set(draft["recipients"])
     assert report["areas"]
+    assert "(?)" not in report["texts"][0]["other_information"]  # the threshold's basis is said
 
     # 3. sent to the proposed recipients (no --to: the same proposal)
     sent = json.loads(hz("notify", "send", "--file", str(report_file), "--json", "--as", user))
