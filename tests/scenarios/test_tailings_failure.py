@@ -222,3 +222,13 @@ def test_confidential_tailings_details_are_not_used(demo):
         run_tailings_failure(demo, basin, TailingsFailureRequest("UZ-TA-ALMALYK", datetime(2020, 1, 1)))
     assert {p.field for p in err.value.problems} == {"stored_volume_m3", "dam_height_m"}
     assert all("confidential to user 'icpdr'" in p.message for p in err.value.problems)
+
+
+def test_every_stored_kind_names_its_data_files():
+    """A run of any kind records the versions of the data it used (provenance)."""
+    from hazatlas.domain.reference import data_path
+    from hazatlas.services import scenarios
+
+    assert set(scenarios.KINDS) <= set(scenarios.DATA_FILES)
+    for parts in scenarios.DATA_FILES["tailings-failure"]:
+        assert data_path(*parts).is_file(), parts

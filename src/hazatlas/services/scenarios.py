@@ -48,6 +48,8 @@ DATA_FILES: dict[str, tuple[tuple[str, ...], ...]] = {
                ("geo", "boundaries", "ne10m_admin0_countries_region.geojson"),
                ("reference", "tailings_runout_coefficients.csv")),
 }
+# the tailings dam failure chain runs the runout and then the river model
+DATA_FILES["tailings-failure"] = tuple(dict.fromkeys(DATA_FILES["runout"] + DATA_FILES["river"]))
 
 
 @functools.cache

@@ -47,7 +47,8 @@ from hazatlas.domain.tailings import Constituent
 from hazatlas.models.base import Validity, input_problem, raise_problems, scenario_summary
 from hazatlas.services.tailings import DEFAULT_DRY_DENSITY_KG_M3, RunoutOutcome
 
-#: Kind under which the run is stored (``hazatlas.services.scenarios.KINDS``).
+#: Kind under which the run is stored (one of ``hazatlas.services.scenarios.KINDS``): the
+#: report drafted from it reads the kind stored, so the chain must not be stored as a runout.
 STORED_KIND = "tailings-failure"
 
 

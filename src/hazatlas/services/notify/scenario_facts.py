@@ -408,9 +408,16 @@ def _tailings_failure(
             ]
     subs = [SubstanceRelease(n or "unnamed constituent", None, m) for n, m, _ in spills]
     threshold = next(iter(thresholds.values()), None) if len(set(thresholds.values())) == 1 else None
+    bases = {c: str((s.get("source") or {}).get("threshold_basis") or "") for c, _, s in spills}
+    basis = ""
+    if threshold is not None and all(bases.values()):  # one threshold: say where it comes from
+        distinct = set(bases.values())
+        basis = distinct.pop() if len(distinct) == 1 else "; ".join(
+            f"{c}: {b}" for c, b in bases.items())
     return ScenarioFacts(
         kind="tailings-failure", scenario_id=str(row["id"]), place=place, occurred_at=_when(when),
         substances=tuple(subs or runout_substances(runout)), impacts=tuple(impacts),
-        areas=tuple(areas), threshold_mg_l=threshold, model="tailings runout + river spill",
+        areas=tuple(areas), threshold_mg_l=threshold, threshold_basis=basis,
+        model="tailings runout + river spill",
         notes=tuple(notes),
     )
