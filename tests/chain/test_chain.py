@@ -48,7 +48,7 @@ SECRET_KEY = "test-secret-key-of-the-chain-test-0123456789abcdef"
 #: (Baia Mare: HUN, UKR above the threshold, SRB, BGR below it; Stolice: BIH, ROU, BGR, UKR;
 #: BorsodChem: SVK),
 #: and the ICPDR for the Danube basin (names marked "demo", addresses under .example).
-COUNTRIES = ("ROU", "HUN", "UKR", "SRB", "BIH", "BGR", "SVK")
+COUNTRIES = ("ROU", "HUN", "UKR", "SRB", "BIH", "BGR", "SVK", "MDA")
 #: (user, role country) of each sender: the national authority of the site's country.
 SENDERS = {"ROU": "ro-igsu", "SRB": "rs-sector", "HUN": "hu-okf"}
 
