@@ -74,7 +74,7 @@ def test_root_page_in_chromium(demo_server):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         page = browser.new_page()
-        page.goto(demo_server + "/")
+        page.goto(demo_server + "/register")
         rows = page.locator("#register tbody tr")
         n_all = rows.count()
         assert n_all >= 40

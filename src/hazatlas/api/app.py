@@ -48,7 +48,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         modname = f"hazatlas.api.routes.{name}"
         if importlib.util.find_spec(modname) is not None:
             app.include_router(importlib.import_module(modname).router)
-    from hazatlas.web import pages
+    from hazatlas.web import assets, pages
 
     app.include_router(pages.router)
+    assets.mount(app)
     return app
