@@ -51,5 +51,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from hazatlas.web import assets, pages
 
     app.include_router(pages.router)
+    from hazatlas.web import auth, i18n, site
+
+    for router in (auth.router, i18n.router, site.router):
+        app.include_router(router)
     assets.mount(app)
     return app
