@@ -51,9 +51,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from hazatlas.web import assets, pages
 
     app.include_router(pages.router)
-    from hazatlas.web import auth, i18n, site
+    from hazatlas.web import auth, i18n, site, site_edit
 
-    for router in (auth.router, i18n.router, site.router):
+    for router in (auth.router, i18n.router, site.router, site_edit.router):
         app.include_router(router)
     assets.mount(app)
     return app

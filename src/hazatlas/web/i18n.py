@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated
 
 from babel import Locale
+from babel.core import get_global
 from babel.messages.pofile import read_po
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
@@ -63,6 +64,29 @@ def messages(language: str) -> dict[str, str]:
         catalog = read_po(fh, domain=DOMAIN)
     return {str(m.id): str(m.string) for m in catalog
             if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy}
+
+
+@functools.cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(language).territories)
+
+
+def country_names(language: str, english: dict[str, str]) -> dict[str, str]:
+    """ISO3 -> country name in ``language`` (CLDR names shipped with babel, found through its
+    alpha-3 aliases), the register's English name where CLDR has none (e.g. Kosovo's ``XKX``).
+
+    >>> country_names("uk", {"MDA": "Moldova", "XKX": "Kosovo"})
+    {'MDA': 'Молдова', 'XKX': 'Kosovo'}
+    """
+    if language == DEFAULT:
+        return dict(english)
+    aliases = get_global("territory_aliases")
+    local = _territories(language)
+    out = {}
+    for iso3, name in english.items():
+        alpha2 = (aliases.get(iso3) or [None])[0]
+        out[iso3] = local.get(alpha2, name) if alpha2 else name
+    return out
 
 
 def gettext_for(language: str):  # noqa: ANN201 - a plain callable for the templates

@@ -20,6 +20,7 @@ from hazatlas.domain.access import WITHHELD, can_write
 from hazatlas.domain.errors import NotFoundError
 from hazatlas.services import assessments, geodata, ranking
 from hazatlas.services.register import RegisterService
+from hazatlas.web import i18n
 from hazatlas.web.render import page_principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +62,7 @@ def site_view(request: Request, establishment_id: str) -> dict[str, Any]:
         "classification": assessments.classification_for(db, principal, establishment_id),
         "screening": screening, "path": downstream_line(screening.get("reach_id")),
         "history": svc.history(establishment_id),
-        "names": geodata.country_names(db),
+        "names": i18n.country_names(i18n.language_of(request), geodata.country_names(db)),
         "withheld_value": WITHHELD,
         "may_edit": can_write(principal, establishment.country_iso3, establishment.id),
     }
@@ -73,4 +74,4 @@ def site_page(establishment_id: str, request: Request) -> Response:
         view = site_view(request, establishment_id)
     except NotFoundError:
         return render(request, "site.html", status_code=404, e=None, missing=establishment_id)
-    return render(request, "site.html", **view)
+    return render(request, "site.html", saved=request.query_params.get("saved") == "1", **view)
