@@ -26,6 +26,7 @@ ROUTERS = (
     "scenarios_river",
     "scenarios_air",
     "scenarios_tailings",
+    "scenarios_tailings_failure",
     "notifications",
 )
 
