@@ -28,6 +28,7 @@ ROUTERS = (
     "scenarios_tailings",
     "scenarios_tailings_failure",
     "notifications",
+    "map",
 )
 
 
