@@ -10,18 +10,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "hazatlas"
 MAX_LINES = 500
 
-# Modules over the limit today, being split by other work of issue 11;
-# removed at integration of issue 11.
+# Modules over the limit today, being split by the export work of issue 10/11;
+# removed when that lands.
 KNOWN_OVER = frozenset({
-    "cli/notify.py",
-    "formats/register_rows.py",
-    "formats/reports.py",
-    "formats/tables.py",
-    "geo/network.py",
-    "services/notify.py",
     "services/register.py",
-    "services/screen.py",
-    "storage/notifications.py",
     "storage/repositories.py",
 })
 
@@ -54,5 +46,5 @@ def test_no_module_is_over_500_lines() -> None:
 
 
 def test_a_module_over_the_limit_is_named() -> None:
-    lines = {"domain/audit.py": 501, "domain/text.py": 500, "services/screen.py": 723}
+    lines = {"domain/audit.py": 501, "domain/text.py": 500}
     assert offenders(lines) == ["domain/audit.py (501 lines)"]

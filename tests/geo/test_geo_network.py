@@ -206,3 +206,49 @@ def test_user_file_errors_name_the_row(tmp_path) -> None:
     other.write_bytes(b"")
     with pytest.raises(HazatlasError, match="unsupported network format"):
         RiverNetwork.load(other)
+
+
+def test_the_network_is_immutable(net: RiverNetwork) -> None:
+    arrays = [net.reach_id, net.downstream, net.order, net.length_m, net.length_factor,
+              net.lake_volume_m3, net.distance_to_outlet_m, net.outlet,
+              *net.groups, *net.user_values.values(), *vars(net.hydraulics("high")).values()]  # fmt: skip
+    for arr in arrays:
+        assert not arr.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            arr[:1] = 0
+    with pytest.raises(AttributeError, match="immutable"):
+        net.length_factor = np.ones(len(net))  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        net.cache = {}  # type: ignore[attr-defined]
+    assert not hasattr(net, "cache")  # derived data lives in net.index, not in the network
+    with pytest.raises(TypeError):
+        net.attributes["system"] = ()  # type: ignore[index]
+    assert isinstance(net.name, tuple) and isinstance(net.geometry, tuple)
+
+
+def test_length_factor_is_set_at_construction(net: RiverNetwork) -> None:
+    danube = net.reaches_named("Danube")
+    assert (net.length_factor[danube] > 1.0).any()
+    assert net.length_factor.min() > 0.0
+    copy = net.with_overrides({int(net.reach_id[0]): {"velocity_m_s": 0.5}})
+    np.testing.assert_array_equal(copy.length_factor, net.length_factor)
+    np.testing.assert_array_equal(copy.length_m, net.length_m)
+
+
+def test_derived_indexes_are_built_once_per_network(net: RiverNetwork) -> None:
+    index = net.index
+    assert net.index is index and index.network is net
+    assert index.runs is net.index.runs and index.tails is index.tails
+    assert len(index.tails) == len(index.runs.start) == len(net)
+    assert set(index.outlet_names) == set(np.unique(net.outlet).tolist())
+    copy = net.with_dispersion_method("elder1959")
+    assert copy.index is not index and copy.index.network is copy
+    assert copy.index.travel["mean"] is not index.travel["mean"]
+
+
+def test_a_user_network_without_discharges_says_so() -> None:
+    line = shapely.LineString([(20.0, 45.0), (20.1, 45.0)])
+    net = RiverNetwork.from_features([({"reach_id": 1}, line)], with_lakes=False, assign=False)
+    assert net.discharges is None
+    with pytest.raises(HazatlasError, match="without discharges"):
+        net.hydraulics("mean")

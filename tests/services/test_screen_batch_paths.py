@@ -1,7 +1,8 @@
 """The bulk paths of the screening give exactly what the per-site paths give.
 
-``ScreeningBatch.results()`` builds all result objects from arrays in one pass; it must equal
-``[batch.result(i) ...]`` (the per-site reference) key for key and in key order. The default
+``ScreeningBatch.results()`` and ``batch.result(i)`` are one builder (``build_results``) run on
+all rows or on one; both must give the same objects key for key and in key order. (The JSON
+of the builder was checked byte for byte against the two builders it replaced.) The default
 indices are computed in bulk (``default_indices_batch``); they must equal the per-establishment
 hook. Location flags read from the establishments must equal those read from the sites.
 """
@@ -12,6 +13,7 @@ import gc
 import json
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,7 @@ from hazatlas.domain.inventory import InventoryItem
 from hazatlas.domain.tailings import TailingsDetails
 from hazatlas.services import screen_indices
 from hazatlas.services.screen import PointOfInterest, screen_establishments
+from hazatlas.services.screen_batch import build_results
 
 # Points across the region (many near rivers of the bundled network, some at sea or far away).
 _LON = st.floats(12.0, 80.0)
@@ -123,7 +126,7 @@ _FLOATS = (
 
 @given(st.lists(_FLOATS, max_size=50))
 def test_vectorised_rounding_equals_python_round(values: list[float]) -> None:
-    from hazatlas.services.screen import _round3
+    from hazatlas.services.screen_batch import _round3
 
     got = _round3(np.array(values, dtype=float))
     assert _json(got) == _json([round(v, 3) for v in values])
@@ -136,3 +139,13 @@ def test_results_keep_the_records_as_they_were_when_screened() -> None:
     assert batch.result(0)["establishment_id"] == "A"
     assert batch.results()[0]["lon"] == 23.58
     assert batch.sites[0].establishment is est
+
+
+def test_result_takes_any_row_of_the_batch() -> None:
+    ests = [Establishment(c, "site", "ROU", 23.58 + i / 10, 47.66) for i, c in enumerate("ABC")]
+    batch = screen_establishments(ests)
+    assert batch.result(-1) == batch.result(2) == batch.results()[2]
+    assert [r["establishment_id"] for r in build_results(batch, np.array([2, 0]))] == ["C", "A"]
+    for bad in (3, -4):
+        with pytest.raises(IndexError):
+            batch.result(bad)

@@ -49,11 +49,10 @@ def test_sea_point_takes_the_nearest_country_with_a_warning() -> None:
 
 
 def test_prepare_builds_the_site_independent_indexes() -> None:
-    net = RiverNetwork.load_default()
-    for key in ("snap_index", "run_flat", ("time_to_outlet", "mean")):
-        net.cache.pop(key, None)
+    net = RiverNetwork.load_default().with_dispersion_method("fischer1975")  # a fresh index
+    assert "runs" not in net.index.built() and "travel" not in net.index.built()
     borders._country_border_index.cache_clear()
     assert screen.prepare(net) is net
-    assert {"snap_index", "run_flat", ("time_to_outlet", "high")} <= set(net.cache)
+    assert {"snap", "runs", "travel"} <= net.index.built()
     codes, _, _ = borders._country_features()
     assert borders._country_border_index.cache_info().currsize == len(codes)

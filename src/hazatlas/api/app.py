@@ -26,7 +26,9 @@ ROUTERS = (
     "scenarios_river",
     "scenarios_air",
     "scenarios_tailings",
+    "scenarios_tailings_failure",
     "notifications",
+    "map",
 )
 
 

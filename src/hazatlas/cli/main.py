@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "db": ("db", "Database schema and bundled geodata."),
     "register": ("register", "The register of hazardous activities."),
+    "scenario": ("scenario", "Scenarios that chain several models, run from a register site."),
     "users": ("users", "User accounts, roles and API tokens."),
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),

@@ -67,7 +67,7 @@ def _rings(value: object) -> list[list[tuple[float, float]]] | str:
 
 def _geojson_geometry(geom: object, problems: ReadProblems, row: int) -> dict[str, str]:
     """Columns from a GeoJSON geometry (``lon``/``lat``, or ``site_polygon_wkt``)."""
-    import shapely
+    import shapely  # type: ignore[import-untyped]
 
     if geom is None:
         return {}

@@ -62,7 +62,7 @@ def _gpkg_cell(value: object, problems: ReadProblems, row: int, name: str) -> st
 
 def _shape_columns(g: Any, problems: ReadProblems, row: int) -> dict[str, str]:
     import numpy as np
-    import shapely
+    import shapely  # type: ignore[import-untyped]
 
     kind = g.geom_type
     if kind not in GEOMETRY_TYPES:
@@ -86,7 +86,7 @@ def _shape_columns(g: Any, problems: ReadProblems, row: int) -> dict[str, str]:
 def read_gpkg(path: Path, layer: str | None, source: str) -> RawTable:
     import warnings
 
-    import pyogrio
+    import pyogrio  # type: ignore[import-untyped]
     import shapely
 
     try:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
-import shapely.ops
+import shapely  # type: ignore[import-untyped]
+import shapely.ops  # type: ignore[import-untyped]
 from pyproj import Geod, Transformer
 
 from hazatlas.domain.errors import Problem, ValidationError

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 

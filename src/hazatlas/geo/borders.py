@@ -19,8 +19,8 @@ import functools
 import json
 
 import numpy as np
-import shapely
-from scipy.spatial import cKDTree
+import shapely  # type: ignore[import-untyped]
+from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path
 from hazatlas.geo._geodesy import geodesic_m
@@ -271,7 +271,8 @@ def _point_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         t = np.where(den > 0, (ap * ab).sum(axis=-1) / den, 0.0)
     t = np.clip(t, 0.0, 1.0)
     c = a + t[..., None] * ab
-    return np.sqrt(((p - c) ** 2).sum(axis=-1))
+    out: np.ndarray = np.sqrt(((p - c) ** 2).sum(axis=-1))
+    return out
 
 
 def nearest_country_exact(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -133,7 +133,9 @@ def geometry_at_station(
 def shear_velocity(velocity_m_s: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
     """``u* = sqrt(g R S)`` with ``S`` from Manning: ``u* = n U sqrt(g) / R^(1/6)``, ``R ~ H``."""
     gc = geometry_coefficients()
-    return gc.manning_n * np.asarray(velocity_m_s) * np.sqrt(gc.g) / np.asarray(depth_m) ** (1 / 6)
+    u = np.asarray(velocity_m_s, dtype=float)
+    out: np.ndarray = gc.manning_n * u * np.sqrt(gc.g) / np.asarray(depth_m, dtype=float) ** (1 / 6)
+    return out
 
 
 def dispersion_coefficient(
@@ -161,27 +163,30 @@ def dispersion_coefficient(
     h = np.asarray(depth_m, dtype=float)
     us = shear_velocity(u, h) if shear_velocity_m_s is None else np.asarray(shear_velocity_m_s)
     bh, uu = b / h, u / us
+    k: np.ndarray
     if method == "fischer1975":
-        return 0.011 * u**2 * b**2 / (h * us)
-    if method == "elder1959":
-        return 5.93 * h * us
-    if method == "liu1977":
-        return 0.18 * bh**2 * uu**0.5 * h * us
-    if method == "seo_cheong1998":
-        return 5.915 * bh**0.620 * uu**1.428 * h * us
-    if method == "deng2001":
+        k = 0.011 * u**2 * b**2 / (h * us)
+    elif method == "elder1959":
+        k = 5.93 * h * us
+    elif method == "liu1977":
+        k = 0.18 * bh**2 * uu**0.5 * h * us
+    elif method == "seo_cheong1998":
+        k = 5.915 * bh**0.620 * uu**1.428 * h * us
+    elif method == "deng2001":
         eps_t = 0.145 + (1 / 3520) * uu * bh**1.38
-        return (0.15 / (8 * eps_t)) * bh ** (5 / 3) * uu**2 * h * us
-    if method == "kashefipour_falconer2002":
+        k = (0.15 / (8 * eps_t)) * bh ** (5 / 3) * uu**2 * h * us
+    elif method == "kashefipour_falconer2002":
         wide = 10.612 * h * u * uu
         narrow = (7.428 + 1.775 * bh**0.62 * (1 / uu) ** 0.572) * uu * h * u
-        return np.where(bh > 50, wide, narrow)
-    if method == "disley2015":
+        k = np.where(bh > 50, wide, narrow)
+    elif method == "disley2015":
         fr = u / np.sqrt(geometry_coefficients().g * h)
-        return 3.563 * fr**-0.4117 * bh**0.6776 * uu**1.0132 * h * us
-    raise HazatlasError(
-        f"unknown dispersion method {method!r}; expected one of {', '.join(DISPERSION_METHODS)}"
-    )
+        k = 3.563 * fr**-0.4117 * bh**0.6776 * uu**1.0132 * h * us
+    else:
+        raise HazatlasError(
+            f"unknown dispersion method {method!r}; expected one of {', '.join(DISPERSION_METHODS)}"
+        )
+    return k
 
 
 def levels(downstream: np.ndarray) -> np.ndarray:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path, load_table
 from hazatlas.geo._geodesy import GEOD
@@ -29,7 +31,7 @@ LAKE_SHARE_MIN = 0.5
 
 
 @functools.cache
-def _lakes() -> tuple[list, list[str], np.ndarray]:
+def _lakes() -> tuple[list[Any], list[str], np.ndarray]:
     doc = json.loads(data_path("geo", "lakes", "ne10m_lakes_region.geojson").read_text("utf-8"))
     geoms, names, areas = [], [], []
     for feat in doc["features"]:
@@ -53,7 +55,7 @@ def _volume_rules() -> tuple[dict[str, float], float]:
     return by_alias, depth
 
 
-def lake_volumes(geometry: list) -> np.ndarray:
+def lake_volumes(geometry: Sequence[Any]) -> np.ndarray:
     """Storage volume (m3) per reach: NaN unless the reach is a lake reach (rule above).
 
     ``geometry`` is a list of WGS 84 LineStrings, one per reach.

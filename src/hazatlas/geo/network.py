@@ -2,13 +2,22 @@
 lengths, and per-reach hydraulics for low, mean and high flow.
 
 The bundled network is the Natural Earth 1:10m river network with ``next_down`` topology
-(``data/geo/rivers/ne10m_river_network.geojson``, see its SOURCES.md). Natural Earth carries no
-discharge; it is assigned from the gauges of ``river_gauges.csv`` and interpolated along the
-network (:mod:`hazatlas.geo.hydraulics`). Users can load their own network (GeoJSON or
+(``data/geo/rivers/ne10m_river_network.geojson``, see its SOURCES.md; built by
+:mod:`hazatlas.geo.bundled`). Natural Earth carries no discharge; it is assigned from the
+gauges of ``river_gauges.csv`` and interpolated along the network (:mod:`hazatlas.geo.gauges`,
+rule in :mod:`hazatlas.geo.hydraulics`). Users can load their own network (GeoJSON or
 GeoPackage lines with ``reach_id``/``next_down`` or HydroRIVERS' ``HYRIV_ID``/``NEXT_DOWN``) and
 override any reach. Every value records its origin: ``gauged``, ``interpolated``, ``default``
 (regional specific discharge, no gauge in the system), ``user`` (file or override) or
 ``derived`` (hydraulic geometry from the discharge); lake reaches are marked ``lake``.
+
+A :class:`RiverNetwork` is a value: it is complete when constructed (topological order,
+discharges, hydraulics and the sinuosity ``length_factor`` included), its arrays are read-only
+and its attributes cannot be set. As in pyflwdir, the reach arrays keep the order of the input
+(a reach's index is its position in the file) and ``order`` is the topological sequence (every
+reach before its downstream reach; pyflwdir's ``idxs_seq`` read from the outlets up). Indexes
+derived from the network for snapping and downstream paths are built once, on first use, by
+its :attr:`RiverNetwork.index` (:class:`hazatlas.geo.network_index.NetworkIndex`).
 """
 
 from __future__ import annotations
@@ -19,25 +28,20 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
-import shapely
 
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
-from hazatlas.domain.reference import data_path, load_table
 from hazatlas.geo import hydraulics as hy
-from hazatlas.geo._geodesy import GEOD
+from hazatlas.geo._io import USER_QUANTITIES, FeatureColumns, geodesic_length
+
+if TYPE_CHECKING:
+    from hazatlas.geo.gauges import Discharges
+    from hazatlas.geo.network_index import NetworkIndex
 
 FLOWS = ("low", "mean", "high")
-USER_QUANTITIES = ("discharge_m3_s", "velocity_m_s", "width_m", "depth_m", "dispersion_m2_s")
-# Column names accepted from user files, including HydroRIVERS v1.0 field names.
-_ALIASES = {
-    "reach_id": ("reach_id", "HYRIV_ID", "hyriv_id"),
-    "next_down": ("next_down", "NEXT_DOWN"),
-    "discharge_m3_s": ("discharge_m3_s", "DIS_AV_CMS", "dis_av_cms"),
-    "length_km": ("length_km", "LENGTH_KM"),
-}
 
 
 @dataclass(frozen=True)
@@ -61,65 +65,133 @@ def fold(text: str | None) -> str:
     return "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
 
 
+def readonly(values: Any, dtype: Any = None) -> np.ndarray:
+    """``values`` as an array that cannot be written (copied unless already read-only)."""
+    arr = np.asarray(values, dtype=dtype)
+    if arr.flags.writeable:
+        arr = arr.copy()
+        arr.flags.writeable = False
+    return arr
+
+
 class RiverNetwork:
     """Reach arrays of a river network; build with :meth:`load_default`, :meth:`load` or
-    :meth:`from_features`.
+    :meth:`from_features`. Immutable (see the module doc).
 
     Attributes follow the agreed API: ``reach_id``, ``downstream`` (index, -1 at an outlet),
     ``order`` (every reach before its downstream reach), ``length_m``, ``name``, ``geometry``
-    (WGS 84 LineStrings drawn downstream) and ``lake_volume_m3`` (NaN unless a lake reach).
+    (WGS 84 LineStrings drawn downstream), ``lake_volume_m3`` (NaN unless a lake reach) and
+    ``length_factor`` (the sinuosity correction already applied to ``length_m``; 1 unless
+    calibrated).
     """
+
+    reach_id: np.ndarray
+    downstream: np.ndarray
+    length_m: np.ndarray
+    length_factor: np.ndarray
+    name: tuple[str, ...]
+    geometry: tuple[Any, ...]
+    attributes: Mapping[str, tuple[Any, ...]]
+    source: str
+    dispersion_method: str
+    user_values: Mapping[str, np.ndarray]
+    level: np.ndarray
+    groups: tuple[np.ndarray, ...]
+    order: np.ndarray
+    lake_volume_m3: np.ndarray
+    discharges: Discharges | None
+    notes: tuple[str, ...]
+    _index: Mapping[int, int]
+    _hydraulics: Mapping[str, Hydraulics]
 
     def __init__(
         self,
         reach_id: np.ndarray,
         downstream: np.ndarray,
         length_m: np.ndarray,
-        name: list[str],
-        geometry: list,
+        name: Sequence[str],
+        geometry: Sequence[Any],
         *,
         user_values: Mapping[str, np.ndarray] | None = None,
-        attributes: Mapping[str, list[Any]] | None = None,
+        attributes: Mapping[str, Sequence[Any]] | None = None,
         lake_volume_m3: np.ndarray | None = None,
+        length_factor: np.ndarray | None = None,
         dispersion_method: str = "fischer1975",
         source: str = "",
+        notes: Sequence[str] = (),
         assign: bool = True,
     ) -> None:
         n = len(reach_id)
-        self.reach_id = np.asarray(reach_id, dtype=np.int64)
-        self.downstream = np.asarray(downstream, dtype=np.int64)
-        self.length_m = np.asarray(length_m, dtype=float)
-        self.name = list(name)
-        self.geometry = list(geometry)
-        self.attributes = {k: list(v) for k, v in (attributes or {}).items()}
-        self.source = source
         if dispersion_method not in hy.DISPERSION_METHODS:
             hy.dispersion_coefficient(np.ones(1), np.ones(1), np.ones(1), dispersion_method)
-        self.dispersion_method = dispersion_method
-        self.user_values = {q: np.full(n, np.nan) for q in USER_QUANTITIES}
-        for key, arr in (user_values or {}).items():
-            self.user_values[key] = np.asarray(arr, dtype=float).copy()
-        self.level = hy.levels(self.downstream)
-        self.groups = hy.level_groups(self.level)
-        self.order = np.concatenate(self.groups) if n else np.zeros(0, dtype=np.int64)
-        self.lake_volume_m3 = (
-            np.full(n, np.nan) if lake_volume_m3 is None else np.asarray(lake_volume_m3, float)
+        user = {q: np.full(n, np.nan) for q in USER_QUANTITIES}
+        user.update({k: np.asarray(v, dtype=float) for k, v in (user_values or {}).items()})
+        down = readonly(downstream, np.int64)
+        level = readonly(hy.levels(down))
+        groups = tuple(readonly(g) for g in hy.level_groups(level))
+        init = object.__setattr__
+        init(self, "reach_id", readonly(reach_id, np.int64))
+        init(self, "downstream", down)
+        init(self, "length_m", readonly(length_m, float))
+        init(
+            self,
+            "length_factor",
+            readonly(np.ones(n) if length_factor is None else length_factor, float),
         )
-        self._index = {int(r): i for i, r in enumerate(self.reach_id)}
-        self.notes: list[str] = []
-        self._discharge: dict[str, np.ndarray] = {}
-        self._discharge_origin = np.full(n, "default", dtype="<U12")
-        self._hydraulics: dict[str, Hydraulics] = {}
-        self.cache: dict[Any, Any] = {}  # derived data of other geo modules (paths, snapping)
-        self.length_factor = np.ones(n)  # sinuosity correction applied to length_m (default net)
+        init(self, "name", tuple(name))
+        init(self, "geometry", tuple(geometry))
+        init(
+            self,
+            "attributes",
+            MappingProxyType({k: tuple(v) for k, v in (attributes or {}).items()}),
+        )
+        init(self, "source", source)
+        init(self, "dispersion_method", dispersion_method)
+        init(self, "user_values", MappingProxyType({k: readonly(v) for k, v in user.items()}))
+        init(self, "level", level)
+        init(self, "groups", groups)
+        init(self, "order", readonly(np.concatenate(groups) if n else np.zeros(0, dtype=np.int64)))
+        init(
+            self,
+            "lake_volume_m3",
+            readonly(np.full(n, np.nan) if lake_volume_m3 is None else lake_volume_m3, float),
+        )
+        init(self, "_index", MappingProxyType({int(r): i for i, r in enumerate(self.reach_id)}))
+        discharges = None
         if assign:
-            self._assign_discharges()
+            from hazatlas.geo.gauges import assign_discharges
+
+            discharges = assign_discharges(self)
+        init(self, "discharges", discharges)
+        init(self, "notes", (*(discharges.notes if discharges else ()), *notes))
+        hydraulics = (
+            {}
+            if discharges is None
+            else {flow: self.hydraulics_for_discharge(discharges.by_flow[flow]) for flow in FLOWS}
+        )
+        init(self, "_hydraulics", MappingProxyType(hydraulics))
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"a RiverNetwork is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"a RiverNetwork is immutable; cannot delete {name!r}")
+
+    @functools.cached_property
+    def index(self) -> NetworkIndex:
+        """The indexes derived from this network (snapping, state runs, travel times ...),
+        each built once on first use."""
+        from hazatlas.geo.network_index import NetworkIndex
+
+        return NetworkIndex(self)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def load_default(cls) -> RiverNetwork:
         """The bundled Natural Earth network with gauged discharges (cached)."""
-        return _default_network()
+        from hazatlas.geo.bundled import default_network
+
+        return default_network()
 
     @classmethod
     def load(cls, path: str | Path, dispersion_method: str = "fischer1975") -> RiverNetwork:
@@ -138,58 +210,33 @@ class RiverNetwork:
         assign: bool = True,
     ) -> RiverNetwork:
         """Build from ``(properties, LineString)`` pairs; ``next_down`` 0 or missing = outlet."""
-        problems: list[Problem] = []
-        ids, nxt, geoms, names = [], [], [], []
-        user = {q: [] for q in USER_QUANTITIES}
-        attrs: dict[str, list[Any]] = {k: [] for k in ("basin", "system", "featurecla")}
-        for row, (props, geom) in enumerate(features, start=1):
-            rid = _pick(props, "reach_id")
-            if rid is None:
-                problems.append(Problem(source, row, "reach_id", "missing reach_id (or HYRIV_ID)"))
-                continue
-            line = _as_line(geom)
-            if line is None:
-                problems.append(Problem(source, row, "geometry", "expected a LineString"))
-                continue
-            ids.append(int(rid))
-            nxt.append(int(_pick(props, "next_down") or 0))
-            geoms.append(line)
-            names.append(str(props.get("name") or ""))
-            for q in USER_QUANTITIES:
-                val = _pick(props, q) if q == "discharge_m3_s" else props.get(q)
-                user[q].append(np.nan if val in (None, "") else float(val))
-            for k in attrs:
-                attrs[k].append(props.get(k) or "")
-        if problems:
-            raise ValidationError(problems)
-        index = {r: i for i, r in enumerate(ids)}
-        if len(index) != len(ids):
+        rows = FeatureColumns.read(features, source)
+        index = {r: i for i, r in enumerate(rows.ids)}
+        if len(index) != len(rows.ids):
             raise ValidationError([Problem(source, None, "reach_id", "reach ids are not unique")])
-        bad = [r for r in nxt if r and r not in index]
-        down = np.array([index.get(r, -1) if r else -1 for r in nxt], dtype=np.int64)
-        coords = [np.asarray(g.coords)[:, :2] for g in geoms]
-        length = np.array([_geodesic_length(c) for c in coords])
+        bad = [r for r in rows.next_down if r and r not in index]
+        down = np.array([index.get(r, -1) if r else -1 for r in rows.next_down], dtype=np.int64)
+        length = np.array([geodesic_length(np.asarray(g.coords)[:, :2]) for g in rows.geometry])
         lakes = None
         if with_lakes:
             from hazatlas.geo.lakes import lake_volumes
 
-            lakes = lake_volumes(geoms)
-        net = cls(
-            np.array(ids),
+            lakes = lake_volumes(rows.geometry)
+        notes = [f"{len(bad)} next_down ids not in the file were treated as outlets"] if bad else []
+        return cls(
+            np.array(rows.ids),
             down,
             length,
-            names,
-            geoms,
-            user_values={q: np.array(v) for q, v in user.items()},
-            attributes=attrs,
+            rows.name,
+            rows.geometry,
+            user_values={q: np.array(v) for q, v in rows.user.items()},
+            attributes=rows.attributes,
             lake_volume_m3=lakes,
             dispersion_method=dispersion_method,
             source=source,
+            notes=notes,
             assign=assign,
         )
-        if bad:
-            net.notes.append(f"{len(bad)} next_down ids not in the file were treated as outlets")
-        return net
 
     # -- lookup -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -205,7 +252,7 @@ class RiverNetwork:
     def reaches_named(self, river: str) -> np.ndarray:
         """Indices of reaches whose name (or alternative name) matches ``river``."""
         key = fold(river)
-        alt = self.attributes.get("name_alt") or [""] * len(self)
+        alt = self.attributes.get("name_alt") or ("",) * len(self)
         hits = [
             i
             for i, (a, b) in enumerate(zip(self.name, alt, strict=True))
@@ -223,7 +270,7 @@ class RiverNetwork:
         if not key:
             return exact
         pat = re.compile(rf"(^|[\s\-]){re.escape(key)}($|[\s\-])")
-        alt = self.attributes.get("name_alt") or [""] * len(self)
+        alt = self.attributes.get("name_alt") or ("",) * len(self)
         hits = [
             i
             for i, (a, b) in enumerate(zip(self.name, alt, strict=True))
@@ -232,9 +279,14 @@ class RiverNetwork:
         return np.array(hits, dtype=np.int64)
 
     # -- hydraulics ---------------------------------------------------------------------------
+    def _assigned(self) -> Discharges:
+        if self.discharges is None:
+            raise HazatlasError("this river network was built without discharges (assign=False)")
+        return self.discharges
+
     def discharge_origin(self) -> np.ndarray:
         """Origin of each reach's discharge: gauged, interpolated, default or user."""
-        return self._discharge_origin.copy()
+        return self._assigned().origin.copy()
 
     def origin(self, quantity: str) -> np.ndarray:
         """Origin per reach of ``discharge_m3_s``, ``velocity_m_s``, ``width_m``, ``depth_m`` or
@@ -253,13 +305,13 @@ class RiverNetwork:
     def discharge(self, flow: str = "mean") -> np.ndarray:
         """Discharge (m3/s) at each reach's downstream end for ``low``, ``mean`` or ``high``."""
         _check_flow(flow)
-        return self._discharge[flow].copy()
+        return self._assigned().by_flow[flow].copy()
 
     def hydraulics(self, flow: str = "mean") -> Hydraulics:
-        """Hydraulics of every reach for ``flow`` in {"low", "mean", "high"} (cached)."""
+        """Hydraulics of every reach for ``flow`` in {"low", "mean", "high"} (read-only arrays,
+        computed with the network)."""
         _check_flow(flow)
-        if flow not in self._hydraulics:
-            self._hydraulics[flow] = self.hydraulics_for_discharge(self._discharge[flow])
+        self._assigned()
         return self._hydraulics[flow]
 
     def hydraulics_for_discharge(self, discharge_m3_s: np.ndarray) -> Hydraulics:
@@ -271,17 +323,20 @@ class RiverNetwork:
         q = np.maximum(np.asarray(discharge_m3_s, dtype=float), 1e-3)
         if q.shape != self.length_m.shape:
             raise HazatlasError(f"expected {len(self)} discharges, got {q.shape}")
-        w, d, v = self._geometry(q)
+        mean = self._assigned().by_flow["mean"]
+        w, d, v = self._geometry(q, mean)
         k = hy.dispersion_coefficient(v, w, d, self.dispersion_method)
         k_user = self.user_values["dispersion_m2_s"]
         if not np.isnan(k_user).all():
-            wm, dm, vm = self._geometry(self._discharge["mean"])
+            wm, dm, vm = self._geometry(mean, mean)
             k = _scaled(k_user, k, hy.dispersion_coefficient(vm, wm, dm, self.dispersion_method))
-        return Hydraulics(q, v, w, d, k)
+        return Hydraulics(*(readonly(a) for a in (q, v, w, d, k)))
 
-    def _geometry(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        w, d, v = hy.geometry_at_station(q, self._discharge["mean"])
-        w0, d0, v0 = hy.geometry_for_discharge(self._discharge["mean"])
+    def _geometry(
+        self, q: np.ndarray, mean: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w, d, v = hy.geometry_at_station(q, mean)
+        w0, d0, v0 = hy.geometry_for_discharge(mean)
         w = _scaled(self.user_values["width_m"], w, w0)
         d = _scaled(self.user_values["depth_m"], d, d0)
         v = _scaled(self.user_values["velocity_m_s"], v, v0)
@@ -324,6 +379,7 @@ class RiverNetwork:
             user_values=self.user_values,
             attributes=self.attributes,
             lake_volume_m3=self.lake_volume_m3,
+            length_factor=self.length_factor,
             dispersion_method=self.dispersion_method,
             source=self.source,
         )
@@ -341,7 +397,7 @@ class RiverNetwork:
             d = self.downstream[idx]
             ok = d >= 0
             out[idx[ok]] += out[d[ok]]
-        return out
+        return readonly(out)
 
     @functools.cached_property
     def outlet(self) -> np.ndarray:
@@ -351,48 +407,7 @@ class RiverNetwork:
             d = self.downstream[idx]
             ok = d >= 0
             out[idx[ok]] = out[d[ok]]
-        return out
-
-    # -- discharge assignment -----------------------------------------------------------------
-    def _assign_discharges(self) -> None:
-        """Discharge per flow (rule in :mod:`hazatlas.geo.hydraulics`).
-
-        Gauges are the file's ``discharge_m3_s`` values where the file has any (origin
-        ``user``), else the bundled ``river_gauges.csv`` stations snapped to the network.
-        Low and high flows at gauges without their own values are the mean times the
-        low/mean and high/mean ratios of the gauges that give all three.
-        """
-        low_r, high_r = _flow_ratios()
-        user_q = self.user_values["discharge_m3_s"]
-        given = ~np.isnan(user_q)
-        if given.any():
-            g_idx, g_mean = np.flatnonzero(given), user_q[given]
-            g_low, g_high = g_mean * low_r, g_mean * high_r
-            label = "user"
-        else:
-            g_idx, g_mean, g_low, g_high = _snap_gauges(self)
-            label = "gauged"
-        bundled = self.source == _DEFAULT_SOURCE
-        default = None if bundled else _default_specific_discharge()
-        scale = {"low": low_r, "mean": 1.0, "high": high_r}
-        gauges = {"low": g_low, "mean": g_mean, "high": g_high}
-        origin = self._discharge_origin
-        for flow in FLOWS:
-            dflt = None if default is None else default * scale[flow]
-            res = hy.assign_discharge(
-                self.downstream, self.length_m, self.groups, g_idx, gauges[flow], dflt
-            )
-            self._discharge[flow] = res.discharge_m3_s
-            if flow == "mean":
-                origin = res.origin.astype("<U12")
-                origin[origin == "gauged"] = label
-                if bundled and len(g_idx):
-                    _DEFAULT_Q.append(float(np.median(res.specific_m3_s_per_m[g_idx])))
-        self._discharge_origin = origin
-
-
-_DEFAULT_SOURCE = "bundled:ne10m_river_network"
-_DEFAULT_Q: list[float] = []
+        return readonly(out)
 
 
 def _check_flow(flow: str) -> None:
@@ -407,157 +422,3 @@ def _scaled(user: np.ndarray, value: np.ndarray, value_mean: np.ndarray) -> np.n
     out = value.copy()
     out[set_] = user[set_] * value[set_] / value_mean[set_]
     return out
-
-
-def _pick(props: Mapping[str, Any], key: str) -> Any:
-    for alias in _ALIASES.get(key, (key,)):
-        if alias in props and props[alias] not in (None, ""):
-            return props[alias]
-    return None
-
-
-def _as_line(geom: Any) -> Any:
-    if geom is None:
-        return None
-    if geom.geom_type == "LineString":
-        return geom
-    if geom.geom_type == "MultiLineString":
-        merged = shapely.line_merge(geom)
-        if merged.geom_type == "LineString":
-            return merged
-        return max(merged.geoms, key=lambda g: g.length)
-    return None
-
-
-def _geodesic_length(coords: np.ndarray) -> float:
-    if len(coords) < 2:
-        return 0.0
-    return float(GEOD.line_length(coords[:, 0], coords[:, 1]))
-
-
-@functools.cache
-def _flow_ratios() -> tuple[float, float]:
-    """(low/mean, high/mean): median over gauges that give all three (Achleiten MNQ/MQ, MHQ/MQ)."""
-    lows, highs = [], []
-    for row in load_table("river_gauges"):
-        if row["low_m3_s"] and row["high_m3_s"]:
-            mean = float(row["mean_m3_s"])
-            lows.append(float(row["low_m3_s"]) / mean)
-            highs.append(float(row["high_m3_s"]) / mean)
-    return float(np.median(lows)), float(np.median(highs))
-
-
-def _snap_gauges(net: RiverNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from hazatlas.geo.snapping import snap_candidates
-
-    low_r, high_r = _flow_ratios()
-    idx, mean, low, high = [], [], [], []
-    for row in load_table("river_gauges"):
-        aliases = {fold(a) for a in row["name_aliases"].split("|")} | {fold(row["river"])}
-        cands = snap_candidates(net, float(row["lon"]), float(row["lat"]), 15_000.0)
-        named = [(d, i) for i, d in cands if fold(net.name[i]) in aliases]
-        near = [(d, i) for i, d in cands if d <= 5_000.0]
-        pick = min(named) if named else (min(near) if near else None)
-        if pick is None:
-            net.notes.append(f"gauge {row['gauge_id']} matched no reach within 15 km")
-            continue
-        if pick[1] in idx:
-            net.notes.append(f"gauge {row['gauge_id']} shares a reach with another gauge; skipped")
-            continue
-        q = float(row["mean_m3_s"])
-        idx.append(pick[1])
-        mean.append(q)
-        low.append(float(row["low_m3_s"]) if row["low_m3_s"] else q * low_r)
-        high.append(float(row["high_m3_s"]) if row["high_m3_s"] else q * high_r)
-    return np.array(idx, dtype=np.int64), np.array(mean), np.array(low), np.array(high)
-
-
-def _default_specific_discharge() -> float:
-    """Median residual specific discharge (m3/s per m of river) of the bundled gauges."""
-    if not _DEFAULT_Q:
-        _default_network()
-    return _DEFAULT_Q[0]
-
-
-@functools.cache
-def _default_network() -> RiverNetwork:
-    import json
-
-    path = data_path("geo", "rivers", "ne10m_river_network.geojson")
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    feats = [
-        (f["properties"], shapely.from_geojson(json.dumps(f["geometry"]))) for f in doc["features"]
-    ]
-    raw = RiverNetwork.from_features(feats, "raw", with_lakes=False, assign=False)
-    factor = length_factors(raw)
-    from hazatlas.geo.lakes import lake_volumes
-
-    net = RiverNetwork(
-        raw.reach_id,
-        raw.downstream,
-        raw.length_m * factor,
-        raw.name,
-        raw.geometry,
-        user_values=raw.user_values,
-        attributes=raw.attributes,
-        lake_volume_m3=lake_volumes(raw.geometry),
-        source=_DEFAULT_SOURCE,
-    )
-    net.length_factor = factor
-    for key in ("name_alt", "basin_outlet", "outlet_type"):
-        net.attributes[key] = [str(p.get(key) or "") for p, _ in feats]
-    return net
-
-
-def _mouth_point(net: RiverNetwork, river: str) -> tuple[int, float]:
-    """(reach index, offset) of the confluence where ``river`` ends: start of the downstream
-    reach of its last reach."""
-    ix = net.reaches_named(river)
-    last = [i for i in ix if net.downstream[i] >= 0 and net.name[net.downstream[i]] != river]
-    if len(last) != 1:
-        raise HazatlasError(f"calibration: cannot locate the mouth of {river!r}")
-    return int(net.downstream[last[0]]), 0.0
-
-
-def _calibration_point(net: RiverNetwork, row: Mapping[str, str], end: str) -> tuple[int, float]:
-    """(reach index, offset) of one end of a calibration stretch; (-1, 0) for the outlet."""
-    from hazatlas.geo.snapping import snap_to_reaches
-
-    if row[f"{end}_mouth_of"] == "outlet":
-        return -1, 0.0
-    if row[f"{end}_mouth_of"]:
-        return _mouth_point(net, row[f"{end}_mouth_of"])
-    named = np.concatenate([net.reaches_named(a) for a in row[f"{end}_names"].split("|")])
-    lon, lat = np.array([float(row[f"{end}_lon"])]), np.array([float(row[f"{end}_lat"])])
-    snap = snap_to_reaches(net, named, lon, lat, 10_000.0)
-    if snap.reach_index[0] < 0:
-        raise HazatlasError(f"calibration: {row[f'{end}_point']} is not near the network")
-    return int(snap.reach_index[0]), float(snap.offset_m[0])
-
-
-def length_factors(net: RiverNetwork) -> np.ndarray:
-    """Sinuosity factor per reach from ``river_length_calibration.csv``.
-
-    Natural Earth 1:10m lines are generalised and shorter than the published river kilometres
-    (Danube about 5 %, Tisza 13 %, Syr Darya 25 %). For each calibration stretch the factor is
-    ``published km / network km`` between its two points, applied to every reach that the
-    stretch touches; all other reaches keep factor 1 (their lengths are therefore
-    underestimated).
-    """
-    factor = np.ones(len(net))
-    dist = net.distance_to_outlet_m
-    for row in load_table("river_length_calibration"):
-        r0, o0 = _calibration_point(net, row, "from")
-        r1, o1 = _calibration_point(net, row, "to")
-        path = [r0]
-        while net.downstream[path[-1]] >= 0 and path[-1] != r1:
-            path.append(int(net.downstream[path[-1]]))
-        if r1 >= 0 and path[-1] != r1:
-            raise HazatlasError(f"calibration: {row['to_point']} is not below {row['from_point']}")
-        d1 = 0.0 if r1 < 0 else float(dist[r1]) - o1
-        if r1 >= 0 and o1 == 0.0:
-            path = path[:-1]  # a confluence: the stretch ends where the reach starts
-        network_km = (float(dist[r0]) - o0 - d1) / 1000.0
-        published_km = abs(float(row["from_rkm"]) - float(row["to_rkm"]))
-        factor[path] = published_km / network_km
-    return factor

@@ -21,19 +21,31 @@ Rules (documented in ``docs/screening.md``):
 
 Everything is precomputed once per network in one reverse topological sweep (the transition
 list from every reach to its outlet shares the list of its downstream reach); sites are then
-answered by array look-ups, not by a graph search per site.
+answered by array look-ups, not by a graph search per site. The precomputed objects
+(:class:`RiverRuns`, the tails of :func:`build_tails`, :class:`UpstreamIntervals`,
+:class:`TravelTime`, the outlet names) are built here and held by ``network.index``
+(:mod:`hazatlas.geo.network_index`); the functions taking a network read them from there.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo._segindex import SegmentIndex
 from hazatlas.geo.borders import _border_lines, countries_at
+from hazatlas.geo.network import readonly
+
+if TYPE_CHECKING:
+    from hazatlas.geo.network import RiverNetwork
+    from hazatlas.geo.network_index import NetworkIndex
+    from hazatlas.geo.snapping import SnapIndex
 
 BORDER_TOLERANCE_M = 1500.0
 MIN_BORDER_RUN_M = 8000.0
@@ -61,7 +73,7 @@ class Transition:
     after: State
 
 
-def downstream_path(network: Any, reach_index: int) -> np.ndarray:
+def downstream_path(network: RiverNetwork, reach_index: int) -> np.ndarray:
     """Reach indices from ``reach_index`` down to the outlet (inclusive)."""
     out = []
     i = int(reach_index)
@@ -71,20 +83,22 @@ def downstream_path(network: Any, reach_index: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+@functools.cache
 def _border_index() -> tuple[SegmentIndex, np.ndarray, np.ndarray]:
+    """The land borders as a segment index, with the two countries of each border line."""
     lines, ca, cb = _border_lines()
     return SegmentIndex(lines, 500.0), ca, cb
 
 
-def _sample_states(network: Any) -> tuple[np.ndarray, np.ndarray, list[State]]:
-    from hazatlas.geo.snapping import _index
-
-    index, scale = _index(network)
+def _sample_states(
+    network: RiverNetwork, snap: SnapIndex
+) -> tuple[np.ndarray, np.ndarray, list[State]]:
+    """Reach, offset and state of every densified vertex of the snapping index."""
+    index = snap.segments
     lon, lat, feat = index.lon, index.lat, index.feature
-    offset = index.along * scale[feat]
+    offset = index.along * snap.scale[feat]
     country = countries_at(lon, lat)
-    bidx, ca, cb = network.cache.get("border_index") or _border_index()
-    network.cache["border_index"] = (bidx, ca, cb)
+    bidx, ca, cb = _border_index()
     near = bidx.query(lon, lat, k=1, max_distance_m=BORDER_TOLERANCE_M)
     f = near.feature[:, 0]
     on_border = (f >= 0) & (near.distance_m[:, 0] <= BORDER_TOLERANCE_M)
@@ -130,40 +144,67 @@ def _merge(
     return out
 
 
-def river_runs(network: Any) -> tuple[list[np.ndarray], list[list[State]]]:
-    """Smoothed (start offset, state) runs per reach (cached on the network)."""
-    cached = network.cache.get("river_runs")
-    if cached is not None:
-        return cached
-    feat, offset, states = _sample_states(network)
-    n = len(network)
-    bounds = np.searchsorted(feat, np.arange(n + 1))
-    run_start: list[np.ndarray] = []
-    run_state: list[list[State]] = []
-    for r in range(n):
-        lo, hi = bounds[r], bounds[r + 1]
-        off = offset[lo:hi]
-        if hi - lo == 0:
-            run_start.append(np.zeros(1))
-            run_state.append([()])
-            continue
-        mids = (off[:-1] + off[1:]) / 2 if hi - lo > 1 else np.zeros(0)
-        st = [0.0, *mids.tolist()]
-        en = [*mids.tolist(), float(network.length_m[r])]
-        s, ss = _smooth(st, en, list(states[lo:hi]))
-        run_start.append(np.array(s))
-        run_state.append(ss)
-    network.cache["river_runs"] = (run_start, run_state)
-    return run_start, run_state
+@dataclass(frozen=True)
+class RiverRuns:
+    """Smoothed (start offset, state) runs along every reach, and a flat sorted key of all
+    runs for vectorised look-ups (:meth:`run_of`). Built once per network
+    (``network.index.runs``)."""
+
+    start: tuple[np.ndarray, ...]  # per reach, offsets (m) where its runs start; [0.0, ...]
+    state: tuple[tuple[State, ...], ...]  # per reach, the state of each run
+    ptr: np.ndarray  # (n + 1,) first flat run of each reach
+    pos: np.ndarray  # flat runs: reach + start / (length + 1), ascending
+    length_m: np.ndarray  # max(length_m, 1) per reach
+
+    @classmethod
+    def build(cls, network: RiverNetwork, snap: SnapIndex) -> RiverRuns:
+        feat, offset, states = _sample_states(network, snap)
+        n = len(network)
+        bounds = np.searchsorted(feat, np.arange(n + 1))
+        run_start: list[np.ndarray] = []
+        run_state: list[tuple[State, ...]] = []
+        for r in range(n):
+            lo, hi = bounds[r], bounds[r + 1]
+            off = offset[lo:hi]
+            if hi - lo == 0:
+                run_start.append(np.zeros(1))
+                run_state.append(((),))
+                continue
+            mids = (off[:-1] + off[1:]) / 2 if hi - lo > 1 else np.zeros(0)
+            st = [0.0, *mids.tolist()]
+            en = [*mids.tolist(), float(network.length_m[r])]
+            s, ss = _smooth(st, en, list(states[lo:hi]))
+            run_start.append(readonly(s))
+            run_state.append(tuple(ss))
+        sizes = np.array([len(s) for s in run_start])
+        ptr = np.concatenate([[0], np.cumsum(sizes)])
+        length = np.maximum(network.length_m, 1.0)
+        reach_of = np.repeat(np.arange(n), sizes)
+        pos = np.concatenate(run_start) / (length[reach_of] + 1.0) + reach_of
+        return cls(
+            tuple(run_start), tuple(run_state), readonly(ptr), readonly(pos), readonly(length)
+        )
+
+    def run_of(self, reach: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
+        """Index of the state run that contains each (reach, offset), vectorised."""
+        q = reach + np.clip(offset_m, 0.0, None) / (self.length_m[reach] + 1.0)
+        j = np.searchsorted(self.pos, q, side="right") - 1
+        out: np.ndarray = np.maximum(j - self.ptr[reach], 0).astype(np.int64)
+        return out
 
 
-def transitions_to_outlet(network: Any) -> list[tuple[Transition, ...]]:
+def river_runs(
+    network: RiverNetwork,
+) -> tuple[tuple[np.ndarray, ...], tuple[tuple[State, ...], ...]]:
+    """Smoothed (start offset, state) runs per reach (``network.index.runs``)."""
+    runs = network.index.runs
+    return runs.start, runs.state
+
+
+def build_tails(network: RiverNetwork, runs: RiverRuns) -> tuple[tuple[Transition, ...], ...]:
     """For each reach, the state transitions from the end of the reach to the outlet
     (the junction into the downstream reach included). One reverse topological sweep."""
-    cached = network.cache.get("tail")
-    if cached is not None:
-        return cached
-    run_start, run_state = river_runs(network)
+    run_start, run_state = runs.start, runs.state
     n = len(network)
     tail: list[tuple[Transition, ...]] = [()] * n
     within: list[tuple[Transition, ...]] = [()] * n  # from the start of each reach
@@ -180,29 +221,28 @@ def transitions_to_outlet(network: Any) -> list[tuple[Transition, ...]]:
                     junction = (Transition(d, 0.0, run_state[r][-1], run_state[d][0]),)
                 tail[r] = junction + within[d]
             within[r] = own + tail[r]
-    network.cache["tail"] = tail
-    network.cache["within"] = within
-    return tail
+    return tuple(tail)
+
+
+def transitions_to_outlet(network: RiverNetwork) -> tuple[tuple[Transition, ...], ...]:
+    """For each reach, the state transitions from its end to the outlet
+    (``network.index.tails``, see :func:`build_tails`)."""
+    return network.index.tails
 
 
 def site_transitions(
-    network: Any, reach_index: int, offset_m: float
+    network: RiverNetwork, reach_index: int, offset_m: float
 ) -> tuple[State, tuple[Transition, ...]]:
     """The state at a point of a reach and every transition below it."""
-    run_start, run_state = river_runs(network)
-    tail = transitions_to_outlet(network)
-    k = int(np.searchsorted(run_start[reach_index], offset_m, side="right")) - 1
+    runs = network.index.runs
+    run_start, run_state = runs.start[reach_index], runs.state[reach_index]
+    k = int(np.searchsorted(run_start, offset_m, side="right")) - 1
     k = max(k, 0)
     own = tuple(
-        Transition(
-            reach_index,
-            float(run_start[reach_index][j]),
-            run_state[reach_index][j - 1],
-            run_state[reach_index][j],
-        )
-        for j in range(k + 1, len(run_state[reach_index]))
+        Transition(reach_index, float(run_start[j]), run_state[j - 1], run_state[j])
+        for j in range(k + 1, len(run_state))
     )
-    return run_state[reach_index][k], own + tail[reach_index]
+    return run_state[k], own + network.index.tails[reach_index]
 
 
 def first_arrivals(
@@ -225,7 +265,7 @@ def first_arrivals(
 
 
 def countries_downstream(
-    network: Any, reach_index: int, offset_m: float, origin: str | None = None
+    network: RiverNetwork, reach_index: int, offset_m: float, origin: str | None = None
 ) -> list[BorderCrossing]:
     """Countries reached below a point of a reach, in order, with the river distance to each.
 
@@ -246,74 +286,84 @@ def countries_downstream(
     return out
 
 
-def outlet_name(network: Any, reach_index: int) -> str:
+def build_outlet_names(network: RiverNetwork) -> Mapping[int, str]:
+    """Name of the water body each outlet reach drains to (``sea_regions.csv`` boxes), or
+    ``"end of network"`` where the network has no outlet."""
+    basin_outlet = network.attributes.get("basin_outlet")
+    regions = load_table("sea_regions")
+    out: dict[int, str] = {}
+    for o in np.unique(network.outlet).tolist():
+        lon, lat = network.geometry[o].coords[-1][:2]
+        name = "end of network"
+        if not (basin_outlet and basin_outlet[o] == "none"):
+            for row in regions:
+                if float(row["lon_min"]) <= lon <= float(row["lon_max"]) and float(
+                    row["lat_min"]
+                ) <= lat <= float(row["lat_max"]):
+                    name = row["name"]
+                    break
+        out[o] = name
+    return MappingProxyType(out)
+
+
+def outlet_name(network: RiverNetwork, reach_index: int) -> str:
     """Name of the water body the reach drains to (``sea_regions.csv`` boxes), or
     ``"end of network"`` where the network has no outlet."""
-    cache = network.cache.setdefault("outlet_names", {})
-    out = int(network.outlet[reach_index])
-    if out in cache:
-        return cache[out]
-    basin_outlet = network.attributes.get("basin_outlet")
-    lon, lat = network.geometry[out].coords[-1][:2]
-    name = "end of network"
-    if not (basin_outlet and basin_outlet[out] == "none"):
-        for row in load_table("sea_regions"):
-            if float(row["lon_min"]) <= lon <= float(row["lon_max"]) and float(
-                row["lat_min"]
-            ) <= lat <= float(row["lat_max"]):
-                name = row["name"]
-                break
-    cache[out] = name
-    return name
+    return network.index.outlet_names[int(network.outlet[reach_index])]
 
 
-def time_to_outlet(network: Any, flow: str) -> tuple[np.ndarray, np.ndarray]:
-    """Travel time (s) from each reach's upstream end to its outlet, and the velocity per reach,
-    for ``flow`` (cached). Time through a reach = length / velocity (lake reaches: V/Q)."""
-    key = ("time_to_outlet", flow)
-    cached = network.cache.get(key)
-    if cached is None:
+@dataclass(frozen=True)
+class TravelTime:
+    """Travel time (s) from each reach's upstream end to its outlet, and the velocity (m/s)
+    per reach (at least 1e-9), for one flow."""
+
+    to_outlet_s: np.ndarray
+    velocity_m_s: np.ndarray
+
+
+def build_travel_times(network: RiverNetwork) -> Mapping[str, TravelTime]:
+    """:class:`TravelTime` for low, mean and high flow. Time through a reach = length /
+    velocity (lake reaches: V/Q); summed in one reverse topological sweep."""
+    out = {}
+    for flow in ("low", "mean", "high"):
         v = np.maximum(network.hydraulics(flow).velocity_m_s, 1e-9)
         t = network.length_m / v
         for idx in reversed(network.groups):
             d = network.downstream[idx]
             ok = d >= 0
             t[idx[ok]] += t[d[ok]]
-        cached = (t, v)
-        network.cache[key] = cached
-    return cached
+        out[flow] = TravelTime(readonly(t), readonly(v))
+    return MappingProxyType(out)
 
 
-def run_of(network: Any, reach: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
+def time_to_outlet(network: RiverNetwork, flow: str) -> tuple[np.ndarray, np.ndarray]:
+    """Travel time (s) from each reach's upstream end to its outlet, and the velocity per reach,
+    for ``flow`` (``network.index.travel``)."""
+    tt = network.index.travel[flow]
+    return tt.to_outlet_s, tt.velocity_m_s
+
+
+def run_of(network: RiverNetwork, reach: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
     """Index of the state run that contains each (reach, offset), vectorised."""
-    run_start, _ = river_runs(network)
-    flat = network.cache.get("run_flat")
-    if flat is None:
-        sizes = np.array([len(s) for s in run_start])
-        ptr = np.concatenate([[0], np.cumsum(sizes)])
-        length = np.maximum(network.length_m, 1.0)
-        reach_of = np.repeat(np.arange(len(run_start)), sizes)
-        pos = np.concatenate(run_start) / (length[reach_of] + 1.0) + reach_of
-        flat = (ptr, pos)
-        network.cache["run_flat"] = flat
-    ptr, pos = flat
-    length = np.maximum(network.length_m[reach], 1.0)
-    q = reach + np.clip(offset_m, 0.0, None) / (length + 1.0)
-    j = np.searchsorted(pos, q, side="right") - 1
-    return np.maximum(j - ptr[reach], 0).astype(np.int64)
+    return network.index.runs.run_of(reach, offset_m)
 
 
-def key_events(
-    network: Any, reach: int, run: int, origin: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """First arrivals below run ``run`` of ``reach`` for a site in ``origin`` (cached), as
-    arrays: country, border_river, at_site, distance to outlet (m), time to outlet (3, m) s."""
-    cache = network.cache.setdefault("key_events", {})
-    k = (reach, run, origin)
-    if k in cache:
-        return cache[k]
-    run_start, _ = river_runs(network)
-    off = float(run_start[reach][min(run, len(run_start[reach]) - 1)])
+#: First arrivals below a point as arrays: country, border_river, at_site, distance to outlet
+#: (m; nan at the site), time to outlet (3, m) s for low/mean/high flow (nan at the site).
+KeyEvents = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def key_events(network: RiverNetwork, reach: int, run: int, origin: str) -> KeyEvents:
+    """First arrivals below run ``run`` of ``reach`` for a site in ``origin`` (memoised by
+    ``network.index``), as :data:`KeyEvents` arrays."""
+    return network.index.key_events(reach, run, origin)
+
+
+def first_arrival_events(index: NetworkIndex, reach: int, run: int, origin: str) -> KeyEvents:
+    """:func:`key_events` computed (see :func:`first_arrivals`)."""
+    network = index.network
+    run_start = index.runs.start[reach]
+    off = float(run_start[min(run, len(run_start) - 1)])
     state, trans = site_transitions(network, reach, off)
     arr = first_arrivals(state, trans, origin or None)
     m = len(arr)
@@ -325,47 +375,57 @@ def key_events(
     dist = np.where(at_site, np.nan, network.distance_to_outlet_m[r] - o) if m else np.zeros(0)
     time = np.zeros((3, m))
     for f, flow in enumerate(("low", "mean", "high")):
-        t, v = time_to_outlet(network, flow)
+        tt = index.travel[flow]
         if m:
-            time[f] = np.where(at_site, np.nan, t[r] - o / v[r])
-    cache[k] = (country, border, at_site, dist, time)
-    return cache[k]
+            time[f] = np.where(at_site, np.nan, tt.to_outlet_s[r] - o / tt.velocity_m_s[r])
+    for a in (country, border, at_site, dist, time):
+        a.flags.writeable = False  # new arrays: frozen in place, no copy
+    return country, border, at_site, dist, time
 
 
-def upstream_intervals(network: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Entry/exit numbers of a depth-first walk of the *upstream* tree (cached).
+@dataclass(frozen=True)
+class UpstreamIntervals:
+    """Entry/exit numbers of a depth-first walk of the *upstream* tree.
 
     Reach ``a`` drains through reach ``b`` (``b`` is on the downstream path of ``a``) iff
     ``tin[b] <= tin[a] < tout[b]`` - a vectorised "is on the path" test.
     """
-    cached = network.cache.get("upstream_intervals")
-    if cached is not None:
-        return cached
-    n = len(network)
-    children: list[list[int]] = [[] for _ in range(n)]
-    for i, d in enumerate(network.downstream.tolist()):
-        if d >= 0:
-            children[d].append(i)
-    tin = np.zeros(n, dtype=np.int64)
-    tout = np.zeros(n, dtype=np.int64)
-    clock = 0
-    for root in np.flatnonzero(network.downstream < 0).tolist():
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                tout[node] = clock
-                continue
-            tin[node] = clock
-            clock += 1
-            stack.append((node, True))
-            stack.extend((c, False) for c in children[node])
-    network.cache["upstream_intervals"] = (tin, tout)
-    return tin, tout
+
+    tin: np.ndarray
+    tout: np.ndarray
+
+    @classmethod
+    def build(cls, downstream: np.ndarray) -> UpstreamIntervals:
+        n = len(downstream)
+        children: list[list[int]] = [[] for _ in range(n)]
+        for i, d in enumerate(downstream.tolist()):
+            if d >= 0:
+                children[d].append(i)
+        tin = np.zeros(n, dtype=np.int64)
+        tout = np.zeros(n, dtype=np.int64)
+        clock = 0
+        for root in np.flatnonzero(downstream < 0).tolist():
+            stack = [(root, False)]
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    tout[node] = clock
+                    continue
+                tin[node] = clock
+                clock += 1
+                stack.append((node, True))
+                stack.extend((c, False) for c in children[node])
+        return cls(readonly(tin), readonly(tout))
+
+
+def upstream_intervals(network: RiverNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """``(tin, tout)`` of :class:`UpstreamIntervals` (``network.index.upstream``)."""
+    up = network.index.upstream
+    return up.tin, up.tout
 
 
 def on_path(
-    network: Any,
+    network: RiverNetwork,
     site_reach: np.ndarray,
     site_offset_m: np.ndarray,
     poi_reach: np.ndarray,
@@ -380,4 +440,5 @@ def on_path(
     below = (tin[p0] <= tin[s0]) & (tin[s0] < tout[p0])
     same = s0 == p0
     after = np.asarray(poi_offset_m)[None, :] >= np.asarray(site_offset_m)[:, None]
-    return ok & below & (~same | after)
+    out: np.ndarray = ok & below & (~same | after)
+    return out

@@ -9,13 +9,16 @@ distance along the reach from its upstream end to that closest point.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.geo._geodesy import geodesic_m
 from hazatlas.geo._segindex import SORT_QUERIES_MIN, SegmentIndex, spatial_order
+
+if TYPE_CHECKING:
+    from hazatlas.geo.network import RiverNetwork
 
 
 @dataclass(frozen=True)
@@ -48,23 +51,37 @@ REACH_SPACING_M = 1000.0
 CANDIDATES_K = 8
 
 
-def _index(network: Any) -> tuple[SegmentIndex, np.ndarray]:
-    cached = network.cache.get("snap_index")
-    if cached is None:
+@dataclass(frozen=True)
+class SnapIndex:
+    """What snapping needs of a network, built once per network (``network.index.snap``):
+    the KD-tree over the reach lines densified to ``REACH_SPACING_M``, the factor from chord
+    length along a line to the reach's ``length_m``, and an integer key per reach that is equal
+    for reaches of the same river (same folded name; unnamed reaches each their own)."""
+
+    segments: SegmentIndex
+    scale: np.ndarray  # (n,) length_m / chord length of the densified line (0 if no line)
+    river_key: np.ndarray  # (n,) int64
+
+    @classmethod
+    def build(cls, network: RiverNetwork) -> SnapIndex:
+        from hazatlas.geo.network import fold, readonly
+
         index = SegmentIndex([np.asarray(g.coords) for g in network.geometry], REACH_SPACING_M)
         chord_len = index.feature_length_m()
         scale = np.where(chord_len > 0, network.length_m / np.where(chord_len > 0, chord_len, 1), 0)
-        cached = (index, scale)
-        network.cache["snap_index"] = cached
-    return cached
+        names = [
+            fold(nm) or f"#{int(r)}" for nm, r in zip(network.name, network.reach_id, strict=True)
+        ]
+        keys = np.unique(np.array(names), return_inverse=True)[1].astype(np.int64)
+        return cls(index, readonly(scale), readonly(keys))
 
 
 def snap_candidates(
-    network: Any, lon: float, lat: float, max_distance_m: float, k: int = 64
+    network: RiverNetwork, lon: float, lat: float, max_distance_m: float, k: int = 64
 ) -> list[tuple[int, float]]:
     """Distinct reaches among the ``k`` nearest river points within ``max_distance_m``, as
     ``(reach_index, distance_m)``, nearest first (spherical distance)."""
-    index, _ = _index(network)
+    index = network.index.snap.segments
     near = index.query(np.array([lon]), np.array([lat]), k=k, max_distance_m=max_distance_m)
     best: dict[int, float] = {}
     for f, d in zip(near.feature[0], near.distance_m[0], strict=True):
@@ -74,7 +91,7 @@ def snap_candidates(
 
 
 def snap_points(
-    network: Any, lon: np.ndarray, lat: np.ndarray, max_distance_m: float = 20_000.0
+    network: RiverNetwork, lon: np.ndarray, lat: np.ndarray, max_distance_m: float = 20_000.0
 ) -> SnapBatch:
     """Snap many points at once to their nearest reach within ``max_distance_m``.
 
@@ -112,10 +129,11 @@ def _arrays(res: SnapBatch) -> tuple[np.ndarray, ...]:
 
 
 def _snap_points(
-    network: Any, lon: np.ndarray, lat: np.ndarray, max_distance_m: float
+    network: RiverNetwork, lon: np.ndarray, lat: np.ndarray, max_distance_m: float
 ) -> SnapBatch:
     n = len(lon)
-    index, scale = _index(network)
+    snap = network.index.snap
+    index, scale = snap.segments, snap.scale
     refine = 2
     near = index._query(lon, lat, CANDIDATES_K, max_distance_m, refine, details=False)
     feat, dist = near.feature, near.distance_m
@@ -130,7 +148,7 @@ def _snap_points(
             index.along[w], index.lon[w], index.lat[w],
         )  # fmt: skip
     offset = along * scale[np.maximum(reach, 0)]
-    key = np.append(_river_keys(network), -1)  # integer river codes; -1 for "no reach"
+    key = np.append(snap.river_key, -1)  # integer river codes; -1 for "no reach"
     other = (key[feat] != key[reach][:, None]) & (feat >= 0)
     d_other = np.where(other, dist, np.inf)
     j2 = np.argmin(d_other, axis=1)
@@ -151,20 +169,9 @@ def _snap_points(
     )
 
 
-def _river_keys(network: Any) -> np.ndarray:
-    keys = network.cache.get("river_keys")
-    if keys is None:
-        from hazatlas.geo.network import fold
-
-        names = [
-            fold(nm) or f"#{int(r)}" for nm, r in zip(network.name, network.reach_id, strict=True)
-        ]
-        keys = np.unique(np.array(names), return_inverse=True)[1].astype(np.int64)
-        network.cache["river_keys"] = keys
-    return keys
-
-
-def snap_point(network: Any, lon: float, lat: float, max_distance_m: float = 20_000) -> Snap:
+def snap_point(
+    network: RiverNetwork, lon: float, lat: float, max_distance_m: float = 20_000
+) -> Snap:
     """Nearest reach of ``network`` to (lon, lat); raises HazatlasError if none within
     ``max_distance_m``.
 
@@ -182,8 +189,13 @@ def snap_point(network: Any, lon: float, lat: float, max_distance_m: float = 20_
     return Snap(int(res.reach_index[0]), float(res.offset_m[0]), float(res.distance_m[0]))
 
 
+def subset_index(network: RiverNetwork, reaches: tuple[int, ...]) -> SegmentIndex:
+    """The snapping index of some reaches of ``network`` (feature ``j`` is ``reaches[j]``)."""
+    return SegmentIndex([np.asarray(network.geometry[r].coords) for r in reaches], REACH_SPACING_M)
+
+
 def snap_to_reaches(
-    network: Any,
+    network: RiverNetwork,
     reaches: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
@@ -191,13 +203,7 @@ def snap_to_reaches(
 ) -> SnapBatch:
     """Snap points to the nearest of a given set of reaches (e.g. those of a named river)."""
     reaches = np.asarray(reaches, dtype=np.int64)
-    key = ("subset_index", tuple(reaches.tolist()))
-    index = network.cache.get(key)
-    if index is None:
-        index = SegmentIndex(
-            [np.asarray(network.geometry[r].coords) for r in reaches], REACH_SPACING_M
-        )
-        network.cache[key] = index
+    index = network.index.reach_subset(tuple(reaches.tolist()))
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     near = index.query(lon, lat, k=1, max_distance_m=max_distance_m)

@@ -7,8 +7,8 @@ import functools
 import json
 from typing import Any
 
-import shapely
-import shapely.geometry
+import shapely  # type: ignore[import-untyped]
+import shapely.geometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path, load_table
 from hazatlas.storage import geodata as stored

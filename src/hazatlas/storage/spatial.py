@@ -8,7 +8,7 @@ WGS 84 ellipsoid (pyproj ``Geod``) in both cases, so both stores give the same a
 from __future__ import annotations
 
 import numpy as np
-import shapely
+import shapely  # type: ignore[import-untyped]
 from pyproj import Geod
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session

@@ -8,9 +8,11 @@ raw 422.
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -18,8 +20,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
+from hazatlas.domain.errors import ValidationError
 from hazatlas.domain.register_query import RegisterQuery
 from hazatlas.services import geodata
+from hazatlas.services import map as site_map
 from hazatlas.services.register import RegisterService
 from hazatlas.services.store import Database
 
@@ -64,7 +68,31 @@ def register(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
                   errors=errors)
 
 
+COLOURS = (("tier", "Seveso tier"), ("convention", "Convention status"), ("kind", "Kind"))
+KIND_LABELS = {"industrial": "establishment (industrial)", "tailings": "tailings facility"}
+
+
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTMLResponse:
-    """The home page (the register until the map page is wired)."""
-    return register(request, db)
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTMLResponse:
+    """The map of hazardous activities; the filters come from the URL (a shared view)."""
+    errors: dict[str, str] = {}
+    try:
+        filt = site_map.MapFilter.from_params(request.query_params)
+    except ValidationError as exc:
+        errors = {p.field or "": p.message for p in exc.problems}
+        valid = {k: v for k, v in request.query_params.items() if k not in errors}
+        filt = site_map.MapFilter.from_params(valid)
+    colour = form_value(request, "colour") or "tier"
+    names = geodata.country_names(db)
+    info = site_map.summary(db)
+    choices = {
+        "countries": [{"iso3": c, "name": names.get(c, c)} for c in info["countries"]],
+        "basins": site_map.basin_names(), "kinds": site_map.KINDS, "tiers": site_map.TIERS,
+        "conventions": site_map.CONVENTION, "statuses": site_map.STATUSES,
+    }
+    register_query = urlencode({k: v for k in ("country", "kind") if (v := getattr(filt, k))})
+    return render("map.html", active="map", filt=filt, errors=errors, choices=choices,
+                  colour=colour if colour in dict(COLOURS) else "tier", colours=COLOURS,
+                  kind_labels=KIND_LABELS, register_query=register_query,
+                  extent_json=json.dumps(info["extent"]))

@@ -1,0 +1,221 @@
+"""Tailings dam failure as one scenario, end to end on the demo register: runout -> river entry
+-> river spill per constituent -> countries (``hazatlas.services.tailings_failure``).
+
+The demo register gives neither stored volume nor dam height for Baia Mare and Stolice (nor
+constituent concentrations for Stolice); the runs give them as inputs, as a user must:
+
+* Baia Mare (RO-BM-AURUL): 1.6 Mm3 stored (the register's notes, WISE), 20 m high (the value
+  of the register test fixture; unconfirmed), 100 000 m3 released (UNEP/OCHA 2000, in the
+  register's notes), i.e. a fraction of 0.0625; cyanide from the inventory (100 t, illustrative).
+* Stolice (RS-KRUPANJ-STOLICE): 0.1 Mm3, 10 m, As/Sb/Pb concentrations: illustrative values.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from hazatlas.cli.main import app
+from hazatlas.domain.access import ANONYMOUS, SYSTEM
+from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from hazatlas.services.tailings_failure import (
+    TailingsFailureRequest,
+    run_and_store,
+    run_tailings_failure,
+)
+
+BAIA_MARE = dict(establishment_id="RO-BM-AURUL", start=datetime(2000, 1, 30, 22),
+                 released_fraction=0.0625, stored_volume_m3=1.6e6, dam_height_m=20.0)
+STOLICE_MG_KG = {"Arsenic": 3000.0, "Antimony": 5000.0, "Lead": 1500.0}
+STOLICE = dict(establishment_id="RS-KRUPANJ-STOLICE", start=datetime(2014, 5, 15, 12),
+               stored_volume_m3=1e5, dam_height_m=10.0, constituents_mg_kg=STOLICE_MG_KG)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    from hazatlas.cli.demo import prepare_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    prepare_demo(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path):
+    from hazatlas.cli.common import open_db
+
+    db = open_db(demo_path)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def baia_mare(demo):
+    return run_and_store(demo, SYSTEM, TailingsFailureRequest(**BAIA_MARE))
+
+
+@pytest.fixture(scope="module")
+def stolice(demo):
+    return run_and_store(demo, SYSTEM, TailingsFailureRequest(**STOLICE))
+
+
+def _arrivals_increase(doc):
+    for spill in doc["spills"]:
+        rows = sorted((c for c in spill["countries"] if c["first_arrival"]),
+                      key=lambda c: c["river_km_from_source"])
+        times = [c["first_arrival"] for c in rows]
+        assert times == sorted(times), spill["constituent"]
+    rows = [c for c in doc["countries"] if c["first_arrival"]]
+    assert [c["river_km_from_entry"] for c in rows] == sorted(c["river_km_from_entry"] for c in rows)
+    assert [c["first_arrival"] for c in rows] == sorted(c["first_arrival"] for c in rows)
+    for c in rows:
+        assert c["first_arrival"] <= c["peak_time"]
+
+
+def test_baia_mare_end_to_end(baia_mare, demo):
+    doc = baia_mare
+    assert doc["kind"] == "tailings-failure" and doc["establishment_id"] == "RO-BM-AURUL"
+    assert set(doc) >= {"runout", "river_entry", "spills", "countries", "warnings", "validity",
+                        "release", "scenario_id"}
+    # mass: 100 000 m3 of 1.6 Mm3 released; the inventory's 100 t of sodium cyanide x 0.0625
+    assert doc["release"]["released_volume_m3"] == pytest.approx(1e5)
+    assert doc["runout"]["released_volume_m3"] == pytest.approx(1e5)
+    [spill] = doc["spills"]
+    assert spill["constituent"] == "Sodium cyanide"
+    assert spill["mass_kg"] == pytest.approx(100_000 * 0.0625)
+    assert spill["source"]["mass_kg"] == pytest.approx(spill["mass_kg"])  # what the river gets
+    assert doc["release"]["mass_kg"] == {"Sodium cyanide": pytest.approx(6250.0)}
+    assert doc["filled_from_establishment"] == {"inventory": ["Sodium cyanide"]}
+    assert [x["constituent"] for x in doc["not_modelled"]] == [
+        "Gold retreatment tailings (Meda pond material)"]
+    # the river entry is where the spill starts; the network calls it Somesul Cald (issue 14)
+    entry = doc["river_entry"]
+    assert spill["source"]["reach_id"] == entry["reach_id"]
+    assert spill["source"]["snap_distance_m"] < 1.0
+    assert entry["river"] == "Somesul Cald" and 5 < entry["distance_km"] < 10
+    # the runout (about 1 km) stops short of the mapped river: said so
+    assert not entry["runout_reaches_river"]
+    assert any("short of the mapped river" in w for w in doc["warnings"])
+    # downstream: Hungary first, then on down the Tisza and the Danube
+    assert doc["countries"][0]["country"] == "HUN"
+    assert doc["countries"][0]["constituent"] == "Sodium cyanide"
+    assert doc["countries"][0]["first_arrival"].startswith("2000-01-31")
+    assert doc["countries"][0]["peak_mg_l"] > 0.05
+    _arrivals_increase(doc)
+    assert [v["model"] for v in doc["validity"]] == ["larrauri2018", "river-moments-ig"]
+    # stored with who ran it and the inputs; read back the same
+    from hazatlas.services import scenarios
+
+    stored = scenarios.get(demo, SYSTEM, doc["scenario_id"])
+    assert stored["establishment_id"] == "RO-BM-AURUL" and stored["created_by"] == "system"
+    assert stored["result"]["countries"] == doc["countries"]
+    assert stored["parameters"]["released_fraction"] == 0.0625
+
+
+def test_stolice_end_to_end(stolice):
+    doc = stolice
+    released = doc["release"]["released_volume_m3"]
+    assert released == pytest.approx(doc["runout"]["released_volume_m3"])
+    tailings_kg = released * 1400.0
+    by_name = {s["constituent"]: s for s in doc["spills"]}
+    assert set(by_name) == set(STOLICE_MG_KG)
+    for name, mg_kg in STOLICE_MG_KG.items():
+        # conservation: runout release = river input = concentration x released tailings mass
+        assert doc["runout"]["river_source"]["mass_kg"][name] == pytest.approx(mg_kg * 1e-6 * tailings_kg)
+        assert by_name[name]["mass_kg"] == pytest.approx(mg_kg * 1e-6 * tailings_kg)
+        assert by_name[name]["source"]["mass_kg"] == pytest.approx(by_name[name]["mass_kg"])
+    assert sum(doc["release"]["mass_kg"].values()) == pytest.approx(
+        sum(doc["runout"]["river_source"]["mass_kg"].values()))
+    assert doc["filled_from_establishment"] == {}
+    # the network snaps Stolice onto the Drina (issue 14): the border river of BIH and SRB
+    assert doc["river_entry"]["river"] == "Drina"
+    countries = [c["country"] for c in doc["countries"]]
+    assert {"BIH", "SRB"} <= set(countries[:2])
+    assert any("BIH, SRB reached at once" in w for w in doc["warnings"])
+    _arrivals_increase(doc)
+
+
+def test_runs_are_stored_for_the_establishment(demo, baia_mare):
+    from hazatlas.services import scenarios
+
+    assert baia_mare["scenario_id"] in [r["id"] for r in scenarios.list_for(demo, SYSTEM, "RO-BM-AURUL")]
+
+
+@pytest.mark.parametrize(("change", "field", "text"), [
+    ({"released_fraction": 0.0}, "released_fraction", "(0, 1]"),
+    ({"released_fraction": 1.5}, "released_fraction", "(0, 1]"),
+    ({"released_fraction": float("nan")}, "released_fraction", "(0, 1]"),
+    ({"establishment_id": "AL-EL-KOMBINATI"}, "establishment_id", "not a tailings facility"),
+    ({"stored_volume_m3": None}, "stored_volume_m3", "no stored volume for 'RO-BM-AURUL'"),
+    ({"dam_height_m": None}, "dam_height_m", "no dam height for 'RO-BM-AURUL'"),
+])
+def test_invalid_inputs_name_the_parameter(demo, change, field, text):
+    with pytest.raises(ValidationError) as err:
+        run_tailings_failure(demo, SYSTEM, TailingsFailureRequest(**{**BAIA_MARE, **change}))
+    assert [p.field for p in err.value.problems] == [field]
+    assert text in err.value.problems[0].message
+
+
+def test_unknown_establishment_and_anonymous(demo):
+    with pytest.raises(NotFoundError, match="'NO-SUCH-SITE' not found"):
+        run_tailings_failure(demo, SYSTEM, TailingsFailureRequest(
+            **{**BAIA_MARE, "establishment_id": "NO-SUCH-SITE"}))
+    with pytest.raises(PermissionDeniedError):
+        run_and_store(demo, ANONYMOUS, TailingsFailureRequest(**BAIA_MARE))
+
+
+def test_cli_json_and_errors(demo_path):
+    runner = CliRunner()
+    base = ["scenario", "tailings-failure", "--db", str(demo_path), "--start", "2000-01-30T22:00"]
+    ok = runner.invoke(app, [*base, "--establishment", "RO-BM-AURUL", "--released", "0.0625",
+                             "--stored-volume", "1.6Mm3", "--dam-height", "20m", "--json"])
+    assert ok.exit_code == 0, ok.output
+    doc = json.loads(ok.stdout)
+    assert doc["countries"][0]["country"] == "HUN" and doc["scenario_id"]
+    missing = runner.invoke(app, [*base, "--establishment", "RS-KRUPANJ-STOLICE"])
+    assert missing.exit_code == 2
+    assert "dam_height_m" in missing.stderr and "stored_volume_m3" in missing.stderr
+    unknown = runner.invoke(app, [*base, "--establishment", "NO-SUCH-SITE"])
+    assert unknown.exit_code == 2 and "'NO-SUCH-SITE' not found" in unknown.stderr
+    bad = runner.invoke(app, [*base, "--establishment", "RO-BM-AURUL", "--released", "2"])
+    assert bad.exit_code == 2 and "released_fraction" in bad.stderr
+
+
+def test_register_concentrations_fill_the_constituents(demo):
+    """Ajka (HU-AJKA-RESX) has constituent concentrations in the register (volume and height
+    illustrative here): they are used, each mass = concentration x released tailings mass; the
+    dam is farther than 20 km from a reach, so the runout is not traced but the named receiving
+    water (Raab, within 50 km) is the river entry."""
+    run = run_tailings_failure(demo, SYSTEM, TailingsFailureRequest(
+        "HU-AJKA-RESX", datetime(2010, 10, 4, 12, 30), stored_volume_m3=3e7, dam_height_m=25.0,
+        days=5))
+    doc = run.to_json()
+    summary = run.summary()  # the contract's short form, the same keys as every kind
+    assert summary["kind"] == "tailings-failure" and summary["inputs"]["days"] == 5
+    assert summary["countries"] == [c["country"] for c in doc["countries"]]
+    assert summary["models"][0] == "larrauri2018"
+    filled = doc["filled_from_establishment"]["constituents_mg_kg"]
+    assert filled["Arsenic"] == 110.0 and filled["Iron(III) oxide"] == 400_000.0
+    tailings_kg = doc["release"]["tailings_mass_kg"]
+    masses = {s["constituent"]: s["mass_kg"] for s in doc["spills"]}
+    assert set(masses) == {"Arsenic", "Mercury", "Chromium", "Nickel", "Cadmium"}
+    for name, mass in masses.items():
+        assert mass == pytest.approx(filled[name] * 1e-6 * tailings_kg)
+    assert {x["constituent"] for x in doc["not_modelled"]} >= {"Iron(III) oxide", "Sodium hydroxide"}
+    assert doc["runout"]["path"] == [] and doc["river_entry"]["match"] == "named"
+    assert any("not traced down the valley" in w for w in doc["warnings"])
+
+
+def test_confidential_tailings_details_are_not_used(demo):
+    """A basin body may not read a record of disclosure 'national' (UZ-TA-ALMALYK): the register
+    fills nothing and the missing inputs say why."""
+    from hazatlas.domain.access import Principal, Role
+
+    basin = Principal("icpdr", Role.BASIN)
+    with pytest.raises(ValidationError) as err:
+        run_tailings_failure(demo, basin, TailingsFailureRequest("UZ-TA-ALMALYK", datetime(2020, 1, 1)))
+    assert {p.field for p in err.value.problems} == {"stored_volume_m3", "dam_height_m"}
+    assert all("confidential to user 'icpdr'" in p.message for p in err.value.problems)
