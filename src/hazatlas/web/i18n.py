@@ -21,6 +21,7 @@ from typing import Annotated
 from babel import Locale
 from babel.core import get_global
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
@@ -87,6 +88,24 @@ def country_names(language: str, english: dict[str, str]) -> dict[str, str]:
         alpha2 = (aliases.get(iso3) or [None])[0]
         out[iso3] = local.get(alpha2, name) if alpha2 else name
     return out
+
+
+def number_formatter(language: str):  # noqa: ANN201 - a plain callable for the templates
+    """``num(value, digits, optional=False)``: a number written the language's way (``5 000,5``
+    in Russian and Ukrainian, ``5,000.5`` in English), ``digits`` decimals (trailing zeros
+    dropped if ``optional``); ``—`` for ``None``. Coordinates are not written with it: they keep
+    the decimal point, since their comma separates latitude from longitude.
+
+    >>> number_formatter("uk")(5000.25, 1), number_formatter("en")(5000.0, 3, True)
+    ('5\xa0000,2', '5,000')
+    """
+    def num(value: float | None, digits: int = 1, optional: bool = False) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + ("#" if optional else "0") * digits if digits else "")
+        return str(format_decimal(value, format=pattern, locale=language))
+
+    return num
 
 
 def gettext_for(language: str):  # noqa: ANN201 - a plain callable for the templates

@@ -43,7 +43,7 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
     lang = i18n.language_of(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return {
-        "_": i18n.gettext_for(lang), "lang": lang, "here": here,
+        "_": i18n.gettext_for(lang), "num": i18n.number_formatter(lang), "lang": lang, "here": here,
         "languages": [(c, i18n.language_name(c)) for c in i18n.languages()],
         "principal": page_principal(request), "csrf_token": session.ensure(request).csrf,
         "credit": geodata.NE_CREDIT, **values,
