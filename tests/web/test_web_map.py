@@ -81,6 +81,7 @@ def test_site_popup_links_to_the_site_page(demo_server, open_page):
     link.wait_for()
     assert link.get_attribute("href") == f"/sites/{KNOWN_ID}"
     assert page.locator("#site-list a").first.get_attribute("href") == f"/sites/{KNOWN_ID}"
+    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
     screenshot(page, "map-popup")
 
 

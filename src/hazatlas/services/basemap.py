@@ -31,6 +31,10 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # layer -> (packaged file, properties kept)
     "countries": (("geo", "boundaries", "ne10m_admin0_countries_region.geojson"),
                   ("adm0_a3", "name_en")),
+    # the same countries simplified 0.01 degree (SOURCES.md: "for web maps only"), read instead
+    # of the full file where the tolerance is at least that (zoom 6 and below)
+    "countries-0.01": (("geo", "boundaries", "ne10m_admin0_countries_region_simplified.geojson"),
+                       ("adm0_a3", "name_en")),
     "borders": (("geo", "boundaries", "land_borders_derived.geojson"),
                 ("adm0_a3_a", "adm0_a3_b")),
     "rivers": (("geo", "rivers", "ne10m_river_network.geojson"), ("name", "system")),
@@ -61,6 +65,12 @@ def _features(layer: str) -> list[tuple[dict[str, Any], Any, int]]:
     return out
 
 
+@functools.cache
+def river_systems() -> list[str]:
+    """The river systems (``system`` attribute) of the bundled river network, sorted."""
+    return sorted({str(p["system"]) for p, _, _ in _features("rivers") if p.get("system")})
+
+
 def _rounded(coords: Any, decimals: int) -> Any:
     if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
         return [round(float(c), decimals) for c in coords[:2]]
@@ -70,13 +80,14 @@ def _rounded(coords: Any, decimals: int) -> Any:
 @functools.lru_cache(maxsize=64)
 def layer_geojson(layer: str, zoom: int) -> tuple[bytes, bytes]:
     """The layer at ``zoom`` as GeoJSON bytes, and the same gzip-compressed (both cached)."""
-    if layer not in LAYERS:
+    if layer not in LAYERS or layer == "countries-0.01":
         raise NotFoundError(f"map layer '{layer}' not found (one of {', '.join(LAYERS)})")
     zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
     tol = tolerance(zoom)
     decimals = max(1, math.ceil(-math.log10(tol / 10)))
+    source = "countries-0.01" if layer == "countries" and tol >= 0.01 else layer
     features = []
-    for props, geom, rank in _features(layer):
+    for props, geom, rank in _features(source):
         if layer in ("rivers", "lakes") and rank - SCALERANK_OFFSET > zoom:
             continue
         simple = shapely.simplify(geom, tol, preserve_topology=True)

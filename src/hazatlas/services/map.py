@@ -33,7 +33,7 @@ from hazatlas.domain.access import PUBLIC_FIELDS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.establishment import EstablishmentKind, EstablishmentStatus
 from hazatlas.domain.register_query import BBox
-from hazatlas.services import assessments
+from hazatlas.services import assessments, basemap
 from hazatlas.storage import map as stored
 from hazatlas.storage.db import Database
 
@@ -183,10 +183,7 @@ def _basins(db: Database, index: SiteIndex) -> np.ndarray:
 
 def basin_names() -> list[str]:
     """The river systems of the bundled network, sorted (the basin filter's choices)."""
-    from hazatlas.geo.network import RiverNetwork
-
-    net = RiverNetwork.load_default()
-    return sorted({str(s) for s in net.attributes.get("system") or [] if s})
+    return basemap.river_systems()
 
 
 def matching(db: Database, index: SiteIndex, filt: MapFilter, bbox: BBox | None) -> np.ndarray:
