@@ -101,6 +101,7 @@ def test_public_visitor_never_sees_a_confidential_field(site_server, open_page):
     assert page.locator("#path-map .leaflet-interactive").count() >= 2  # path and site
     assert_contrast(page)
     screenshot(page, "site-public")
+    page.wait_for_function("() => document.getElementById('path-map').dataset.baseborders")
     page.locator("#downstream").scroll_into_view_if_needed()
     screenshot(page, "site-screening-path")
 
