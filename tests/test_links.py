@@ -5,10 +5,12 @@ Checked: Markdown links "[text](path)", code spans naming a file ("docs/api.md",
 "storage/tables.py", "sea_regions.csv") and paths in the text (docs/api.md, a bare "x.md",
 "x.csv" or "x.py") in README.md and docs/**/*.md, fenced code excepted; the "source" of every
 published model (hazatlas.models.base.PublishedModel) and every cell of the reference tables
-(src/hazatlas/data/reference/*.csv); and the pages (".md", "docs/...") named in the package's
-code. A path resolves relative to the page, to the repository root or to src/hazatlas/; a
-path written as the end of a longer one ("cli/register.py", a bare "tables.py") must be the end
-of a file's path in the repository. Web addresses, files of other repositories
+(src/hazatlas/data/reference/*.csv) and of the models' expected-value tables
+(tests/models/reference/*.csv); and the pages (".md", "docs/...") named in the package's code
+and in the scripts that write those tables (tests/models/reference/*.py). A path resolves
+relative to the page, to the repository root or to src/hazatlas/; a path written as the end of
+a longer one ("cli/register.py", a bare "tables.py") must be the end of a file's path in the
+repository. Web addresses, files of other repositories
 ("github.com/OWNER/REPO : path"), placeholders ("REPORT.json", "<name>.py") and anchors are not
 checked. A path outside the repository ("../shared/...") is never accepted:
 cite the primary source, or copy what is needed under docs/.
@@ -28,6 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "hazatlas"
 REFERENCE = PACKAGE / "data" / "reference"
+TEST_REFERENCE = ROOT / "tests" / "models" / "reference"  # expected values of the models' tests
 _SKIP_DIRS = {".git", ".venv", "var", "node_modules", "__pycache__", ".pytest_cache",
               ".ruff_cache", ".mypy_cache", ".hypothesis"}
 _EXTENSIONS = ("md", "py", "csv", "json", "toml", "txt", "geojson", "gpkg", "xlsx", "po",
@@ -49,19 +52,6 @@ _ELSEWHERE = re.compile(r"\S*://\S*|\bwww\.\S+|github\.com/\S+(?:\s*:\s*\S+)?"
 _ELSEWHERE_SPANS = re.compile(r"\b[\w-]+\.jl\s+`[^`]+`|`[\w.-]+/[\w.-]+`,\s*`[^`]+`")
 # Files a page shows the reader writing (examples, not files of the repository).
 EXAMPLE_FILES = {"inventory.csv"}
-
-# Broken references that other branches of issue 11 replace by the primary sources (the
-# project's former notes ``models.md`` and ``domain-rules.md`` are not in the repository);
-# empty this set once they are merged.
-KNOWN_BROKEN: set[tuple[str, str]] = {
-    ("docs/models/river.md", "models.md"),
-    ("hazatlas.models.air.plume.GaussianPlume.source", "models.md"),
-    ("hazatlas.models.river.spill.RiverSpillModel.source", "models.md"),
-    ("src/hazatlas/models/air/plume.py", "models.md"),
-    ("src/hazatlas/models/river/kernels.py", "models.md"),
-    ("src/hazatlas/models/river/spill.py", "models.md"),
-    ("src/hazatlas/models/air/zones.py", "domain-rules.md"),
-}
 
 
 @functools.cache
@@ -137,8 +127,7 @@ def _published_models() -> list[type]:
 
 
 def _broken(where: str, refs: list[str], page: Path | None) -> list[str]:
-    return [f"{where}: {r}" for r in refs
-            if (where, r) not in KNOWN_BROKEN and not _exists(r, page)]
+    return [f"{where}: {r}" for r in refs if not _exists(r, page)]
 
 
 @pytest.mark.parametrize("page", _pages(), ids=lambda p: p.relative_to(ROOT).as_posix())
@@ -158,19 +147,20 @@ def test_model_sources_name_existing_files() -> None:
 
 def test_reference_table_sources_name_existing_files() -> None:
     broken = []
-    for table in sorted(REFERENCE.glob("*.csv")):
+    for table in sorted([*REFERENCE.glob("*.csv"), *TEST_REFERENCE.glob("*.csv")]):
         with table.open(encoding="utf-8", newline="") as fh:
             for n, row in enumerate(csv.reader(fh), start=1):
-                where = f"{table.name}:{n}"
+                where = f"{table.relative_to(ROOT).as_posix()}:{n}"
                 broken += _broken(where, [r for cell in row for r in _source_references(cell)],
                                   table)
     assert not broken, "no such file in the repository:\n" + "\n".join(broken)
 
 
 def test_pages_named_in_the_code_exist() -> None:
-    """Docstrings and comments of the package cite pages of docs/ (or primary sources)."""
+    """Docstrings and comments of the package and of the scripts that write the models' reference
+    tables cite pages of docs/ (or primary sources)."""
     broken = []
-    for module in sorted(PACKAGE.rglob("*.py")):
+    for module in sorted([*PACKAGE.rglob("*.py"), *TEST_REFERENCE.glob("*.py")]):
         where = module.relative_to(ROOT).as_posix()
         refs = [r for r in _source_references(module.read_text(encoding="utf-8"))
                 if r.endswith(".md") or r.startswith(("docs/", "../"))]
@@ -183,6 +173,7 @@ def test_the_checker_finds_what_it_should() -> None:
     assert _exists("tables.py", None) and _exists("tests/models/reference/*.csv", None)
     assert not _exists("docs/nowhere.md", None) and not _exists("../shared/models.md", None)
     assert not _exists("models.md", None)
+    assert any(TEST_REFERENCE.glob("*.csv")) and any(TEST_REFERENCE.glob("*.py"))
     assert _source_references(
         "see docs/indices.md; github.com/a/b : x/y.py ; https://h.org/p.md ; sea_regions.csv"
     ) == ["docs/indices.md", "sea_regions.csv"]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from hazatlas.cli.main import app
 from hazatlas.services.air import PlumeRequest, run_plume
+from hazatlas.services.scenarios import RUN_KEYS
 
 BASE = ["plume", "--wind", "3m/s", "--stability", "D"]
 
@@ -34,7 +35,8 @@ def test_plume_json_contract() -> None:
         "--json",
     )
     assert code == 0 and data is not None
-    assert set(data) == {"receptors", "zones", "countries", "warnings"}
+    # the run's keys (issue 5), the centreline (issue 12) and what every stored run adds
+    assert set(data) == {"receptors", "zones", "countries", "warnings", "centreline", *RUN_KEYS}
     assert set(data["receptors"][0]) == {"x_m", "y_m", "z_m", "concentration_mg_m3"}
     assert set(data["zones"][0]) == {"level", "threshold_mg_m3", "distance_m"}
     assert [z["level"] for z in data["zones"]] == ["AEGL-1", "AEGL-2", "AEGL-3"]

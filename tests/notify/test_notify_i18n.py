@@ -17,7 +17,7 @@ SRC = Path(i18n.__file__).parent
 USED = sorted(
     {
         msg
-        for f in ("i18n.py", "report_text.py", "cap.py")
+        for f in ("i18n.py", "report_text.py", "cap.py", "scenario_report.py")
         for _, msg, _, _ in extract_from_file(
             "python", str(SRC / f), keywords={"tr": (2,), "N_": None}
         )

@@ -146,8 +146,26 @@ def notify_settings(db, smtp) -> Settings:
     return make_settings(db, smtp.port)
 
 
+def seed_cited_records(db) -> None:
+    """The establishment (``ROU-TMF-0001``) and the stored scenario (``scn-42``) that the sample
+    reports cite: a report may cite only records that exist and that its sender may read."""
+    from hazatlas.domain.establishment import Disclosure, Establishment, Provenance
+    from hazatlas.services.register import RegisterService
+    from hazatlas.storage import scenarios as stored_runs
+
+    site = Establishment(id="ROU-TMF-0001", name="Exercise TMF, Baia Mare", country_iso3="ROU",
+                         lon=23.5847, lat=47.6569, disclosure=Disclosure.PUBLIC,
+                         provenance=Provenance("test"))
+    RegisterService(db, SYSTEM).save(site)
+    with db.transaction() as s:
+        stored_runs.insert(s, scenario_id="scn-42", kind="river", establishment_id=None,
+                           created_by="system", parameters={}, result={"countries": []})
+
+
 def seed_directory(db, settings: Settings, webhook_url: str | None = None) -> None:
-    """ROU (sender), HUN and SRB with two contacts each (escalation order), ICPDR (Danube)."""
+    """ROU (sender), HUN and SRB with two contacts each (escalation order), ICPDR (Danube); and
+    the records the sample reports cite (:func:`seed_cited_records`)."""
+    seed_cited_records(db)
     admin = NotifyService(db, SYSTEM, settings)
     for aid, country, basin, name in [
         ("ROU/igsu", "ROU", None, "IGSU"),

@@ -113,6 +113,9 @@ def test_baia_mare_end_to_end(baia_mare, demo):
     assert stored["establishment_id"] == "RO-BM-AURUL" and stored["created_by"] == "system"
     assert stored["result"]["countries"] == doc["countries"]
     assert stored["parameters"]["released_fraction"] == 0.0625
+    # stored under its own kind, and `scenarios show` gives what the run printed
+    assert stored["kind"] == "tailings-failure"
+    assert stored["result"] == json.loads(json.dumps(doc))
 
 
 def test_stolice_end_to_end(stolice):

@@ -16,6 +16,7 @@ from hazatlas.domain.errors import PermissionDeniedError
 from hazatlas.models.base import ScenarioResult
 from hazatlas.services import scenarios, users
 from hazatlas.services.air import PlumeRequest, run_plume
+from hazatlas.services.scenarios import RUN_KEYS
 from hazatlas.services.settings import Settings
 from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
 from hazatlas.services.tailings import RunoutRequest, run_runout
@@ -122,8 +123,7 @@ def test_runout_route_keeps_its_path_and_keys(client) -> None:
     assert r.status_code == 200, r.text
     assert set(r.json()) == {
         "released_volume_m3", "runout_km", "interval_km", "method", "source", "path",
-        "countries", "stop", "crossings", "river_source", "warnings", "establishment_id",
-        "scenario_id",
+        "countries", "stop", "crossings", "river_source", "warnings", *RUN_KEYS,
     }
     stored = client.get(f"/api/scenarios/{r.json()['scenario_id']}").json()
     assert stored["kind"] == "runout" and stored["result"]["runout_km"] == r.json()["runout_km"]

@@ -154,5 +154,12 @@ def test_base_layers(client):
         assert low.status_code == high.status_code == 200
         assert low.json()["features"] and len(low.content) < len(high.content)
     assert client.get("/api/map/base/tiles").status_code == 422
+    whole = client.get("/api/map/base/countries", params={"zoom": 8})
+    clipped = client.get("/api/map/base/countries", params={"zoom": 8, "bbox": "21.3,44.1,26.9,47.5"})
+    assert clipped.json()["bbox"] == [20, 40, 30, 50] and len(clipped.content) < len(whole.content) / 3
+    for f in clipped.json()["features"]:
+        assert f["properties"]["adm0_a3"]
+    low = client.get("/api/map/base/countries", params={"zoom": 4, "bbox": "21.3,44.1,26.9,47.5"})
+    assert "bbox" not in low.json()  # below zoom 6 a layer is sent whole
     gz = client.get("/api/map/base/countries", params={"zoom": 4})
     assert gz.headers["content-encoding"] == "gzip"

@@ -33,6 +33,12 @@ DbOption = typer.Option(None, "--db", help="SQLite file or database URL "
                         "(default: $HAZATLAS_DATABASE_URL or var/hazatlas.sqlite)")
 AsOption = typer.Option(None, "--as", help="act as this registered user (default: the local "
                         "administrator)")
+# the options of the model commands (spill, plume, runout): see hazatlas.cli.scenarios
+EstablishmentOption = typer.Option(
+    None, "--establishment",
+    help="Establishment id: the run belongs to this site, whose location, inventory and "
+    "tailings details fill the inputs left out")
+NoStoreOption = typer.Option(False, "--no-store", help="compute only: do not store the run")
 
 
 def settings(db: str | Path | None = None) -> Settings:

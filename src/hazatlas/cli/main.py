@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "register": ("register", "The register of hazardous activities."),
     "scenario": ("scenario", "Scenarios that chain several models, run from a register site."),
     "users": ("users", "User accounts, roles and API tokens."),
+    "scenarios": ("scenarios", "Stored model runs (river spills, plumes, runouts)."),
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
 }

@@ -30,6 +30,7 @@ from hazatlas.cli.common import (
     print_json,
     settings,
 )
+from hazatlas.cli.notify_draft import draft
 from hazatlas.domain.errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ campaign_app = typer.Typer(
 )
 notify_app.add_typer(contacts_app, name="contacts")
 notify_app.add_typer(campaign_app, name="test-campaign")
+notify_app.command("draft")(draft)
 
 JsonOption = typer.Option(False, "--json", help="print machine-readable JSON")
 

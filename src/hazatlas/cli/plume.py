@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -11,7 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hazatlas.cli.common import handle_errors
+from hazatlas.cli.common import (
+    AsOption,
+    DbOption,
+    EstablishmentOption,
+    NoStoreOption,
+    handle_errors,
+)
 from hazatlas.domain.errors import HazatlasError
 
 
@@ -124,11 +129,21 @@ def plume(
         Path | None,
         typer.Option("--places", help="Populated places to check: CSV (name,lon,lat) or GeoJSON points"),
     ] = None,
+    establishment: str | None = EstablishmentOption,
+    no_store: bool = NoStoreOption,
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
-    """Threat zones (AEGL-1/2/3, ERPG or a user level) downwind of a toxic gas release."""
+    """Threat zones (AEGL-1/2/3, ERPG or a user level) downwind of a toxic gas release.
+
+    Without a substance or a level the zones are concentration isopleths (1, 10, 100 mg/m3),
+    not levels of harm. With --establishment the site gives the substance, the release (its
+    maximum quantity, as an instantaneous release, when no source is given) and, with
+    --wind-from, the location."""
+    from hazatlas.cli.scenarios import run_context, stored_line
     from hazatlas.formats.units import parse_quantity
-    from hazatlas.services.air import PlumeRequest, run_plume
+    from hazatlas.services import scenario_runs
 
     try:
         if not wind:
@@ -136,37 +151,40 @@ def plume(
         wind_m_s = parse_quantity(wind, "m/s", name="--wind", default_unit="m/s")
         if stability is None:
             stability = _stability(wind_m_s, time_of_day, insolation, cloud)
-        req = PlumeRequest(
-            wind_speed_m_s=wind_m_s,
-            stability=stability.strip().upper(),
-            rate_kg_s=_q(rate, "kg/s", "--rate"),
-            mass_kg=_q(mass, "kg", "--mass"),
-            pool_area_m2=_q(pool_area, "m**2", "--pool-area"),
-            hole_diameter_m=_q(hole, "m", "--hole"),
-            pressure_pa=_q(pressure, "Pa", "--pressure"),
-            temperature_k=parse_quantity(temperature, "K", name="--temperature"),
-            release_height_m=parse_quantity(height, "m", name="--height", default_unit="m"),
-            wind_height_m=_q(wind_height, "m", "--wind-height", "m"),
-            sigmas=sigmas,
-            substance=substance,
-            loc_kind=levels,
-            duration_s=parse_quantity(duration, "s", name="--duration"),
-            loc_mg_m3=_q(loc, "mg/m**3", "--loc", "mg/m**3"),
-            mixing_height_m=_q(mixing_height, "m", "--mixing-height", "m") or math.inf,
-            receptors=[parse_receptor(r) for r in receptor or []],
-            at=parse_pair(at, "--at") if at else None,
-            wind_from_deg=wind_from,
-            places=_read_places(places) if places else [],
-        )
-        result = run_plume(req)
+        values = {
+            "wind_speed_m_s": wind_m_s,
+            "stability": stability.strip().upper(),
+            "rate_kg_s": _q(rate, "kg/s", "--rate"),
+            "mass_kg": _q(mass, "kg", "--mass"),
+            "pool_area_m2": _q(pool_area, "m**2", "--pool-area"),
+            "hole_diameter_m": _q(hole, "m", "--hole"),
+            "pressure_pa": _q(pressure, "Pa", "--pressure"),
+            "temperature_k": parse_quantity(temperature, "K", name="--temperature"),
+            "release_height_m": parse_quantity(height, "m", name="--height", default_unit="m"),
+            "wind_height_m": _q(wind_height, "m", "--wind-height", "m"),
+            "sigmas": sigmas,
+            "substance": substance,
+            "loc_kind": levels,
+            "duration_s": parse_quantity(duration, "s", name="--duration"),
+            "loc_mg_m3": _q(loc, "mg/m**3", "--loc", "mg/m**3"),
+            "mixing_height_m": _q(mixing_height, "m", "--mixing-height", "m"),
+            "receptors": [parse_receptor(r) for r in receptor or []],
+            "at": parse_pair(at, "--at") if at else None,
+            "wind_from_deg": wind_from,
+            "places": _read_places(places) if places else [],
+        }
+        database, who = run_context(db, as_user, establishment, no_store)
+        result, answer = scenario_runs.plume(database, who, values, establishment_id=establishment,
+                                             keep=not no_store)
     except HazatlasError as exc:
         fail(exc)
     if geojson is not None:
         geojson.write_text(json.dumps(result.geojson()), encoding="utf-8")
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        typer.echo(json.dumps(answer, indent=2))
         return
-    _print_table(result.to_json())
+    _print_table(answer)
+    Console().print(stored_line(answer))
 
 
 def _read_places(path: Path) -> list[tuple[str, float, float]]:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hazatlas.cli.common import AsOption, DbOption, EstablishmentOption, NoStoreOption
 from hazatlas.cli.plume import fail, parse_pair
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.tailings import Constituent
@@ -45,31 +46,45 @@ def runout(
             "--constituent", help="NAME=MG_PER_KG in the tailings (repeatable), e.g. Cu=2000"
         ),
     ] = None,
+    establishment: str | None = EstablishmentOption,
+    no_store: bool = NoStoreOption,
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
-    """Released volume and runout of a tailings dam failure, traced along the river network."""
+    """Released volume and runout of a tailings dam failure, traced along the river network.
+
+    With --establishment the site gives the location, the stored volume, the dam height and the
+    constituents the options leave out."""
+    from hazatlas.cli.scenarios import run_context, stored_line
     from hazatlas.formats.units import parse_quantity
-    from hazatlas.services.tailings import RunoutRequest, run_runout
+    from hazatlas.services import scenario_runs
 
     try:
-        if not volume or not height:
+        if (not volume or not height) and establishment is None:
             raise HazatlasError(
-                "--volume and --height are required (for example --volume 12Mm3 --height 87m)"
+                "--volume and --height are required (for example --volume 12Mm3 --height 87m), "
+                "or --establishment ID of a tailings facility with a stored volume and dam height"
             )
-        req = RunoutRequest(
-            impounded_volume_m3=parse_quantity(volume, "m**3", name="--volume"),
-            dam_height_m=parse_quantity(height, "m", name="--height", default_unit="m"),
-            released_volume_m3=(
+        values = {
+            "impounded_volume_m3": parse_quantity(volume, "m**3", name="--volume") if volume else None,
+            "dam_height_m": (
+                parse_quantity(height, "m", name="--height", default_unit="m") if height else None
+            ),
+            "released_volume_m3": (
                 parse_quantity(released, "m**3", name="--released") if released else None
             ),
-            method=method,
-            at=parse_pair(at, "--at") if at else None,
-            constituents=[parse_constituent(c) for c in constituent or []],
-        )
-        outcome = run_runout(req)
+            "method": method,
+            "at": parse_pair(at, "--at") if at else None,
+            "constituents_mg_kg": {
+                c.name: c.concentration_mg_kg for c in map(parse_constituent, constituent or [])
+            },
+        }
+        database, who = run_context(db, as_user, establishment, no_store)
+        _, data = scenario_runs.runout(database, who, values, establishment_id=establishment,
+                                       keep=not no_store)
     except HazatlasError as exc:
         fail(exc)
-    data = outcome.to_json()
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -88,6 +103,7 @@ def runout(
     console.print(f"source: {data['source']}")
     for w in data["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
+    console.print(stored_line(data))
 
 
 def register(app: typer.Typer) -> None:

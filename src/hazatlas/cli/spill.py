@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +11,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hazatlas.cli.common import handle_errors, print_json
+from hazatlas.cli.common import (
+    AsOption,
+    DbOption,
+    EstablishmentOption,
+    NoStoreOption,
+    handle_errors,
+    print_json,
+)
 from hazatlas.domain.errors import HazatlasError
 
 
@@ -45,9 +53,16 @@ def parse_flow(text: str) -> str | float:
 
 
 def spill(
-    at: Annotated[str, typer.Option("--at", help="Release point LON,LAT")],
-    mass: Annotated[str, typer.Option("--mass", help="Released mass, e.g. 100t")],
-    start: Annotated[str, typer.Option("--start", help="Start, ISO 8601 (2000-01-30T22:00)")],
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Release point LON,LAT (default: the establishment's location)"),
+    ] = None,
+    mass: Annotated[
+        str | None,
+        typer.Option("--mass", help="Released mass, e.g. 100t (default: the establishment's "
+                     "maximum quantity of the substance)"),
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="Start, ISO 8601 (2000-01-30T22:00)")] = "",
     duration: Annotated[
         str | None,
         typer.Option("--duration", help="Release duration, e.g. 12h (default: instantaneous)"),
@@ -62,7 +77,9 @@ def spill(
         str, typer.Option("--flow", help="low | mean | high | discharge at the source in m3/s")
     ] = "mean",
     threshold: Annotated[
-        str | None, typer.Option("--threshold", help="Threshold, e.g. 0.05mg/l (default: limit)")
+        str | None,
+        typer.Option("--threshold", help="Threshold, e.g. 0.05mg/l (default: the substance's "
+                     "limit; without a substance 1 % of the mixed peak near the source)"),
     ] = None,
     point: Annotated[
         list[str] | None, typer.Option("--point", help="NAME=LON,LAT of a place (repeatable)")
@@ -74,84 +91,88 @@ def spill(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write breakthrough curves to this PNG")
     ] = None,
+    establishment: str | None = EstablishmentOption,
+    no_store: bool = NoStoreOption,
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Where a river spill goes, when it arrives and how high the peak is."""
     handle_errors(_spill)(
-        at,
-        mass,
-        start,
-        duration,
-        substance,
-        decay_per_day,
-        flow,
-        threshold,
-        point or [],
-        network,
-        days,
-        plot,
-        as_json,
+        SpillOptions(at, mass, start, duration, substance, decay_per_day, flow, threshold,
+                     point or [], network, days),
+        plot, establishment, no_store, db, as_user, as_json,
     )
 
 
-def _spill(
-    at: str,
-    mass: str,
-    start: str,
-    duration: str | None,
-    substance: str | None,
-    decay_per_day: float | None,
-    flow: str,
-    threshold: str | None,
-    point: list[str],
-    network: Path | None,
-    days: float,
-    plot: Path | None,
-    as_json: bool,
-) -> None:
-    from hazatlas.formats.units import parse_quantity
-    from hazatlas.models.base import raise_problems
-    from hazatlas.models.river.spill import spill_problems
-    from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
+@dataclass(frozen=True)
+class SpillOptions:
+    """The model options of ``hazatlas spill`` as typed."""
 
-    lon, lat = parse_lonlat(at, "--at")
-    mass_kg = parse_quantity(mass, "kg", name="--mass")
-    duration_s = 0.0
-    if duration is not None:
-        duration_s = parse_quantity(duration, "s", name="--duration")
-        raise_problems(spill_problems(duration_s=duration_s, duration_given=True))
-    try:
-        start_at = datetime.fromisoformat(start)
-    except ValueError:
-        raise HazatlasError(
-            f"--start: '{start}' is not an ISO 8601 date-time (2000-01-30T22:00)"
-        ) from None
-    request = SpillRequest(
-        lon=lon,
-        lat=lat,
-        mass_kg=mass_kg,
-        start=start_at,
-        duration_s=duration_s,
-        substance=substance,
-        decay_per_day=decay_per_day,
-        flow=parse_flow(flow),
-        threshold_mg_l=parse_quantity(threshold, "mg/l", name="--threshold") if threshold else None,
-        points=tuple(NamedPoint(*parse_point(p)) for p in point),
-        days=days,
-    )
-    net = None
-    if network is not None:
-        from hazatlas.geo.network import RiverNetwork
+    at: str | None
+    mass: str | None
+    start: str
+    duration: str | None
+    substance: str | None
+    decay_per_day: float | None
+    flow: str
+    threshold: str | None
+    point: list[str]
+    network: Path | None
+    days: float
 
-        net = RiverNetwork.load(network)
-    run = run_spill(request, net)
-    doc = run.to_json()
+    def values(self) -> dict[str, Any]:
+        """The same fields as ``POST /api/scenarios/river`` (SI units)."""
+        from hazatlas.formats.units import parse_quantity
+        from hazatlas.models.base import raise_problems
+        from hazatlas.models.river.spill import spill_problems
+
+        duration_s = 0.0
+        if self.duration is not None:
+            duration_s = parse_quantity(self.duration, "s", name="--duration")
+            raise_problems(spill_problems(duration_s=duration_s, duration_given=True))
+        if not self.start:
+            raise HazatlasError("--start is required (ISO 8601, for example 2000-01-30T22:00)")
+        try:
+            start_at = datetime.fromisoformat(self.start)
+        except ValueError:
+            raise HazatlasError(
+                f"--start: '{self.start}' is not an ISO 8601 date-time (2000-01-30T22:00)"
+            ) from None
+        threshold = self.threshold
+        return {
+            "at": parse_lonlat(self.at, "--at") if self.at else None,
+            "mass_kg": parse_quantity(self.mass, "kg", name="--mass") if self.mass else None,
+            "start": start_at.isoformat(),
+            "duration_s": duration_s,
+            "substance": self.substance,
+            "decay_per_day": self.decay_per_day,
+            "flow": parse_flow(self.flow),
+            "threshold_mg_l": (
+                parse_quantity(threshold, "mg/l", name="--threshold") if threshold else None
+            ),
+            "points": [dict(zip(("name", "lon", "lat"), parse_point(p), strict=True))
+                       for p in self.point],
+            "days": self.days,
+        }
+
+
+def _spill(options: SpillOptions, plot: Path | None, establishment: str | None, no_store: bool,
+           db: str | None, as_user: str | None, as_json: bool) -> None:
+    from hazatlas.cli.scenarios import run_context, stored_line
+    from hazatlas.services import scenario_runs
+
+    values = options.values()
+    database, who = run_context(db, as_user, establishment, no_store)
+    run, doc = scenario_runs.river(database, who, values, establishment_id=establishment,
+                                   keep=not no_store, network=options.network)
     if plot is not None:
         write_plot(run, plot)
     if as_json:
         print_json(doc)
     else:
         _print_tables(doc)
+        Console().print(stored_line(doc))
 
 
 def _print_tables(doc: dict[str, Any]) -> None:
@@ -188,6 +209,8 @@ def _print_tables(doc: dict[str, Any]) -> None:
             "",
         )
     console.print(table)
+    if doc["threshold"]["default"]:
+        console.print(f"[yellow]threshold:[/yellow] {doc['threshold']['basis']}")
     for w in doc["method"]["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
 

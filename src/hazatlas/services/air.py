@@ -33,11 +33,11 @@ from hazatlas.models.air.wind import wind_at_height
 from hazatlas.models.air.zones import (
     LevelOfConcern,
     find_substance,
-    levels_of_concern,
     threat_distances,
     validity_warnings,
 )
 from hazatlas.models.base import Validity, invalid_input, raise_problems, scenario_summary
+from hazatlas.services.air_levels import centreline_table, levels_for
 
 Field = Callable[[np.ndarray], np.ndarray]
 PointField = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -84,6 +84,7 @@ class PlumeResult:
     places: list[dict[str, Any]] | None = None
     request: PlumeRequest | None = None
     validity: list[Validity] = field(default_factory=list)
+    centreline: list[dict[str, float]] = field(default_factory=list)
 
     kind = "plume"
 
@@ -118,6 +119,7 @@ class PlumeResult:
             "zones": self.zones,
             "countries": self.countries,
             "warnings": self.warnings,
+            "centreline": self.centreline,
         }
         if self.places is not None:
             out["places"] = self.places
@@ -144,8 +146,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
     if sum(given) != 1:
         raise invalid_input(
             "source",
-            "give exactly one source: a rate (--rate), a mass (--mass), a pool area "
-            "(--pool-area) or a hole diameter (--hole)",
+            "give exactly one source: a rate (rate_kg_s, --rate), a mass (mass_kg, --mass), "
+            "a pool area (pool_area_m2, --pool-area) or a hole diameter (hole_diameter_m, --hole)",
         )
     if req.rate_kg_s is not None:
         return direct_rate(req.rate_kg_s)
@@ -153,7 +155,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         return direct_mass(req.mass_kg)
     if not req.substance:
         raise invalid_input(
-            "substance", "--pool-area and --hole need --substance for the substance properties"
+            "substance", "a pool area or a hole (pool_area_m2, hole_diameter_m; --pool-area, "
+            "--hole) needs a substance (substance, --substance) for its properties"
         )
     from hazatlas.services.substances import lookup
 
@@ -184,7 +187,8 @@ def _source_term(req: PlumeRequest) -> SourceTerm:
         )
     if req.pressure_pa is None or req.hole_diameter_m is None:
         raise invalid_input(
-            "pressure_pa", "--hole needs --pressure (absolute pressure inside the vessel)"
+            "pressure_pa", "a hole needs the absolute pressure inside the vessel (pressure_pa, "
+            "--pressure)"
         )
     k = props.heat_capacity_ratio(req.temperature_k)
     notes = (
@@ -234,28 +238,6 @@ def _molar_mass(substance: str | None) -> float | None:
         return lookup(substance).molar_mass_g_mol
     except HazatlasError:
         return None
-
-
-def _levels(req: PlumeRequest) -> tuple[list[LevelOfConcern], list[str]]:
-    if req.loc_mg_m3 is not None:
-        if not req.loc_mg_m3 > 0:
-            raise invalid_input("loc_mg_m3", "--loc must be > 0 mg/m3")
-        return [LevelOfConcern("user", float(req.loc_mg_m3))], []
-    if not req.substance:
-        return [], [
-            "no levels of concern: give --substance (AEGL/ERPG) or --loc VALUE to draw zones"
-        ]
-    if find_substance(req.substance) is None:
-        return [], [
-            f"no AEGL/ERPG values for '{req.substance}' in the reference tables: give --loc"
-        ]
-    levels = levels_of_concern(req.substance, kind=req.loc_kind, duration_s=req.duration_s)
-    notes = []
-    if req.loc_kind == "aegl" and req.duration_s > 28_800:
-        notes.append("exposure longer than 8 h: the 8 h AEGL values are used")
-    if len(levels) < 3:
-        notes.append("some levels are not recommended (NR/NA) for this substance and are skipped")
-    return levels, notes
 
 
 def _dispersion(
@@ -331,10 +313,13 @@ def _check(req: PlumeRequest) -> None:
         mixing_height_m=req.mixing_height_m,
     )
     if (req.at is None) != (req.wind_from_deg is None):
-        problems += invalid_input("wind_from_deg", "--at and --wind-from go together").problems
+        problems += invalid_input(
+            "wind_from_deg", "the release point and the wind direction (at and wind_from_deg; "
+            "--at and --wind-from) go together").problems
     elif req.places and req.at is None:
         problems += invalid_input(
-            "places", "places need --at and --wind-from to place the zones on the map"
+            "places", "places need --at and --wind-from (at and wind_from_deg) to place the "
+            "zones on the map"
         ).problems
     raise_problems(problems)
 
@@ -362,7 +347,7 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
     mw = _molar_mass(req.substance)
     source = _source_term(req)
     release = _release(req, source, wind)
-    levels, warnings = _levels(req)
+    levels, warnings = levels_for(req)
     warnings = list(source.warnings) + warnings
     model, ground, at_points, notes = _dispersion(req, release)
     warnings += notes
@@ -405,7 +390,8 @@ def run_plume(req: PlumeRequest) -> PlumeResult:
     reached = [float(d) for d in dists if d > 0]
     validity = [model.envelope(wind_speed_m_s=wind, distance_m=reached)]
     return PlumeResult(
-        receptors, zones, countries, warnings, source, wind, geometries, places, req, validity
+        receptors, zones, countries, warnings, source, wind, geometries, places, req, validity,
+        centreline_table(ground),
     )
 
 

@@ -8,6 +8,8 @@ tile pyramid (``360 / (256 * 2**z)`` degrees of longitude per pixel) and its coo
 to a tenth of that tolerance, so what is sent is never more detailed than the screen shows. At
 low zooms the small rivers and lakes are left out by their Natural Earth ``scalerank``
 (0 = most important) : a feature is drawn from zoom ``scalerank - SCALERANK_OFFSET`` on.
+From zoom :data:`CLIP_ZOOM` on, a layer is clipped (``shapely.clip_by_rect``) to the view widened
+to whole :data:`CLIP_STEP`-degree multiples, so a closer view does not receive the whole region.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from hazatlas.domain.reference import data_path
 
 MIN_ZOOM, MAX_ZOOM = 2, 8  # zooms outside are served the nearest one's layer
 TOLERANCE_PX = 0.5
+CLIP_ZOOM = 6  # from this zoom on a layer is sent clipped to the view's CLIP_STEP-degree box
+CLIP_STEP = 10
 SCALERANK_OFFSET = 2
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # layer -> (packaged file, properties kept)
@@ -77,26 +81,58 @@ def _rounded(coords: Any, decimals: int) -> Any:
     return [_rounded(c, decimals) for c in coords]
 
 
-@functools.lru_cache(maxsize=64)
-def layer_geojson(layer: str, zoom: int) -> tuple[bytes, bytes]:
-    """The layer at ``zoom`` as GeoJSON bytes, and the same gzip-compressed (both cached)."""
-    if layer not in LAYERS or layer == "countries-0.01":
-        raise NotFoundError(f"map layer '{layer}' not found (one of {', '.join(LAYERS)})")
-    zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+@functools.lru_cache(maxsize=32)
+def _simplified(layer: str, zoom: int) -> list[tuple[dict[str, Any], Any]]:
+    """The features of ``layer`` drawn at ``zoom``, simplified for it (cached)."""
     tol = tolerance(zoom)
-    decimals = max(1, math.ceil(-math.log10(tol / 10)))
     source = "countries-0.01" if layer == "countries" and tol >= 0.01 else layer
-    features = []
+    out = []
     for props, geom, rank in _features(source):
         if layer in ("rivers", "lakes") and rank - SCALERANK_OFFSET > zoom:
             continue
         simple = shapely.simplify(geom, tol, preserve_topology=True)
-        if simple.is_empty:
-            continue
-        g = shapely.geometry.mapping(simple)
+        if not simple.is_empty:
+            out.append((props, simple))
+    return out
+
+
+def snap_box(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """``box`` widened outwards to whole multiples of :data:`CLIP_STEP` degrees (the cache key
+    of a clipped layer: panning inside it fetches nothing new).
+
+    >>> snap_box((21.3, 44.1, 26.9, 47.5))
+    (20, 40, 30, 50)
+    """
+    w, s, e, n = box
+    return (max(-180, math.floor(w / CLIP_STEP) * CLIP_STEP),
+            max(-90, math.floor(s / CLIP_STEP) * CLIP_STEP),
+            min(180, math.ceil(e / CLIP_STEP) * CLIP_STEP),
+            min(90, math.ceil(n / CLIP_STEP) * CLIP_STEP))
+
+
+@functools.lru_cache(maxsize=128)
+def layer_geojson(layer: str, zoom: int,
+                  box: tuple[int, int, int, int] | None = None) -> tuple[bytes, bytes]:
+    """The layer at ``zoom`` as GeoJSON bytes, and the same gzip-compressed (both cached);
+    from zoom :data:`CLIP_ZOOM` on clipped to ``box`` (a :func:`snap_box`) when one is given."""
+    if layer not in LAYERS or layer == "countries-0.01":
+        raise NotFoundError(f"map layer '{layer}' not found (one of {', '.join(LAYERS)})")
+    zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+    if zoom < CLIP_ZOOM:
+        box = None
+    decimals = max(1, math.ceil(-math.log10(tolerance(zoom) / 10)))
+    features = []
+    for props, geom in _simplified(layer, zoom):
+        if box is not None:
+            geom = shapely.clip_by_rect(geom, *box)
+            if geom.is_empty:
+                continue
+        g = shapely.geometry.mapping(geom)
         features.append({"type": "Feature", "properties": props,
                          "geometry": {"type": g["type"],
                                       "coordinates": _rounded(g["coordinates"], decimals)}})
-    body = json.dumps({"type": "FeatureCollection", "zoom": zoom, "features": features},
-                      separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    doc = {"type": "FeatureCollection", "zoom": zoom, "features": features}
+    if box is not None:
+        doc["bbox"] = list(box)
+    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return body, gzip.compress(body, compresslevel=6, mtime=0)

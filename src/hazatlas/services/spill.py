@@ -95,6 +95,7 @@ class SpillRun:
     threshold_basis: str
     runs: dict[str, PathRun] = field(default_factory=dict)
     selected: str = "mean"
+    threshold_default: bool = False  # True when the default of _default_threshold was used
 
     @property
     def release(self) -> Release:
@@ -166,7 +167,7 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
     decay = request.decay_per_day
     if decay is None:
         decay = substance.decay_per_day if substance else 0.0
-    threshold, basis = _threshold(request, substance)
+    given = _threshold(request, substance)
     net = network if network is not None else RiverNetwork.load_default()
     try:
         snap = snap_point(net, request.lon, request.lat, request.max_snap_distance_m)
@@ -191,9 +192,11 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
         countries_downstream(net, snap.reach_index, snap.offset_m),
         substance,
         float(decay),
-        threshold,
-        basis,
+        math.nan,
+        "",
     )
+    run.threshold_mg_l, run.threshold_basis = given or _default_threshold(run, lengths)
+    run.threshold_default = given is None
     flows = [request.flow] if not isinstance(request.flow, str) else list(FLOWS)
     for flow in flows:
         run.runs[_flow_key(flow)] = _run_flow(run, flow, lengths)
@@ -218,30 +221,65 @@ def _validate(r: SpillRequest) -> None:
     )
 
 
-def _threshold(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:
+def _threshold(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str] | None:
+    """The user's threshold, else the substance's limit; None without either (the default of
+    :func:`_default_threshold` applies); a named substance without a limit is an error."""
     if r.threshold_mg_l is not None:
         return r.threshold_mg_l, "given by the user"
-    default = substance.default_threshold() if substance else None
+    if substance is None:
+        return None
+    default = substance.default_threshold()
     if default is None:
-        what = (
-            f"substance '{substance.name}' has no limit in the packaged tables"
-            if substance
-            else "no substance given"
-        )
         raise ValidationError(
             [
                 Problem(
                     "parameter",
                     None,
                     "threshold",
-                    f"{what}: give --threshold (for example 0.05mg/l)",
+                    f"substance '{substance.name}' has no limit in the packaged tables: give a "
+                    "threshold (threshold_mg_l in the API, --threshold on the command line, "
+                    "for example 0.05 mg/l)",
                 )
             ]
         )
     return default
 
 
-def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
+#: Without a substance or a threshold, arrival and trailing edge are taken at this fraction of
+#: the peak concentration where the release has just mixed over the river's cross-section.
+DEFAULT_THRESHOLD_FRACTION = 0.01
+
+
+def _default_threshold(run: SpillRun, lengths: np.ndarray) -> tuple[float, str]:
+    """1 % of the cross-section-mixed peak near the source, with the sentence that says so.
+
+    The reference point is the cross-sectional mixing length of the source reach
+    (``spill_report.mixing_length_m``, Fischer et al. 1979 ch. 5), where the 1D model starts to
+    hold, at least 100 m; the flow is the selected one. Because the model is linear in the mass,
+    a threshold proportional to the release makes the arrival, the duration and the borders
+    reached independent of the (often uncertain) released mass: they describe the cloud itself.
+    """
+    from hazatlas.services.spill_report import mixing_length_m
+
+    flow = run.request.flow
+    model = RiverSpillModel(_river_path(run, flow, lengths))
+    where = min(max(mixing_length_m(run, flow), 100.0), model.moments.total_length_m)
+    peak_kg_m3 = float(model.compute(run.release, [where], 1e-30).peak_kg_m3[0])
+    value = DEFAULT_THRESHOLD_FRACTION * peak_kg_m3 * 1000.0
+    basis = (
+        f"default without a substance or threshold: {DEFAULT_THRESHOLD_FRACTION:.0%} of the peak "
+        f"concentration where the release has mixed over the cross-section "
+        f"({peak_kg_m3 * 1000.0:.4g} mg/l at {where / 1000:.1f} km, the mixing length "
+        "0.4 U B^2 / e_t of Fischer et al. 1979 ch. 5, at the selected flow). Arrival and "
+        "trailing edge mark the cloud at 1/100 of its initial mixed concentration, so they do "
+        "not depend on the released mass; this is not a limit of harm: give a substance or a "
+        "threshold (threshold_mg_l, --threshold) for one"
+    )
+    return value, basis
+
+
+def _river_path(run: SpillRun, flow: str | float, lengths: np.ndarray) -> RiverPath:
+    """The path's hydraulics for one flow (a named flow or a discharge at the source)."""
     net, reaches = run.network, run.path_reaches
     if isinstance(flow, str):
         hyd = net.hydraulics(flow)
@@ -250,13 +288,17 @@ def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
         hyd = net.hydraulics_for_discharge(mean_q * (flow / mean_q[reaches[0]]))
     volume = net.lake_volume_m3[reaches].copy()
     volume[0] *= lengths[0] / max(net.length_m[reaches[0]], 1.0)
-    path = RiverPath(
+    return RiverPath(
         length_m=lengths,
         velocity_m_s=hyd.velocity_m_s[reaches],
         dispersion_m2_s=hyd.dispersion_m2_s[reaches],
         discharge_m3_s=hyd.discharge_m3_s[reaches],
         lake_volume_m3=volume,
     )
+
+
+def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
+    path = _river_path(run, flow, lengths)
     model = RiverSpillModel(path)
     thr = run.threshold_mg_l / 1000.0
     release = run.release
@@ -270,7 +312,7 @@ def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
         else None,
         borders=model.compute(release, border_d, thr) if border_d.size else None,
         profile=model.compute(release, model.moments.end_m, thr),
-        source_discharge_m3_s=float(hyd.discharge_m3_s[reaches[0]]),
+        source_discharge_m3_s=float(path.discharge_m3_s[0]),
     )
 
 

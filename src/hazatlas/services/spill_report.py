@@ -3,7 +3,10 @@
 Keys of the contract (issue 5): ``source``, ``points`` (``name``, ``reach_id``,
 ``river_km_from_source``, ``arrival``, ``peak_time``, ``peak_mg_l``, ``trailing_edge``,
 ``hours_above_threshold``), ``countries`` (``country``, ``first_arrival``, ``peak_mg_l``),
-``flow`` and ``method``; ``profile`` adds the longitudinal profile of the peak. Times are
+``flow`` and ``method``; ``profile`` adds the longitudinal profile of the peak; ``threshold``
+(``value`` in mg/l, ``unit``, ``basis``, ``default``) says which threshold the arrival and
+duration use and why (``default`` true: no substance or threshold was given, see
+``hazatlas.services.spill.DEFAULT_THRESHOLD_FRACTION``). Times are
 ISO 8601; events after the requested horizon (``days``) are ``null``.
 """
 
@@ -99,7 +102,7 @@ def _profile(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
     return out
 
 
-def mixing_length_m(run: SpillRun, flow: str) -> float:
+def mixing_length_m(run: SpillRun, flow: str | float) -> float:
     """Distance (m) to complete cross-sectional mixing for a bank release on the source reach:
     0.4 U B² / e_t with e_t = 0.6 H u* (Fischer et al. 1979, ch. 5) and u* from Manning's
     equation, u* = n U sqrt(g) / H^(1/6), as in ``hazatlas.geo.hydraulics``."""
@@ -228,4 +231,10 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "warnings": warnings,
         },
         "profile": _profile(run, sel),
+        "threshold": {
+            "value": run.threshold_mg_l,
+            "unit": "mg/l",
+            "basis": run.threshold_basis,
+            "default": run.threshold_default,
+        },
     }

@@ -35,6 +35,7 @@ The chain (``hazatlas scenario tailings-failure``, ``POST /api/scenarios/tailing
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,9 +47,8 @@ from hazatlas.domain.tailings import Constituent
 from hazatlas.models.base import Validity, input_problem, raise_problems, scenario_summary
 from hazatlas.services.tailings import DEFAULT_DRY_DENSITY_KG_M3, RunoutOutcome
 
-#: Kind under which the run is stored until ``hazatlas.services.scenarios.KINDS`` knows
-#: ``"tailings-failure"`` (the document's own ``kind`` says what it is).
-STORED_KIND = "runout"
+#: Kind under which the run is stored (``hazatlas.services.scenarios.KINDS``).
+STORED_KIND = "tailings-failure"
 
 
 @dataclass(frozen=True)
@@ -478,11 +478,13 @@ def run_and_store(db: Any, principal: Principal, req: TailingsFailureRequest,
     if store and principal is ANONYMOUS:
         raise PermissionDeniedError("running a stored scenario needs an authenticated user")
     result = run_tailings_failure(db, principal, req, network)
-    doc = result.to_json()
-    sid = None
+    sid = str(uuid.uuid4()) if store else None
+    # the stored document is the answer itself, so `scenarios show ID` prints what the run did
+    answer = {**result.to_json(), "created_by": principal.username if store else None,
+              "scenario_id": sid}
     if store:
         from hazatlas.services import scenarios
 
-        sid = scenarios.save(db, principal, STORED_KIND, parameters or req.to_json(), doc,
-                             req.establishment_id)
-    return {**doc, "created_by": principal.username if store else None, "scenario_id": sid}
+        scenarios.save(db, principal, STORED_KIND, parameters or req.to_json(), answer,
+                       req.establishment_id, scenario_id=sid)
+    return answer

@@ -1,4 +1,5 @@
-"""Stored model runs (``scenario`` table): insert, fetch and list; the queries of
+"""Stored model runs (``scenario`` table): insert, fetch and list (of one establishment, or
+all, newest first); the queries of
 :mod:`hazatlas.services.scenarios`, which keeps the access rules and the audit."""
 
 from __future__ import annotations
@@ -51,3 +52,14 @@ def of_establishment(session: Session, establishment_id: str) -> list[StoredScen
                            .where(ScenarioRow.establishment_id == establishment_id)
                            .order_by(ScenarioRow.created_at))
     return [_plain(r) for r in rows]
+
+
+def listing(session: Session, *, establishment_id: str | None = None,
+            kind: str | None = None) -> list[StoredScenario]:
+    """Every run, newest first, optionally of one establishment and of one kind."""
+    q = select(ScenarioRow).order_by(ScenarioRow.created_at.desc(), ScenarioRow.id)
+    if establishment_id is not None:
+        q = q.where(ScenarioRow.establishment_id == establishment_id)
+    if kind is not None:
+        q = q.where(ScenarioRow.kind == kind)
+    return [_plain(r) for r in session.scalars(q)]

@@ -1,5 +1,5 @@
 """Writes ``river_uniform_reach.csv``: expected values from the classical solution, computed here
-independently of hazatlas (direct evaluation of Eq. (1) of models.md and quadrature).
+independently of hazatlas (direct evaluation of Eq. (1) of docs/models/river.md and quadrature).
 
 Eq. (1): C(x, t) = M / (A sqrt(4 pi K t)) exp(-(x - U t)^2 / (4 K t)) exp(-k t), A = Q/U
 (Fischer et al. 1979, ch. 2; equation number not checked, with decay). A continuous release of M over T is the time
@@ -125,7 +125,7 @@ def main() -> None:
                     f"{arr:.3f}",
                     f"{trail:.3f}",
                     "0.01",
-                    "Eq. (1) of models.md (Fischer et al. 1979 ch. 2) evaluated directly; "
+                    "Eq. (1) of docs/models/river.md (Fischer et al. 1979 ch. 2) evaluated directly; "
                     "continuous release by quadrature (scipy quad); script "
                     "make_river_reference.py",
                 ]

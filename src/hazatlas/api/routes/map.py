@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import astuple
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -78,6 +79,10 @@ def filters(db: Annotated[Database, Depends(get_db)]) -> dict[str, Any]:
                              "description": "GeoJSON FeatureCollection, simplified for the zoom"}})
 def base_layer(request: Request,
                layer: Annotated[str, Path(pattern="^(countries|borders|rivers|lakes)$")],
-               zoom: Annotated[int, Query(ge=0, le=site_map.MAX_ZOOM)] = 5) -> Response:
-    body, gzipped = basemap.layer_geojson(layer, zoom)
+               zoom: Annotated[int, Query(ge=0, le=site_map.MAX_ZOOM)] = 5,
+               bbox: Annotated[str | None, Query(max_length=200, description=(
+                   "W,S,E,N: from zoom 6 on, clip to this box widened to 10-degree multiples"))] = None,
+               ) -> Response:
+    box = basemap.snap_box(astuple(BBox.parse(bbox))) if bbox and bbox.strip() else None
+    body, gzipped = basemap.layer_geojson(layer, zoom, box)
     return _json(request, body, gzipped=gzipped, cache="public, max-age=86400")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -126,8 +127,21 @@ class ProposalIn(_In):
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     scenarios: list[dict[str, Any]] = Field(
-        default=[], description="scenario results with 'countries' (plume, runout)"
+        default=[],
+        description="scenario results as the API returns them (river, plume, runout, "
+        "tailings failure; or a stored run with its 'result')",
     )
+
+
+class DraftIn(_In):
+    scenario_id: str = Field(min_length=1, max_length=100)
+    languages: list[str] = Field(default=["en"], min_length=1, max_length=10)
+    type: Literal["early_warning", "information"] = "early_warning"
+    status: Literal["actual", "exercise", "test"] = "actual"
+    occurred_at: datetime | None = Field(
+        default=None, description="time of the accident (default: the scenario's start)"
+    )
+    timezone: str | None = Field(default=None, max_length=64, description="IANA time zone")
 
 
 class CampaignIn(_In):
@@ -211,6 +225,21 @@ def propose(body: ProposalIn, db: Db, user: User, conf: Conf) -> dict[str, Any]:
         body.establishment_id, body.lon, body.lat, body.scenarios
     )
     return _one(proposal)
+
+
+@router.post(f"{P}/drafts", summary="Draft a report from a stored scenario (not stored)")
+def draft_report(body: DraftIn, db: Db, user: User, conf: Conf) -> dict[str, Any]:
+    """The REPORT.json document drafted from the scenario, the proposed recipients and the
+    proposal; send it with ``POST /api/notifications/reports``."""
+    draft = _svc(db, user, conf).draft_report(
+        body.scenario_id,
+        body.languages,
+        report_type=body.type,
+        status=body.status,
+        occurred_at=body.occurred_at,
+        timezone=body.timezone,
+    )
+    return _one(draft)
 
 
 @router.post(f"{P}/reports", status_code=201, summary="Create (and optionally issue) a report")

@@ -7,7 +7,6 @@ model input is answered with 422 problem+json naming the parameter, as for every
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -62,17 +61,15 @@ class PlumeIn(BaseModel):
 @router.post("/plume")
 def plume_scenario(body: PlumeIn, db: Database = Depends(get_db),
                    user: Principal = Depends(get_user)) -> dict[str, Any]:
-    """Receptor concentrations, threat zones, countries reached and validity warnings."""
-    from hazatlas.services.air import PlumeRequest, run_plume
+    """Receptor concentrations, threat zones (or concentration isopleths without a substance),
+    the centreline, countries reached and validity warnings. With ``establishment_id`` the site
+    fills ``substance``, the release (``mass_kg``, when no source is given) and ``at`` (with
+    ``wind_from_deg``)."""
+    from hazatlas.services import scenario_runs
 
-    fields = body.model_dump(exclude={"establishment_id", "levels", "mixing_height_m"})
-    req = PlumeRequest(
-        **fields, loc_kind=body.levels, mixing_height_m=body.mixing_height_m or math.inf
-    )
-    result = model_run(run_plume, req)
-    from hazatlas.services import scenarios
-
-    data = result.to_json()
-    sid = scenarios.store(db, user, result, body.model_dump(mode="json"), body.establishment_id, data)
-    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}
-
+    values = body.model_dump(mode="json", exclude={"establishment_id", "levels"})
+    values["loc_kind"] = body.levels
+    _, answer = model_run(lambda v: scenario_runs.plume(
+        db, user, v, establishment_id=body.establishment_id,
+        parameters=body.model_dump(mode="json")), values)
+    return answer

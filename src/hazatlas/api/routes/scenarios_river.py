@@ -2,7 +2,9 @@
 
 ``POST /api/scenarios/river`` computes the run on the bundled river network. Inputs are SI
 numbers whose names carry the unit; every run is stored as a scenario (``scenario_id`` in the
-answer), linked to ``establishment_id`` when one is given. Bad input (a point
+answer), linked to ``establishment_id`` when one is given, whose site fills the inputs left out
+(``hazatlas.services.site_scenarios``). Anonymous callers are refused (401): every run is
+stored, and the public may not write. Bad input (a point
 off the path, a negative mass, an unknown substance) is answered with 422 problem+json by the
 application's error handlers.
 """
@@ -39,9 +41,10 @@ class RiverSpillIn(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False)
     establishment_id: str | None = Field(None, max_length=100)
-    at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] = Field(
-        ..., description="release point (lon, lat)")
-    mass_kg: float = Field(..., ge=1e-6, le=1e8)
+    at: tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]] | None = Field(
+        None, description="release point (lon, lat); default: the establishment's location")
+    mass_kg: float | None = Field(None, ge=1e-6, le=1e8, description=(
+        "released mass; default: the maximum quantity of the establishment's inventory line"))
     start: datetime
     duration_s: float = Field(0.0, ge=0, le=366 * 86400)
     substance: str | None = Field(None, max_length=200)
@@ -56,25 +59,13 @@ class RiverSpillIn(BaseModel):
 def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
                    user: Principal = Depends(get_user)) -> dict[str, Any]:
     """Arrival, peak and trailing edge at the points, first arrival per country, the peak
-    profile along the river and the low/mean/high flow band (see ``docs/models/river.md``)."""
-    from hazatlas.services.spill import NamedPoint, SpillRequest, run_spill
+    profile along the river and the low/mean/high flow band (see ``docs/models/river.md``).
+    With ``establishment_id`` the site fills ``at``, ``substance`` and ``mass_kg`` when they are
+    left out (``filled_from_establishment`` says which)."""
+    from hazatlas.services import scenario_runs
 
-    request = SpillRequest(
-        lon=body.at[0],
-        lat=body.at[1],
-        mass_kg=body.mass_kg,
-        start=body.start,
-        duration_s=body.duration_s,
-        substance=body.substance,
-        decay_per_day=body.decay_per_day,
-        flow=body.flow,
-        threshold_mg_l=body.threshold_mg_l,
-        points=tuple(NamedPoint(p.name, p.lon, p.lat) for p in body.points),
-        days=body.days,
-    )
-    from hazatlas.services import scenarios
-
-    run = model_run(run_spill, request)
-    data = run.to_json()
-    sid = scenarios.store(db, user, run, body.model_dump(mode="json"), body.establishment_id, data)
-    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}
+    values = body.model_dump(mode="json", exclude={"establishment_id"})
+    _, answer = model_run(lambda v: scenario_runs.river(
+        db, user, v, establishment_id=body.establishment_id,
+        parameters=body.model_dump(mode="json")), values)
+    return answer

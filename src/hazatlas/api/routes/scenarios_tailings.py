@@ -27,8 +27,10 @@ class RunoutIn(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False)
     establishment_id: str | None = Field(None, max_length=100)
-    impounded_volume_m3: float = Field(..., ge=1, le=1e10)
-    dam_height_m: float = Field(..., ge=0.1, le=1000)
+    impounded_volume_m3: float | None = Field(None, ge=1, le=1e10, description=(
+        "impounded volume; default: the establishment's stored volume"))
+    dam_height_m: float | None = Field(None, ge=0.1, le=1000, description=(
+        "dam height; default: the establishment's dam height"))
     released_volume_m3: float | None = Field(None, ge=1, le=1e10)
     method: Literal["rico2008", "larrauri2018"] = "larrauri2018"
     at: LonLat | None = None
@@ -39,17 +41,13 @@ class RunoutIn(BaseModel):
 @router.post("/runout")
 def runout_scenario(body: RunoutIn, db: Database = Depends(get_db),
                     user: Principal = Depends(get_user)) -> dict[str, Any]:
-    """Released volume, runout with interval, path down the valley and countries reached."""
-    from hazatlas.domain.tailings import Constituent
-    from hazatlas.services.tailings import RunoutRequest, run_runout
+    """Released volume, runout with interval, path down the valley and countries reached. With
+    ``establishment_id`` the site fills ``at``, the volume, the dam height and the
+    constituents."""
+    from hazatlas.services import scenario_runs
 
-    req = RunoutRequest(
-        **body.model_dump(exclude={"establishment_id", "constituents_mg_kg"}),
-        constituents=[Constituent(k, v) for k, v in body.constituents_mg_kg.items()],
-    )
-    outcome = model_run(run_runout, req)
-    from hazatlas.services import scenarios
-
-    data = outcome.to_json()
-    sid = scenarios.store(db, user, outcome, body.model_dump(mode="json"), body.establishment_id, data)
-    return {**data, "establishment_id": body.establishment_id, "scenario_id": sid}
+    values = body.model_dump(mode="json", exclude={"establishment_id"})
+    _, answer = model_run(lambda v: scenario_runs.runout(
+        db, user, v, establishment_id=body.establishment_id,
+        parameters=body.model_dump(mode="json")), values)
+    return answer

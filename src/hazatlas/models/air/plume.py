@@ -1,7 +1,8 @@
 """Gaussian plume for a continuous release of a neutrally buoyant gas.
 
-Eq. (plume), with ground reflection (models.md §6.1, confirmed against GasDispersion.jl
-``docs/src/plume.md``; Turner 1970)::
+Eq. (plume), with ground reflection (Turner 1970, Workbook of Atmospheric Dispersion Estimates,
+ch. 3, equation number not checked; confirmed against GasDispersion.jl ``docs/src/plume.md``;
+written out in ``docs/models/plume.md``)::
 
     C(x, y, z) = Q / (2 pi u sy sz) · exp(-y² / 2sy²) · V(z)
     V(z) = exp(-(z - h)² / 2sz²) + exp(-(z + h)² / 2sz²)
@@ -66,9 +67,11 @@ class GaussianPlume(PublishedModel):
 
     name = "gaussian-plume"
     source = (
-        "Gaussian plume with ground reflection (Turner 1970; models.md §6.1, confirmed "
-        "against GasDispersion.jl docs/src/plume.md); lid reflections by image sources and "
-        "well-mixed limit for sigma_z > 1.6 L (ISC3 practice, EPA-454/B-95-003b; unconfirmed)"
+        "Gaussian plume with ground reflection (Turner 1970, Workbook of Atmospheric Dispersion "
+        "Estimates, ch. 3, equation number not checked; confirmed against "
+        "GasDispersion.jl docs/src/plume.md; written out in docs/models/plume.md); "
+        "lid reflections by image sources and well-mixed limit for sigma_z > 1.6 L (ISC3 practice, "
+        "EPA-454/B-95-003b; unconfirmed)"
     )
     inputs = {
         "rate_kg_s": "kg/s",

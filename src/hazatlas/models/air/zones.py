@@ -2,7 +2,7 @@
 
 Levels of concern (LOC) come from ``aegl_values.csv`` (AEGL-1/2/3 for 10 min, 30 min, 60 min,
 4 h, 8 h) or ``erpg_values.csv`` (ERPG-1/2/3, 1 h), or are given by the user. **Duration rule**
-(domain-rules.md §6.1, a design choice): the exposure duration is rounded *up* to the next
+(a hazatlas design choice, not from a source; see ``docs/models/plume.md``): the exposure duration is rounded *up* to the next
 published AEGL period (longer periods have lower, more protective values); beyond 8 h the 8 h
 value is used with a warning. Values marked NR/NA are skipped with a warning.
 

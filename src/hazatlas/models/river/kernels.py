@@ -12,8 +12,9 @@ release of mass M is taken as
     c(t) = M / Q * (t / mu) * f(t) * exp(-k t),                                  (K1)
 
 which in a uniform reach (A = Q/U) is identical to the classical solution
-C = M / (A sqrt(4 pi K t)) exp(-(x - U t)^2 / (4 K t)) exp(-k t) (Eq. (1) of models.md; Fischer
-et al. 1979, ch. 2, equation number not checked), and conserves mass exactly: Q ∫ c dt = M E[t]/mu = M for k = 0.
+C = M / (A sqrt(4 pi K t)) exp(-(x - U t)^2 / (4 K t)) exp(-k t) (Eq. (1) of
+``docs/models/river.md``; Fischer et al. 1979, ch. 2, equation number not checked), and conserves
+mass exactly: Q ∫ c dt = M E[t]/mu = M for k = 0.
 
 A continuous release at rate R = M / T over [0, T] is the time integral of (K1). With the
 exponential tilting of the inverse Gaussian (nu = sqrt(1 + 2 k mu²/lam), mu' = mu/nu,

@@ -165,7 +165,8 @@ class RiverSpillModel(PublishedModel):
 
     name = "river-moments-ig"
     source = (
-        "1D advection-dispersion, Eq. (1) of models.md (Fischer et al. 1979, ch. 2; equation number not checked); "
+        "1D advection-dispersion, Eq. (1) of docs/models/river.md (Fischer et al. 1979, ch. 2; "
+        "equation number not checked); "
         "inverse Gaussian first-passage density, Chhikara & Folks (1989) ch. 1; "
         "CSTR lakes, Levenspiel (1999) ch. 11; transient storage, Bencala & Walters (1983)"
     )

@@ -1,6 +1,6 @@
 """Notification use cases, one module each: the directory (:mod:`.directory`), reports
 (:mod:`.reports`), acknowledgement (:mod:`.acknowledgement`), escalation and notices
-(:mod:`.escalation`), test campaigns (:mod:`.campaigns`), incoming CAP alerts
+(:mod:`.escalation`), reports drafted from scenarios (:mod:`.draft`), test campaigns (:mod:`.campaigns`), incoming CAP alerts
 (:mod:`.incoming`), the outbox's configuration and dead letters (:mod:`.delivery`), proposed
 recipients (:mod:`.proposal`) and the audit check (:mod:`.audit`). They share one
 :class:`~.common.Context` (the database, the user, the settings, the access rules) and return
@@ -35,6 +35,7 @@ from hazatlas.services.notify.results import (
     ContactView,
     DeadLetterView,
     DeliveryView,
+    Draft,
     NoticeView,
     Proposal,
     Reachability,
@@ -46,6 +47,8 @@ from hazatlas.services.settings import Settings
 from hazatlas.storage.db import Database
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from hazatlas.services.notify.proposal import Proposals
 
 __all__ = [
@@ -149,6 +152,28 @@ class NotifyService:
 
     def proposed_recipients(self, data: Any, source: str) -> list[str]:
         return self._proposals.recipients_for(data, source)
+
+    def draft_report(
+        self,
+        scenario_id: str,
+        languages: Sequence[str] = ("en",),
+        *,
+        report_type: str = "early_warning",
+        status: str = "actual",
+        occurred_at: dt.datetime | None = None,
+        timezone: str | None = None,
+    ) -> Draft:
+        # imported when used: it brings in the river network and the borders
+        from hazatlas.services.notify.draft import Drafts
+
+        return Drafts(self.ctx).draft(
+            scenario_id,
+            languages,
+            report_type=report_type,
+            status=status,
+            occurred_at=occurred_at,
+            timezone=timezone,
+        )
 
     # -- acknowledgement, dead letters, notices -------------------------------------------
     def acknowledge(self, report_id: str, contact_id: str | None = None) -> Acknowledgement:

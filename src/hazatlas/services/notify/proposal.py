@@ -2,15 +2,16 @@
 
 Recipients are the countries on the downstream path (river screening,
 :mod:`hazatlas.services.screen`), the countries in a plume zone or a runout path (the
-``countries`` of scenario results, :mod:`hazatlas.services.air` and
-:mod:`hazatlas.services.tailings`), and the basin body of the river basin when the directory
+``countries`` of scenario results of every kind, as the API returns them: see
+:func:`scenario_countries`), and the basin body of the river basin when the directory
 has one. The country of the accident itself is not proposed. The proposal also pre-fills the
 accident place and substances of the report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hazatlas.domain.access import Principal
@@ -21,13 +22,46 @@ from hazatlas.services.register import RegisterService
 from hazatlas.storage import notifications as store
 from hazatlas.storage.db import Database
 
+_ISO3 = re.compile(r"^[A-Z]{3}$")
 
-def _scenario_reason(scenario: dict[str, Any]) -> str:
+
+def _scenario_reason(scenario: Mapping[str, Any]) -> str:
+    if "spills" in scenario or "river_entry" in scenario:
+        return "tailings failure"
     if "zones" in scenario or "receptors" in scenario:
         return "plume zone"
     if "runout_km" in scenario or "path" in scenario:
         return "runout path"
+    if "profile" in scenario or "flow" in scenario:
+        return "river scenario"
     return "scenario"
+
+
+def scenario_countries(scenario: Any) -> list[tuple[str, str]]:
+    """(country, reason) for each country a scenario reaches, from its JSON as the API returns
+    it (a run's answer, or a stored run whose ``result`` holds it). ``countries`` is a list of
+    ISO3 codes (plume, runout) or of entries with ``country`` (river, tailings failure: those
+    whose ``first_arrival`` is null stay below the threshold and are left out); anything that is
+    not an ISO 3166-1 alpha-3 code is ignored."""
+    if not isinstance(scenario, Mapping):
+        return []
+    result = scenario.get("result")
+    doc: Mapping[str, Any] = result if isinstance(result, Mapping) else scenario
+    reason = _scenario_reason(doc)
+    out: list[tuple[str, str]] = []
+    for c in doc.get("countries") or []:
+        code, why = c, reason
+        if isinstance(c, Mapping):
+            code = c.get("country")
+            if "first_arrival" in c:
+                if not c["first_arrival"]:
+                    continue
+                why = f"{reason}: above the threshold from {c['first_arrival']}"
+                if c.get("constituent"):
+                    why += f" ({c['constituent']})"
+        if isinstance(code, str) and _ISO3.match(code):
+            out.append((code, why))
+    return out
 
 
 def propose_recipients(
@@ -82,8 +116,9 @@ def propose_recipients(
             + (f", about {hours:g} h at mean flow" if hours is not None else "")
         )
     for scenario in scenarios:
-        for country in scenario.get("countries", []) or []:
-            reasons.setdefault(str(country), []).append(_scenario_reason(scenario))
+        for country, reason in scenario_countries(scenario):
+            if reason not in reasons.setdefault(country, []):
+                reasons[country].append(reason)
     reasons.pop(origin or "", None)
     basin = None
     r = int(batch.reach_index[0])
@@ -141,8 +176,9 @@ class Proposals:
 
     def recipients_for(self, data: Any, source: str) -> list[str]:
         """The proposed parties that have a contact in the directory, for a report (the form
-        of ``REPORT.json``) from its accident place: its establishment if the register has
-        it, else its point. ``source`` names the report in problems."""
+        of ``REPORT.json``) from its accident place (its establishment if the register has
+        it, else its point) and the scenario it cites. ``source`` names the report in
+        problems."""
         place = ((data.get("accident") or {}).get("place") or {}) if isinstance(data, dict) else {}
         if not (place.get("establishment_id") or place.get("lon") is not None):
             raise ValidationError(
@@ -155,10 +191,15 @@ class Proposals:
                     )
                 ]
             )
+        scenarios = []
+        if isinstance(data.get("scenario_id"), str) and data["scenario_id"]:
+            from hazatlas.services.notify.draft import read_scenario
+
+            scenarios = [read_scenario(self.ctx, data["scenario_id"])]
         try:
-            proposal = self.propose(place.get("establishment_id"), None, None)
+            proposal = self.propose(place.get("establishment_id"), None, None, scenarios)
         except Exception:  # establishment not in this register: use the point
-            proposal = self.propose(None, place.get("lon"), place.get("lat"))
+            proposal = self.propose(None, place.get("lon"), place.get("lat"), scenarios)
         parties = [r["party"] for r in proposal["recipients"] if r["in_directory"]]
         if not parties:
             raise ValidationError(

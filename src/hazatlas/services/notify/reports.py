@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hazatlas.domain import delivery_state as ds
@@ -44,6 +44,17 @@ from hazatlas.storage.notification_tables import ContactRow, DeliveryRow, Report
 Event = dict[str, Any]
 
 
+def with_scenario_areas(ctx: Context, data: Any) -> Any:
+    """The areas of the scenario a report cites, when it gives none (see
+    :func:`hazatlas.services.notify.draft.with_scenario_areas`; imported when used: it brings
+    in the river network)."""
+    if not (isinstance(data, dict) and data.get("scenario_id") and not data.get("areas")):
+        return data
+    from hazatlas.services.notify import draft
+
+    return draft.with_scenario_areas(ctx, data)
+
+
 class Reports:
     """Reports as one user sees them."""
 
@@ -73,6 +84,8 @@ class Reports:
         check_text(data, source)
         check_text(list(recipients), "request", "recipients")
         country = self.ctx.sender_country(data)
+        self._check_references(data, source)
+        data = with_scenario_areas(self.ctx, data)
         sender = self.ctx.sender
         at = now()
         with self.ctx.db.transaction() as s:
@@ -129,6 +142,35 @@ class Reports:
             rows = store.insert_deliveries(s, values)
             store.append_audit(s, events)
             return report_view(row, rows)
+
+    def _check_references(self, data: Any, source: str) -> None:
+        """The scenario and the establishment a report cites must exist and be readable by the
+        sender; else one :class:`ValidationError` naming each field."""
+        from hazatlas.services.notify.draft import read_establishment, read_scenario
+
+        if not isinstance(data, dict):
+            return
+        place = (data.get("accident") or {}).get("place") if isinstance(
+            data.get("accident"), dict
+        ) else None
+        checks: list[tuple[str, Any, Callable[..., Any]]] = [
+            ("scenario_id", data.get("scenario_id"), read_scenario)
+        ]
+        if isinstance(place, dict):
+            checks.append(
+                ("accident.place.establishment_id", place.get("establishment_id"),
+                 read_establishment)
+            )
+        problems: list[Problem] = []
+        for field, value, read in checks:
+            if not isinstance(value, str) or not value:
+                continue  # absent, or not text: the report's own validation says so
+            try:
+                read(self.ctx, value, field)
+            except ValidationError as exc:
+                problems += [Problem(source, None, p.field, p.message) for p in exc.problems]
+        if problems:
+            raise ValidationError(problems)
 
     def _issue_new(
         self,

@@ -174,6 +174,18 @@ class Proposal(TypedDict):
     screening: dict[str, Any]
 
 
+class Draft(TypedDict):
+    """A report drafted from a scenario (not stored): the ``REPORT.json`` document, the
+    proposed recipients that have a contact in the directory, and the whole proposal."""
+
+    scenario_id: str
+    kind: str
+    establishment_id: str | None
+    report: dict[str, Any]
+    recipients: list[str]
+    proposal: Proposal
+
+
 class AuditCheck(TypedDict):
     """The outcome of ``hazatlas audit verify`` (see :func:`.audit.verify_audit`)."""
 

@@ -63,14 +63,26 @@
     document.getElementById("register-link").href = "/register" + (reg.toString() ? "?" + reg : "");
   }
 
+  // from zoom 6 on the server clips the base layers to the view widened to 10-degree steps
+  function baseBox(z) {
+    if (z < 6) { return ""; }
+    var b = map.getBounds(), step = 10;
+    return [Math.max(-180, Math.floor(b.getWest() / step) * step),
+            Math.max(-90, Math.floor(b.getSouth() / step) * step),
+            Math.min(180, Math.ceil(b.getEast() / step) * step),
+            Math.min(90, Math.ceil(b.getNorth() / step) * step)].join(",");
+  }
+
   function loadBase() {
     var z = Math.max(2, Math.min(8, map.getZoom()));
-    if (z === baseZoom) { return; }
-    baseZoom = z;
+    var box = baseBox(z), key = z + "/" + box;
+    if (key === baseZoom) { return; }
+    baseZoom = key;
     BASE.forEach(function (name) {
-      fetch("/api/map/base/" + name + "?zoom=" + z).then(function (r) { return r.json(); })
+      fetch("/api/map/base/" + name + "?zoom=" + z + (box ? "&bbox=" + box : ""))
+        .then(function (r) { return r.json(); })
         .then(function (gj) {
-          if (gj.zoom !== Math.max(2, Math.min(8, baseZoom))) { return; }
+          if (key !== baseZoom) { return; }
           base[name].clearLayers();
           base[name].addData(gj);
           mapEl.dataset["base" + name] = String(gj.zoom);
