@@ -15,12 +15,15 @@
                                            pane: "path" }).addTo(map);
   map.fitBounds(line.getBounds().extend([d.site[1], d.site[0]]), { padding: [12, 12] });
   var zoom = Math.max(2, Math.min(8, map.getZoom()));
+  var b = map.getBounds();  // only the part of the base map in view
+  var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+    return v.toFixed(3); }).join(",");
   var styles = {
     countries: { color: "#9aa5b1", weight: 0.5, fillColor: "#f4f1ea", fillOpacity: 1 },
     borders: { color: "#5f6b7a", weight: 1.2, dashArray: "4 3", fill: false }
   };
   ["countries", "borders"].forEach(function (name) {
-    fetch("/api/map/base/" + name + "?zoom=" + zoom).then(function (r) { return r.json(); })
+    fetch("/api/map/base/" + name + "?zoom=" + zoom + "&bbox=" + box).then(function (r) { return r.json(); })
       .then(function (gj) {
         var layer = L.geoJSON(gj, { style: styles[name], interactive: false }).addTo(map);
         if (name === "countries") { layer.bringToBack(); } else { layer.bringToFront(); }
