@@ -207,7 +207,9 @@ def test_openapi_and_health(client):
 
 
 def test_root_page_lists_public_view(client):
-    r = client.get("/")
+    # the register table moved from / to /register when the map became the home page (issue 13)
+    assert 'id="map"' in client.get("/").text
+    r = client.get("/register")
     assert r.status_code == 200
     assert "Mailuu-Suu tailings 3" in r.text and "Hexachlorobenzene" not in r.text
     assert "Made with Natural Earth" in r.text

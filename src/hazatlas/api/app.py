@@ -28,6 +28,7 @@ ROUTERS = (
     "scenarios_tailings",
     "scenarios_tailings_failure",
     "notifications",
+    "map",
 )
 
 
@@ -38,7 +39,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         version=__version__,
         summary="Register, identify, screen, model and warn of industrial accidents with "
         "transboundary effects.",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc: hazatlas.web.apidocs (offline; no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
@@ -49,7 +51,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         modname = f"hazatlas.api.routes.{name}"
         if importlib.util.find_spec(modname) is not None:
             app.include_router(importlib.import_module(modname).router)
-    from hazatlas.web import pages
+    from hazatlas.web import apidocs, assets, pages
 
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
+    from hazatlas.web import auth, i18n, site, site_edit
+
+    for router in (auth.router, i18n.router, site.router, site_edit.router):
+        app.include_router(router)
+    assets.mount(app)
     return app

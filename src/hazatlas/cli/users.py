@@ -33,6 +33,30 @@ def add(
     out.print(f"user {username} ({role}) created")
 
 
+@users_app.command("password")
+@handle_errors
+def password(username: str, db: str | None = DbOption) -> None:
+    """Set a user's password (for signing in to the web pages and POST /api/tokens).
+
+    Asked twice at a prompt; from a pipe, the first line of standard input is read
+    (``printf '%s\\n' "$PW" | hazatlas users password NAME``). Never on the command line."""
+    import getpass
+    import sys
+
+    from hazatlas.services import users as svc
+
+    if sys.stdin.isatty():
+        value = getpass.getpass("New password: ")
+        if getpass.getpass("Repeat it: ") != value:
+            from hazatlas.domain.errors import Problem, ValidationError
+
+            raise ValidationError([Problem("parameter", None, "password", "the two entries differ")])
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    svc.set_password(open_db(db), username, value, actor=f"cli:{getpass.getuser()}")
+    out.print(f"password of {username} set; its browser sessions have ended")
+
+
 @users_app.command("token")
 @handle_errors
 def token(

@@ -193,6 +193,52 @@ def authenticate(db: Database, username: str, password: str) -> Principal | None
         return _principal(s, user)
 
 
+MIN_PASSWORD_LENGTH = 12
+
+
+def set_password(db: Database, username: str, password: str, *, actor: str = "system") -> None:
+    """Set (or change) the password of ``username`` (Argon2id hash). Its browser sessions end,
+    since a session carries :func:`password_tag` of the hash it was opened with."""
+    if len(password) < MIN_PASSWORD_LENGTH or "\x00" in password:
+        raise ValidationError([Problem("parameter", None, "password",
+                                       f"a password needs at least {MIN_PASSWORD_LENGTH} characters "
+                                       "(and no NUL character)")])
+    with db.transaction() as s:
+        user = stored.by_name(s, username)
+        if user is None:
+            raise NotFoundError(f"user '{username}' not found")
+        stored.set_password_hash(s, user.id, _HASHER.hash(password))
+        repo.record_change(s, entity_type="user", entity_id=username, action="password", actor=actor,
+                           changes={"password": [None if user.password_hash is None else "(set)",
+                                                 "(changed)"]})
+
+
+def password_tag(password_hash: str | None) -> str:
+    """A short fingerprint of a password hash, carried by browser sessions: changing the password
+    (or removing it) invalidates every session opened with the old one."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def sign_in(db: Database, username: str, password: str) -> tuple[Principal, str] | None:
+    """:func:`authenticate` for a browser session: the principal and the :func:`password_tag`."""
+    principal = authenticate(db, username, password)
+    if principal is None:
+        return None
+    with db.transaction() as s:
+        user = stored.by_name(s, username, active_only=True)
+        return (principal, password_tag(user.password_hash)) if user is not None else None
+
+
+def principal_for_session(db: Database, username: str, tag: str) -> Principal | None:
+    """The user of a browser session; ``None`` if the user is gone, inactive, or its password has
+    changed since the session was opened."""
+    with db.transaction() as s:
+        user = stored.by_name(s, username, active_only=True)
+        if user is None or not user.password_hash or password_tag(user.password_hash) != tag:
+            return None
+        return _principal(s, user)
+
+
 def principal_for_user(db: Database, username: str) -> Principal:
     with db.transaction() as s:
         user = stored.by_name(s, username)

@@ -42,6 +42,12 @@ def add(session: Session, *, username: str, role: str, country_iso3: str | None,
                         establishment_id=establishment_id, password_hash=password_hash))
 
 
+def set_password_hash(session: Session, user_id: int, password_hash: str | None) -> None:
+    row = session.get(UserRow, user_id)
+    assert row is not None
+    row.password_hash = password_hash
+
+
 def by_name(session: Session, username: str, *, active_only: bool = False) -> StoredUser | None:
     stmt = select(UserRow).where(UserRow.username == username)
     if active_only:

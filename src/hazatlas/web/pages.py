@@ -1,18 +1,29 @@
-"""Web pages served by the app. Until the map lands, the root page lists the register."""
+"""Web pages served by the app: the map (``/``, ``/map``) and the register table (``/register``),
+its text alternative. Every page extends ``templates/base.html`` and uses ``static/style.css``.
+
+Query strings come from HTML forms, which send every field, empty or not: an empty field means
+"no filter", and a malformed value is shown on the page next to the form, never answered with a
+raw 422.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
+from hazatlas.domain.errors import ValidationError
 from hazatlas.domain.register_query import RegisterQuery
 from hazatlas.services import geodata
+from hazatlas.services import map as site_map
 from hazatlas.services.register import RegisterService
 from hazatlas.services.store import Database
 
@@ -21,17 +32,67 @@ _env = Environment(
     loader=FileSystemLoader(str(resources.files("hazatlas.web").joinpath("templates"))),
     autoescape=select_autoescape(["html"]),
 )
+KINDS = ("industrial", "tailings")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def render(template: str, **context: Any) -> HTMLResponse:
+    """Render a page of the layout; the Natural Earth credit is in every footer."""
+    context.setdefault("credit", geodata.NE_CREDIT)
+    return HTMLResponse(_env.get_template(template).render(**context))
+
+
+def form_value(request: Request, name: str) -> str | None:
+    """A query-string field as a form sends it: stripped, and ``None`` when empty or absent."""
+    value = request.query_params.get(name, "").strip()
+    return value or None
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTMLResponse:
+    """The public view of the register (public fields of every site): the map's text alternative."""
+    country = form_value(request, "country")
+    kind = form_value(request, "kind")
+    errors: dict[str, str] = {}
+    if country is not None:
+        country = country.upper()
+        if not _ISO3.match(country):
+            errors["country"] = f"'{country}' is not an ISO 3166 alpha-3 code (e.g. SRB)"
+    if kind is not None and kind not in KINDS:
+        errors["kind"] = f"'{kind}' is not one of {', '.join(KINDS)}"
+    query = RegisterQuery(country=None if "country" in errors else country,
+                          kind=None if "kind" in errors else kind, limit=10_000)
+    records, total = RegisterService(db, ANONYMOUS).list(query)
+    return render("register.html", active="register", records=[e for e, _ in records],
+                  total=total, names=geodata.country_names(db), country=country, kind=kind,
+                  errors=errors)
+
+
+COLOURS = (("tier", "Seveso tier"), ("convention", "Convention status"), ("kind", "Kind"))
+KIND_LABELS = {"industrial": "establishment (industrial)", "tailings": "tailings facility"}
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, db: Annotated[Database, Depends(get_db)],
-          country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-          kind: Annotated[str | None, Query(pattern="^(industrial|tailings)$")] = None) -> HTMLResponse:
-    """The public view of the register (public fields of every site)."""
-    records, total = RegisterService(db, ANONYMOUS).list(
-        RegisterQuery(country=country, kind=kind, limit=10_000))
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTMLResponse:
+    """The map of hazardous activities; the filters come from the URL (a shared view)."""
+    errors: dict[str, str] = {}
+    try:
+        filt = site_map.MapFilter.from_params(request.query_params)
+    except ValidationError as exc:
+        errors = {p.field or "": p.message for p in exc.problems}
+        valid = {k: v for k, v in request.query_params.items() if k not in errors}
+        filt = site_map.MapFilter.from_params(valid)
+    colour = form_value(request, "colour") or "tier"
     names = geodata.country_names(db)
-    html = _env.get_template("index.html").render(
-        records=[e for e, _ in records], total=total, names=names, country=country, kind=kind,
-        credit=geodata.NE_CREDIT)
-    return HTMLResponse(html)
+    info = site_map.summary(db)
+    choices = {
+        "countries": [{"iso3": c, "name": names.get(c, c)} for c in info["countries"]],
+        "basins": site_map.basin_names(), "kinds": site_map.KINDS, "tiers": site_map.TIERS,
+        "conventions": site_map.CONVENTION, "statuses": site_map.STATUSES,
+    }
+    register_query = urlencode({k: v for k in ("country", "kind") if (v := getattr(filt, k))})
+    return render("map.html", active="map", filt=filt, errors=errors, choices=choices,
+                  colour=colour if colour in dict(COLOURS) else "tier", colours=COLOURS,
+                  kind_labels=KIND_LABELS, register_query=register_query,
+                  extent_json=json.dumps(info["extent"]))
