@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hazatlas.storage import repositories as repo
+from hazatlas.storage import export_pages
 from hazatlas.storage.tables import AssessmentRow, EstablishmentRow
 
 # The columns the map reads: public fields only (domain.access.PUBLIC_FIELDS).
@@ -39,7 +39,7 @@ def map_rows(session: Session) -> list[tuple[Any, ...]]:
 def stored_tiers(session: Session, ids: Sequence[str]) -> dict[str, tuple[str | None, bool | None]]:
     """id -> (Seveso tier, Convention hazardous activity) of the stored identifications."""
     return {eid: (c.seveso_tier, c.convention_hazardous_activity)
-            for eid, c in repo.stored_classifications(session, ids).items()}
+            for eid, c in export_pages.stored_classifications(session, ids).items()}
 
 
 def stored_reaches(session: Session, ids: Sequence[str]) -> dict[str, int | None]:
