@@ -77,9 +77,12 @@ def require_chromium() -> None:
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Headless Chromium (a fresh temporary profile per launch, as Playwright starts it)."""
+    """Headless Chromium (a fresh temporary profile per launch, as Playwright starts it).
+
+    Module-scoped: Playwright's sync API runs an event loop while it is open, which would make
+    ``asyncio.run`` fail in any test that runs after it in the same session."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
