@@ -1,4 +1,4 @@
-"""The FastAPI application: the HTTP API under ``/api``, OpenAPI at ``/docs``, the web pages at ``/``.
+"""The FastAPI application: the HTTP API under ``/api``, OpenAPI at ``/openapi.json`` and ``/docs``, the web pages at ``/``.
 
 Route groups are modules of ``hazatlas.api.routes`` listed in :data:`ROUTERS`.
 """
