@@ -94,3 +94,31 @@ def test_cluster_click_zooms_in(demo_server, open_page):
     clusters.first.click()
     page.wait_for_function("document.getElementById('map').dataset.loads > 1")
     assert int(parse_qs(urlsplit(page.url).query)["z"][0]) > 3
+
+
+def test_map_and_register_in_ukrainian(demo_server, open_page):
+    """The map and register pages have the layout's language switch and sign-in link; switched to
+    Ukrainian, the map's labels, the texts map.js writes and the register's headings follow."""
+    page = open_page(demo_server + "/map")
+    _loaded(page)
+    assert page.locator(".account a[href^='/login']").inner_text() == "Sign in"
+    assert page.locator("label[for=f-country]").inner_text().startswith("Country")
+    with page.expect_navigation():
+        page.locator(".lang-switch").get_by_role("link", name="Українська").click()
+    assert urlsplit(page.url).path == "/map"
+    _loaded(page)
+    assert page.locator("html").get_attribute("lang") == "uk"
+    assert page.locator("h1").inner_text() == "Небезпечні види діяльності"
+    assert page.locator("label[for=f-country]").inner_text().startswith("Країна")
+    assert page.locator("label[for=f-basin]").inner_text().strip() == "Річковий басейн"
+    assert page.locator("#filters button[type=submit]").inner_text() == "Застосувати фільтри"
+    assert page.locator("#f-kind option[value=tailings]").inner_text() == "хвостосховище"
+    assert page.locator(".account a[href^='/login']").inner_text() == "Увійти"
+    assert page.locator(".site-nav a[href='/map']").inner_text() == "Мапа"
+    assert page.locator("#legend-colours li").first.inner_text() == "Рівень за Seveso"
+    assert page.locator("#map-status").inner_text().startswith("Об'єкти в полі зору")
+    assert "Молдова" in page.locator("#f-country").inner_text()  # country names from CLDR
+    screenshot(page, "map-uk")
+    page.goto(demo_server + "/register")  # the choice is remembered
+    assert page.locator("#register thead").inner_text().split("\t")[:3] == ["Ідентифікатор", "Назва", "Вид"]
+    assert page.locator(".lang-switch a[aria-current='true']").inner_text() == "Українська"

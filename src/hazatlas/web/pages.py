@@ -1,5 +1,7 @@
 """Web pages served by the app: the map (``/``, ``/map``) and the register table (``/register``),
-its text alternative. Every page extends ``templates/base.html`` and uses ``static/style.css``.
+its text alternative. Every page extends ``templates/base.html`` and uses ``static/style.css``,
+and is rendered with :func:`hazatlas.web.render.render`: the language switch, the sign-in form and
+the page's text in the visitor's language (the ``web`` catalogues), country names included.
 
 Query strings come from HTML forms, which send every field, empty or not: an empty field means
 "no filter", and a malformed value is shown on the page next to the form, never answered with a
@@ -10,13 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
@@ -26,20 +26,12 @@ from hazatlas.services import geodata
 from hazatlas.services import map as site_map
 from hazatlas.services.register import RegisterService
 from hazatlas.services.store import Database
+from hazatlas.web import i18n
+from hazatlas.web.render import render
 
 router = APIRouter(include_in_schema=False)
-_env = Environment(
-    loader=FileSystemLoader(str(resources.files("hazatlas.web").joinpath("templates"))),
-    autoescape=select_autoescape(["html"]),
-)
 KINDS = ("industrial", "tailings")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-
-
-def render(template: str, **context: Any) -> HTMLResponse:
-    """Render a page of the layout; the Natural Earth credit is in every footer."""
-    context.setdefault("credit", geodata.NE_CREDIT)
-    return HTMLResponse(_env.get_template(template).render(**context))
 
 
 def form_value(request: Request, name: str) -> str | None:
@@ -53,23 +45,24 @@ def register(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
     """The public view of the register (public fields of every site): the map's text alternative."""
     country = form_value(request, "country")
     kind = form_value(request, "kind")
+    lang = i18n.language_of(request)
+    _ = i18n.gettext_for(lang)
     errors: dict[str, str] = {}
     if country is not None:
         country = country.upper()
         if not _ISO3.match(country):
-            errors["country"] = f"'{country}' is not an ISO 3166 alpha-3 code (e.g. SRB)"
+            errors["country"] = _("'{value}' is not an ISO 3166 alpha-3 code (e.g. SRB)", value=country)
     if kind is not None and kind not in KINDS:
-        errors["kind"] = f"'{kind}' is not one of {', '.join(KINDS)}"
+        errors["kind"] = _("'{value}' is not one of {allowed}", value=kind, allowed=", ".join(KINDS))
     query = RegisterQuery(country=None if "country" in errors else country,
                           kind=None if "kind" in errors else kind, limit=10_000)
     records, total = RegisterService(db, ANONYMOUS).list(query)
-    return render("register.html", active="register", records=[e for e, _ in records],
-                  total=total, names=geodata.country_names(db), country=country, kind=kind,
-                  errors=errors)
+    return render(request, "register.html", active="register", records=[e for e, _r in records],
+                  total=total, names=i18n.country_names(lang, geodata.country_names(db)),
+                  country=country, kind=kind, errors=errors)
 
 
 COLOURS = (("tier", "Seveso tier"), ("convention", "Convention status"), ("kind", "Kind"))
-KIND_LABELS = {"industrial": "establishment (industrial)", "tailings": "tailings facility"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -84,7 +77,7 @@ def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
         valid = {k: v for k, v in request.query_params.items() if k not in errors}
         filt = site_map.MapFilter.from_params(valid)
     colour = form_value(request, "colour") or "tier"
-    names = geodata.country_names(db)
+    names = i18n.country_names(i18n.language_of(request), geodata.country_names(db))
     info = site_map.summary(db)
     choices = {
         "countries": [{"iso3": c, "name": names.get(c, c)} for c in info["countries"]],
@@ -92,7 +85,6 @@ def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
         "conventions": site_map.CONVENTION, "statuses": site_map.STATUSES,
     }
     register_query = urlencode({k: v for k in ("country", "kind") if (v := getattr(filt, k))})
-    return render("map.html", active="map", filt=filt, errors=errors, choices=choices,
+    return render(request, "map.html", active="map", filt=filt, errors=errors, choices=choices,
                   colour=colour if colour in dict(COLOURS) else "tier", colours=COLOURS,
-                  kind_labels=KIND_LABELS, register_query=register_query,
-                  extent_json=json.dumps(info["extent"]))
+                  register_query=register_query, extent_json=json.dumps(info["extent"]))

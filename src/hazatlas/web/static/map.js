@@ -11,6 +11,13 @@
   };
   var LABELS = {seveso_tier: "Seveso tier", convention_hazardous_activity: "Convention hazardous activity",
                 kind: "Kind"};
+  // the page's texts in its language (map.html's "map-messages"), English when missing
+  var MESSAGES = JSON.parse((document.getElementById("map-messages") || {}).textContent || "{}");
+  function t(text, values) {
+    var out = MESSAGES[text] || text;
+    Object.keys(values || {}).forEach(function (k) { out = out.split("{" + k + "}").join(String(values[k])); });
+    return out;
+  }
   var form = document.getElementById("filters");
   var mapEl = document.getElementById("map");
   var statusEl = document.getElementById("map-status");
@@ -98,11 +105,11 @@
 
   function popup(p) {
     return '<div class="site-popup"><strong>' + esc(p.name) + "</strong><dl>" +
-      "<dt>Id</dt><dd>" + esc(p.id) + "</dd><dt>Kind</dt><dd>" + esc(p.kind) + "</dd>" +
-      "<dt>Country</dt><dd>" + esc(p.country_iso3) + "</dd><dt>Status</dt><dd>" + esc(p.status) + "</dd>" +
-      "<dt>Seveso tier</dt><dd>" + esc(p.seveso_tier) + "</dd>" +
-      "<dt>Convention</dt><dd>" + esc(p.convention_hazardous_activity) + "</dd></dl>" +
-      '<a class="site-link" href="/sites/' + encodeURIComponent(p.id) + '">Open the site page</a></div>';
+      "<dt>" + esc(t("Id")) + "</dt><dd>" + esc(p.id) + "</dd><dt>" + esc(t("Kind")) + "</dt><dd>" + esc(t(p.kind)) + "</dd>" +
+      "<dt>" + esc(t("Country")) + "</dt><dd>" + esc(p.country_iso3) + "</dd><dt>" + esc(t("Status")) + "</dt><dd>" +
+      esc(t(p.status)) + "</dd><dt>" + esc(t("Seveso tier")) + "</dt><dd>" + esc(t(p.seveso_tier)) + "</dd>" +
+      "<dt>" + esc(t("Convention")) + "</dt><dd>" + esc(t(p.convention_hazardous_activity)) + "</dd></dl>" +
+      '<a class="site-link" href="/sites/' + encodeURIComponent(p.id) + '">' + esc(t("Open the site page")) + "</a></div>";
   }
 
   function siteMarker(f, colour) {
@@ -120,7 +127,7 @@
     var size = p.count < 10 ? "small" : (p.count < 100 ? "medium" : "large");
     var icon = L.divIcon({className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40],
       html: '<div style="background:' + colour + '"><span>' + p.count + "</span></div>"});
-    var m = L.marker(ll, {icon: icon, title: p.count + " sites: click to zoom in", keyboard: true});
+    var m = L.marker(ll, {icon: icon, title: t("{n} sites: click to zoom in", {n: p.count}), keyboard: true});
     m.on("click", function () {
       var b = p.bbox;
       if (b[0] === b[2] && b[1] === b[3]) { map.setView(ll, Math.min(map.getZoom() + 3, 18)); }
@@ -131,10 +138,10 @@
 
   function legend() {
     var field = colourField(), ul = document.getElementById("legend-colours");
-    ul.innerHTML = "<li><strong>" + LABELS[field] + "</strong></li>";
+    ul.innerHTML = "<li><strong>" + esc(t(LABELS[field])) + "</strong></li>";
     Object.keys(COLOURS[field]).forEach(function (k) {
       ul.insertAdjacentHTML("beforeend", '<li><span class="swatch" style="background:' +
-        COLOURS[field][k] + '"></span> ' + esc(k) + "</li>");
+        COLOURS[field][k] + '"></span> ' + esc(t(k)) + "</li>");
     });
   }
 
@@ -154,8 +161,9 @@
       shown++;
     });
     var n = doc.numberMatched;
-    statusEl.textContent = n + (n === 1 ? " site matches" : " sites match") + " in view" +
-      (doc.mode === "clusters" ? " (grouped; zoom in to see single sites)." : ".");
+    statusEl.textContent = t(doc.mode === "clusters" ?
+      "Sites matching the filters in view: {n} (grouped; zoom in to see single sites)." :
+      "Sites matching the filters in view: {n}.", {n: n});
     mapEl.dataset.numberMatched = n;
     mapEl.dataset.mode = doc.mode;
     mapEl.dataset.loads = String(Number(mapEl.dataset.loads || 0) + 1);
@@ -182,7 +190,7 @@
         return r.json();
       })
       .then(render)
-      .catch(function (e) { if (e.name !== "AbortError") { statusEl.textContent = "Could not load the sites: " + e.message; } });
+      .catch(function (e) { if (e.name !== "AbortError") { statusEl.textContent = t("Could not load the sites: {error}", {error: e.message}); } });
   }
 
   function refresh() { writeUrl(); loadBase(); loadSites(); }
