@@ -61,3 +61,16 @@ def test_pages_load_no_outside_asset(demo_server):
         assets = RESOURCE.findall(html)
         assert assets, path
         assert all(a.startswith("/") and not a.startswith("//") for a in assets), (path, assets)
+
+
+def test_api_docs_assets_are_local(demo_server):
+    """The pages' files are the installed package's; ReDoc's script has no CDN address left for
+    its logo; both pages keep images, fonts and data requests on the app."""
+    for path in ("/docs", "/redoc"):
+        csp = httpx.get(demo_server + path).headers["content-security-policy"]
+        assert "img-src 'self'" in csp and "connect-src 'self'" in csp
+    js = httpx.get(demo_server + "/docs/redoc.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert "cdn.redoc.ly" not in js.text and "Redoc" in js.text
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
+        assert httpx.get(f"{demo_server}/static/vendor/apidocs/{name}").status_code == 200
