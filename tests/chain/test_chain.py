@@ -264,9 +264,10 @@ def test_chain_from_site_to_acknowledged_warning(case, demo, mailbox, ack_client
     doc = json.loads(hz(*command))
     sid = doc["scenario_id"]
     assert sid and doc["establishment_id"] == site
-    shown = json.loads(hz("scenarios", "show", sid, "--json"))
-    assert shown["id"] == sid and shown["establishment_id"] == site
-    assert shown["kind"] == ("plume" if command[0] == "plume" else "tailings-failure")
+    assert json.loads(hz("scenarios", "show", sid, "--json")) == doc  # what the run printed
+    stored = json.loads(hz("scenarios", "show", sid, "--meta"))
+    assert stored["id"] == sid and stored["establishment_id"] == site
+    assert stored["kind"] == ("plume" if command[0] == "plume" else "tailings-failure")
 
     # 2. the report drafted from the scenario, by the site's national authority
     report_file = tmp_path / "report.json"

@@ -316,3 +316,63 @@ def test_report_citing_a_scenario_without_areas_gets_its_areas(client, cap_xsd):
     cap_xsd.assertValid(etree.fromstring(cap))
     points = crossing_points(RIVER["at"])
     assert any(p.covers(points["HUN"]) for p in polygons(cap))
+
+
+def test_cli_sending_country_of_the_administrator_and_of_a_national_user(client, sqlite_db,
+                                                                         tmp_path, monkeypatch):
+    """The CLI's default user (the administrator, who has no country of its own) drafts and
+    sends with the scenario's establishment's country, or the one ``--country`` names; a national
+    user sends for their own country only, whatever the file or ``--country`` say."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from hazatlas.cli.main import app
+
+    spill = run(client, "river", RIVER)
+    monkeypatch.setenv("HAZATLAS_DATABASE_URL", sqlite_db.url)
+    monkeypatch.setenv("HAZATLAS_SECRET_KEY", client.settings.secret_key)
+    monkeypatch.setenv("HAZATLAS_SMTP_FROM", client.settings.smtp_from)
+
+    def hz(*args: str):
+        return CliRunner().invoke(app, list(args))
+
+    out = tmp_path / "draft.json"
+    res = hz("notify", "draft", "--scenario", spill["scenario_id"], "--out", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert got["sender_country"] == got["report"]["sender_country"] == "ROU"
+    assert "establishment RO-BM-AURUL" in got["sender_country_basis"]
+    res = hz("notify", "draft", "--scenario", spill["scenario_id"])
+    assert "sending country: ROU (the country of establishment RO-BM-AURUL" in res.stdout
+    res = hz("notify", "send", "--file", str(out), "--json")  # the administrator
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["id"].startswith("ROU-")
+
+    # a report without sender_country: the administrator names it with --country
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps({k: v for k, v in json.loads(out.read_text()).items()
+                                if k != "sender_country"}), encoding="utf-8")
+    res = hz("notify", "send", "--file", str(bare))
+    assert res.exit_code == 2 and "sender_country" in res.stderr and "--country" in res.stderr
+    res = hz("notify", "send", "--file", str(bare), "--country", "ROU", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["id"].startswith("ROU-")
+    res = hz("notify", "send", "--file", str(out), "--country", "HUN")
+    assert res.exit_code == 2 and "the file sends for ROU, --country for HUN" in res.stderr
+    res = hz("notify", "draft", "--scenario", spill["scenario_id"], "--country", "HUN", "--json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert got["report"]["sender_country"] == "HUN" and "--country" in got["sender_country_basis"]
+
+    # a national user can never send as another country
+    for args in (["--file", str(out)], ["--file", str(bare), "--country", "ROU"]):
+        res = hz("notify", "send", *args, "--as", "hu")
+        assert res.exit_code == 2 and "sends for HUN only, not for ROU" in res.stderr, res.output
+    res = hz("notify", "draft", "--scenario", spill["scenario_id"], "--country", "ROU",
+             "--as", "hu")
+    assert res.exit_code == 2 and "sends for HUN only, not for ROU" in res.stderr
+    res = hz("notify", "draft", "--scenario", spill["scenario_id"], "--as", "hu", "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["report"]["sender_country"] == "HUN"
+    res = hz("notify", "send", "--file", str(bare), "--country", "ROU", "--as", "ro", "--json")
+    assert res.exit_code == 0, res.output

@@ -96,6 +96,17 @@ def test_baia_mare_end_to_end(baia_mare, demo):
     assert spill["source"]["reach_id"] == entry["reach_id"]
     assert spill["source"]["snap_distance_m"] < 1.0
     assert entry["river"] == "Somesul Cald" and 5 < entry["distance_km"] < 10
+    # ... at the very offset along the reach that the entry reports (was 112.6 vs 119.1 km: the
+    # entry point came from shapely's lon/lat fraction, not from the snapping's metres), and
+    # the entry is the point of the reach nearest to the dam, distance_km away
+    assert spill["source"]["offset_m"] == pytest.approx(entry["offset_m"], abs=5.0)
+    assert (spill["source"]["lon"], spill["source"]["lat"]) == (entry["lon"], entry["lat"])
+    from hazatlas.geo._geodesy import geodesic_m
+
+    dam = doc["establishment"]
+    away = geodesic_m(*([v] for v in (dam["lon"], dam["lat"], entry["lon"], entry["lat"])))[0]
+    assert away / 1000 == pytest.approx(entry["distance_km"], abs=0.05)
+    assert entry["path"]["coordinates"][-1] == pytest.approx([entry["lon"], entry["lat"]])
     # the runout (about 1 km) stops short of the mapped river: said so
     assert not entry["runout_reaches_river"]
     assert any("short of the mapped river" in w for w in doc["warnings"])
@@ -135,6 +146,8 @@ def test_stolice_end_to_end(stolice):
     assert doc["filled_from_establishment"] == {}
     # the network snaps Stolice onto the Drina (issue 14): the border river of BIH and SRB
     assert doc["river_entry"]["river"] == "Drina"
+    for spill in doc["spills"]:
+        assert spill["source"]["offset_m"] == pytest.approx(doc["river_entry"]["offset_m"], abs=5.0)
     countries = [c["country"] for c in doc["countries"]]
     assert {"BIH", "SRB"} <= set(countries[:2])
     assert any("BIH, SRB reached at once" in w for w in doc["warnings"])

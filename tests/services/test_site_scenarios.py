@@ -66,7 +66,9 @@ def test_cli_spill_from_a_site_is_filled_stored_listed_and_shown_as_run(register
     assert run["provenance"]["models"][0]["name"] == run["method"]["name"]
 
     code, shown, _ = cli(register, "scenarios", "show", run["scenario_id"], "--json")
-    assert code == 0 and shown["result"] == run  # the JSON the run printed
+    assert code == 0 and shown == run  # the JSON the run printed
+    code, shown, _ = cli(register, "scenarios", "show", run["scenario_id"], "--meta", "--json")
+    assert code == 0 and shown["result"] == run  # the stored row around it
     assert shown["parameters"]["mass_kg"] is None and shown["establishment_id"] == "RO-BM-AURUL"
     code, listed, _ = cli(register, "scenarios", "list", "--establishment", "RO-BM-AURUL", "--json")
     assert code == 0 and [r["id"] for r in listed] == [run["scenario_id"]]

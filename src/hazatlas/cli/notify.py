@@ -203,6 +203,11 @@ def send(
     ),
     ack_window: str = typer.Option("1h", help="time to acknowledge before escalation"),
     draft: bool = typer.Option(False, "--draft", help="store without issuing"),
+    country: str | None = typer.Option(
+        None, "--country", metavar="ISO3", help="the sending country, for an administrator (who "
+        "has none of its own; default: sender_country in the file); a national user sends for "
+        "their own country only"
+    ),
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     json_out: bool = JsonOption,
@@ -212,6 +217,13 @@ def send(
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValidationError([Problem(file.name, None, "", f"cannot read JSON: {exc}")]) from exc
+    if country is not None and isinstance(data, dict):
+        named = data.get("sender_country")
+        if named and named != country:
+            raise ValidationError([Problem(file.name, None, "sender_country",
+                                           f"the file sends for {named}, --country for {country}"
+                                           "; change one")])
+        data["sender_country"] = country
     svc = _service(db, as_user)
     recipients = list(to) or svc.proposed_recipients(data, file.name)
     view = svc.create_report(

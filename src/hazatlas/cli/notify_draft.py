@@ -30,6 +30,11 @@ def draft(
     ),
     timezone: str | None = typer.Option(None, help="IANA time zone of the place (default: from the country)"),
     out_file: Path | None = typer.Option(None, "--out", help="write REPORT.json here"),
+    country: str | None = typer.Option(
+        None, "--country", metavar="ISO3", help="the sending country, for an administrator (who "
+        "has none of its own; default: the country of the scenario's establishment); a national "
+        "user sends for their own country only"
+    ),
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     json_out: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
@@ -52,7 +57,8 @@ def draft(
     def run() -> dict:
         svc = _service(db, as_user)
         return dict(svc.draft_report(scenario, language, report_type=report_type, status=status,
-                                     occurred_at=when, timezone=timezone))
+                                     occurred_at=when, timezone=timezone,
+                                     sender_country=country))
 
     got = run()
     if out_file is not None:
@@ -65,6 +71,7 @@ def draft(
     acc = report["accident"]
     out.print(f"draft from scenario {got['scenario_id']} ({got['kind']}): {acc['type']} at "
               f"{acc['place']['description']} ({acc['place']['country']}), {acc['occurred_at']}")
+    out.print(f"sending country: {got['sender_country'] or '-'} ({got['sender_country_basis']})")
     out.print(f"areas: {len(report['areas'])}")
     for line in report["texts"][0]["possible_effects"].splitlines():
         out.print(f"  {line}")

@@ -1,4 +1,5 @@
-"""``hazatlas scenarios``: the stored model runs (list, show); and what ``spill``, ``plume`` and
+"""``hazatlas scenarios``: the stored model runs (list, show: ``show ID --json`` prints the very
+JSON the run printed, ``--meta`` the stored row with who ran it, when and the inputs); and what ``spill``, ``plume`` and
 ``runout`` share to run on an establishment and store the run (:func:`run_context`).
 
 The CLI acts as the local administrator unless ``--as USER``; a run is stored in the database
@@ -84,16 +85,21 @@ def list_(
 def show(
     scenario_id: str = typer.Argument(..., help="scenario id (hazatlas scenarios list)"),
     db: str | None = DbOption, as_user: str | None = AsOption,
-    json_out: bool = typer.Option(False, "--json"),
+    json_out: bool = typer.Option(False, "--json",
+                                  help="the JSON the run printed (its stored result), as it was"),
+    meta: bool = typer.Option(False, "--meta",
+                              help="the stored row as JSON instead (id, kind, "
+                                   "establishment_id, created_by, created_at, parameters and the "
+                                   "result under result), as GET /api/scenarios/{id} gives it"),
 ) -> None:
-    """One stored run: who ran it and when, its inputs and its result (the JSON the run printed,
-    under ``result``)."""
+    """One stored run: who ran it and when, its inputs and its countries; ``--json`` prints
+    exactly the JSON the run printed, ``--meta`` the stored row around it."""
     from hazatlas.services import scenarios
 
     database = open_db(db)
     doc = scenarios.get(database, principal(database, as_user), scenario_id)
-    if json_out:
-        print_json(doc)
+    if json_out or meta:
+        print_json(doc if meta else doc["result"])
         return
     out.print(f"[bold]{doc['kind']}[/bold] scenario {doc['id']}, run by {doc['created_by']} at "
               f"{doc['created_at'][:16]}" + (f" on establishment {doc['establishment_id']}"

@@ -8,8 +8,9 @@ caller received it. The queries live in :mod:`hazatlas.storage.scenarios`.
 :func:`record` is what the commands and routes call: it adds to the run's result document the
 establishment, the inputs the site filled (``filled_from_establishment``), the model and data
 versions (``provenance``) and the ``scenario_id``, and stores that very document, so that
-``hazatlas scenarios show ID`` and ``GET /api/scenarios/{id}`` give back (as ``result``) the JSON
-the run printed. Only an authenticated user stores a run; the API refuses anonymous runs (401),
+``hazatlas scenarios show ID --json`` prints exactly the JSON the run printed and
+``GET /api/scenarios/{id}`` (and ``scenarios show ID --meta``) gives it back as ``result`` of the
+stored row. Only an authenticated user stores a run; the API refuses anonymous runs (401),
 the CLI runs as the local administrator (or ``--as USER``) and stores unless ``--no-store``.
 """
 

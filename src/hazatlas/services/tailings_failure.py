@@ -284,9 +284,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         raise ValidationError([input_problem(
             "establishment_id", f"'{est.id}' has no river reach within 20 km: no river entry")])
     offset = float(batch.offset_m[0])
-    length = float(network.length_m[i])
-    pt = network.geometry[i].interpolate(min(offset / length, 1.0) if length > 0 else 0.0,
-                                         normalized=True)
+    pt = point_at(network, i, offset)
     distance_km = float(batch.snap_distance_m[0]) / 1000.0
     reaches = runout_km >= distance_km
     if not reaches:
@@ -310,6 +308,17 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "runout_reaches_river": reaches,
         "path": mapping(_straight(est, pt)),
     }, notes
+
+
+def point_at(network: Any, i: int, offset_m: float) -> Any:
+    """The point of reach ``i`` at ``offset_m`` as snapping measures it (along the densified
+    line, scaled to ``length_m``), so that the spill snaps it back to that very offset."""
+    import numpy as np
+    from shapely.geometry import Point  # type: ignore[import-untyped]
+
+    snap = network.index.snap
+    seg, on, chord = snap.segments, snap.segments.feature == i, offset_m / max(snap.scale[i], 1e-9)
+    return Point(*(np.interp(chord, seg.along[on], v[on]) for v in (seg.lon, seg.lat)))
 
 
 def _straight(est: Establishment, pt: Any) -> Any:

@@ -162,6 +162,7 @@ class NotifyService:
         status: str = "actual",
         occurred_at: dt.datetime | None = None,
         timezone: str | None = None,
+        sender_country: str | None = None,
     ) -> Draft:
         # imported when used: it brings in the river network and the borders
         from hazatlas.services.notify.draft import Drafts
@@ -173,6 +174,7 @@ class NotifyService:
             status=status,
             occurred_at=occurred_at,
             timezone=timezone,
+            sender_country=sender_country,
         )
 
     # -- acknowledgement, dead letters, notices -------------------------------------------

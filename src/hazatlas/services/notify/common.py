@@ -114,18 +114,23 @@ class Context:
             and self.principal.country_iso3 == r.sender_country_iso3
         )
 
-    def sender_country(self, data: Mapping[str, Any]) -> str:
-        """The country a report of the user is sent for (an administrator names it)."""
-        given = data.get("sender_country")
+    def sender_country(self, data: Mapping[str, Any], default: str | None = None) -> str:
+        """The country a report of the user is sent for (``data["sender_country"]``): a national
+        user's own country, which they may name but never change (a national user can never send
+        as another country); an administrator, who has no country of its own, names it (else
+        ``default``, e.g. the country of the scenario's establishment). Others may not send."""
+        given = data.get("sender_country") or None
         p = self.principal
         if p.role is Role.NATIONAL:
-            if given and given != p.country_iso3:
+            if given and str(given).upper() != p.country_iso3:
                 raise PermissionDeniedError(
-                    f"user '{p.username}' sends for {p.country_iso3}, not for {given}"
+                    f"user '{p.username}' is the national authority of {p.country_iso3} and "
+                    f"sends for {p.country_iso3} only, not for {given}"
                 )
             return str(p.country_iso3)
         if not p.is_admin:
             raise PermissionDeniedError(f"user '{p.username}' ({p.role}) may not send reports")
+        given = given or default
         if not given:
             raise ValidationError(
                 [
@@ -133,8 +138,9 @@ class Context:
                         "report",
                         None,
                         "sender_country",
-                        "missing; an administrator must name the sending country",
+                        "missing; an administrator must name the sending country "
+                        "(hazatlas notify send --country ISO3, or sender_country in the report)",
                     )
                 ]
             )
-        return str(given)
+        return str(given)  # its form is checked with the report (report_validation)

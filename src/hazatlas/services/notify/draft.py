@@ -11,6 +11,12 @@ substances and quantities), the areas and the per-country text of
 countries and the basin body (:mod:`.proposal`). The sender reviews it and sends it with
 ``hazatlas notify send --file`` or ``POST /api/notifications/reports``; ``scenario_id`` and
 ``establishment_id`` are carried through unchanged.
+
+The draft names the country it is sent for (``sender_country``, and why in
+``sender_country_basis``): a national user's own country; for the administrator, who has none,
+the one given (``--country``), else the country of the scenario's establishment. The rule is
+:meth:`~hazatlas.services.notify.common.Context.sender_country`, which ``notify send`` applies
+again.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from hazatlas.domain.access import Role
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.notification import Place
 from hazatlas.formats.i18n import LANGUAGES
@@ -236,8 +243,10 @@ class Drafts:
         status: str = "actual",
         occurred_at: dt.datetime | None = None,
         timezone: str | None = None,
+        sender_country: str | None = None,
     ) -> Draft:
-        """The report drafted from scenario ``scenario_id`` with its proposed recipients."""
+        """The report drafted from scenario ``scenario_id`` with its proposed recipients, and
+        the country it is to be sent for (:meth:`_sending_country`)."""
         self.ctx.require_authority()
         _check_options(languages, report_type, status, occurred_at, timezone)
         row = read_scenario(self.ctx, scenario_id)
@@ -245,6 +254,9 @@ class Drafts:
         place = self._place(row, kind, timezone)
         facts = build_facts(row, place, occurred_at, geography())
         report = draft_report(facts, languages or ("en",), report_type=report_type, status=status)
+        country, basis = self._sending_country(sender_country, place)
+        if country is not None:
+            report["sender_country"] = country
         from hazatlas.services.notify.proposal import propose_recipients
 
         proposal = propose_recipients(
@@ -259,7 +271,30 @@ class Drafts:
             "report": report,
             "recipients": [r["party"] for r in proposal["recipients"] if r["in_directory"]],
             "proposal": proposal,
+            "sender_country": country,
+            "sender_country_basis": basis,
         }
+
+    def _sending_country(self, given: str | None, place: Place) -> tuple[str | None, str]:
+        """The sending country of the draft and why: a national user's own; for an
+        administrator the one given, else the country of the scenario's establishment (the
+        rule is :meth:`Context.sender_country`). ``None`` when the user does not send (a basin
+        body) or an administrator gave none for a scenario without establishment."""
+        p = self.ctx.principal
+        if not p.is_admin and not given and p.role is not Role.NATIONAL:
+            return None, (f"none: user '{p.username}' ({p.role}) does not send reports; a "
+                          "national authority or the administrator sends this draft")
+        default = place.country_iso3 if place.establishment_id else None
+        if p.is_admin and not given and default is None:
+            return None, ("none: the scenario has no establishment; the administrator names "
+                          "the sending country (--country ISO3 to notify draft or notify send)")
+        country = self.ctx.sender_country({"sender_country": given}, default=default)
+        if p.role is Role.NATIONAL:
+            return country, f"the country of the sending user '{p.username}'"
+        if given:
+            return country, "given by the administrator (--country)"
+        return country, (f"the country of establishment {place.establishment_id}: the "
+                         "administrator has no country of its own (--country ISO3 names another)")
 
 
 def _check_options(

@@ -184,6 +184,8 @@ class Draft(TypedDict):
     report: dict[str, Any]
     recipients: list[str]
     proposal: Proposal
+    sender_country: str | None
+    sender_country_basis: str
 
 
 class AuditCheck(TypedDict):
