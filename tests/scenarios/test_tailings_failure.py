@@ -245,3 +245,15 @@ def test_every_stored_kind_names_its_data_files():
     assert set(scenarios.KINDS) <= set(scenarios.DATA_FILES)
     for parts in scenarios.DATA_FILES["tailings-failure"]:
         assert data_path(*parts).is_file(), parts
+
+
+def test_cli_db_takes_a_database_url(demo_path):
+    """``--db`` is a file or a URL, as for every command: ``sqlite:////abs/path`` must reach the
+    same database (typed as a path, its ``//`` was folded to ``/`` and the site not found)."""
+    url = f"sqlite:///{demo_path.resolve()}"
+    res = CliRunner().invoke(app, ["scenario", "tailings-failure", "--db", url, "--start",
+                                   "2000-01-30T22:00", "--establishment", "RO-BM-AURUL",
+                                   "--released", "0.0625", "--stored-volume", "1.6Mm3",
+                                   "--dam-height", "20m", "--no-store", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["establishment_id"] == "RO-BM-AURUL"

@@ -9,7 +9,6 @@ scenario (``scenario_id``) unless ``--no-store``.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,7 +63,7 @@ def tailings_failure(
     days: Annotated[float, typer.Option("--days", help="Horizon of the river run, days")] = 30.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the run")] = False,
-    db: Path | None = DbOption,
+    db: str | None = DbOption,
     as_user: str | None = AsOption,
 ) -> None:
     """Tailings dam failure: runout, river entry, river spill per constituent, countries."""
