@@ -91,11 +91,13 @@ def test_baia_mare_end_to_end(baia_mare, demo):
     assert doc["filled_from_establishment"] == {"inventory": ["Sodium cyanide"]}
     assert [x["constituent"] for x in doc["not_modelled"]] == [
         "Gold retreatment tailings (Meda pond material)"]
-    # the river entry is where the spill starts; the network calls it Somesul Cald (issue 14)
+    # the river entry is where the spill starts: the Someș main stem (Natural Earth's label
+    # "Somesul Cald"), named as in the spill's source, with its names in the riparian languages
     entry = doc["river_entry"]
     assert spill["source"]["reach_id"] == entry["reach_id"]
     assert spill["source"]["snap_distance_m"] < 1.0
-    assert entry["river"] == "Somesul Cald" and 5 < entry["distance_km"] < 10
+    assert entry["river"] == spill["source"]["river"] == "Someș" and 5 < entry["distance_km"] < 10
+    assert entry["river_names"]["hu"] == "Szamos"
     # ... at the very offset along the reach that the entry reports (was 112.6 vs 119.1 km: the
     # entry point came from shapely's lon/lat fraction, not from the snapping's metres), and
     # the entry is the point of the reach nearest to the dam, distance_km away

@@ -160,14 +160,14 @@ def trace_runout(
         reaches.append(
             {
                 "reach_id": int(network.reach_id[i]),
-                "river": network.name[i],
+                "river": network.river_name(i),
                 "from_km": done / 1000.0,
                 "to_km": (done + take) / 1000.0,
             }
         )
         if np.isfinite(network.lake_volume_m3[i]):
             notes.append(
-                f"the flow enters a lake or reservoir ({network.name[i] or 'unnamed'}) "
+                f"the flow enters a lake or reservoir ({network.river_name(i) or 'unnamed'}) "
                 f"at {done / 1000:.1f} km, which may trap the tailings"
             )
         done += take
@@ -176,7 +176,7 @@ def trace_runout(
             stop = {
                 "lon": pt.x,
                 "lat": pt.y,
-                "river": network.name[i],
+                "river": network.river_name(i),
                 "reach_id": int(network.reach_id[i]),
                 "reach_index": int(i),
                 "offset_m": start + take,
@@ -189,7 +189,7 @@ def trace_runout(
         stop = {
             "lon": pt.x,
             "lat": pt.y,
-            "river": network.name[last],
+            "river": network.river_name(last),
             "reach_id": int(network.reach_id[last]),
             "reach_index": last,
             "offset_m": float(network.length_m[last]),

@@ -290,7 +290,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
     if not reaches:
         notes.append(
             f"the runout ({runout_km:.1f} km) stops {distance_km - runout_km:.1f} km short of the "
-            f"mapped river ({network.name[i] or 'unnamed'}, {distance_km:.1f} km in a straight "
+            f"mapped river ({network.river_name(i) or 'unnamed'}, {distance_km:.1f} km in a straight "
             "line): the released water and the constituents it carries are taken to reach the "
             "river anyway (an upper bound)")
     notes.append(
@@ -300,7 +300,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "lon": pt.x,
         "lat": pt.y,
         "reach_id": int(network.reach_id[i]),
-        "river": network.name[i] or None,
+        "river": network.river_name(i) or None, "river_names": network.river_names(i),
         "offset_m": offset,
         "distance_km": distance_km,
         "match": str(batch.snap_status[0]),
