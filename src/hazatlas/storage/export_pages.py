@@ -41,29 +41,14 @@ from sqlalchemy.orm import Session
 
 from hazatlas.domain.register_query import RegisterQuery as Query
 from hazatlas.storage import spatial
-from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS
+from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS, INVENTORY_COLUMNS
 from hazatlas.storage.repositories import _id_chunks
 from hazatlas.storage.tables import AssessmentRow, EstablishmentRow, InventoryItemRow
 
 EXPORT_BATCH = 2_000  # establishments per page of :func:`iter_register`
 
 # An inventory line as read: its establishment's id, its position, then its values.
-ITEM_READ = (
-    "establishment_id",
-    "position",
-    "substance_name",
-    "cas_number",
-    "hazard_statements",
-    "clp_classification",
-    "seveso_categories",
-    "seveso_entry",
-    "max_quantity_kg",
-    "quantity_basis",
-    "physical_state",
-    "storage_unit",
-    "cannot_initiate",
-    "water_hazard_class",
-)
+ITEM_READ = ("establishment_id", *INVENTORY_COLUMNS)
 _JSON_AT = tuple(ESTABLISHMENT_COLUMNS.index(c) for c in ("external_ids", "constituents"))
 _EXTERNAL_IDS, _CONSTITUENTS = _JSON_AT
 _PREFIX = 400  # characters of a stored identification read (its leading members)

@@ -47,6 +47,22 @@ ESTABLISHMENT_COLUMNS = (
     "last_inspection",
     "constituents",
 )
+# The stored columns of an inventory line, in the order the readers take them.
+INVENTORY_COLUMNS = (
+    "position",
+    "substance_name",
+    "cas_number",
+    "hazard_statements",
+    "clp_classification",
+    "seveso_categories",
+    "seveso_entry",
+    "max_quantity_kg",
+    "quantity_basis",
+    "physical_state",
+    "storage_unit",
+    "cannot_initiate",
+    "water_hazard_class",
+)
 
 
 def _join(values: tuple[str, ...]) -> str | None:

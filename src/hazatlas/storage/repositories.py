@@ -31,6 +31,7 @@ from hazatlas.domain.register_query import RegisterQuery as Query
 from hazatlas.storage import spatial
 from hazatlas.storage.mapping import (
     ESTABLISHMENT_COLUMNS,
+    INVENTORY_COLUMNS,
     diff,
     diff_comparables,
     establishment_from_values,
@@ -61,23 +62,6 @@ def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
         yield seq[i : i + n]
 
 
-_ITEM_FIELDS = (
-    "position",
-    "substance_name",
-    "cas_number",
-    "hazard_statements",
-    "clp_classification",
-    "seveso_categories",
-    "seveso_entry",
-    "max_quantity_kg",
-    "quantity_basis",
-    "physical_state",
-    "storage_unit",
-    "cannot_initiate",
-    "water_hazard_class",
-)
-
-
 def _id_chunks(session: Session, column: Any, ids: Sequence[str]) -> Iterable[Any]:
     """WHERE clauses selecting ``ids`` in as few statements as the dialect allows: one array
     parameter per 20,000 ids on PostgreSQL, ``IN`` lists of 500 on SQLite."""
@@ -95,7 +79,7 @@ def _rows_by_id(
     """Establishment column values and their inventory lines' values, chunk by chunk."""
     cols = [getattr(EstablishmentRow, c) for c in ESTABLISHMENT_COLUMNS]
     item_cols = [InventoryItemRow.establishment_id] + [
-        getattr(InventoryItemRow, c) for c in _ITEM_FIELDS
+        getattr(InventoryItemRow, c) for c in INVENTORY_COLUMNS
     ]
     for est_where, item_where in zip(
         _id_chunks(session, EstablishmentRow.id, ids),
@@ -110,7 +94,7 @@ def _rows_by_id(
             continue
         items: dict[str, list[dict[str, Any]]] = {}
         for r in session.execute(select(*item_cols).where(item_where)):
-            items.setdefault(r[0], []).append(dict(zip(_ITEM_FIELDS, r[1:], strict=True)))
+            items.setdefault(r[0], []).append(dict(zip(INVENTORY_COLUMNS, r[1:], strict=True)))
         yield rows, items
 
 
