@@ -85,7 +85,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "accident": None,
         "assistance": None,
         "response": None,
-        "areas": [_area_to_dict(a) for a in report.areas],
+        "areas": [area_to_dict(a) for a in report.areas],
     }
     if acc is not None:
         p = acc.place
@@ -131,7 +131,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return out
 
 
-def _area_to_dict(area: Area) -> dict[str, Any]:
+def area_to_dict(area: Area) -> dict[str, Any]:
+    """An area as it stands in REPORT.json (polygons as [lon, lat] pairs)."""
     return {
         "description": area.description,
         "polygons": [[list(p) for p in ring] for ring in area.polygons],

@@ -26,6 +26,7 @@ from shapely.geometry import LineString, Polygon  # type: ignore[import-untyped]
 from hazatlas.domain.notification import AccidentType, Area, Circle, Place, SubstanceRelease
 from hazatlas.formats.i18n import tr
 from hazatlas.formats.report_text import format_mass, format_time
+from hazatlas.formats.reports import area_to_dict
 
 #: Half-width (m) of the corridor drawn around a river stretch or a runout path. It is drawn
 #: for the alert, not computed by a model: a river's bed and banks plus a margin (the same
@@ -244,15 +245,6 @@ def texts(facts: ScenarioFacts, languages: Sequence[str]) -> list[dict[str, str]
 
 
 # --- the report document -------------------------------------------------------------------
-
-
-def area_to_dict(area: Area) -> dict[str, Any]:
-    return {
-        "description": area.description,
-        "polygons": [[list(p) for p in ring] for ring in area.polygons],
-        "circles": [{"lon": c.lon, "lat": c.lat, "radius_m": c.radius_m} for c in area.circles],
-        "geocodes": [{"name": n, "value": v} for n, v in area.geocodes],
-    }
 
 
 def draft_report(

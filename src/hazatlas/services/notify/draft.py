@@ -171,7 +171,7 @@ def with_scenario_areas(ctx: Context, data: Any) -> Any:
     """``data`` (a report in the REPORT.json form) with the areas of the scenario it cites when
     it gives none (the areas a draft would have, at the report's own place); else unchanged.
     The scenario has already been checked (:func:`read_scenario`)."""
-    from hazatlas.formats.scenario_report import area_to_dict
+    from hazatlas.formats.reports import area_to_dict
 
     if not (isinstance(data, dict) and isinstance(data.get("scenario_id"), str)):
         return data
