@@ -53,6 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scenario": ("scenario", "Scenarios that chain several models, run from a register site."),
     "users": ("users", "User accounts, roles and API tokens."),
     "scenarios": ("scenarios", "Stored model runs (river spills, plumes, runouts)."),
+    "natech": (
+        "natech",
+        "Natech screening: natural hazards at sites, damage and release of their units.",
+    ),
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
 }

@@ -1,0 +1,83 @@
+"""``hazatlas natech``: Natech screening of register sites against loaded hazard layers.
+
+``hazatlas natech screen --layers MANIFEST.toml [--establishment ID ...] [--country ISO3]
+[--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
+probabilities and expected release of each unit per event and per year, and the Tailings Hazard
+Index with its earthquake and flood inputs (:mod:`hazatlas.services.natech`; docs/natech.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hazatlas.cli.common import AsOption, DbOption, handle_errors, open_db, principal, print_json
+
+natech_app = typer.Typer(
+    help="Natech screening: natural hazards at sites, damage and release of their units.",
+    no_args_is_help=True,
+)
+
+
+@natech_app.command("screen")
+@handle_errors
+def screen(
+    layers: Annotated[
+        Path, typer.Option("--layers", help="Hazard layer manifest (TOML; docs/natech.md)")
+    ],
+    establishment: Annotated[
+        list[str] | None,
+        typer.Option("--establishment", help="Establishment id (repeatable; default: all)"),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="only establishments of this ISO3 country")
+    ] = None,
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
+) -> None:
+    """Hazard per return period at each site, damage and release per unit, THI inputs."""
+    from hazatlas.services import natech
+
+    database = open_db(db)
+    doc = natech.screen(database, principal(database, as_user), layers,
+                        establishment_ids=establishment or (), country=country)
+    if as_json:
+        print_json(doc)
+        return
+    _print(doc)
+
+
+def _print(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for site in doc["sites"]:
+        console.print(f"[bold]{site['name']}[/bold] ({site['establishment_id']}, {site['country']})")
+        hazards = Table("layer", "hazard", "RP (y)", "scenario", "value", "status",
+                        "to hazard (m)")
+        for h in site["hazards"]:
+            when = h["scenario"] if h["scenario"] == "baseline" else f"{h['scenario']} {h['horizon']}"
+            value = "-" if h["value"] is None else f"{h['value']:.3g} {h['unit']}"
+            dist = "-" if h["distance_to_hazard_m"] is None else f"{h['distance_to_hazard_m']:.0f}"
+            hazards.add_row(h["layer_id"], h["hazard"], f"{h['return_period_years']:g}", when,
+                            value, h["status"], dist)
+        console.print(hazards)
+        for u in site["units"]:
+            unit = u["unit"]
+            for hazard, per in u["release_per_year"].items():
+                for when, kg in per.items():
+                    console.print(f"  {unit['unit_id']} ({unit['substance']}), {hazard}, {when}: "
+                                  f"expected release {kg:.3g} kg/year")
+        if site["thi"] is not None:
+            console.print(f"  THI {site['thi']['value']:.1f} (inputs {site['thi']['inputs']})")
+        for w in site["warnings"]:
+            console.print(f"  [yellow]warning:[/yellow] {w}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``natech`` group to the ``hazatlas`` app."""
+    app.add_typer(natech_app, name="natech")

@@ -1,0 +1,215 @@
+"""Natech screening of register sites against the hazard layers a user loads (docs/natech.md).
+
+For each establishment the user may read: the value of every layer of the manifest at the site
+(per hazard, return period, scenario and horizon), and, per unit, the damage probabilities and
+the expected release per event and per year (:mod:`hazatlas.models.natech.screening`):
+
+* **tanks**: each inventory line of a liquid, a slurry or a substance of unknown state is a
+  storage tank holding its maximum quantity; earthquake layers of PGA in g go through the HAZUS
+  (or ALA) tank curves, flood layers of depth in m through the flotation limit state. Tank data
+  the register does not give come from the documented defaults (listed per unit as
+  ``assumed``); solids and gases are not assessed (no fragility model), and the result says so;
+* **tailings dams**: earthquake layers through the HAZUS conditional liquefaction probability
+  (susceptibility ``tailings_susceptibility`` of the defaults), the release being that
+  probability times the released volume of the runout regression (``larrauri2018``); the
+  overtopping screen needs the pond and crest levels, which the register does not hold, so
+  flood and rainfall layers are reported but not turned into a dam failure;
+* the **Tailings Hazard Index** of a tailings facility with its natural-conditions inputs:
+  the PGA of a baseline earthquake layer with a 475-year return period, and "flood prone" when a
+  baseline flood layer with a return period of at most 100 years is hazardous at the site.
+
+Layers of other hazards or measures are sampled and listed, with a warning that no model takes
+them. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hazatlas.domain.access import Principal
+from hazatlas.domain.errors import HazatlasError, ValidationError
+from hazatlas.domain.establishment import Establishment, EstablishmentKind
+from hazatlas.domain.hazard_layer import BASELINE, HazardLayer, LayerSample
+from hazatlas.domain.inventory import PhysicalState
+from hazatlas.formats.hazard_layers import read_manifest
+from hazatlas.formats.hazard_rasters import sample_layers
+from hazatlas.indices.tailings_hazard import tailings_hazard_index
+from hazatlas.models.natech.screening import (
+    EventResult,
+    defaults,
+    expected_annual,
+    tank_event,
+    tank_unit,
+)
+from hazatlas.models.natech.tailings import HazusLiquefaction
+from hazatlas.models.tailings.runout import runout_model
+from hazatlas.services.register import RegisterService, list_establishments
+from hazatlas.services.store import Database
+
+#: (hazard, intensity measure, unit) -> what the models take
+MODELLED = {("earthquake", "pga", "g"), ("flood", "depth", "m")}
+TANK_STATES = {PhysicalState.LIQUID, PhysicalState.SLURRY, PhysicalState.UNKNOWN}
+THI_RETURN_PERIOD_YEARS = 475.0  # the PGA the THI takes (10 % in 50 years)
+FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS = 100.0
+
+
+def _modelled(layer: HazardLayer) -> bool:
+    return (layer.hazard, layer.intensity_measure.lower(), layer.unit) in MODELLED
+
+
+def _when(event: EventResult) -> str:
+    return event.scenario if event.scenario == BASELINE else f"{event.scenario} {event.horizon}"
+
+
+def _per_year(events: Sequence[EventResult]) -> dict[str, dict[str, float]]:
+    """Expected release per year, per hazard and scenario (return periods of one group)."""
+    groups: dict[tuple[str, str], list[EventResult]] = defaultdict(list)
+    for e in events:
+        groups[(e.hazard, _when(e))].append(e)
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for (hazard, when), es in groups.items():
+        out[hazard][when] = expected_annual(
+            [e.return_period_years for e in es], [e.release_per_event for e in es]
+        )
+    return dict(out)
+
+
+def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
+           warnings: list[str]) -> list[dict[str, Any]]:
+    units = []
+    for i, item in enumerate(e.inventory):
+        label = item.line_id or item.storage_unit or f"line {i + 1}"
+        if item.physical_state not in TANK_STATES:
+            warnings.append(f"{label} ({item.substance_name}): no fragility model for a "
+                            f"{item.physical_state.value} store; not assessed")
+            continue
+        try:
+            unit = tank_unit(label, item.substance_name, item.max_quantity_kg, item.extra)
+        except ValidationError as exc:
+            warnings += [f"{label}: {p}" for p in exc.problems]
+            continue
+        events = [
+            tank_event(unit, layer.hazard, s.value, layer.return_period_years, layer.scenario,
+                       layer.horizon)
+            for layer, s in samples if s.value is not None and _modelled(layer)
+        ]
+        units.append({
+            "unit": unit.to_dict(),
+            "events": [ev.to_dict() for ev in events],
+            "release_per_year": _per_year(events),
+            "release_unit": "kg",
+        })
+    return units
+
+
+def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
+              warnings: list[str]) -> dict[str, Any] | None:
+    if e.kind != EstablishmentKind.TAILINGS and e.tailings is None:
+        return None
+    t = e.tailings
+    released = None
+    if t is not None and t.stored_volume_m3 and t.dam_height_m:
+        released = runout_model("larrauri2018").compute(
+            impounded_volume_m3=t.stored_volume_m3, dam_height_m=t.dam_height_m
+        ).released_volume_m3
+    else:
+        warnings.append("tailings dam: no stored volume or dam height, so no released volume")
+    susceptibility = defaults()["tailings_susceptibility"]
+    events = []
+    for layer, s in samples:
+        if s.value is None or (layer.hazard, layer.intensity_measure.lower(), layer.unit) != (
+            "earthquake", "pga", "g"
+        ):
+            continue
+        damage = HazusLiquefaction().compute(pga_g=s.value, susceptibility=susceptibility).damage()
+        p = float(damage.probabilities[0, 1])
+        events.append(EventResult(
+            "earthquake", damage.model, layer.scenario, layer.horizon, layer.return_period_years,
+            s.value, "g", damage, p * released if released is not None else 0.0, "m3",
+            (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",),
+        ))
+    if any(layer.hazard in ("flood", "rainfall") for layer, _ in samples):
+        warnings.append("tailings dam: the overtopping screen needs the pond level, crest level "
+                        "and minimum freeboard, which the register does not hold; not assessed")
+    return {
+        "released_volume_m3": released,
+        "events": [ev.to_dict() for ev in events],
+        "release_per_year": _per_year(events) if released is not None else {},
+        "release_unit": "m3",
+    }
+
+
+def _thi(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> dict[str, Any] | None:
+    baseline = [(lay, s) for lay, s in samples if lay.scenario == BASELINE]
+    pga = next((s.value for lay, s in baseline if lay.hazard == "earthquake"
+                and (lay.intensity_measure.lower(), lay.unit) == ("pga", "g")
+                and lay.return_period_years == THI_RETURN_PERIOD_YEARS
+                and s.value is not None), None)
+    floods = [(lay, s) for lay, s in baseline if lay.hazard == "flood"
+              and lay.return_period_years <= FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS]
+    flood_prone = None
+    if any(s.value is not None and s.value > lay.hazardous_above for lay, s in floods):
+        flood_prone = True
+    elif floods and all(s.value is not None for _, s in floods):
+        flood_prone = False
+    result = tailings_hazard_index(e, seismic_pga_g=pga, flood_prone=flood_prone)
+    if result is None:
+        return None
+    return {**result.to_dict(), "inputs": {"seismic_pga_g": pga, "flood_prone": flood_prone}}
+
+
+def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> dict[str, Any]:
+    warnings = [
+        f"layer {lay.id}: no model takes {lay.hazard} {lay.intensity_measure} in {lay.unit}; "
+        "sampled only"
+        for lay, _ in samples if not _modelled(lay)
+    ]
+    warnings += [f"layer {lay.id}: {s.status} ({s.note})" for lay, s in samples if s.value is None]
+    units = _tanks(e, samples, warnings)
+    dam = _tailings(e, samples, warnings)
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for u in units:
+        for hazard, per in u["release_per_year"].items():
+            for when, v in per.items():
+                totals[hazard][when] += v
+    return {
+        "establishment_id": e.id,
+        "name": e.name,
+        "country": e.country_iso3,
+        "kind": e.kind.value,
+        "lon": e.lon,
+        "lat": e.lat,
+        "hazards": [{**s.to_dict(), "hazard": lay.hazard, "intensity_measure":
+                     lay.intensity_measure, "return_period_years": lay.return_period_years,
+                     "scenario": lay.scenario, "horizon": lay.horizon} for lay, s in samples],
+        "units": units,
+        "tank_release_per_year_kg": {h: dict(v) for h, v in totals.items()},
+        "tailings_dam": dam,
+        "thi": _thi(e, samples),
+        "warnings": warnings,
+    }
+
+
+def screen(db: Database, principal: Principal, manifest: Path, *,
+           establishment_ids: Sequence[str] = (), country: str | None = None) -> dict[str, Any]:
+    """Natech screening of the given establishments (or a country's, or all the user sees)."""
+    layers = read_manifest(manifest)
+    if establishment_ids:
+        svc = RegisterService(db, principal)
+        sites = [svc.get(i)[0] for i in establishment_ids]
+    else:
+        sites = list_establishments(db, principal, country=country)
+    if not sites:
+        raise HazatlasError("no establishment to screen")
+    points = [(e.id, e.lon, e.lat) for e in sites]
+    samples = sample_layers(layers, manifest.parent, points)
+    n = len(points)
+    per_site = [[(layers[k], samples[k * n + i]) for k in range(len(layers))] for i in range(n)]
+    return {
+        "manifest": manifest.name,
+        "layers": [layer.to_dict() for layer in layers],
+        "sites": [_site(e, s) for e, s in zip(sites, per_site, strict=True)],
+    }
