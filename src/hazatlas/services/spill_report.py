@@ -205,11 +205,9 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "substance": sub.name if sub else None,
             "cas": sub.cas if sub else None,
             "decay_per_day": run.decay_per_day,
-            "decay_basis": (
-                "given by the user"
-                if req.decay_per_day is not None
-                else (sub.decay_note if sub else "none given: 0")
-            ),
+            "decay_basis": run.decay_basis,
+            "water_temp_c": req.water_temp_c,
+            "water_temp_basis": run.water_temp_basis,
             "threshold_mg_l": run.threshold_mg_l,
             "threshold_basis": run.threshold_basis,
             "days": req.days,
