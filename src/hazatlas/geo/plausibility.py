@@ -9,7 +9,8 @@ Checks (each flag names its rule; the bounds are project choices, documented in
   Mures before issue 14 had 0.22 m/s at every flow: the hydraulic geometry of ``Q = 0``).
 * ``specific_discharge``: the mean flow per metre of river upstream (``Q_mean / drainage
   length``) lies outside ``[min / F, max * F]`` of the gauges' own yields
-  (``Q_gauge / drainage length above the gauge``), with ``F = SPECIFIC_FACTOR``.
+  (``Q_gauge / drainage length above the gauge``), with ``F = SPECIFIC_FACTOR``; a gauged
+  reach is judged by the other gauges (a station value far from all others is suspect).
 * ``velocity``: the mean velocity of a river reach (not a lake) lies outside
   ``[min / F_v, max * F_v]`` of the observed velocities of
   ``hydraulic_geometry_observations.csv``, with ``F_v = VELOCITY_FACTOR``.
@@ -154,15 +155,23 @@ def _check(net: RiverNetwork) -> list[ReachFlag]:
     if d is None:
         return flags
     if limits["specific_discharge_m3_s_per_km"] is not None:
-        lo_q, hi_q = limits["specific_discharge_m3_s_per_km"]
         spec = q["mean"] / np.maximum(d.drainage_length_m, 1.0) * 1000.0
+        lo_q = np.full(len(net), limits["specific_discharge_m3_s_per_km"][0])
+        hi_q = np.full(len(net), limits["specific_discharge_m3_s_per_km"][1])
+        gauges = np.asarray(d.gauge_index)
+        for k, gi in enumerate(gauges):  # a gauge is judged by the other gauges
+            others = spec[np.delete(gauges, k)]
+            if others.size:
+                lo_q[gi] = others.min() / SPECIFIC_FACTOR
+                hi_q[gi] = others.max() * SPECIFIC_FACTOR
         add(
             (spec < lo_q) | (spec > hi_q),
             "specific_discharge",
             lambda i: (
                 f"mean flow {q['mean'][i]:.3g} m3/s for {d.drainage_length_m[i] / 1000:.0f} km "
-                f"of river upstream = {spec[i]:.3g} m3/s per km, outside {lo_q:.3g}-{hi_q:.3g} "
-                f"(the gauges' yields widened by {SPECIFIC_FACTOR:g})"
+                f"of river upstream = {spec[i]:.3g} m3/s per km, outside "
+                f"{lo_q[i]:.3g}-{hi_q[i]:.3g} (the gauges' yields widened by "
+                f"{SPECIFIC_FACTOR:g}; a gauge is judged by the others)"
             ),
         )
     g = np.zeros(len(net), dtype=bool)

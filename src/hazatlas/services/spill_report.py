@@ -140,7 +140,19 @@ def spill_warnings(run: SpillRun) -> list[str]:
             f"the source is {run.snap.distance_m / 1000:.1f} km from the nearest river of the "
             "network: travel along the missing tributary is not modelled"
         )
+    warnings += [
+        f"reach {f['reach_id']} ({f['river'] or 'unnamed'}) on the path: {f['message']}"
+        for f in path_plausibility(run)
+    ]
     return warnings
+
+
+def path_plausibility(run: SpillRun) -> list[dict[str, Any]]:
+    """The plausibility flags (``hazatlas.geo.plausibility``) of the reaches on the spill's
+    path, in path order."""
+    from hazatlas.geo.plausibility import path_flags
+
+    return [f.to_dict(run.network) for f in path_flags(run.network, run.path_reaches)]
 
 
 def spill_summary(run: SpillRun) -> dict[str, Any]:
@@ -219,6 +231,7 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "discharge_at_source_m3_s": _sig(sel.source_discharge_m3_s),
             "given_m3_s": None if isinstance(req.flow, str) else req.flow,
             "band": band,
+            "plausibility": path_plausibility(run),
         },
         "method": {
             "name": sel.model.name,

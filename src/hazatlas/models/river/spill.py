@@ -26,9 +26,9 @@ from typing import NamedTuple
 import numpy as np
 
 from hazatlas.domain.errors import Problem
-from hazatlas.models.river.decay import water_temp_problems
 from hazatlas.models.base import PublishedModel, Validity, input_problem, raise_problems
 from hazatlas.models.river import kernels, lakes
+from hazatlas.models.river.decay import water_temp_problems
 from hazatlas.models.river.path import PathMoments, RiverPath, path_moments
 
 FLOWS = ("low", "mean", "high")
