@@ -159,11 +159,15 @@ def _check(net: RiverNetwork) -> list[ReachFlag]:
         lo_q = np.full(len(net), limits["specific_discharge_m3_s_per_km"][0])
         hi_q = np.full(len(net), limits["specific_discharge_m3_s_per_km"][1])
         gauges = np.asarray(d.gauge_index)
-        for k, gi in enumerate(gauges):  # a gauge is judged by the other gauges
-            others = spec[np.delete(gauges, k)]
-            if others.size:
-                lo_q[gi] = others.min() / SPECIFIC_FACTOR
-                hi_q[gi] = others.max() * SPECIFIC_FACTOR
+        if gauges.size > 1:  # a gauge is judged by the other gauges
+            g_spec = spec[gauges]
+            order = np.argsort(g_spec, kind="stable")
+            low_other = np.full(gauges.size, g_spec[order[0]])
+            low_other[order[0]] = g_spec[order[1]]
+            high_other = np.full(gauges.size, g_spec[order[-1]])
+            high_other[order[-1]] = g_spec[order[-2]]
+            lo_q[gauges] = low_other / SPECIFIC_FACTOR
+            hi_q[gauges] = high_other * SPECIFIC_FACTOR
         add(
             (spec < lo_q) | (spec > hi_q),
             "specific_discharge",
