@@ -47,7 +47,12 @@ def test_every_gauge_is_reproduced_and_labelled(net: RiverNetwork) -> None:
     q = net.discharge("mean")
     origin = net.discharge_origin()
     gauged = np.flatnonzero(origin == "gauged")
-    means = sorted(float(r["mean_m3_s"]) for r in load_table("river_gauges"))
+    rows = load_table("river_gauges")
+    # stations on rivers the bundled network lacks are left out with a note, never put on the
+    # main stem they join (issue 14)
+    unplaced = {r["gauge_id"] for r in rows if any(r["gauge_id"] + " " in n for n in net.notes)}
+    assert unplaced == {"kara_darya_uchtepa", "chirchik_charvak"}
+    means = sorted(float(r["mean_m3_s"]) for r in rows if r["gauge_id"] not in unplaced)
     assert sorted(np.round(q[gauged], 2).tolist()) == pytest.approx(means)
     assert set(np.unique(origin)) <= {"gauged", "interpolated", "default", "user"}
 
@@ -59,7 +64,13 @@ def test_discharge_grows_down_the_danube_between_gauges(net: RiverNetwork) -> No
     while net.downstream[path[-1]] >= 0:
         path.append(int(net.downstream[path[-1]]))
     main = [r for r in path if net.name[r] in ("Danube", "Donau")]
-    assert np.all(np.diff(q[main]) >= -1e-6)
+    gauged = net.discharge_origin()[main] == "gauged"
+    step = np.diff(q[main])
+    # the flow grows between gauges; at a gauge it may fall where the gauges and tributaries
+    # above it give more than its own series (issue 14: tributaries are no longer starved),
+    # by less than the plausibility check's limit
+    assert np.all(step[~gauged[1:]] >= -1e-6)
+    assert np.all(q[main][1:][gauged[1:]] >= q[main][:-1][gauged[1:]] / 1.25)
     assert q[main[-1]] == pytest.approx(6452.0)  # mouth gauge (danube_tisza_discharge.csv)
 
 

@@ -104,7 +104,7 @@ def test_a_network_without_the_river_has_no_contacts() -> None:
 def _spill() -> dict:
     req = SpillRequest(
         *PANCEVO, mass_kg=10_000.0, start=datetime(2026, 1, 1, tzinfo=UTC),
-        threshold_mg_l=0.01, decay_per_day=0.0,
+        threshold_mg_l=0.005, decay_per_day=0.0,
     )  # fmt: skip
     return run_spill(req).to_dict()
 

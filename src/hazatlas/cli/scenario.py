@@ -61,6 +61,9 @@ def tailings_failure(
     duration: Annotated[str, typer.Option("--duration", help="Release duration into the river, "
                                           "e.g. 12h (default 0: at once)")] = "0h",
     days: Annotated[float, typer.Option("--days", help="Horizon of the river run, days")] = 30.0,
+    water_temp: Annotated[float | None, typer.Option(
+        "--water-temp", help="Water temperature in °C for the constituents' decay rates "
+                             "(default: the rates at their reference temperature)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the run")] = False,
     db: str | None = DbOption,
@@ -90,6 +93,7 @@ def tailings_failure(
         flow=_flow(flow),
         duration_s=parse_quantity(duration, "s", name="--duration"),
         days=days,
+        water_temp_c=water_temp,
     )
     database = open_db(db)
     doc = run_and_store(database, principal(database, as_user), req, store=not no_store)

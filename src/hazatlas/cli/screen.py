@@ -4,12 +4,16 @@ Contract (kept stable; other tools call it)::
 
     hazatlas screen [--country ISO3] [--basin NAME] --json
     hazatlas screen --at LON,LAT --json
+    hazatlas screen --check-network [--basin NAME] [--network FILE] --json
 
-prints a JSON list, one object per establishment (or one for the ``--at`` point):
+The first two print a JSON list, one object per establishment (or one for the ``--at`` point):
 ``establishment_id``, ``nearest_border`` {``country``, ``distance_km``}, ``location_flags``,
 ``reach_id``, ``downstream`` [{``country``, ``river_km``, ``travel_time_h`` {``low``,
 ``mean``, ``high``}}], ``wri``, ``thi``, ``consequence_class``; plus ``outlet``, ``snap``,
-``warnings`` and more. Errors go to stderr with exit status 2.
+``warnings`` and more. ``--check-network`` prints instead the plausibility report of the
+network's discharges and velocities (``hazatlas.geo.plausibility.report``: ``network``,
+``reaches``, ``limits``, ``counts``, ``flags``, ``notes``). Errors go to stderr with exit
+status 2.
 """
 
 from __future__ import annotations
@@ -145,6 +149,13 @@ def screen(
         "report on the downstream paths",
     ),
     json_out: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
+    check_network: bool = typer.Option(
+        False,
+        "--check-network",
+        help="instead of screening, check the network's discharges and velocities: reaches "
+        "whose flow or velocity falls outside what their drainage length and the gauges allow "
+        "(with --basin: that river system only)",
+    ),
     db: str | None = DbOption,
     as_user: str | None = AsOption,
 ) -> None:
@@ -152,6 +163,9 @@ def screen(
     from hazatlas.services.screen import screen_point
 
     network = _network(network_file, dispersion)
+    if check_network:
+        _check_network(network, basin, json_out)
+        return
     pois = _read_pois(poi_file) if poi_file else ()
     if at is not None:
         lon, lat = _parse_at(at)
@@ -169,6 +183,26 @@ def screen(
         print_json(results)
     else:
         _render(results)
+
+
+def _check_network(network: Any, basin: str | None, json_out: bool) -> None:
+    from hazatlas.geo.network import fold
+    from hazatlas.geo.plausibility import report
+
+    doc = report(network, {fold(basin)} if basin else None)
+    if json_out:
+        print_json(doc)
+        return
+    table = Table(title=f"Network check: {doc['reaches']} reaches, {len(doc['flags'])} flags")
+    for name in ("reach", "river", "check", "Q low/mean/high m3/s", "message"):
+        table.add_column(name)
+    for f in doc["flags"]:
+        q = f["discharge_m3_s"]
+        table.add_row(str(f["reach_id"]), f["river"] or "-", f["code"],
+                      f"{q['low']:g}/{q['mean']:g}/{q['high']:g}", f["message"])
+    out.print(table)
+    for note in doc["notes"]:
+        out.print(f"note: {note}")
 
 
 def _in_basin(results: list[dict[str, Any]], basin: str, network: Any) -> list[dict[str, Any]]:

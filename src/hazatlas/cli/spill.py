@@ -88,6 +88,11 @@ def spill(
         Path | None, typer.Option("--network", help="River network file (GeoJSON/GeoPackage)")
     ] = None,
     days: Annotated[float, typer.Option("--days", help="Time horizon in days")] = 30.0,
+    water_temp: Annotated[
+        float | None,
+        typer.Option("--water-temp", help="Water temperature in °C for the substance's decay "
+                     "rate (default: the rate at its reference temperature)"),
+    ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write breakthrough curves to this PNG")
     ] = None,
@@ -100,7 +105,7 @@ def spill(
     """Where a river spill goes, when it arrives and how high the peak is."""
     handle_errors(_spill)(
         SpillOptions(at, mass, start, duration, substance, decay_per_day, flow, threshold,
-                     point or [], network, days),
+                     point or [], network, days, water_temp=water_temp),
         plot, establishment, no_store, db, as_user, as_json,
     )
 
@@ -120,6 +125,7 @@ class SpillOptions:
     point: list[str]
     network: Path | None
     days: float
+    water_temp: float | None = None
 
     def values(self) -> dict[str, Any]:
         """The same fields as ``POST /api/scenarios/river`` (SI units)."""
@@ -154,6 +160,7 @@ class SpillOptions:
             "points": [dict(zip(("name", "lon", "lat"), parse_point(p), strict=True))
                        for p in self.point],
             "days": self.days,
+            "water_temp_c": self.water_temp,
         }
 
 

@@ -2,8 +2,11 @@
 
 Gauges are the network file's ``discharge_m3_s`` values where the file has any (origin
 ``user``), else the bundled ``river_gauges.csv`` stations snapped to the network: a station
-takes the nearest reach of its river (name or alias) within 15 km, else the nearest reach
-within 5 km. Low and high flows at gauges without their own values are the mean times the
+takes the nearest reach of its river (the reach's name or main-stem name ``river`` is the
+station's river or one of its aliases) within 15 km, else the nearest *unnamed* reach within
+5 km (Natural Earth leaves stretches of the Tisza unnamed). A reach named after another river is
+never taken: a station on a tributary the network lacks (the Kara Darya, the Chirchik in the
+bundled network) is left out with a note rather than put on the main stem it joins. Low and high flows at gauges without their own values are the mean times the
 low/mean and high/mean ratios of the gauges that give all three. Between and above gauges the
 discharge follows the rule of :func:`hazatlas.geo.hydraulics.assign_discharge`; a network other
 than the bundled one uses, where no gauge is downstream, the median residual specific
@@ -41,8 +44,15 @@ class Discharges:
     by_flow: Mapping[str, np.ndarray]  # "low", "mean", "high" -> (n,) read-only
     origin: np.ndarray  # gauged | interpolated | default | user, of the mean flow
     notes: tuple[str, ...]  # gauges that could not be placed
-    #: median residual specific discharge (m3/s per m) at the gauges; nan without gauges
+    #: median specific discharge of ungauged tributaries (m3/s per m) at the gauges; nan
+    #: without gauges
     gauged_specific_m3_s_per_m: float
+    #: mean flow entering each reach from upstream (m3/s)
+    inflow_m3_s: np.ndarray
+    #: river length upstream of each reach's downstream end, itself included (m)
+    drainage_length_m: np.ndarray
+    #: indices of the gauged reaches
+    gauge_index: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ def assign_discharges(net: RiverNetwork) -> Discharges:
     by_flow: dict[str, np.ndarray] = {}
     origin = np.zeros(0, dtype="<U12")
     specific = float("nan")
+    inflow = drainage = np.zeros(0)
     for flow in FLOWS:
         dflt = None if default is None else default * scale[flow]
         res = hy.assign_discharge(
@@ -74,9 +85,18 @@ def assign_discharges(net: RiverNetwork) -> Discharges:
         if flow == "mean":
             origin = res.origin.astype("<U12")
             origin[origin == "gauged"] = gauges.label
+            inflow, drainage = res.inflow_m3_s, res.drainage_length_m
             if len(gauges.index):
                 specific = float(np.median(res.specific_m3_s_per_m[gauges.index]))
-    return Discharges(MappingProxyType(by_flow), readonly(origin), gauges.notes, specific)
+    return Discharges(
+        MappingProxyType(by_flow),
+        readonly(origin),
+        gauges.notes,
+        specific,
+        readonly(inflow),
+        readonly(drainage),
+        readonly(np.asarray(gauges.index, dtype=np.int64)),
+    )
 
 
 def _gauges(net: RiverNetwork) -> _Gauges:
@@ -112,14 +132,19 @@ def _snap_gauges(net: RiverNetwork) -> _Gauges:
     low: list[float] = []
     high: list[float] = []
     notes: list[str] = []
+    mains = net.attributes.get("river", ("",) * len(net))
     for row in load_table("river_gauges"):
         aliases = {fold(a) for a in row["name_aliases"].split("|")} | {fold(row["river"])}
         cands = snap_candidates(net, float(row["lon"]), float(row["lat"]), GAUGE_NAMED_M)
-        named = [(d, i) for i, d in cands if fold(net.name[i]) in aliases]
-        near = [(d, i) for i, d in cands if d <= GAUGE_NEAREST_M]
+        names = [(i, d, {fold(net.name[i]), fold(str(mains[i]))} - {""}) for i, d in cands]
+        named = [(d, i) for i, d, nm in names if nm & aliases]
+        near = [(d, i) for i, d, nm in names if d <= GAUGE_NEAREST_M and not nm]
         pick = min(named) if named else (min(near) if near else None)
         if pick is None:
-            notes.append(f"gauge {row['gauge_id']} matched no reach within 15 km")
+            notes.append(
+                f"gauge {row['gauge_id']} matched no reach of the {row['river']} within 15 km "
+                "(nor an unnamed reach within 5 km)"
+            )
             continue
         if pick[1] in idx:
             notes.append(f"gauge {row['gauge_id']} shares a reach with another gauge; skipped")

@@ -3,13 +3,19 @@
 Rules (all documented in ``docs/screening.md``):
 
 * **Discharge** (:func:`assign_discharge`). Gauged values are placed on reaches; between gauges
-  the flow grows in proportion to the *ungauged upstream drainage length*: the flow at the
-  downstream end of a reach is the sum of the gauged flows directly upstream plus ``q`` times
-  the river length upstream of the reach that is not behind a gauge, where ``q`` (m3/s per m of
-  river) is the residual specific discharge of the next gauge downstream,
-  ``q = (Q_gauge - sum of gauged inflows) / ungauged length above the gauge`` (clipped at 0 for
-  losing rivers). Reaches with no gauge downstream use the median ``q`` of all gauges. The
-  result reproduces every gauge exactly and is continuous at confluences.
+  the flow grows with the *ungauged upstream drainage length*: along a reach the flow gains
+  ``q`` (m3/s per m of river) times its length, and at a confluence the flows add up. ``q`` comes
+  from the next gauge downstream: its residual specific discharge
+  ``q_res = (Q_gauge - sum of gauged inflows) / ungauged length above the gauge`` (clipped at
+  0 for losing rivers) on the reaches that have a gauge upstream of them (the gauged main stem),
+  and ``max(q_res, q_basin)`` on the reaches of sub-basins without any gauge (ungauged
+  tributaries), where ``q_basin = Q_gauge / whole drainage length above the gauge`` is the
+  gauge's mean yield. So a tributary such as the Mures still gets its share when the gauges
+  above the next gauge downstream already explain (or more than explain) its flow; the gauge
+  itself is reproduced exactly, and where the inflows exceed it the flow falls there (reported by
+  :func:`hazatlas.geo.plausibility.check_network`). Reaches with no gauge downstream use the
+  median tributary ``q`` of all gauges. The rule reproduces every gauge exactly and is
+  continuous at confluences.
 * **Hydraulic geometry** (:func:`geometry_for_discharge`): downstream hydraulic geometry of
   Leopold & Maddock (1953), ``w = a Q^b``, ``d = c Q^f``, ``v = k Q^m`` with the exponents of
   ``hydraulic_geometry.csv`` and the coefficients ``k`` and ``a`` fitted (least squares in log
@@ -214,7 +220,12 @@ def level_groups(level: np.ndarray) -> list[np.ndarray]:
 class DischargeResult:
     discharge_m3_s: np.ndarray
     origin: np.ndarray  # "gauged" | "interpolated" | "default"
+    #: specific discharge (m3/s per m of river) each reach gains along its length
     specific_m3_s_per_m: np.ndarray
+    #: flow entering each reach from upstream (sum of the upstream reaches' discharges)
+    inflow_m3_s: np.ndarray
+    #: whole river length upstream of each reach's downstream end, itself included (m)
+    drainage_length_m: np.ndarray
 
 
 def assign_discharge(
@@ -228,38 +239,61 @@ def assign_discharge(
     """Flow at the downstream end of every reach from gauged flows (rule in the module doc).
 
     ``groups`` are the level groups (upstream first); ``gauge_index``/``gauge_q`` the gauged
-    reaches and their flows. One pass upstream -> downstream, one pass back.
+    reaches and their flows. One pass upstream -> downstream for the gauges' specific
+    discharges, one pass back to hand them upstream, one pass down to add up the flows.
+
+    >>> down = np.array([2, 2, 3, -1])            # reaches 0 and 1 join in 2, then 3
+    >>> groups = [np.array([0, 1]), np.array([2]), np.array([3])]
+    >>> r = assign_discharge(down, np.full(4, 1000.0), groups, np.array([0, 3]),
+    ...                      np.array([10.0, 10.5]))
+    >>> [round(float(q), 2) for q in r.discharge_m3_s]   # the tributary 1 is not starved
+    [10.0, 2.62, 12.79, 10.5]
     """
     n = len(downstream)
     is_g = np.zeros(n, dtype=bool)
     qg = np.zeros(n)
     is_g[gauge_index] = True
     qg[gauge_index] = gauge_q
-    g_in, u_in = np.zeros(n), np.zeros(n)
-    g_out, u_out = np.zeros(n), np.zeros(n)
-    q_spec = np.full(n, np.nan)
+    g_in, u_in, t_in = np.zeros(n), np.zeros(n), np.zeros(n)
+    g_out, u_out, t_out = np.zeros(n), np.zeros(n), np.zeros(n)
+    q_res = np.full(n, np.nan)
+    q_basin = np.full(n, np.nan)
     for idx in groups:
         gi = idx[is_g[idx]]
-        q_spec[gi] = np.maximum(qg[gi] - g_in[gi], 0.0) / (u_in[gi] + length_m[gi])
+        q_res[gi] = np.maximum(qg[gi] - g_in[gi], 0.0) / (u_in[gi] + length_m[gi])
+        q_basin[gi] = qg[gi] / (t_in[gi] + length_m[gi])
         g_out[idx] = np.where(is_g[idx], qg[idx], g_in[idx])
         u_out[idx] = np.where(is_g[idx], 0.0, u_in[idx] + length_m[idx])
+        t_out[idx] = t_in[idx] + length_m[idx]
         d = downstream[idx]
         ok = d >= 0
         np.add.at(g_in, d[ok], g_out[idx][ok])
         np.add.at(u_in, d[ok], u_out[idx][ok])
-    gauged_spec = q_spec[is_g]
+        np.add.at(t_in, d[ok], t_out[idx][ok])
+    tributary_q = np.fmax(q_res, q_basin)  # per gauge: what an ungauged sub-basin yields
     if default_q_per_m is None:
-        default_q_per_m = float(np.median(gauged_spec)) if len(gauged_spec) else 0.0
+        gauged = tributary_q[is_g]
+        default_q_per_m = float(np.median(gauged)) if len(gauged) else 0.0
     origin = np.where(is_g, "gauged", "default").astype("<U12")
-    for idx in reversed(groups):  # outlets first
+    for idx in reversed(groups):  # outlets first: hand each gauge's values upstream
         todo = idx[~is_g[idx]]
         d = downstream[todo]
-        has = (d >= 0) & ~np.isnan(q_spec[np.where(d >= 0, d, 0)])
-        q_spec[todo[has]] = q_spec[d[has]]
+        has = (d >= 0) & ~np.isnan(q_res[np.where(d >= 0, d, 0)])
+        q_res[todo[has]] = q_res[d[has]]
+        tributary_q[todo[has]] = tributary_q[d[has]]
         origin[todo[has]] = "interpolated"
-    undefined = np.isnan(q_spec)
-    q_spec[undefined] = default_q_per_m
+    undefined = np.isnan(q_res)
+    q_res[undefined] = default_q_per_m
+    tributary_q[undefined] = default_q_per_m
     # reaches fed by gauges but with no gauge downstream are still interpolated upwards of data
     origin[undefined & (g_out > 0)] = "interpolated"
-    q = g_out + q_spec * u_out
-    return DischargeResult(q, origin, q_spec)
+    q_local = np.where(g_out > 0, q_res, tributary_q)
+    q_local[is_g] = np.nan  # a gauge's own flow is given
+    flow_in, flow = np.zeros(n), np.zeros(n)
+    for idx in groups:
+        flow[idx] = np.where(is_g[idx], qg[idx], flow_in[idx] + q_local[idx] * length_m[idx])
+        d = downstream[idx]
+        ok = d >= 0
+        np.add.at(flow_in, d[ok], flow[idx][ok])
+    q_local[is_g] = tributary_q[is_g]
+    return DischargeResult(flow, origin, q_local, flow_in, t_out)

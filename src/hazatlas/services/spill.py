@@ -63,6 +63,9 @@ class SpillRequest:
     points: tuple[NamedPoint, ...] = ()
     days: float = 30.0
     max_snap_distance_m: float = 20_000.0
+    #: water temperature (°C) for the substance's decay rate (Eq. (4) of docs/models/river.md);
+    #: None: the rate at its reference temperature
+    water_temp_c: float | None = None
 
 
 @dataclass
@@ -96,6 +99,8 @@ class SpillRun:
     runs: dict[str, PathRun] = field(default_factory=dict)
     selected: str = "mean"
     threshold_default: bool = False  # True when the default of _default_threshold was used
+    decay_basis: str = ""
+    water_temp_basis: str = ""
 
     @property
     def release(self) -> Release:
@@ -131,6 +136,7 @@ class SpillRun:
             "threshold_mg_l": r.threshold_mg_l,
             "points": [{"name": p.name, "lon": p.lon, "lat": p.lat} for p in r.points],
             "days": r.days,
+            "water_temp_c": r.water_temp_c,
         }
 
     @property
@@ -164,9 +170,7 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
     """Run the alarm model for ``request`` on ``network`` (default: the bundled network)."""
     _validate(request)
     substance = find_substance(request.substance) if request.substance else None
-    decay = request.decay_per_day
-    if decay is None:
-        decay = substance.decay_per_day if substance else 0.0
+    decay, decay_basis = _decay(request, substance)
     given = _threshold(request, substance)
     net = network if network is not None else RiverNetwork.load_default()
     try:
@@ -195,6 +199,11 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
         math.nan,
         "",
     )
+    run.decay_basis = decay_basis
+    run.water_temp_basis = (
+        "given by the user" if request.water_temp_c is not None
+        else "not given: decay at the rate's reference temperature"
+    )
     run.threshold_mg_l, run.threshold_basis = given or _default_threshold(run, lengths)
     run.threshold_default = given is None
     flows = [request.flow] if not isinstance(request.flow, str) else list(FLOWS)
@@ -202,6 +211,16 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
         run.runs[_flow_key(flow)] = _run_flow(run, flow, lengths)
     run.selected = _flow_key(request.flow)
     return run
+
+
+def _decay(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:
+    """The decay rate (1/day) and its basis: the user's rate as given, else the substance's at
+    the water temperature (Eq. (4) of docs/models/river.md), else 0."""
+    if r.decay_per_day is not None:
+        return float(r.decay_per_day), "given by the user (no temperature correction)"
+    if substance is None:
+        return 0.0, "none given: 0"
+    return substance.decay_at(r.water_temp_c)
 
 
 def _flow_key(flow: str | float) -> str:
@@ -217,6 +236,7 @@ def _validate(r: SpillRequest) -> None:
             threshold_mg_l=r.threshold_mg_l,
             days=r.days,
             flow=r.flow,
+            water_temp_c=r.water_temp_c,
         )
     )
 

@@ -140,7 +140,19 @@ def spill_warnings(run: SpillRun) -> list[str]:
             f"the source is {run.snap.distance_m / 1000:.1f} km from the nearest river of the "
             "network: travel along the missing tributary is not modelled"
         )
+    warnings += [
+        f"reach {f['reach_id']} ({f['river'] or 'unnamed'}) on the path: {f['message']}"
+        for f in path_plausibility(run)
+    ]
     return warnings
+
+
+def path_plausibility(run: SpillRun) -> list[dict[str, Any]]:
+    """The plausibility flags (``hazatlas.geo.plausibility``) of the reaches on the spill's
+    path, in path order."""
+    from hazatlas.geo.plausibility import path_flags
+
+    return [f.to_dict(run.network) for f in path_flags(run.network, run.path_reaches)]
 
 
 def spill_summary(run: SpillRun) -> dict[str, Any]:
@@ -205,11 +217,9 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "substance": sub.name if sub else None,
             "cas": sub.cas if sub else None,
             "decay_per_day": run.decay_per_day,
-            "decay_basis": (
-                "given by the user"
-                if req.decay_per_day is not None
-                else (sub.decay_note if sub else "none given: 0")
-            ),
+            "decay_basis": run.decay_basis,
+            "water_temp_c": req.water_temp_c,
+            "water_temp_basis": run.water_temp_basis,
             "threshold_mg_l": run.threshold_mg_l,
             "threshold_basis": run.threshold_basis,
             "days": req.days,
@@ -221,6 +231,7 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "discharge_at_source_m3_s": _sig(sel.source_discharge_m3_s),
             "given_m3_s": None if isinstance(req.flow, str) else req.flow,
             "band": band,
+            "plausibility": path_plausibility(run),
         },
         "method": {
             "name": sel.model.name,

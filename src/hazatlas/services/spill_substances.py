@@ -38,6 +38,39 @@ class WaterSubstance:
     drinking_water_source: str
     eqs_mac_mg_l: float | None
     eqs_source: str
+    #: temperature at which ``decay_per_day`` holds (°C) and the van 't Hoff coefficient B (K)
+    #: of Eq. (4) of docs/models/river.md; None where the table gives no correction
+    decay_reference_temp_c: float | None = None
+    decay_temp_coefficient_k: float | None = None
+    decay_temp_note: str = ""
+
+    def decay_at(self, water_temp_c: float | None) -> tuple[float, str]:
+        """The decay rate (1/day) at the water temperature, with the sentence that says how.
+
+        >>> k, basis = find_substance("cyanide").decay_at(2.0)
+        >>> round(k, 4)
+        0.0278
+        >>> find_substance("cadmium").decay_at(2.0)[0]
+        0.0
+        """
+        from hazatlas.models.river.decay import decay_at_temperature, theta
+
+        k = self.decay_per_day
+        ref, coef = self.decay_reference_temp_c, self.decay_temp_coefficient_k
+        if k == 0.0 or ref is None or coef is None:
+            return k, self.decay_note
+        if water_temp_c is None:
+            return k, (
+                f"{self.decay_note}; at its reference temperature {ref:g} °C (no water "
+                "temperature given: no temperature correction)"
+            )
+        k_t = decay_at_temperature(k, ref, coef, water_temp_c)
+        return k_t, (
+            f"{k:g}/day at {ref:g} °C corrected to {water_temp_c:g} °C by "
+            f"k(T) = k_ref exp(-B (1/T - 1/T_ref)), B = {coef:g} K (theta = "
+            f"{theta(coef, ref, water_temp_c):.3f}; Eq. (4) of docs/models/river.md): "
+            f"{k_t:.4g}/day. Rate: {self.decay_note}. Correction: {self.decay_temp_note}"
+        )
 
     def default_threshold(self) -> tuple[float, str] | None:
         """The drinking-water limit if there is one, else the MAC-EQS, with its basis."""
@@ -46,6 +79,10 @@ class WaterSubstance:
         if self.eqs_mac_mg_l is not None:
             return self.eqs_mac_mg_l, self.eqs_source
         return None
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text.strip() else None
 
 
 def _key(text: str) -> str:
@@ -104,6 +141,9 @@ def find_substance(text: str) -> WaterSubstance:
                 dw_src,
                 mac,
                 mac_src,
+                _float(row.get("decay_reference_temp_c", "")),
+                _float(row.get("decay_temp_coefficient_k", "")),
+                f"{row.get('decay_temp_status', '')}; {row.get('decay_temp_source', '')}",
             )
     dw, dw_src = _dwd(text)
     mac, mac_src, eqs_row = _eqs(cas=text.strip(), name=text)

@@ -21,8 +21,7 @@ The chain (``hazatlas scenario tailings-failure``, ``POST /api/scenarios/tailing
    the river entry at the failure time as an instantaneous pulse (or over ``duration_s``). Mass
    of a constituent stored as a concentration (mg/kg of dry tailings): concentration × released
    volume × dry density (the runout's ``river_source``, fraction to the river 1); of a substance
-   of the inventory (a mass): its quantity × the released fraction (released volume / stored
-   volume). Only substances the river model knows with a limit are run (the others are listed
+   of the inventory (a mass): its quantity × the released fraction (released / stored volume). Only substances the river model knows with a limit are run (the others are listed
    in ``not_modelled``); the register's concentration of a substance wins over an inventory line
    of the same substance. The river keeps its own low/mean/high discharge: the released water
    (``release.released_volume_m3``) is reported but not added to the flow (the model has no
@@ -67,6 +66,7 @@ class TailingsFailureRequest:
     duration_s: float = 0.0
     days: float = 30.0
     dry_density_kg_m3: float = DEFAULT_DRY_DENSITY_KG_M3
+    water_temp_c: float | None = None  # °C, for the decay (None: rates at their reference)
 
     def to_json(self) -> dict[str, Any]:
         """The request as plain data (ISO 8601 start)."""
@@ -402,7 +402,7 @@ def _spill(req: TailingsFailureRequest, rel: Release, entry: dict[str, Any], net
     return run_spill(
         SpillRequest(lon=entry["lon"], lat=entry["lat"], mass_kg=rel.mass_kg, start=req.start,
                      duration_s=req.duration_s, substance=rel.constituent, flow=req.flow,
-                     days=req.days),
+                     days=req.days, water_temp_c=req.water_temp_c),
         network,
     )
 

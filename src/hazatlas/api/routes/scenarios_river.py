@@ -53,6 +53,9 @@ class RiverSpillIn(BaseModel):
     threshold_mg_l: float | None = Field(None, ge=1e-9, le=1e6)
     points: list[PlaceIn] = Field([], max_length=10_000)
     days: float = Field(30.0, ge=0.01, le=366)
+    water_temp_c: float | None = Field(None, ge=0, le=40, description=(
+        "water temperature (°C) for the substance's decay rate; default: the rate at its "
+        "reference temperature"))
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")

@@ -41,6 +41,9 @@ class TailingsFailureIn(BaseModel):
     flow: Literal["low", "mean", "high"] | Annotated[float, Field(ge=1e-3, le=1e6)] = "mean"
     duration_s: float = Field(0.0, ge=0, le=366 * 86400)
     days: float = Field(30.0, ge=0.01, le=366)
+    water_temp_c: float | None = Field(None, ge=0, le=40, description=(
+        "water temperature (°C) for the constituents' decay; default: the rates at their "
+        "reference temperature"))
 
 
 @router.post("/tailings-failure",

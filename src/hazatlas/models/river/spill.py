@@ -28,6 +28,7 @@ import numpy as np
 from hazatlas.domain.errors import Problem
 from hazatlas.models.base import PublishedModel, Validity, input_problem, raise_problems
 from hazatlas.models.river import kernels, lakes
+from hazatlas.models.river.decay import water_temp_problems
 from hazatlas.models.river.path import PathMoments, RiverPath, path_moments
 
 FLOWS = ("low", "mean", "high")
@@ -43,6 +44,7 @@ def spill_problems(
     days: float | None = None,
     flow: str | float | None = None,
     duration_given: bool = False,
+    water_temp_c: float | None = None,
 ) -> list[Problem]:
     """Every problem with the inputs of a river spill, each naming its parameter.
 
@@ -93,6 +95,7 @@ def spill_problems(
             )
     elif flow is not None and not (math.isfinite(flow) and flow > 0):
         problems.append(input_problem("flow", "a given discharge must be positive (m3/s)"))
+    problems += water_temp_problems(water_temp_c)
     return problems
 
 
