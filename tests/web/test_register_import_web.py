@@ -21,7 +21,7 @@ from hazatlas.services import geodata, users
 from hazatlas.services.register import RegisterService
 from hazatlas.services.settings import Settings
 from hazatlas.web import i18n
-from hazatlas.web.import_problems import MESSAGES, message_form
+from hazatlas.web.problems import MESSAGES, message_form
 
 STAGE_MESSAGES = ("Waiting to start", "Reading the file", "Checking {count} rows",
                   "Writing {count} establishments", "Done", "Choose a file to import.",

@@ -10,7 +10,7 @@ browser is sent to the job's page, ``/register/import/{job}``. While the import 
 shows its stage (``register_import.js`` polls ``/register/import/{job}/status``; without script
 the page reloads itself); at the end it shows the counts and every rejected row with its file,
 row, column and what was expected, in the reader's language
-(:mod:`hazatlas.web.import_problems`), and offers the rejected rows as CSV.
+(:mod:`hazatlas.web.problems`), and offers the rejected rows as CSV.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from hazatlas.domain.errors import NotFoundError, ValidationError
 from hazatlas.formats.tables import display_name
 from hazatlas.services.import_jobs import STAGES, ImportJob, ImportJobs
 from hazatlas.web import i18n, session
-from hazatlas.web.import_problems import translate
+from hazatlas.web.problems import translate
 from hazatlas.web.render import page_principal, render
 
 router = APIRouter(include_in_schema=False)

@@ -1,8 +1,10 @@
-"""The problems of a register import in the reader's language.
+"""Problems of an input in the reader's language: a register import's rejected rows and the
+map's filters.
 
 The import (:mod:`hazatlas.formats.register_rows` and its cell readers, the access rules of
-:func:`hazatlas.domain.access.write_problems`) says what is wrong in English, with the values of
-the file in the text. Each English message form is listed here once as a ``web`` catalogue
+:func:`hazatlas.domain.access.write_problems`) and the map's filters
+(:class:`hazatlas.services.map.MapFilter`, :meth:`hazatlas.domain.register_query.BBox.parse`)
+say what is wrong in English, with the values of the input in the text. Each English message form is listed here once as a ``web`` catalogue
 message with named placeholders (:data:`MESSAGES`); a problem whose text has one of these forms
 is shown with the catalogue's translation, the values put back in place. A message of another
 form (a new check, a file the reader could not open) is shown as the import wrote it, in
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 
 from hazatlas.domain.errors import Problem
 
-#: English message forms of the register import (the msgids of the ``web`` catalogues)
+#: English message forms of the register import and the map's filters (the msgids of the
+#: ``web`` catalogues)
 MESSAGES = (
     "required column is missing",
     "unknown column (see docs/register-format.md)",
@@ -58,6 +61,13 @@ MESSAGES = (
     "user {user} ({role}) may not move establishment {id} from {before} to {after}",
     "{value} is not a known coordinate reference system (expected e.g. EPSG:32634)",
     "{what}: expected .csv, .xlsx, .geojson/.json or .gpkg",
+    # the map's filters and view
+    "{value} is not an ISO 3166 alpha-3 code",
+    "{value} is not a known country code",
+    "{value} is not a river basin of the bundled network",
+    "{value} is not min_lon,min_lat,max_lon,max_lat",
+    "{value} must satisfy -180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90",
+    "{value} is not between {low} and {high}",
 )
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -76,7 +86,7 @@ def message_form(message: str) -> tuple[str, dict[str, str]] | None:
     """The catalogue message and the values of an import problem's text, if it has a known form.
 
     >>> message_form("'XX' is not one of industrial, tailings")
-    ("{value} is not one of {allowed}", {'value': "'XX'", 'allowed': 'industrial, tailings'})
+    ('{value} is not one of {allowed}', {'value': "'XX'", 'allowed': 'industrial, tailings'})
     >>> message_form("something new") is None
     True
     """
