@@ -225,3 +225,36 @@ def test_the_problems_of_a_bad_file_have_known_forms(tmp_path):
     assert len(problems) >= 15
     unknown = [p.message for p in problems if message_form(p.message) is None]
     assert not unknown, unknown
+
+
+def test_the_service_reports_each_stage_of_the_import(db, tmp_path):
+    stages: list[tuple[str, int]] = []
+    RegisterService(db, SYSTEM).import_file(write_csv(tmp_path / "bad.csv", BAD), skip_invalid=True,
+                                           progress=lambda stage, n: stages.append((stage, n)))
+    assert stages == [("reading", 0), ("checking", 4), ("writing", 2), ("done", 2)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "geojson", "gpkg"])
+def test_other_formats_are_imported_from_the_page(app, db, tmp_path, fmt):
+    svc = RegisterService(db, SYSTEM)
+    svc.import_file(write_csv(tmp_path / "good.csv", GOOD))
+    exported = tmp_path / f"register.{fmt}"
+    svc.export_file(exported, fmt=fmt)
+    for eid in stored_ids(db):
+        svc.delete(eid)
+    with client_for(app, "rs") as c:
+        job = upload(c, exported).headers["location"]
+        assert finished(c, job)["state"] == "imported", c.get(job).text[-2000:]
+        assert re.search(r'data-count="created">2<', c.get(job).text)
+    assert stored_ids(db) == {"RS-PANCEVO-HIP", "RS-BG-DEPOT"}
+
+
+def test_a_file_over_the_limit_is_refused_before_the_import(db, tmp_path):
+    app = create_app(Settings(database_url=db.url, secret_key="test-secret", max_upload_mb=1), db)
+    users.create_user(db, "rs", "national", country="SRB", password=PASSWORD)
+    big = write_csv(tmp_path / "big.csv", GOOD)
+    big.write_text(big.read_text() + "\n" * (1_200_000))
+    with client_for(app, "rs") as c:
+        r = upload(c, big)
+        assert r.status_code == 413 and "at most 1 MB" in r.text
+    assert stored_ids(db) == set()
