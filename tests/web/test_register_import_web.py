@@ -18,6 +18,7 @@ from hazatlas.domain.access import SYSTEM
 from hazatlas.formats.register_rows import parse_register
 from hazatlas.formats.tables import read_table
 from hazatlas.services import geodata, users
+from hazatlas.services.import_jobs import ImportJob, ImportJobs
 from hazatlas.services.register import RegisterService
 from hazatlas.services.settings import Settings
 from hazatlas.web import i18n
@@ -179,7 +180,7 @@ def test_rows_of_another_country_are_refused_by_the_access_rules(app, db, tmp_pa
 def test_csrf_is_required_and_a_job_is_its_owners_only(app, db, tmp_path):
     with client_for(app, "rs") as c:
         r = upload(c, write_csv(tmp_path / "good.csv", GOOD), token="forged")
-        assert r.status_code == 403
+        assert r.status_code == 403 and "The form has expired" in r.text
         assert stored_ids(db) == set()
         job = upload(c, write_csv(tmp_path / "good.csv", GOOD)).headers["location"]
         finished(c, job)
@@ -257,4 +258,16 @@ def test_a_file_over_the_limit_is_refused_before_the_import(db, tmp_path):
     with client_for(app, "rs") as c:
         r = upload(c, big)
         assert r.status_code == 413 and "at most 1 MB" in r.text
+    assert stored_ids(db) == set()
+
+
+def test_one_import_at_a_time_per_user(app, db, tmp_path):
+    jobs = app.state.import_jobs = ImportJobs()
+    jobs._jobs["earlier"] = ImportJob("earlier", "rs", "earlier.csv", False)  # still running
+    with client_for(app, "rs") as c:
+        r = upload(c, write_csv(tmp_path / "good.csv", GOOD))
+        assert r.status_code == 409 and "An import of yours is still running" in r.text
+    with client_for(app, "hu") as other:  # another user is not held up
+        assert finished(other, upload(other, write_csv(tmp_path / "hu.csv", []))
+                        .headers["location"])["state"] == "imported"
     assert stored_ids(db) == set()

@@ -82,6 +82,12 @@ class ImportJobs:
         thread.start()
         return job
 
+    def running(self, principal: Principal) -> bool:
+        """Whether ``principal`` has an import running (one at a time per user)."""
+        with self._lock:
+            return any(j.owner == principal.username and j.state == "running"
+                       for j in self._jobs.values())
+
     def get(self, job_id: str, principal: Principal) -> ImportJob:
         """The job, if ``principal`` started it (another user's job is not found)."""
         with self._lock:

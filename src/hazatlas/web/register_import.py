@@ -66,11 +66,12 @@ def import_form(request: Request) -> Response:
     return _refusal(request, page_principal(request)) or _form(request, {})
 
 
-def _check_csrf(request: Request, fields: dict[str, str]) -> None:
+def _csrf_ok(request: Request, fields: dict[str, str]) -> bool:
+    """Whether the form carries the session's CSRF token (as :func:`session.require_csrf`
+    checks every other form; this form is read as a stream, so it is checked here)."""
     expected = session.current(request)
     sent = fields.get(session.CSRF_FIELD, "")
-    if expected is None or not hmac.compare_digest(sent.encode(), expected.csrf.encode()):
-        raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+    return expected is not None and hmac.compare_digest(sent.encode(), expected.csrf.encode())
 
 
 @router.post(PATH)
@@ -91,13 +92,18 @@ async def upload(request: Request) -> Response:
             return _form(request, {"file": _("The file may have at most {mb} MB.", mb=limit_mb)}, 413)
         except ValidationError:
             return _form(request, {"file": _("Choose a file to import.")}, 422)
-        _check_csrf(request, fields)
+        if not _csrf_ok(request, fields):
+            return _form(request, {"file": _("The form has expired: reload the page and choose "
+                                             "the file again.")}, 403)
         if not filename:
             return _form(request, {"file": _("Choose a file to import.")}, 422)
         crs = fields.get("crs", "").strip() or None
         if crs is not None and bad_text(crs):
             return _form(request, {"crs": _("The coordinate reference system contains characters "
                                             "that cannot be stored.")}, 422)
+        if jobs(request).running(principal):
+            return _form(request, {"file": _("An import of yours is still running: wait for its "
+                                             "result before starting another.")}, 409)
         stored = part.rename(Path(workdir.name) / f"upload{safe_suffix(filename)}")
         job = jobs(request).start(request.app.state.db, principal, workdir, stored,
                                   source=display_name(filename) or "upload", crs=crs,
