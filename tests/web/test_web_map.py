@@ -122,3 +122,61 @@ def test_map_and_register_in_ukrainian(demo_server, open_page):
     page.goto(demo_server + "/register")  # the choice is remembered
     assert page.locator("#register thead").inner_text().split("\t")[:3] == ["Ідентифікатор", "Назва", "Вид"]
     assert page.locator(".lang-switch a[aria-current='true']").inner_text() == "Українська"
+
+
+def test_filter_form_by_keyboard_with_labels(demo_server, open_page):
+    """Every control of the filter form has a label, Tab reaches each in order, and Enter in
+    the text field applies the filters."""
+    page = open_page(demo_server + "/map")
+    _loaded(page)
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('#filters input, #filters select')]
+        .filter(c => !c.labels.length || !c.labels[0].textContent.trim()).map(c => c.id)""")
+    assert unlabelled == []
+    page.locator(".skip-link").focus()
+    order = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+        if order[-1] == "BUTTON":
+            break
+    controls = ["f-q", "f-country", "f-basin", "f-kind", "f-tier", "f-convention", "f-status",
+                "f-colour", "BUTTON"]
+    assert [c for c in order if c in controls] == controls
+    page.locator("#f-q").focus()
+    page.keyboard.type("bor")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=bor**")
+    assert 0 < _loaded(page, 2) < 40
+
+
+def test_colour_by_water_risk_index(demo_server, open_page):
+    page = open_page(demo_server + "/map")
+    _loaded(page)
+    with page.expect_response(lambda r: "/api/map/sites" in r.url and "colour=wri" in r.url) as got:
+        page.select_option("#f-colour", "wri")
+    doc = got.value.json()
+    assert "colour=wri" in page.url
+    legend = page.locator("#legend-colours li").all_inner_texts()
+    assert legend[0] == "Water Risk Index (WRI)"
+    assert {"below 5", "5-6", "8-9", "9 and above", "withheld", "not assessed"} <= set(legend)
+    # the public sees a class for public sites only; the markers take the classes' colours
+    classes = {f["properties"]["wri_class"] for f in doc["features"]}
+    assert "withheld" in classes and len(classes - {"withheld", "not assessed"}) >= 2
+    page.wait_for_function("Number(document.getElementById('map').dataset.loads) >= 2")
+    colours = set(page.locator("#map .site-marker").evaluate_all(
+        "ms => ms.map(m => getComputedStyle(m).backgroundColor)"))
+    assert len(colours) >= 3
+    screenshot(page, "map-wri")
+
+
+def test_unknown_basin_is_named_in_the_page_language(demo_server, open_page):
+    page = open_page(demo_server + "/language/uk?next=/map")
+    _loaded(page)
+    page.fill("#f-basin", "Atlantis")
+    page.click("#filters button[type=submit]")
+    page.locator("#filter-errors").wait_for()
+    text = page.locator("#filter-errors").inner_text()
+    assert "Річковий басейн: 'Atlantis' не є річковим басейном" in text
+    assert page.locator("#f-basin").get_attribute("aria-invalid") == "true"
+    assert _loaded(page) >= 40  # the other filters (none) still apply
+    screenshot(page, "map-filter-error-uk")

@@ -59,5 +59,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     for router in (auth.router, i18n.router, site.router, site_edit.router):
         app.include_router(router)
+    from hazatlas.web import register_import
+
+    app.include_router(register_import.router)
     assets.mount(app)
     return app

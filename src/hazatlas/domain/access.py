@@ -176,6 +176,18 @@ def can_write(principal: Principal, country_iso3: str, establishment_id: str) ->
 
 # -- writes: which changes cross an access boundary ------------------------------------------
 
+def can_import(principal: Principal) -> bool:
+    """Whether ``principal`` may import register files (API ``POST /api/import``, the CLI's
+    ``register import`` run as a user, the web page ``/register/import``): administrators,
+    national authorities and operators. What each imported record may change is then
+    :func:`write_problems`'s to say, row by row.
+
+    >>> can_import(Principal("rs", Role.NATIONAL, "SRB")), can_import(Principal("b", Role.BASIN))
+    (True, False)
+    """
+    return principal.is_admin or principal.role in (Role.NATIONAL, Role.OPERATOR)
+
+
 _STRICTNESS = {Disclosure.PUBLIC: 0, Disclosure.PARTIES: 1, Disclosure.NATIONAL: 2}
 
 

@@ -1,10 +1,12 @@
 """The map of hazardous activities: the register's sites filtered and clustered on the server
 (``GET /api/map/sites``), so a page never receives 100,000 markers.
 
-Only public values are sent, to every user alike: the establishment fields that
+Public values are sent to every user alike: the establishment fields that
 :data:`hazatlas.domain.access.PUBLIC_FIELDS` declares public and the two identification results
 that :data:`hazatlas.services.assessments.PUBLIC_CLASSIFICATION_KEYS` declares public (Seveso
-tier, Convention hazardous activity). The Seveso tier and Convention status are those of the
+tier, Convention hazardous activity). Coloured by a risk index (``colour`` ``wri`` or ``thi``,
+:mod:`hazatlas.services.map_risk`), a site's class and value are sent only to a user who may
+read the site in full; for the others they are withheld. The Seveso tier and Convention status are those of the
 stored identification; a site whose identification has not been computed yet (a bulk import
 leaves it to be computed when next read) shows "not assessed".
 
@@ -33,7 +35,8 @@ from hazatlas.domain.access import PUBLIC_FIELDS, Principal
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.establishment import EstablishmentKind, EstablishmentStatus
 from hazatlas.domain.register_query import BBox
-from hazatlas.services import assessments, basemap
+from hazatlas.services import assessments, basemap, geodata
+from hazatlas.services.map_risk import SCALES, WITHHELD, RiskScale, readable
 from hazatlas.storage import map as stored
 from hazatlas.storage.db import Database
 
@@ -52,6 +55,8 @@ CLASSIFICATION_FIELDS = ("seveso_tier", "convention_hazardous_activity")
 assert set(SITE_FIELDS) <= PUBLIC_FIELDS
 assert set(CLASSIFICATION_FIELDS) <= set(assessments.PUBLIC_CLASSIFICATION_KEYS)
 FILTERS = ("country", "basin", "kind", "tier", "convention", "status", "q")
+#: what the sites may be coloured by: public values, then the risk indices (map_risk)
+COLOURS = ("tier", "convention", "kind", *SCALES)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,18 @@ class MapFilter:
         """The filters that are set, as query parameters (the page's URL)."""
         return {k: v for k in FILTERS if (v := getattr(self, k))}
 
+    def unknown(self, db: Database) -> list[Problem]:
+        """Problems with a country or basin well formed but unknown: a country without a
+        polygon in the bundled geodata, a basin that is not a river system of the network."""
+        problems = []
+        if self.country and self.country not in geodata.country_names(db):
+            problems.append(Problem("parameter", None, "country",
+                                    f"'{self.country}' is not a known country code"))
+        if self.basin and self.basin.casefold() not in {b.casefold() for b in basin_names()}:
+            problems.append(Problem("parameter", None, "basin",
+                                    f"'{self.basin}' is not a river basin of the bundled network"))
+        return problems
+
 
 @dataclass
 class SiteIndex:
@@ -112,8 +129,10 @@ class SiteIndex:
     status: np.ndarray
     tier: np.ndarray
     convention: np.ndarray
+    disclosure: np.ndarray
     folded: list[str] = field(default_factory=list)  # "id name", casefolded, for ``q``
     basin: np.ndarray | None = None  # river system per site, read when first filtered by
+    risk: dict[str, np.ndarray] | None = None  # WRI, THI per site, read when first coloured by
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -156,6 +175,7 @@ def _build_index(stamp: tuple[Any, ...], rows: list[tuple[Any, ...]],
         lat=np.array([r[6] for r in rows], dtype=float),
         tier=np.array([t or NOT_ASSESSED for t, _ in classified], dtype=object),
         convention=np.array([_convention_label(c) for _, c in classified], dtype=object),
+        disclosure=np.array([str(r[7]) for r in rows], dtype=object),
         folded=[f"{r[0]}\n{r[1]}".casefold() for r in rows],
     )
 
@@ -179,6 +199,50 @@ def _basins(db: Database, index: SiteIndex) -> np.ndarray:
         [(systems[net.index_of(r)] or "") if (r := reaches.get(i)) is not None else ""
          for i in index.ids], dtype=object)
     return index.basin
+
+
+def _risk_values(db: Database, index: SiteIndex) -> dict[str, np.ndarray]:
+    """WRI and THI of each site from its stored screening (NaN where it has none), computing
+    the screenings not stored yet, as the ranking does."""
+    if index.risk is not None:
+        return index.risk
+    with db.transaction() as s:
+        values = stored.stored_indices(s, index.ids)
+        missing = [i for i in index.ids if i not in values]
+        if missing:
+            assessments.refresh(s, missing)
+            values.update(stored.stored_indices(s, missing))
+    nan = (np.nan, np.nan)
+    pairs = np.array([values.get(i, nan) for i in index.ids], dtype=float).reshape(-1, 2)
+    index.risk = {"wri": pairs[:, 0], "thi": pairs[:, 1]}
+    return index.risk
+
+
+@dataclass(frozen=True)
+class RiskColours:
+    """The class (and value, where readable) of a risk index for the sites of one answer."""
+
+    scale: RiskScale
+    labels: np.ndarray  # per site of the index (only the answer's rows are filled)
+    values: np.ndarray
+    readable: np.ndarray
+
+    @classmethod
+    def of(cls, db: Database, index: SiteIndex, principal: Principal, colour: str,
+           rows: np.ndarray) -> RiskColours:
+        scale = SCALES[colour]
+        values = _risk_values(db, index)[colour]
+        can_read = np.zeros(len(index), dtype=bool)
+        can_read[rows] = readable(principal, [index.ids[i] for i in rows],
+                                  index.disclosure[rows], index.country[rows])
+        labels = np.empty(len(index), dtype=object)
+        labels[rows] = np.where(can_read[rows], scale.classify(values[rows]), WITHHELD)
+        return cls(scale, labels, values, can_read)
+
+    def site(self, i: int) -> dict[str, Any]:
+        value = self.values[i]
+        shown = round(float(value), 2) if self.readable[i] and np.isfinite(value) else None
+        return {f"{self.scale.key}_class": self.labels[i], self.scale.key: shown}
 
 
 def basin_names() -> list[str]:
@@ -232,17 +296,21 @@ def _dominant(values: np.ndarray, labels: np.ndarray, n: int,
     return [choices[j] for j in counts.reshape(n, len(choices)).argmax(axis=1)]
 
 
-def _site_feature(index: SiteIndex, i: int) -> dict[str, Any]:
+def _site_feature(index: SiteIndex, i: int, risk: RiskColours | None = None) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "id": index.ids[i], "name": index.names[i], "kind": index.kind[i],
+        "country_iso3": index.country[i], "status": index.status[i], "seveso_tier": index.tier[i],
+        "convention_hazardous_activity": index.convention[i]}
+    if risk is not None:
+        properties.update(risk.site(i))
     return {"type": "Feature",
             "geometry": {"type": "Point",
                          "coordinates": [round(float(index.lon[i]), 5), round(float(index.lat[i]), 5)]},
-            "properties": {"id": index.ids[i], "name": index.names[i], "kind": index.kind[i],
-                           "country_iso3": index.country[i], "status": index.status[i],
-                           "seveso_tier": index.tier[i],
-                           "convention_hazardous_activity": index.convention[i]}}
+            "properties": properties}
 
 
-def _cluster_features(index: SiteIndex, rows: np.ndarray, zoom: int) -> list[dict[str, Any]]:
+def _cluster_features(index: SiteIndex, rows: np.ndarray, zoom: int,
+                      risk: RiskColours | None = None) -> list[dict[str, Any]]:
     cells = grid_cells(index.lon[rows], index.lat[rows], zoom)
     _, labels, counts = np.unique(cells, return_inverse=True, return_counts=True)
     n = len(counts)
@@ -259,42 +327,54 @@ def _cluster_features(index: SiteIndex, rows: np.ndarray, zoom: int) -> list[dic
     kinds = _dominant(index.kind[rows], labels, n, KINDS)
     tiers = _dominant(index.tier[rows], labels, n, TIERS)
     conv = _dominant(index.convention[rows], labels, n, CONVENTION)
+    top = risk.scale.highest(risk.labels[rows], labels, n) if risk is not None else None
     first = np.full(n, -1, dtype=np.int64)
     first[labels[::-1]] = rows[::-1]  # the first site (in id order) of each cell
     out = []
     for c in range(n):
         if counts[c] == 1:
-            out.append(_site_feature(index, int(first[c])))
+            out.append(_site_feature(index, int(first[c]), risk))
             continue
+        properties: dict[str, Any] = {
+            "cluster": True, "count": int(counts[c]), "bbox": [round(float(v), 5) for v in box[c]],
+            "kind": kinds[c], "seveso_tier": tiers[c], "convention_hazardous_activity": conv[c]}
+        if risk is not None and top is not None:
+            properties[f"{risk.scale.key}_class"] = top[c]
         out.append({"type": "Feature",
                     "geometry": {"type": "Point",
                                  "coordinates": [round(float(mean_lon[c]), 5),
                                                  round(float(mean_lat[c]), 5)]},
-                    "properties": {"cluster": True, "count": int(counts[c]),
-                                   "bbox": [round(float(v), 5) for v in box[c]],
-                                   "kind": kinds[c], "seveso_tier": tiers[c],
-                                   "convention_hazardous_activity": conv[c]}})
+                    "properties": properties})
     return out
 
 
 def sites(db: Database, principal: Principal, filt: MapFilter, *, bbox: BBox | None,
-          zoom: int) -> dict[str, Any]:
+          zoom: int, colour: str = "tier") -> dict[str, Any]:
     """The sites matching ``filt`` in ``bbox`` at ``zoom``, as a GeoJSON FeatureCollection of
     clusters and single sites. ``numberMatched`` is how many sites match: the clusters' counts
-    plus the single sites add up to it. ``principal`` sees public values only (module doc)."""
+    plus the single sites add up to it. Coloured by a risk index (``colour`` ``wri`` or
+    ``thi``), each feature also has ``wri_class`` (or ``thi_class``) and a site its value
+    ``wri`` (``thi``), withheld unless ``principal`` may read the site in full (module doc)."""
+    problems = []
     if not 0 <= zoom <= MAX_ZOOM:
-        raise ValidationError([Problem("parameter", None, "zoom",
-                                       f"{zoom} is not between 0 and {MAX_ZOOM}")])
+        problems.append(Problem("parameter", None, "zoom", f"{zoom} is not between 0 and {MAX_ZOOM}"))
+    if colour not in COLOURS:
+        problems.append(Problem("parameter", None, "colour",
+                                f"'{colour}' is not one of {', '.join(COLOURS)}"))
+    problems += filt.unknown(db)
+    if problems:
+        raise ValidationError(problems)
     index = site_index(db)
     rows = np.flatnonzero(matching(db, index, filt, bbox))
     total = len(rows)
+    risk = RiskColours.of(db, index, principal, colour, rows) if colour in SCALES else None
     one_by_one = total <= MAX_SITES or (zoom >= SITES_ZOOM and total <= MAX_SITES_ZOOMED)
     if one_by_one:
-        features = [_site_feature(index, int(i)) for i in rows]
+        features = [_site_feature(index, int(i), risk) for i in rows]
     else:
-        features = _cluster_features(index, rows, zoom)
+        features = _cluster_features(index, rows, zoom, risk)
     return {"type": "FeatureCollection", "numberMatched": total,
-            "mode": "sites" if one_by_one else "clusters", "zoom": zoom,
+            "mode": "sites" if one_by_one else "clusters", "zoom": zoom, "colour": colour,
             "filters": filt.params(), "features": features}
 
 

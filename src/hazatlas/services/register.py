@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import csv
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,6 +192,7 @@ class RegisterService:
         skip_invalid: bool = False,
         rejects: Path | None = None,
         source: str | None = None,
+        progress: Callable[[str, int], None] | None = None,
     ) -> ImportReport:
         """Validate and import a register file in one transaction.
 
@@ -200,9 +201,16 @@ class RegisterService:
         written to ``rejects`` (CSV, with an ``error`` column). Problems, the report and the
         history name the file ``source`` (e.g. an upload's name on the client; default: the
         file's own name).
+
+        ``progress(stage, count)``, if given, is told each stage as it starts: ``"reading"``
+        (count 0), ``"checking"`` (the file's data rows), ``"writing"`` (the establishments to
+        write), and ``"done"`` once committed (the web page's progress display).
         """
+        step = progress or (lambda stage, count: None)
         path = Path(path)
+        step("reading", 0)
         table = read_table(path, fmt, layer=layer, source=source)
+        step("checking", len(table.rows))
         parsed = parse_register(table, geodata.country_polygons(), crs=crs)
         parsed.problems.extend(self._write_problems(table.source, parsed, parsed.establishments))
         bad_rows = parsed.bad_rows
@@ -220,6 +228,7 @@ class RegisterService:
             target = rejects or _rejects_path(path)
             _write_rejects(target, table, parsed, reject_rows)
             rejects_file = str(target)
+        step("writing", len(good))
         try:
             with self.db.transaction() as s:
                 if problems := self._write_problems(table.source, parsed, good, s):  # changed since?
@@ -232,6 +241,7 @@ class RegisterService:
             if rejects_file is not None:
                 Path(rejects_file).unlink(missing_ok=True)
             raise
+        step("done", len(good))
         return ImportReport(
             table.source,
             len(table.rows),

@@ -1,6 +1,7 @@
 """The queries behind the map (:mod:`hazatlas.services.map`): every establishment's public
 columns in one read, a cheap stamp that changes whenever the register or its stored
-identification changes, and the river reach of each stored screening (for the basin filter).
+identification changes, and the river reach and risk indices of each stored screening (for the
+basin filter and the risk colourings).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hazatlas.storage import export_pages
 from hazatlas.storage.tables import AssessmentRow, EstablishmentRow
 
 # The columns the map reads: public fields only (domain.access.PUBLIC_FIELDS).
-MAP_COLUMNS = ("id", "name", "kind", "country_iso3", "status", "lon", "lat")
+MAP_COLUMNS = ("id", "name", "kind", "country_iso3", "status", "lon", "lat", "disclosure")
 
 
 def register_stamp(session: Session) -> tuple[Any, ...]:
@@ -53,4 +54,26 @@ def stored_reaches(session: Session, ids: Sequence[str]) -> dict[str, int | None
             a.kind == "screening", a.establishment_id.in_(ids[i:i + 500]))).all()
         for eid, value in rows:
             out[eid] = int(value) if value not in (None, "", "null") else None
+    return out
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value) if value not in (None, "", "null") else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def stored_indices(session: Session, ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """id -> (WRI, THI) of the stored screening of ``ids`` (NaN where the screening has none),
+    for those that have a stored screening."""
+    a = AssessmentRow.__table__.c
+    wri, thi = a.result["wri"].as_string(), a.result["thi"].as_string()
+    out: dict[str, tuple[float, float]] = {}
+    conn = session.connection()
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(select(a.establishment_id, wri, thi).where(
+            a.kind == "screening", a.establishment_id.in_(ids[i:i + 500]))).all()
+        for eid, w, t in rows:
+            out[eid] = (_number(w), _number(t))
     return out

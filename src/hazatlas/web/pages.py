@@ -10,9 +10,10 @@ raw 422.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -20,13 +21,14 @@ from fastapi.responses import HTMLResponse
 
 from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
-from hazatlas.domain.errors import ValidationError
+from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.register_query import RegisterQuery
 from hazatlas.services import geodata
 from hazatlas.services import map as site_map
 from hazatlas.services.register import RegisterService
 from hazatlas.services.store import Database
 from hazatlas.web import i18n
+from hazatlas.web.problems import translate
 from hazatlas.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -62,21 +64,65 @@ def register(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
                   country=country, kind=kind, errors=errors)
 
 
-COLOURS = (("tier", "Seveso tier"), ("convention", "Convention status"), ("kind", "Kind"))
+COLOURS = (("tier", "Seveso tier"), ("convention", "Convention status"), ("kind", "Kind"),
+           ("wri", "Water Risk Index (WRI)"), ("thi", "Tailings Hazard Index (THI)"))
+assert tuple(c for c, _ in COLOURS) == site_map.COLOURS
+#: the map's view in the URL: name -> (lowest, highest)
+VIEW = {"z": (2, 18), "lat": (-90, 90), "lon": (-180, 180)}
+
+
+def _view(request: Request) -> tuple[dict[str, float] | None, list[Problem]]:
+    """The view of the URL (``z``, ``lat``, ``lon``; all three or none) and its problems."""
+    values: dict[str, float] = {}
+    problems = []
+    for name, (low, high) in VIEW.items():
+        text = form_value(request, name)
+        if text is None:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            problems.append(Problem("parameter", None, name, f"'{text[:40]}' is not a number"))
+            continue
+        if not low <= value <= high:
+            problems.append(Problem("parameter", None, name,
+                                    f"'{text[:40]}' is not between {low} and {high}"))
+            continue
+        values[name] = value
+    return (values if len(values) == len(VIEW) else None), problems
+
+
+def map_problems(request: Request, db: Database) -> tuple[site_map.MapFilter, str, Any, list[Problem]]:
+    """The filters, colouring and view of the map's URL, each malformed or unknown value left
+    out and named in the problems (as the API would refuse it)."""
+    problems: list[Problem] = []
+    try:
+        filt = site_map.MapFilter.from_params(request.query_params)
+    except ValidationError as exc:
+        problems += exc.problems
+        bad = {p.field for p in exc.problems}
+        filt = site_map.MapFilter.from_params(
+            {k: v for k, v in request.query_params.items() if k not in bad})
+    unknown = filt.unknown(db)
+    problems += unknown
+    filt = dataclasses.replace(filt, **{p.field: None for p in unknown})
+    colour = form_value(request, "colour") or "tier"
+    if colour not in site_map.COLOURS:
+        problems.append(Problem("parameter", None, "colour",
+                                f"'{colour[:40]}' is not one of {', '.join(site_map.COLOURS)}"))
+        colour = "tier"
+    view, view_problems = _view(request)
+    return filt, colour, view, problems + view_problems
 
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTMLResponse:
-    """The map of hazardous activities; the filters come from the URL (a shared view)."""
-    errors: dict[str, str] = {}
-    try:
-        filt = site_map.MapFilter.from_params(request.query_params)
-    except ValidationError as exc:
-        errors = {p.field or "": p.message for p in exc.problems}
-        valid = {k: v for k, v in request.query_params.items() if k not in errors}
-        filt = site_map.MapFilter.from_params(valid)
-    colour = form_value(request, "colour") or "tier"
+    """The map of hazardous activities; the filters come from the URL (a shared view). A value
+    the map cannot use is named next to the form, in the page's language, and left out."""
+    filt, colour, view, problems = map_problems(request, db)
+    _ = i18n.gettext_for(i18n.language_of(request))
+    errors = {p.field: translate(p, _).message for p in problems}
     names = i18n.country_names(i18n.language_of(request), geodata.country_names(db))
     info = site_map.summary(db)
     choices = {
@@ -85,6 +131,6 @@ def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
         "conventions": site_map.CONVENTION, "statuses": site_map.STATUSES,
     }
     register_query = urlencode({k: v for k in ("country", "kind") if (v := getattr(filt, k))})
-    return render(request, "map.html", active="map", filt=filt, errors=errors, choices=choices,
-                  colour=colour if colour in dict(COLOURS) else "tier", colours=COLOURS,
-                  register_query=register_query, extent_json=json.dumps(info["extent"]))
+    return render(request, "map.html", active="map", filt=filt, errors=errors,
+                  choices=choices, colour=colour, colours=COLOURS, register_query=register_query,
+                  extent_json=json.dumps(info["extent"]), view_json=json.dumps(view))

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hazatlas.domain.access import ANONYMOUS, Principal
+from hazatlas.domain.access import ANONYMOUS, Principal, can_import
 from hazatlas.services import geodata
 from hazatlas.services.users import principal_for_session
 from hazatlas.web import i18n, session
@@ -41,11 +41,12 @@ def context(request: Request, **values: Any) -> dict[str, Any]:
     """What every page's layout needs: ``_`` (gettext), ``lang``, the language switch, the user,
     the CSRF token of its forms."""
     lang = i18n.language_of(request)
+    principal = page_principal(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return {
         "_": i18n.gettext_for(lang), "num": i18n.number_formatter(lang), "lang": lang, "here": here,
         "languages": [(c, i18n.language_name(c)) for c in i18n.languages()],
-        "principal": page_principal(request), "csrf_token": session.ensure(request).csrf,
+        "principal": principal, "may_import": can_import(principal), "csrf_token": session.ensure(request).csrf,
         "credit": geodata.NE_CREDIT, **values,
     }
 

@@ -20,7 +20,7 @@ from hazatlas.api.deps import get_db, get_principal, get_settings, get_user
 from hazatlas.api.errors import INT_MAX, MAX_ERRORS, problem
 from hazatlas.api.guards import bad_text
 from hazatlas.api.schemas import EstablishmentIn, HistoryOut, ImportResult, feature
-from hazatlas.domain.access import Principal, Role
+from hazatlas.domain.access import Principal, can_import
 from hazatlas.domain.errors import PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.register_query import BBox, RegisterQuery
 from hazatlas.formats.tables import display_name
@@ -142,8 +142,8 @@ IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
-class _TooLarge(Exception):
-    pass
+class UploadTooLarge(Exception):
+    """The upload is larger than the limit (answered 413)."""
 
 
 def safe_suffix(filename: str | None) -> str:
@@ -152,12 +152,12 @@ def safe_suffix(filename: str | None) -> str:
     return f".{m.group(1).lower()}" if m else ""
 
 
-async def _receive_upload(request: Request, limit: int, dest: Path) -> tuple[str, dict[str, str]]:
+async def receive_upload(request: Request, limit: int, dest: Path) -> tuple[str, dict[str, str]]:
     """Parse the multipart body, streaming the file part to ``dest`` in 1 MiB chunks; returns
     the client's file name and the other fields. Stops reading beyond ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
+        raise UploadTooLarge
     received = 0
 
     async def counting() -> Message:
@@ -165,7 +165,7 @@ async def _receive_upload(request: Request, limit: int, dest: Path) -> tuple[str
         message = await request.receive()
         received += len(message.get("body", b""))
         if received > limit:
-            raise _TooLarge
+            raise UploadTooLarge
         return message
 
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -202,14 +202,14 @@ async def import_register(request: Request, db: Db, user: Writer,
     """The caller is authenticated and authorised from the headers before the body is read; the
     file is streamed to a temporary file (at most ``HAZATLAS_MAX_UPLOAD_MB``, else 413); at most
     100 problems are listed (``error_count``, ``problem_count`` give the full numbers)."""
-    if not (user.is_admin or user.role in (Role.NATIONAL, Role.OPERATOR)):
+    if not can_import(user):
         raise PermissionDeniedError(f"user '{user.username}' ({user.role}) may not import establishments")
     limit_mb = settings.max_upload_mb
     with tempfile.TemporaryDirectory(prefix="hazatlas-import-") as tmp:
         part = Path(tmp) / "upload.part"
         try:
-            filename, fields = await _receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
-        except _TooLarge:
+            filename, fields = await receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
+        except UploadTooLarge:
             return problem(413, "Upload too large",
                            f"the file may have at most {limit_mb} MB (HAZATLAS_MAX_UPLOAD_MB)")
         shown = display_name(filename) or "upload"  # the client's name, never used as a path

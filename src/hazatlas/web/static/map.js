@@ -7,10 +7,19 @@
   var COLOURS = {
     seveso_tier: {upper: "#b3261e", lower: "#e08a00", none: "#5f6b7a", "not assessed": "#b8bec6"},
     convention_hazardous_activity: {yes: "#b3261e", no: "#5f6b7a", "not assessed": "#b8bec6"},
-    kind: {industrial: "#1f5fa8", tailings: "#8a4b08"}
+    kind: {industrial: "#1f5fa8", tailings: "#8a4b08"},
+    // risk classes (services/map_risk.py), lowest first; withheld: confidential for this user
+    wri_class: {"below 5": "#ffffb2", "5-6": "#fed976", "6-7": "#feb24c", "7-8": "#fd8d3c",
+                "8-9": "#e31a1c", "9 and above": "#800026", withheld: "#6e7781", "not assessed": "#d0d7de"},
+    thi_class: {"below 12": "#fed976", "12-14": "#fd8d3c", "14-16": "#e31a1c", "16 and above": "#800026",
+                withheld: "#6e7781", "not assessed": "#d0d7de"}
   };
   var LABELS = {seveso_tier: "Seveso tier", convention_hazardous_activity: "Convention hazardous activity",
-                kind: "Kind"};
+                kind: "Kind", wri_class: "Water Risk Index (WRI)", thi_class: "Tailings Hazard Index (THI)"};
+  var FIELD_OF = {tier: "seveso_tier", convention: "convention_hazardous_activity", kind: "kind",
+                  wri: "wri_class", thi: "thi_class"};
+  var NOTES = {wri_class: "Classes of the ICPDR map of accident risk spots.",
+               thi_class: "Display classes of hazatlas (the THI has no published classes)."};
   // the page's texts in its language (map.html's "map-messages"), English when missing
   var MESSAGES = JSON.parse((document.getElementById("map-messages") || {}).textContent || "{}");
   function t(text, values) {
@@ -22,7 +31,6 @@
   var mapEl = document.getElementById("map");
   var statusEl = document.getElementById("map-status");
   var listEl = document.getElementById("site-list");
-  var params = new URLSearchParams(window.location.search);
 
   var map = L.map(mapEl, {minZoom: 2, maxZoom: 18, worldCopyJump: false, preferCanvas: true});
   map.attributionControl.setPrefix("Leaflet");
@@ -44,8 +52,7 @@
   var baseZoom = null, pending = null, firstRender = true;
 
   function colourField() {
-    var c = form.elements.colour.value;
-    return c === "convention" ? "convention_hazardous_activity" : (c === "kind" ? "kind" : "seveso_tier");
+    return FIELD_OF[form.elements.colour.value] || "seveso_tier";
   }
 
   function filterParams() {
@@ -108,8 +115,17 @@
       "<dt>" + esc(t("Id")) + "</dt><dd>" + esc(p.id) + "</dd><dt>" + esc(t("Kind")) + "</dt><dd>" + esc(t(p.kind)) + "</dd>" +
       "<dt>" + esc(t("Country")) + "</dt><dd>" + esc(p.country_iso3) + "</dd><dt>" + esc(t("Status")) + "</dt><dd>" +
       esc(t(p.status)) + "</dd><dt>" + esc(t("Seveso tier")) + "</dt><dd>" + esc(t(p.seveso_tier)) + "</dd>" +
-      "<dt>" + esc(t("Convention")) + "</dt><dd>" + esc(t(p.convention_hazardous_activity)) + "</dd></dl>" +
+      "<dt>" + esc(t("Convention")) + "</dt><dd>" + esc(t(p.convention_hazardous_activity)) + "</dd>" +
+      risk(p, "wri", "WRI") + risk(p, "thi", "THI") + "</dl>" +
       '<a class="site-link" href="/sites/' + encodeURIComponent(p.id) + '">' + esc(t("Open the site page")) + "</a></div>";
+  }
+
+  // the risk index of a popup, when the map is coloured by it (the value only if readable)
+  function risk(p, key, name) {
+    var cls = p[key + "_class"];
+    if (cls === undefined) { return ""; }
+    var shown = p[key] !== null && p[key] !== undefined ? String(p[key]) + " (" + t(cls) + ")" : t(cls);
+    return "<dt>" + esc(name) + "</dt><dd>" + esc(shown) + "</dd>";
   }
 
   function siteMarker(f, colour) {
@@ -143,6 +159,10 @@
       ul.insertAdjacentHTML("beforeend", '<li><span class="swatch" style="background:' +
         COLOURS[field][k] + '"></span> ' + esc(t(k)) + "</li>");
     });
+    if (NOTES[field]) {
+      ul.insertAdjacentHTML("beforeend", '<li class="legend-note">' + esc(t(NOTES[field])) + " " +
+        esc(t("Withheld: confidential for you (sign in as a user who may read the site).")) + "</li>");
+    }
   }
 
   function render(doc) {
@@ -175,22 +195,33 @@
 
   function loadSites() {
     var b = map.getBounds().pad(0.1);
-    var p = filterParams();
+    var p = filterParams(), colour = form.elements.colour.value;
+    if (colour === "wri" || colour === "thi") { p.set("colour", colour); }
     p.set("zoom", map.getZoom());
     p.set("bbox", [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()),
                    Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
       .map(function (v) { return v.toFixed(4); }).join(","));
     if (pending) { pending.abort(); }
     pending = new AbortController();
-    fetch("/api/map/sites?" + p.toString(), {signal: pending.signal})
+    fetch("/api/map/sites?" + p.toString(), {signal: pending.signal, credentials: "same-origin"})
       .then(function (r) {
-        if (!r.ok) {
-          return r.json().then(function (e) { throw new Error(e.detail || r.statusText); });
-        }
+        if (r.status === 422) { refused(); }
+        if (!r.ok) { throw new Error(r.status + " " + r.statusText); }
         return r.json();
       })
       .then(render)
       .catch(function (e) { if (e.name !== "AbortError") { statusEl.textContent = t("Could not load the sites: {error}", {error: e.message}); } });
+  }
+
+  // Filters the server refuses (an unknown basin typed in the form): the page itself is loaded
+  // with them, which names each problem next to the form in the page's language (once per URL).
+  function refused() {
+    var target = "/map?" + filterParams().toString();
+    var key = "hazatlas-map-refused";
+    if (window.sessionStorage && sessionStorage.getItem(key) !== target) {
+      sessionStorage.setItem(key, target);
+      window.location.assign(target);
+    }
   }
 
   function refresh() { writeUrl(); loadBase(); loadSites(); }
@@ -203,10 +234,11 @@
   form.elements.colour.addEventListener("change", function () { legend(); writeUrl(); loadSites(); });
   map.on("moveend", refresh);
 
-  var z = parseInt(params.get("z"), 10), lat = parseFloat(params.get("lat")), lon = parseFloat(params.get("lon"));
+  // the view of the URL, as the page checked it (null when absent or malformed)
+  var view = JSON.parse(mapEl.dataset.view || "null");
   legend();
-  if (isFinite(z) && isFinite(lat) && isFinite(lon)) {
-    map.setView([lat, lon], Math.max(2, Math.min(18, z)));
+  if (view) {
+    map.setView([view.lat, view.lon], Math.max(2, Math.min(18, view.z)));
   } else {
     var ext = JSON.parse(mapEl.dataset.extent || "null") || [13, 38, 75, 53];
     map.fitBounds([[ext[1], ext[0]], [ext[3], ext[2]]], {padding: [20, 20], maxZoom: 8});
