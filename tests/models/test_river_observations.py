@@ -117,7 +117,7 @@ def test_stations_by_point_name_gauge_or_coordinates() -> None:
         ({"station": "Atlantis"}, "unknown station 'Atlantis'"),
         ({"lon": 12.5, "lat": 41.9}, "not on the spill's path"),
         ({"lon": 23.3, "lat": 46.9}, "not on the spill's path"),  # Cluj: upstream, off the path
-        ({"station": "danube_achleiten"}, "516.0 km from the river"),  # Passau, on the Danube
+        ({"station": "danube_achleiten"}, "km from the river downstream of the source"),  # Passau
         ({"lon": 23.45, "lat": 47.66}, "upstream of the source"),
     ],
 )

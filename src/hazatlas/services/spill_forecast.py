@@ -65,7 +65,9 @@ def measurements(run: SpillRun, observations: ObservationSet) -> list[Measuremen
     stations = known_stations(run)
     start = _start_utc(run)
     limit = run.request.max_snap_distance_m
-    out, problems, cache = [], [], {}
+    out: list[Measurement] = []
+    problems: list[Problem] = []
+    cache: dict[tuple[float, float], tuple[float, int, float]] = {}
     for row in observations.rows:
         where = _place(row, stations, observations, problems)
         if where is None:

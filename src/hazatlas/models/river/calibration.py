@@ -63,6 +63,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -282,7 +283,7 @@ class ObservationFit(PublishedModel):
         n = len(meas)
         chi2 = float(np.sum(best.fun[:n] ** 2)) / n
         cov = cov * max(chi2, 1.0)
-        vals = fitted.values()
+        vals: dict[str, Any] = dict(fitted.values())
         return Calibration(
             meas,
             prior,

@@ -125,7 +125,8 @@ def forecast(
             continue
         if name == "arrival_s":
             # a member below the threshold never arrives: count it as arriving last
-            lo, hi = np.percentile(np.where(np.isnan(v), np.inf, v), q, axis=0)
+            lo, hi = np.percentile(np.where(np.isnan(v), np.inf, v), q, axis=0,
+                                   method="inverted_cdf")
             lo = np.where(np.isfinite(lo) & (above >= 0.5), lo, np.nan)
             hi = np.where(np.isfinite(hi), hi, np.nan)
         else:
