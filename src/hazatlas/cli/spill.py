@@ -96,6 +96,11 @@ def spill(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write breakthrough curves to this PNG")
     ] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option("--observations", help="Measured concentrations (CSV: station or lon,lat, "
+                     "time, concentration in mg/l): fit the run to them and add the forecast"),
+    ] = None,
     establishment: str | None = EstablishmentOption,
     no_store: bool = NoStoreOption,
     db: str | None = DbOption,
@@ -106,7 +111,7 @@ def spill(
     handle_errors(_spill)(
         SpillOptions(at, mass, start, duration, substance, decay_per_day, flow, threshold,
                      point or [], network, days, water_temp=water_temp),
-        plot, establishment, no_store, db, as_user, as_json,
+        plot, establishment, no_store, db, as_user, as_json, observations=observations,
     )
 
 
@@ -165,20 +170,32 @@ class SpillOptions:
 
 
 def _spill(options: SpillOptions, plot: Path | None, establishment: str | None, no_store: bool,
-           db: str | None, as_user: str | None, as_json: bool) -> None:
+           db: str | None, as_user: str | None, as_json: bool,
+           observations: Path | None = None) -> None:
     from hazatlas.cli.scenarios import run_context, stored_line
     from hazatlas.services import scenario_runs
 
     values = options.values()
+    measured = None
+    if observations is not None:
+        from hazatlas.formats.observations import read_observations
+
+        measured = read_observations(observations)
+        values["observations"] = measured.to_json()
     database, who = run_context(db, as_user, establishment, no_store)
     run, doc = scenario_runs.river(database, who, values, establishment_id=establishment,
-                                   keep=not no_store, network=options.network)
+                                   keep=not no_store, network=options.network,
+                                   observations=measured)
     if plot is not None:
         write_plot(run, plot)
     if as_json:
         print_json(doc)
     else:
         _print_tables(doc)
+        if "forecast" in doc:
+            from hazatlas.cli.spill_forecast import print_forecast
+
+            print_forecast(doc["forecast"])
         Console().print(stored_line(doc))
 
 

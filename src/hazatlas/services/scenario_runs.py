@@ -19,10 +19,12 @@ from typing import Any
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.domain.establishment import Establishment
+from hazatlas.formats.observations import ObservationSet, observations_from_json
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.services import scenarios, site_scenarios
 from hazatlas.services.air import PlumeRequest, PlumeResult, run_plume
 from hazatlas.services.spill import NamedPoint, SpillRequest, SpillRun, run_spill
+from hazatlas.services.spill_forecast import forecast_document
 from hazatlas.services.tailings import RunoutOutcome, RunoutRequest, run_runout
 from hazatlas.storage.db import Database
 
@@ -68,8 +70,11 @@ def _about(site: Establishment | None) -> dict[str, Any] | None:
 def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
           establishment_id: str | None = None, keep: bool = True,
           network: Path | None = None,
-          parameters: dict[str, Any] | None = None) -> tuple[SpillRun, dict[str, Any]]:
-    """A river spill (fields of ``POST /api/scenarios/river``)."""
+          parameters: dict[str, Any] | None = None,
+          observations: ObservationSet | None = None) -> tuple[SpillRun, dict[str, Any]]:
+    """A river spill (fields of ``POST /api/scenarios/river``); measurements (``observations``,
+    or the field of that name) add the ``forecast`` fitted to them
+    (:mod:`hazatlas.services.spill_forecast`)."""
     site = _site(db, principal, establishment_id)
     filled: dict[str, Any] = {}
     given = dict(values)
@@ -94,6 +99,10 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
         net = RiverNetwork.load(network)
     run = run_spill(request, net)
     document = run.to_json()
+    if observations is None and values.get("observations"):
+        observations = observations_from_json(values["observations"])
+    if observations is not None:
+        document["forecast"] = forecast_document(run, observations)
     if site is not None:
         document["method"]["warnings"] += site_scenarios.receiving_water_warning(
             site, document["source"]["river"])

@@ -372,6 +372,14 @@ def _locate_points(
     return np.array(dist, dtype=float), preach
 
 
+def path_distance(run: SpillRun, lon: float, lat: float) -> tuple[float, int, float]:
+    """Where a place lies on the run's path: distance from the source along the river (m,
+    negative upstream of the source), network reach index, and distance from the river (m)."""
+    lines = [run.network.geometry[i] for i in run.path_reaches]
+    k, offset, away = _nearest_on_path(run.network, lines, run.path_reaches, lon, lat)
+    return float(run.reach_start_m[k] + offset), int(run.path_reaches[k]), away
+
+
 def _nearest_on_path(
     net: RiverNetwork, lines: list, reaches: np.ndarray, lon: float, lat: float
 ) -> tuple[int, float, float]:

@@ -34,6 +34,18 @@ class PlaceIn(BaseModel):
     lat: float = Field(..., ge=-90, le=90)
 
 
+class ObservationIn(BaseModel):
+    """A concentration measured during the event: at a station (a point of the run or a gauge
+    of ``river_gauges.csv``) or at ``lon``/``lat``; ``time`` with its zone."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+    station: str | None = Field(None, min_length=1, max_length=200)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    time: datetime
+    concentration_mg_l: float = Field(..., ge=0, le=1e6)
+
+
 class RiverSpillIn(BaseModel):
     """A spill into a river: instantaneous (``duration_s`` 0) or over a duration. Numbers must
     be finite and within physical bounds (1 mg to 100 kt, a year, 0.001 to 10^6 m³/s); a value outside
@@ -56,6 +68,8 @@ class RiverSpillIn(BaseModel):
     water_temp_c: float | None = Field(None, ge=0, le=40, description=(
         "water temperature (°C) for the substance's decay rate; default: the rate at its "
         "reference temperature"))
+    observations: list[ObservationIn] | None = Field(None, max_length=10_000, description=(
+        "measured concentrations: the run is fitted to them and the answer adds `forecast`"))
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
@@ -64,11 +78,14 @@ def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
     """Arrival, peak and trailing edge at the points, first arrival per country, the peak
     profile along the river and the low/mean/high flow band (see ``docs/models/river.md``).
     With ``establishment_id`` the site fills ``at``, ``substance`` and ``mass_kg`` when they are
-    left out (``filled_from_establishment`` says which)."""
+    left out (``filled_from_establishment`` says which). With ``observations`` (measured
+    concentrations) the run is fitted to them and the answer adds ``forecast``: prior and fitted
+    parameters, residuals, and the forecast at the points and borders with its band."""
     from hazatlas.services import scenario_runs
 
-    values = body.model_dump(mode="json", exclude={"establishment_id"})
+    unused = set() if body.observations is not None else {"observations"}
+    values = body.model_dump(mode="json", exclude={"establishment_id"} | unused)
     _, answer = model_run(lambda v: scenario_runs.river(
         db, user, v, establishment_id=body.establishment_id,
-        parameters=body.model_dump(mode="json")), values)
+        parameters=body.model_dump(mode="json", exclude=unused)), values)
     return answer
