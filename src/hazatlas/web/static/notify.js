@@ -44,7 +44,7 @@
     var state = document.getElementById("report-state");
     if (state && state.getAttribute("data-state") !== status.state) {
       state.setAttribute("data-state", status.state);
-      state.textContent = text.states[status.state] || status.state;
+      state.textContent = text.report_states[status.state] || status.state;
     }
   }
 
