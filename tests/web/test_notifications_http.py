@@ -188,3 +188,55 @@ def test_a_country_sends_as_itself_only(app, db, settings):
     r = ro.post("/notifications/new", data=_form(ro, base='{"sender_country": "HUN"}'))
     assert r.status_code == 403 and "sends for ROU only" in r.text
     assert NotifyService(db, SYSTEM, settings).list_reports() == []
+
+
+def test_communication_test_from_the_form_is_marked_test(app, db, settings, sink):
+    ro, hu = client_of(app, "ro"), client_of(app, "hu")
+    page = ro.get("/notifications/new?type=test")
+    assert 'class="mark mark-test"' in page.text and "please acknowledge receipt" in page.text
+    base = re.search(r'name="base" value="([^"]*)"', page.text).group(1)
+    import html
+
+    r = ro.post("/notifications/new", follow_redirects=False, data={
+        "csrf_token": csrf(ro, "/notifications"), "base": html.unescape(base), "proposal": "[]",
+        "scenario": "", "type": "test", "status": "test", "texts[0].language": "en",
+        "texts[0].description": "Communication test: please acknowledge receipt.",
+        "recipients": "HUN"})
+    assert r.status_code == 303, r.text[:2000]
+    rid = r.headers["location"].split("/")[-1].split("?")[0]
+    assert deliver(db, settings) == 1 and sink.messages()[0].status == "test"
+    for client in (ro, hu):
+        assert re.search(rf'data-id="{rid}" data-status="test"', client.get("/notifications").text)
+        text = client.get(f"/notifications/{rid}").text
+        assert 'class="status-banner mark-test"' in text and "<title>[TEST]" in text
+
+
+def test_escalation_is_shown_to_the_sender(app, db, settings, sink):
+    """HUN has a second contact; the first does not acknowledge in time: both pages show it."""
+    import datetime as dt
+
+    from hazatlas.services.notify import escalate_due
+
+    NotifyService(db, SYSTEM, settings).save_contact(
+        {"id": "HUN/duty", "authority_id": "HUN/ca", "name": "HUN duty officer",
+         "email": "duty-hun@demo.localhost", "languages": ["en"], "escalation_order": 2})
+    rid = send_as_rou(db, settings)
+    assert deliver(db, settings) == 1
+    assert escalate_due(db, dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)) == 1
+    ro = client_of(app, "ro")
+    status = ro.get(f"/notifications/{rid}/status").json()
+    states = {d["contact_id"]: d for d in status["deliveries"]}
+    assert states["HUN/poc"]["state"] == "escalated" and states["HUN/poc"]["escalated_at"]
+    assert states["HUN/duty"]["escalated_from"] == states["HUN/poc"]["id"]
+    assert status["notices"] and "HUN" in status["notices"][0]["message"]
+    page = ro.get(f"/notifications/{rid}").text
+    assert 'id="notices"' in page and "escalated (not acknowledged in time)" in page
+    assert f"escalated from delivery {states['HUN/poc']['id']}" in page
+    assert deliver(db, settings) == 1 and sink.messages()[0].to == ("duty-hun@demo.localhost",)
+    hu = client_of(app, "hu")
+    assert hu.get(f"/notifications/{rid}/status").json()["notices"] == []  # the sender's only
+    r = hu.post(f"/notifications/{rid}/ack", data={"csrf_token": csrf(hu, "/notifications")},
+                follow_redirects=False)
+    assert r.status_code == 303
+    assert {d["state"] for d in ro.get(f"/notifications/{rid}/status").json()["deliveries"]} \
+        == {"acknowledged"}

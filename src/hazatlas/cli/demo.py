@@ -39,8 +39,8 @@ def _serve_with_mail(db: Path, host: str, port: int, mail_port: int) -> None:
     sink = demo_mail.MailSink(mail_port).start()
     out.print(f"demo mail sink on {demo_mail.LOOPBACK}:{sink.port}: the messages it receives are "
               f"at http://{host}:{port}/demo/mail")
-    out.print(f"demo users (national authorities): {', '.join(names)}; password for this run: "
-              f"{password}")
+    out.print(f"demo users (national authorities): {', '.join(names)}")
+    out.print(f"password for this run: {password}")
 
     def on_app(app) -> None:  # type: ignore[no-untyped-def]
         from hazatlas.web import demo_mail as page
