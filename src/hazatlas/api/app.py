@@ -55,9 +55,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(apidocs.router)
-    from hazatlas.web import auth, i18n, site, site_edit
+    from hazatlas.web import auth, i18n, notifications, notifications_compose, site, site_edit
 
-    for router in (auth.router, i18n.router, site.router, site_edit.router):
+    for router in (auth.router, i18n.router, site.router, site_edit.router,
+                   notifications_compose.router, notifications.router):
         app.include_router(router)
     from hazatlas.web import register_import
 

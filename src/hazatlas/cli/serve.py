@@ -6,20 +6,34 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hazatlas.cli.common import DbOption, err, handle_errors, open_db, out, settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-def serve_database(db: str | Path | None, host: str, port: int, worker: bool = True) -> None:
+    from hazatlas.services.settings import Settings
+
+
+def serve_database(db: str | Path | None, host: str, port: int, worker: bool = True, *,
+                   configure: Callable[[Settings], Settings] | None = None,
+                   on_app: Callable[[FastAPI], None] | None = None) -> None:
+    """Serve ``db``; ``configure`` may change the settings and ``on_app`` add to the app
+    (``hazatlas demo`` points the mail at its sink and adds the page showing it)."""
     import uvicorn
 
     from hazatlas.api.app import create_app
 
     cfg = settings(db)
+    if configure is not None:
+        cfg = configure(cfg)
     database = open_db(db)
     app = create_app(cfg, database)
+    if on_app is not None:
+        on_app(app)
     out.print(f"hazatlas on http://{host}:{port}/  (API docs http://{host}:{port}/docs, "
               f"database {database.url.split('@')[-1]})")
     stop = start_worker(cfg, database) if worker else None
