@@ -137,7 +137,7 @@ def plume_layers(result: dict[str, Any], at: list[float] | None, wind_from_deg: 
 
 
 def _cut(geom: Any, length_m: float, start_m: float, end_m: float) -> list[list[float]]:
-    from shapely.ops import substring
+    from shapely.ops import substring  # type: ignore[import-untyped]
 
     lo, hi = (max(0.0, min(1.0, v / length_m)) if length_m > 0 else 0.0 for v in (start_m, end_m))
     part = substring(geom, lo, hi, normalized=True)

@@ -14,6 +14,7 @@ the template from the pydantic error type, else the model's own sentence in Engl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
@@ -133,8 +134,9 @@ def run(kind: str, db: Any, principal: Any, body: pydantic.BaseModel) -> tuple[A
     values = body.model_dump(mode="json", exclude={"establishment_id", "levels"})
     if kind == "plume":
         values["loc_kind"] = body.levels  # type: ignore[attr-defined]
-    use_case = {"river": scenario_runs.river, "plume": scenario_runs.plume,
-                "runout": scenario_runs.runout}[kind]
+    cases: dict[str, Callable[..., tuple[Any, dict[str, Any]]]] = {
+        "river": scenario_runs.river, "plume": scenario_runs.plume, "runout": scenario_runs.runout}
+    use_case = cases[kind]
     return use_case(db, principal, values, establishment_id=establishment_id, parameters=parameters)
 
 
