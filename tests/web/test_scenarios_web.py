@@ -135,3 +135,27 @@ def test_visitors_and_forged_forms_cannot_run(app):
     assert r.status_code == 403 and "confidential to you" in r.text
     assert scenarios.list_runs(app.state.db, SYSTEM) == []
     assert c.get("/scenarios/no-such-run").status_code == 404
+
+
+def test_curves_are_shown_only_when_the_rerun_gives_the_stored_result(app):
+    from hazatlas.web.scenarios import rerun
+
+    c = client_of(app, "rs")
+    r = run(c, NATIONAL_SITE, "river", start="2024-05-01T06:00", mass_kg="20000",
+            threshold_mg_l="0.5", points="Smederevo=20.93,44.67")
+    assert r.status_code == 303, r.text[:2000]
+    sid = r.headers["location"].removeprefix("/scenarios/")
+    stored = scenarios.get(app.state.db, SYSTEM, sid)
+    rerun._cache.clear()  # as after a restart: the page computes the curves again
+    page = c.get(f"/scenarios/{sid}")
+    assert page.text.count('class="curve"') == len(stored["result"]["countries"]) + 1
+    assert 'class="threshold"' in page.text and "Smederevo" in page.text
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", page.text.split('id="scenario-countries"')[1]
+                      .split("</table>")[0], re.S)
+    assert len(rows) == len(stored["result"]["countries"]) >= 1
+    changed = {**stored, "id": "changed", "result": {**stored["result"], "countries": [
+        {**c, "peak_mg_l": c["peak_mg_l"] * 2} for c in stored["result"]["countries"]]}}
+    assert rerun.extra(SYSTEM, changed) is None  # not the stored run: no curves drawn
+    own_network = {**stored, "id": "own", "result": {**stored["result"], "provenance": {
+        "data": [{"file": "/home/user/rivers.gpkg", "sha256": "0"}]}}}
+    assert rerun.extra(SYSTEM, own_network) is None

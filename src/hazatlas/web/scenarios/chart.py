@@ -17,7 +17,7 @@ from html import escape
 #: line colours of the curves, in order (distinguishable, dark enough on white: WCAG 3:1 for graphics)
 COLOURS = ("#0b5cad", "#b3261e", "#1b7f3b", "#8a4baf", "#b35c00", "#00758f", "#6b4f2a", "#c2185b")
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 44
+LEFT, RIGHT, TOP, BOTTOM = 84, 16, 14, 44
 
 
 @dataclass(frozen=True)

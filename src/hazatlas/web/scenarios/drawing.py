@@ -77,15 +77,21 @@ def river_layers(result: dict[str, Any]) -> dict[str, Any]:
     """The spill's reaches coloured by arrival, and the release point."""
     net = _network()
     start = result["source"]["start"]
-    features = []
+    features: list[dict[str, Any]] = []
     for p in result.get("profile") or []:
         try:
             i = net.index_of(int(p["reach_id"]))
         except (KeyError, ValueError, TypeError):
             continue
         b = arrival_bin(hours_between(start, p.get("arrival")))
+        coords = _line(net.geometry[i].coords)
+        if not features and p["reach_id"] == result["source"].get("reach_id"):
+            # the receiving reach from the release point down, not the part upstream of it
+            length = float(net.length_m[i])
+            coords = _cut(net.geometry[i], length, float(result["source"].get("offset_m") or 0.0),
+                          length) or coords
         features.append(_feature(
-            {"type": "LineString", "coordinates": _line(net.geometry[i].coords)},
+            {"type": "LineString", "coordinates": coords},
             role="reach", colour=NOT_ABOVE if b is None else ARRIVAL_BINS[b][1], bin=b,
             river=p.get("river"), km=p.get("river_km_from_source"), arrival=p.get("arrival"),
             peak_mg_l=p.get("peak_mg_l")))
@@ -171,8 +177,14 @@ def runout_path(runout: dict[str, Any]) -> list[list[list[float]]]:
 def runout_layers(runout: dict[str, Any], dam: list[float] | None,
                   entry: dict[str, Any] | None = None) -> dict[str, Any]:
     """The dam, the runout path, where it stops and where the tailings enter the river."""
+    lines = runout_path(runout)
     features = [_feature({"type": "LineString", "coordinates": line}, role="runout",
-                         colour="#6b3e26") for line in runout_path(runout)]
+                         colour="#6b3e26") for line in lines]
+    if dam is not None and lines:
+        # the regression is applied along the mapped river from its point nearest the dam: the
+        # stretch from the dam to that point is shown, not modelled
+        features.append(_feature({"type": "LineString", "coordinates": [
+            [round(dam[0], 5), round(dam[1], 5)], lines[0][0]]}, role="connector", colour="#5f6b7a"))
     if dam is not None:
         features.append(_point(dam[0], dam[1], role="dam", colour="#111"))
     stop = runout.get("stop")

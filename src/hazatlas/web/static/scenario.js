@@ -15,6 +15,14 @@
     });
   });
 
+  // a form sent back with errors: bring it into view and put the cursor in its first wrong field
+  var refused = document.querySelector(".run-form .form-error");
+  if (refused) {
+    refused.scrollIntoView({ block: "start" });
+    var wrong = refused.closest("form").querySelector("[aria-invalid=true]");
+    if (wrong) { wrong.focus({ preventScroll: true }); }
+  }
+
   var el = document.getElementById("scenario-map");
   var data = document.getElementById("scenario-data");
   if (!el || !data || typeof L === "undefined") { return; }
@@ -27,14 +35,16 @@
     if (p.role === "wedge") { return { color: p.colour, weight: 1.5, dashArray: "6 4", fill: false, pane: "scenario" }; }
     if (p.role === "footprint") { return { color: p.colour, weight: 1, fillColor: p.colour, fillOpacity: 0.3, pane: "scenario" }; }
     if (p.role === "wind") { return { color: p.colour, weight: 2.5, pane: "scenario" }; }
+    if (p.role === "connector") { return { color: p.colour, weight: 2, dashArray: "2 6", pane: "scenario" }; }
     if (p.role === "runout") { return { color: p.colour, weight: 5, pane: "scenario" }; }
-    return { color: p.colour, weight: p.bin === null ? 2 : 4, dashArray: p.bin === null ? "4 4" : null, pane: "scenario" };
+    return { color: p.colour, weight: p.bin === null ? 3 : 4, pane: "scenario" };
   }
   var drawn = L.geoJSON(layers, {
     style: style,
     pointToLayer: function (f, latlng) {
       var p = f.properties;
-      return L.circleMarker(latlng, { radius: p.role === "place" ? 5 : 7, color: p.colour,
+      var radius = { place: 5, entry: 5, stop: 10 }[p.role] || 7;
+      return L.circleMarker(latlng, { radius: radius, color: p.colour,
         fillColor: p.role === "place" ? "#fff" : p.colour, fillOpacity: 0.95, weight: 2, pane: "scenario" });
     },
     onEachFeature: function (f, layer) {
