@@ -2,7 +2,8 @@
 the demo started as a user starts it (``hazatlas demo``), with national users whose passwords
 were set with ``hazatlas users password``: a river spill from Baia Mare (Romania), a chlorine
 release from BorsodChem (Hungary, disclosure "parties"), a tailings runout from Stolice (Serbia,
-with the volume and dam height of docs/models/tailings.md, as tests/chain does). The shared link
+with the volume and dam height of docs/models/tailings.md, as tests/chain does) and the whole
+tailings dam failure chain from there. The shared link
 is opened by another user of the same country, and by a public visitor who is refused the
 confidential run. Every page opened through ``open_page`` fails the test if any request leaves
 127.0.0.1; screenshots are saved as by the other browser tests."""
@@ -156,3 +157,20 @@ def test_tailings_runout_from_stolice(server, open_page):
     assert page.locator("#runout-crossings tbody tr").count() >= 1
     page.wait_for_function("() => document.getElementById('scenario-map').dataset.basecountries")
     screenshot(page, "scenario-runout")
+
+    page.goto(f"{server}/sites/RS-KRUPANJ-STOLICE")  # the whole chain, as tests/chain runs it
+    page.locator("#run-tailings-failure summary").click()
+    form = page.locator("#run-tailings-failure")
+    form.get_by_label("Start of the release (UTC)").fill("2014-05-15T12:00")
+    form.get_by_label("Stored volume (m³)").fill("100000")
+    form.get_by_label("Dam height (m)").fill("10")
+    form.get_by_label("Constituents, one per line as NAME=MG_PER_KG").fill(
+        "Arsenic=3000\nAntimony=5000\nLead=1500")
+    run_form(page, "tailings-failure")
+    assert page.locator("#scenario-map path.leaflet-interactive").count() >= 10  # reaches too
+    rows = page.locator("#scenario-countries tbody tr")
+    assert rows.count() >= 3
+    first = rows.first.inner_text()
+    assert re.search(r"Arsenic|Antimony|Lead", first) and "2014-05-1" in first
+    page.wait_for_function("() => document.getElementById('scenario-map').dataset.basecountries")
+    screenshot(page, "scenario-tailings-failure")

@@ -159,3 +159,18 @@ def test_curves_are_shown_only_when_the_rerun_gives_the_stored_result(app):
     own_network = {**stored, "id": "own", "result": {**stored["result"], "provenance": {
         "data": [{"file": "/home/user/rivers.gpkg", "sha256": "0"}]}}}
     assert rerun.extra(SYSTEM, own_network) is None
+
+
+def test_a_tailings_failure_refused_by_the_model_shows_its_field(app):
+    c = client_of(app, "rs")
+    assert 'id="run-tailings-failure"' in c.get(f"/sites/{PUBLIC_TAILINGS}").text
+    assert 'id="run-tailings-failure"' not in c.get(f"/sites/{NATIONAL_SITE}").text  # no tailings
+    r = run(c, PUBLIC_TAILINGS, "tailings-failure", start="2024-05-01T06:00",
+            released_fraction="1.5", flow="mean", flow_m3_s="-3")
+    assert r.status_code == 422
+    assert error_of(r.text, "tailings-failure-flow_m3_s") == "Must be at least 0.001."
+    r = run(c, PUBLIC_TAILINGS, "tailings-failure", start="2024-05-01T06:00",
+            released_fraction="1.5")
+    assert r.status_code == 422
+    assert "must be a fraction in (0, 1]" in error_of(r.text, "tailings-failure-released_fraction")
+    assert scenarios.list_runs(app.state.db, SYSTEM) == []

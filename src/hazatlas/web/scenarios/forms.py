@@ -1,10 +1,10 @@
 """Running a scenario from a site's page: ``POST /sites/{id}/scenarios/{kind}`` for ``river``,
-``plume`` and ``runout``.
+``plume``, ``runout`` and ``tailings-failure``.
 
 The form's fields are the JSON fields of ``POST /api/scenarios/{kind}`` (SI units, named as
 there), so a run is validated by the API's own models (:class:`RiverSpillIn`,
-:class:`PlumeIn`, :class:`RunoutIn`) and made by the same use cases
-(:mod:`hazatlas.services.scenario_runs`) with the site as ``establishment_id``: the site fills
+:class:`PlumeIn`, :class:`RunoutIn`, :class:`TailingsFailureIn`) and made by the same use cases
+(:mod:`hazatlas.services.scenario_runs`, :mod:`hazatlas.services.tailings_failure`) with the site as ``establishment_id``: the site fills
 what the form leaves empty, the run is stored and audited under the signed-in user, and the
 access rule is the API's (only a user entitled to the site's confidential fields may run).
 Lists are typed one per line: places as ``name=lon,lat``, constituents as ``name=mg/kg``.
@@ -22,10 +22,12 @@ import pydantic
 from hazatlas.api.routes.scenarios_air import PlumeIn
 from hazatlas.api.routes.scenarios_river import RiverSpillIn
 from hazatlas.api.routes.scenarios_tailings import RunoutIn
+from hazatlas.api.routes.scenarios_tailings_failure import TailingsFailureIn
 
-KINDS = ("river", "plume", "runout")
+KINDS = ("river", "plume", "runout", "tailings-failure")
 MODELS: dict[str, type[pydantic.BaseModel]] = {"river": RiverSpillIn, "plume": PlumeIn,
-                                               "runout": RunoutIn}
+                                               "runout": RunoutIn,
+                                               "tailings-failure": TailingsFailureIn}
 #: number and text fields of each form (empty: left out, the API's default or the site's value)
 FIELDS = {
     "river": ("mass_kg", "substance", "start", "duration_s", "flow", "flow_m3_s", "threshold_mg_l",
@@ -35,6 +37,8 @@ FIELDS = {
               "release_height_m", "levels", "duration_s", "sigmas", "mixing_height_m", "places"),
     "runout": ("impounded_volume_m3", "dam_height_m", "released_volume_m3", "method",
                "constituents_mg_kg"),
+    "tailings-failure": ("start", "stored_volume_m3", "dam_height_m", "released_fraction",
+                         "constituents_mg_kg", "method", "flow", "flow_m3_s", "duration_s", "days"),
 }
 FormErrors = dict[str, dict[str, Any]]
 
@@ -117,8 +121,8 @@ def validate(kind: str, establishment_id: str,
     except pydantic.ValidationError as exc:
         for err in exc.errors():
             field = _field_of(kind, tuple(err["loc"]), body)
-            if kind == "river" and field == "flow" and err["type"] != "literal_error":
-                continue  # the union's number branch: reported on flow_m3_s when typed there
+            if (field == "flow") != (err["type"] == "literal_error") and "flow" in err["loc"][:1]:
+                continue  # flow is a choice or a number: report the branch the user typed
             errors.setdefault(field, _error(err["type"], err["msg"], **{
                 k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, (int, float, str))}))
         return None, errors
@@ -129,6 +133,11 @@ def run(kind: str, db: Any, principal: Any, body: pydantic.BaseModel) -> tuple[A
     """The run as the API route makes it: (the use case's run, the stored answer)."""
     from hazatlas.services import scenario_runs
 
+    if kind == "tailings-failure":
+        from hazatlas.services.tailings_failure import TailingsFailureRequest, run_and_store
+
+        request = TailingsFailureRequest(**body.model_dump())
+        return None, run_and_store(db, principal, request, body.model_dump(mode="json"))
     establishment_id = body.establishment_id  # type: ignore[attr-defined]
     parameters = body.model_dump(mode="json")
     values = body.model_dump(mode="json", exclude={"establishment_id", "levels"})

@@ -85,7 +85,8 @@ def _run(request: Request, establishment_id: str, kind: str, raw: dict[str, str]
         except HazatlasError as exc:
             errors = {"form": {"type": "model", "msg": str(exc), "ctx": {}}}
         else:
-            _remember(kind, answer, run)
+            if run is not None:
+                _remember(kind, answer, run)
             return RedirectResponse(f"/scenarios/{answer['scenario_id']}", status_code=303)
     return _site_again(request, establishment_id, kind, raw, errors, status)
 

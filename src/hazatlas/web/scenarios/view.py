@@ -71,13 +71,30 @@ def runout(stored: dict[str, Any]) -> dict[str, Any]:
     return {"layers": drawing.runout_layers(result, dam), "runout": result, "dam": dam}
 
 
+def _leading_spill(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The river spill of the constituent that first arrives above its threshold at a border
+    (the first spill when none does)."""
+    spills = [sp for sp in result.get("spills") or [] if sp.get("profile")]
+    first = next((c.get("constituent") for c in result.get("countries") or []
+                  if c.get("first_arrival") and c.get("constituent")), None)
+    return next((sp for sp in spills if sp.get("constituent") == first), spills[0] if spills else None)
+
+
 def tailings_failure(stored: dict[str, Any]) -> dict[str, Any]:
+    """The runout part, and the river reaches of the leading constituent by arrival."""
     result = stored["result"]
     e = result.get("establishment") or {}
     dam = [e["lon"], e["lat"]] if e.get("lon") is not None else None
     entry = result.get("river_entry")
-    return {"layers": drawing.runout_layers(result.get("runout") or {}, dam, entry),
-            "runout": result.get("runout") or {}, "dam": dam, "entry": entry}
+    layers = drawing.runout_layers(result.get("runout") or {}, dam, entry)
+    spill = _leading_spill(result)
+    if spill is not None:
+        reaches = [f for f in drawing.river_layers(spill)["features"]
+                   if f["properties"]["role"] == "reach"]
+        layers["features"] = reaches + layers["features"]
+    return {"layers": layers, "runout": result.get("runout") or {}, "dam": dam, "entry": entry,
+            "spill": spill, "bins": [colour for _, colour in drawing.ARRIVAL_BINS],
+            "not_above": drawing.NOT_ABOVE}
 
 
 def scenario_view(principal: Principal, stored: dict[str, Any], names: dict[str, str],
