@@ -56,8 +56,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(apidocs.router)
     from hazatlas.web import auth, i18n, notifications, notifications_compose, site, site_edit
+    from hazatlas.web.scenarios import page as scenario_pages
 
-    for router in (auth.router, i18n.router, site.router, site_edit.router,
+    for router in (auth.router, i18n.router, site.router, site_edit.router, scenario_pages.router,
                    notifications_compose.router, notifications.router):
         app.include_router(router)
     from hazatlas.web import register_import

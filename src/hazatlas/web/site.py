@@ -22,6 +22,7 @@ from hazatlas.services import assessments, geodata, ranking
 from hazatlas.services.register import RegisterService
 from hazatlas.web import i18n
 from hazatlas.web.render import page_principal, render
+from hazatlas.web.scenarios.listing import site_scenarios
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,6 +66,7 @@ def site_view(request: Request, establishment_id: str) -> dict[str, Any]:
         "names": i18n.country_names(i18n.language_of(request), geodata.country_names(db)),
         "withheld_value": WITHHELD,
         "may_edit": can_write(principal, establishment.country_iso3, establishment.id),
+        **site_scenarios(db, principal, establishment_id, full),
     }
 
 
