@@ -16,7 +16,7 @@ see Eq. (4) of ``docs/models/river.md``.
 >>> decay_at_temperature(0.173, 20.0, 8200.0, 20.0)
 0.173
 >>> round(theta(8200.0, 20.0, 10.0), 3)
-1.105
+1.104
 """
 
 from __future__ import annotations
