@@ -87,10 +87,16 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
         days=float(given.get("days", 30.0)),
     )
     net = None
+    files: list[Path] = []
+    stored: list[dict[str, str]] = []
     if network is not None:
-        from hazatlas.geo.network import RiverNetwork
+        from hazatlas.services import networks
 
-        net = RiverNetwork.load(network)
+        net = networks.resolve(db, network)
+        if Path(network).exists():
+            files.append(Path(network))
+        elif str(network) != networks.BUNDLED and db is not None:
+            stored.append(networks.network_version(db, str(network)))
     run = run_spill(request, net)
     document = run.to_json()
     if site is not None:
@@ -99,7 +105,7 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
     answer = scenarios.record(db, principal, run,
                               _given(values, establishment_id, parameters),
                               establishment=_about(site), filled=filled, document=document,
-                              extra_data=[network] if network else (), keep=keep)
+                              extra_data=files, data_versions=stored, keep=keep)
     return run, answer
 
 
