@@ -187,30 +187,45 @@ def write_hydrorivers(path: Path, columns: dict[str, np.ndarray], table: ReachTa
 
 def write_osm(path: Path, table: ReachTable, way_of_reach: np.ndarray) -> None:
     """An ``.osm.pbf`` of the table's reaches: reaches with the same ``way_of_reach`` number
-    (consecutive, in flow order) become one way, nodes are shared where coordinates are equal
-    (to 1e-7 degrees, the OSM precision); ``waterway=river`` where named, else ``stream``."""
+    (consecutive, in flow order) become one way; a reach's last node is the first node of the
+    reach it flows into (its ``next_down``), outlets at the same point share one node, every
+    other vertex is a node of its own;
+    ``waterway=river`` where named, else ``stream``."""
     import osmium
 
-    fixed = np.round(table.coords * 1e7).astype(np.int64)
-    uniq, inv = np.unique(fixed, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    node_id = inv + 1
+    from hazatlas.geo.network_build import downstream_index
+
+    down, _ = downstream_index(table)
+    n, m = len(table), len(table.coords)
+    off = table.offsets
+    node_id = np.arange(m, dtype=np.int64) + n + 1  # inner and outlet vertices
+    node_id[off[:-1]] = np.arange(1, n + 1)  # first vertex of reach r: node r + 1
+    last = off[1:] - 1
+    node_id[last] = np.where(down >= 0, down + 1, node_id[last])
+    # outlets at the same point (two rivers leaving the file together) share their last node
+    out = last[down < 0]
+    fixed = np.round(table.coords[out] * 1e7).astype(np.int64)
+    _, first, inverse = np.unique(fixed, axis=0, return_index=True, return_inverse=True)
+    node_id[out] = node_id[out[first[inverse.ravel()]]]
+    used = np.unique(node_id)
+    where = np.empty(int(used.max()) + 1, dtype=np.int64)
+    where[node_id[::-1]] = np.arange(m)[::-1]  # a vertex of each node (its first occurrence)
     if path.exists():
         path.unlink()
     writer = osmium.SimpleWriter(str(path))
     try:
-        for k, (x, y) in enumerate((uniq / 1e7).tolist()):
-            writer.add_node(osmium.osm.mutable.Node(id=k + 1, location=(x, y)))
-        off = table.offsets.tolist()
-        n = len(table)
+        for k in used.tolist():
+            x, y = table.coords[where[k]].tolist()
+            writer.add_node(osmium.osm.mutable.Node(id=k, location=(x, y)))
+        offs = off.tolist()
         r = 0
         while r < n:
             s = r
             while r + 1 < n and way_of_reach[r + 1] == way_of_reach[s]:
                 r += 1
-            nodes = [int(node_id[off[s]])]
+            nodes = [int(node_id[offs[s]])]
             for q in range(s, r + 1):
-                nodes.extend(node_id[off[q] + 1 : off[q + 1]].tolist())
+                nodes.extend(node_id[offs[q] + 1 : offs[q + 1]].tolist())
             nm = str(table.name[s] or "")
             tags = {"waterway": "river" if nm else "stream", **({"name": nm} if nm else {})}
             writer.add_way(osmium.osm.mutable.Way(id=int(way_of_reach[s]), nodes=nodes, tags=tags))
