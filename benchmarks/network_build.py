@@ -136,10 +136,13 @@ def child_screen(db_url: str, name: str, sites_path: str, out_path: str) -> None
                       "reaches": len(net), "peak_rss_mb": rss_mb()}))  # fmt: skip
 
 
-def spawn(*args: str) -> dict[str, Any]:
+def spawn(*args: str, refusal_ok: bool = False) -> dict[str, Any]:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0 and refusal_ok and "ValidationError" in proc.stderr:
+        return {"refused": proc.stderr.strip().splitlines()[-3:]}
     if proc.returncode != 0:
         sys.exit(f"child {args[0]} failed:\n{proc.stderr[-4000:]}")
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -224,9 +227,14 @@ def main() -> None:
         write_osm(pbf, otable, way)
         print(f".osm.pbf written in {time.perf_counter() - t:.1f} s "
               f"({pbf.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
-        osm = spawn("build", db_url, str(pbf), "synthetic-osm")
-        print(f"network build (.osm.pbf): {osm['build_s']:.1f} s, peak RSS "
-              f"{osm['peak_rss_mb']:.0f} MB; {osm['summary']}")  # fmt: skip
+        # random tributaries may pass within GAP_M of a river's mouth, which the reader
+        # rightly calls a disconnected piece: shown, not fatal
+        osm = spawn("build", db_url, str(pbf), "synthetic-osm", refusal_ok=True)
+        if "refused" in osm:
+            print("network build (.osm.pbf) refused the synthetic file:", *osm["refused"])
+        else:
+            print(f"network build (.osm.pbf): {osm['build_s']:.1f} s, peak RSS "
+                  f"{osm['peak_rss_mb']:.0f} MB; {osm['summary']}")  # fmt: skip
     sites = make_sites(args.sites, args.seed)
     sites_path = str(tmp / "sites.npz")
     np.savez(sites_path, **sites)

@@ -67,9 +67,11 @@ def _about(site: Establishment | None) -> dict[str, Any] | None:
 
 def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
           establishment_id: str | None = None, keep: bool = True,
-          network: Path | None = None,
+          network: Path | None = None, network_name: str | None = None,
           parameters: dict[str, Any] | None = None) -> tuple[SpillRun, dict[str, Any]]:
-    """A river spill (fields of ``POST /api/scenarios/river``)."""
+    """A river spill (fields of ``POST /api/scenarios/river``) on the bundled network, on
+    ``network`` (the CLI's ``--network``: a file or a stored network's name) or on the stored
+    network ``network_name`` (the API's ``network``: never a file)."""
     site = _site(db, principal, establishment_id)
     filled: dict[str, Any] = {}
     given = dict(values)
@@ -89,7 +91,14 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
     net = None
     files: list[Path] = []
     stored: list[dict[str, str]] = []
-    if network is not None:
+    if network_name is not None:
+        from hazatlas.services import networks
+
+        if db is None:
+            raise HazatlasError("a stored river network needs a database")
+        net = networks.load_network(db, network_name)
+        stored.append(networks.network_version(db, network_name))
+    elif network is not None:
         from hazatlas.services import networks
 
         net = networks.resolve(db, network)
