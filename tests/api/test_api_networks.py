@@ -9,6 +9,7 @@ from hazatlas.domain.access import SYSTEM
 from hazatlas.formats.network_files import write_hydrorivers
 from hazatlas.geo.network_synthetic import hydrorivers_columns, synthetic_network
 from hazatlas.services import networks
+
 from .conftest import auth
 
 RIVER = {"at": [20.15, 46.25], "mass_kg": 1000.0, "start": "2000-02-10T00:00:00", "days": 5}

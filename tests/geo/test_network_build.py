@@ -143,7 +143,7 @@ def test_ways_are_cut_at_shared_nodes_and_flow_on() -> None:
     # the river is cut at node 3, where the stream joins: reaches 1-2-3 and 3-4, then the stream
     assert t.element.tolist() == [100, 100, 200]
     assert t.next_down.tolist() == [2, 0, 2]
-    assert [list(map(tuple, t.coords[a:b])) for a, b in zip(t.offsets[:-1], t.offsets[1:])][1] == [
+    assert [list(map(tuple, t.coords[a:b])) for a, b in zip(t.offsets[:-1], t.offsets[1:], strict=False)][1] == [
         NODES[3], NODES[4]
     ]
     assert t.name.tolist() == ["Tisa", "Tisa", "Brook"]
