@@ -165,3 +165,14 @@ def test_spill_on_a_stored_network_records_it(sqlite_db, files) -> None:
     files_recorded = [d["file"] for d in doc["provenance"]["data"]]
     assert "network:tisza (tisza_hydrorivers.gpkg)" in files_recorded
     assert doc["scenario_id"]
+
+
+def test_runout_traced_on_a_stored_network(sqlite_db, files) -> None:
+    networks.build_network(sqlite_db, SYSTEM, files["gpkg"], "tisza")
+    res = CliRunner().invoke(app, ["runout", "--volume", "12Mm3", "--height", "20m", "--at",
+                                   "20.15,46.25", "--network", "tisza", "--db", sqlite_db.url,
+                                   "--no-store", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["stop"]["reach_id"] >= 20_000_001
+    assert "network:tisza (tisza_hydrorivers.gpkg)" in [d["file"] for d in doc["provenance"]["data"]]
