@@ -182,3 +182,27 @@ def test_densify_all_equals_feature_by_feature() -> None:
     assert np.array_equal(lat, np.concatenate([d[:, 1] for _, d in parts]))
     assert np.array_equal(fid, np.concatenate([np.full(len(d), f) for f, d in parts]))
     assert first.sum() == len(parts)
+
+
+@pytest.mark.parametrize("which", ["bundled", "synthetic"])
+def test_key_events_of_a_reach_leading_to_another_are_its_own(which) -> None:
+    """``NetworkIndex.same_events_as``: run 0 of every reach gives exactly the first arrivals
+    computed for that reach itself."""
+    from hazatlas.geo import paths
+    from hazatlas.geo.network import RiverNetwork
+    from hazatlas.geo.network_synthetic import synthetic_network
+
+    if which == "bundled":
+        net = RiverNetwork.load_default()
+    else:
+        net = to_network(build(synthetic_network(3_000, seed=2, bbox=(18.0, 42.0, 30.5, 47.6))), "s")
+    index = net.index
+    shared = index.same_events_as
+    moved = np.flatnonzero(shared != np.arange(len(net)))
+    assert len(moved) > len(net) // 10  # it does save work
+    for r in moved.tolist():
+        for origin in ("ROU", "SRB"):
+            got = index.key_events(r, 0, origin)
+            want = paths.first_arrival_events(index, r, 0, origin)
+            for a, b in zip(got, want, strict=True):
+                assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), r
