@@ -120,5 +120,6 @@ class NetworkIndex:
 
     def built(self) -> set[str]:
         """Names of the indexes built so far."""
-        names = ("snap", "runs", "contacts", "tails", "upstream", "travel", "outlet_names")
+        names = ("snap", "runs", "contacts", "tails", "upstream", "travel", "outlet_names",
+                 "same_events_as")  # fmt: skip
         return {n for n in names if n in self.__dict__}
