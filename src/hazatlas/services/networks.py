@@ -34,6 +34,8 @@ from hazatlas.storage import repositories as repo
 #: What ``--network`` calls the bundled network.
 BUNDLED = "bundled"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+#: Networks kept loaded per process (the most recently loaded ones).
+MAX_LOADED = 2
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], tuple[Any, RiverNetwork]] = {}
 
@@ -116,7 +118,8 @@ def show_network(db: Database, name: str) -> dict[str, Any]:
 
 def load_network(db: Database, name: str) -> RiverNetwork:
     """The stored network ``name`` as a :class:`RiverNetwork` (source ``network:NAME``),
-    loaded once per process and version (a rebuild is seen at the next call)."""
+    loaded once per process and version (a rebuild is seen at the next call); the last
+    :data:`MAX_LOADED` networks loaded are kept."""
     from hazatlas.geo.network_build import to_network
 
     with db.transaction() as s:
@@ -136,7 +139,10 @@ def load_network(db: Database, name: str) -> RiverNetwork:
     )
     net = to_network(built, f"network:{name}", dict(attributes))
     with _lock:
+        _loaded.pop(key, None)
         _loaded[key] = (row.created_at, net)
+        while len(_loaded) > MAX_LOADED:  # a million reaches hold about 2 GB once indexed
+            _loaded.pop(next(iter(_loaded)))
     return net
 
 
