@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Released volume and runout of a tailings dam failure, traced along the river network.",
     ),
     "db": ("db", "Database schema and bundled geodata."),
+    "network": (
+        "network",
+        "River networks users bring: build from HydroRIVERS or OpenStreetMap, list, show.",
+    ),
     "register": ("register", "The register of hazardous activities."),
     "scenario": ("scenario", "Scenarios that chain several models, run from a register site."),
     "users": ("users", "User accounts, roles and API tokens."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,6 +47,11 @@ def runout(
             "--constituent", help="NAME=MG_PER_KG in the tailings (repeatable), e.g. Cu=2000"
         ),
     ] = None,
+    network: Annotated[
+        Path | None,
+        typer.Option("--network", help="River network: a stored network's name (hazatlas "
+                     "network list) or a file (GeoJSON/GeoPackage); default: the bundled one"),
+    ] = None,
     establishment: str | None = EstablishmentOption,
     no_store: bool = NoStoreOption,
     db: str | None = DbOption,
@@ -81,8 +87,12 @@ def runout(
             },
         }
         database, who = run_context(db, as_user, establishment, no_store)
+        if database is None and network is not None and not network.exists():
+            from hazatlas.cli.common import open_db
+
+            database = open_db(db)  # --network NAME: a stored network
         _, data = scenario_runs.runout(database, who, values, establishment_id=establishment,
-                                       keep=not no_store)
+                                       keep=not no_store, network=network)
     except HazatlasError as exc:
         fail(exc)
     if as_json:

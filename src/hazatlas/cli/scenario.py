@@ -66,6 +66,9 @@ def tailings_failure(
                              "(default: the rates at their reference temperature)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the run")] = False,
+    network: Annotated[str | None, typer.Option(
+        "--network", help="River network: a stored network's name (hazatlas network list) or a "
+        "file (GeoJSON/GeoPackage); default: the bundled one")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
 ) -> None:
@@ -96,7 +99,15 @@ def tailings_failure(
         water_temp_c=water_temp,
     )
     database = open_db(db)
-    doc = run_and_store(database, principal(database, as_user), req, store=not no_store)
+    net = None
+    parameters = None
+    if network is not None:
+        from hazatlas.services.networks import resolve
+
+        net = resolve(database, network)
+        parameters = {**req.to_json(), "network": network}
+    doc = run_and_store(database, principal(database, as_user), req, parameters,
+                        store=not no_store, network=net)
     if as_json:
         print_json(doc)
         return

@@ -43,10 +43,14 @@ def _parse_at(text: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _network(path: Path | None, dispersion: str | None) -> Any:
-    from hazatlas.geo.network import RiverNetwork
+def _network(path: Path | None, dispersion: str | None, db: str | None = None) -> Any:
+    from hazatlas.services.networks import BUNDLED, resolve
 
-    net = RiverNetwork.load(path) if path else RiverNetwork.load_default()
+    stored = path is not None and str(path) != BUNDLED and not path.exists()
+    if stored:
+        from hazatlas.cli.common import open_db
+
+    net = resolve(open_db(db) if stored else None, path)
     return net.with_dispersion_method(dispersion) if dispersion else net
 
 
@@ -134,7 +138,10 @@ def screen(
         help="with --at: river name or reach:ID that receives the discharge",
     ),
     network_file: Path | None = typer.Option(
-        None, "--network", help="river network GeoJSON/GeoPackage (reach_id, next_down, ...)"
+        None,
+        "--network",
+        help="river network: a stored network's name (hazatlas network list) or a "
+        "GeoJSON/GeoPackage file (reach_id, next_down, ...); default: the bundled one",
     ),
     dispersion: str | None = typer.Option(
         None,
@@ -162,7 +169,7 @@ def screen(
     """Screen sites for transboundary effects: nearest border, downstream countries, indices."""
     from hazatlas.services.screen import screen_point
 
-    network = _network(network_file, dispersion)
+    network = _network(network_file, dispersion, db)
     if check_network:
         _check_network(network, basin, json_out)
         return

@@ -85,7 +85,8 @@ def spill(
         list[str] | None, typer.Option("--point", help="NAME=LON,LAT of a place (repeatable)")
     ] = None,
     network: Annotated[
-        Path | None, typer.Option("--network", help="River network file (GeoJSON/GeoPackage)")
+        Path | None, typer.Option("--network", help="River network: a stored network's name "
+                                  "(hazatlas network list) or a file (GeoJSON/GeoPackage)")
     ] = None,
     days: Annotated[float, typer.Option("--days", help="Time horizon in days")] = 30.0,
     water_temp: Annotated[
@@ -183,6 +184,10 @@ def _spill(options: SpillOptions, plot: Path | None, establishment: str | None, 
         measured = read_observations(observations)
         values["observations"] = measured.to_json()
     database, who = run_context(db, as_user, establishment, no_store)
+    if database is None and options.network is not None and not options.network.exists():
+        from hazatlas.cli.common import open_db
+
+        database = open_db(db)  # --network NAME: a stored network
     run, doc = scenario_runs.river(database, who, values, establishment_id=establishment,
                                    keep=not no_store, network=options.network,
                                    observations=measured)

@@ -80,24 +80,9 @@ class SegmentIndex:
     """KD-tree over densified polylines; ``features`` are (m, 2) lon/lat arrays."""
 
     def __init__(self, features: list[np.ndarray], spacing_m: float = 1000.0) -> None:
-        lons, lats, fid, first = [], [], [], []
-        for f, xy in enumerate(features):
-            xy = np.asarray(xy, dtype=float)[:, :2]
-            if len(xy) < 2:
-                continue
-            dense = _densify(xy, spacing_m)
-            lons.append(dense[:, 0])
-            lats.append(dense[:, 1])
-            fid.append(np.full(len(dense), f, dtype=np.int64))
-            flag = np.zeros(len(dense), dtype=bool)
-            flag[0] = True
-            first.append(flag)
+        self.lon, self.lat, self.feature, self.is_first = _densify_all(features, spacing_m)
         self.n_features = len(features)
         self.spacing_m = spacing_m
-        self.lon = np.concatenate(lons) if lons else np.zeros(0)
-        self.lat = np.concatenate(lats) if lats else np.zeros(0)
-        self.feature = np.concatenate(fid) if fid else np.zeros(0, dtype=np.int64)
-        self.is_first = np.concatenate(first) if first else np.zeros(0, dtype=bool)
         self.is_last = np.roll(self.is_first, -1) if len(self.is_first) else self.is_first
         self.xyz = _xyz(self.lon, self.lat)
         seg = np.linalg.norm(np.diff(self.xyz, axis=0), axis=1) * EARTH_RADIUS_M
@@ -263,3 +248,42 @@ def _densify(xy: np.ndarray, spacing_m: float) -> np.ndarray:
     pts = xy[rep] + (xy[rep + 1] - xy[rep]) * step[:, None]
     out.append(pts)
     return np.concatenate(out)
+
+
+def _densify_all(
+    features: list[np.ndarray], spacing_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_densify` of every feature of at least two points at once: the vertices' lon,
+    lat, feature number and first-vertex flag (the same values as feature by feature)."""
+    arrays = [np.asarray(xy, dtype=float)[:, :2] for xy in features]
+    counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    keep = counts >= 2
+    if not keep.any():
+        z = np.zeros(0)
+        return z, z.copy(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    xy = np.concatenate([a for a, k in zip(arrays, keep.tolist(), strict=True) if k])
+    fid = np.repeat(np.flatnonzero(keep), counts[keep])
+    start = np.concatenate([[0], np.cumsum(counts[keep])[:-1]])
+    xyz = _xyz(xy[:, 0], xy[:, 1])
+    seg = np.linalg.norm(np.diff(xyz, axis=0), axis=1) * EARTH_RADIUS_M
+    inside = fid[1:] == fid[:-1]  # pairs of consecutive vertices of one feature
+    seg_i = np.flatnonzero(inside)  # segment i joins vertex i and i + 1
+    parts = np.maximum(np.ceil(seg[seg_i] / spacing_m).astype(np.int64), 1)
+    # a feature all of whose segments are short keeps its vertices exactly (as _densify)
+    split = np.zeros(len(xy), dtype=bool)
+    np.logical_or.at(split, fid[seg_i], parts > 1)
+    feat_split = split[fid[seg_i]]
+    rep = np.repeat(seg_i, parts)
+    firsts = np.repeat(np.cumsum(parts) - parts, parts)
+    step = (np.arange(len(rep)) - firsts + 1) / np.repeat(parts, parts)
+    pts = xy[rep] + (xy[rep + 1] - xy[rep]) * step[:, None]
+    exact = ~np.repeat(feat_split, parts)
+    pts[exact] = xy[rep[exact] + 1]
+    # output: each feature's first vertex, then the points of its segments in order
+    order_key = np.concatenate([start.astype(float), rep + step])  # vertex position
+    lonlat = np.concatenate([xy[start], pts])
+    feature = np.concatenate([fid[start], fid[rep]])
+    first = np.concatenate([np.ones(len(start), dtype=bool), np.zeros(len(rep), dtype=bool)])
+    order = np.argsort(order_key, kind="stable")
+    lonlat = lonlat[order]
+    return lonlat[:, 0].copy(), lonlat[:, 1].copy(), feature[order], first[order]

@@ -36,6 +36,7 @@ import numpy as np
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.geo import hydraulics as hy
 from hazatlas.geo._io import USER_QUANTITIES, FeatureColumns, geodesic_length
+from hazatlas.geo.network_topology import levels
 
 if TYPE_CHECKING:
     from hazatlas.geo.gauges import Discharges
@@ -55,6 +56,7 @@ class Hydraulics:
     dispersion_m2_s: np.ndarray
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a million reaches share a few thousand names
 def fold(text: str | None) -> str:
     """Case- and accent-insensitive key for river names.
 
@@ -127,7 +129,7 @@ class RiverNetwork:
         user = {q: np.full(n, np.nan) for q in USER_QUANTITIES}
         user.update({k: np.asarray(v, dtype=float) for k, v in (user_values or {}).items()})
         down = readonly(downstream, np.int64)
-        level = readonly(hy.levels(down))
+        level = readonly(levels(down))  # O(n log depth), see geo/network_topology.py
         groups = tuple(readonly(g) for g in hy.level_groups(level))
         init = object.__setattr__
         init(self, "reach_id", readonly(reach_id, np.int64))

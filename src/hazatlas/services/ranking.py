@@ -48,13 +48,22 @@ def _screened(db: Database, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {eid: dict(r.result) for eid, r in rows.items()}
 
 
-def screening_for(db: Database, principal: Principal, establishment_id: str) -> dict[str, Any]:
-    """The stored screening of one establishment as ``principal`` may see it."""
+def screening_for(db: Database, principal: Principal, establishment_id: str,
+                  network: str | None = None) -> dict[str, Any]:
+    """The stored screening of one establishment as ``principal`` may see it; with ``network``
+    (a stored network's name, :mod:`hazatlas.services.networks`) screened on that network
+    now instead."""
     with db.transaction() as s:
         e = repo.get(s, establishment_id)
     if e is None:
         raise NotFoundError(f"establishment '{establishment_id}' not found")
-    result = _screened(db, [establishment_id])[establishment_id]
+    if network is not None:
+        from hazatlas.services.networks import load_network
+        from hazatlas.services.screen import screen_register
+
+        result = screen_register([e], network=load_network(db, network))[0]
+    else:
+        result = _screened(db, [establishment_id])[establishment_id]
     return _visible(principal, e, result)
 
 

@@ -69,11 +69,13 @@ def _about(site: Establishment | None) -> dict[str, Any] | None:
 
 def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
           establishment_id: str | None = None, keep: bool = True,
-          network: Path | None = None,
+          network: Path | None = None, network_name: str | None = None,
           parameters: dict[str, Any] | None = None,
           observations: ObservationSet | None = None) -> tuple[SpillRun, dict[str, Any]]:
-    """A river spill (fields of ``POST /api/scenarios/river``); measurements (``observations``,
-    or the field of that name) add the ``forecast`` fitted to them
+    """A river spill (fields of ``POST /api/scenarios/river``) on the bundled network, on
+    ``network`` (the CLI's ``--network``: a file or a stored network's name) or on the stored
+    network ``network_name`` (the API's ``network``: never a file); measurements
+    (``observations``, or the field of that name) add the ``forecast`` fitted to them
     (:mod:`hazatlas.services.spill_forecast`)."""
     site = _site(db, principal, establishment_id)
     filled: dict[str, Any] = {}
@@ -93,10 +95,17 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
         water_temp_c=given.get("water_temp_c"),
     )
     net = None
-    if network is not None:
-        from hazatlas.geo.network import RiverNetwork
+    files: list[Path] = []
+    stored: list[dict[str, str]] = []
+    if network_name is not None:
+        from hazatlas.services import networks
 
-        net = RiverNetwork.load(network)
+        if db is None:
+            raise HazatlasError("a stored river network needs a database")
+        net = networks.load_network(db, network_name)
+        stored.append(networks.network_version(db, network_name))
+    elif network is not None:
+        net, files, stored = _network(db, network)
     run = run_spill(request, net)
     document = run.to_json()
     if observations is None and values.get("observations"):
@@ -109,7 +118,7 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
     answer = scenarios.record(db, principal, run,
                               _given(values, establishment_id, parameters),
                               establishment=_about(site), filled=filled, document=document,
-                              extra_data=[network] if network else (), keep=keep)
+                              extra_data=files, data_versions=stored, keep=keep)
     return run, answer
 
 
@@ -136,8 +145,10 @@ def plume(db: Database | None, principal: Principal, values: dict[str, Any], *,
 
 def runout(db: Database | None, principal: Principal, values: dict[str, Any], *,
            establishment_id: str | None = None, keep: bool = True,
-           parameters: dict[str, Any] | None = None) -> tuple[RunoutOutcome, dict[str, Any]]:
-    """A tailings dam failure (fields of ``POST /api/scenarios/runout``)."""
+           parameters: dict[str, Any] | None = None,
+           network: Path | None = None) -> tuple[RunoutOutcome, dict[str, Any]]:
+    """A tailings dam failure (fields of ``POST /api/scenarios/runout``), traced on the bundled
+    network or on ``network`` (the CLI's ``--network``: a file or a stored network's name)."""
     from hazatlas.domain.tailings import Constituent
 
     site = _site(db, principal, establishment_id)
@@ -154,17 +165,35 @@ def runout(db: Database | None, principal: Principal, values: dict[str, Any], *,
         constituents=[Constituent(k, float(v))
                       for k, v in (given.get("constituents_mg_kg") or {}).items()],
     )
+    net, files, stored = _network(db, network)
     try:
-        outcome = run_runout(request)
+        outcome = run_runout(request, net)
     except HazatlasError as exc:
         if "at" not in filled or isinstance(exc, ValidationError):
             raise
         # the site's point is off the mapped network: the regression still holds, untraced
         del filled["at"]
-        outcome = run_runout(replace(request, at=None))
+        outcome = run_runout(replace(request, at=None), net)
         outcome.warnings.append(f"the location of {establishment_id} was not used: {exc}; the "
                                 "runout is not traced (give at, --at, to place it)")
     answer = scenarios.record(db, principal, outcome,
                               _given(values, establishment_id, parameters),
-                              establishment=_about(site), filled=filled, keep=keep)
+                              establishment=_about(site), filled=filled, keep=keep,
+                              extra_data=files, data_versions=stored)
     return outcome, answer
+
+
+def _network(db: Database | None, network: Path | None
+             ) -> tuple[Any, list[Path], list[dict[str, str]]]:
+    """The network ``--network`` names (None: the bundled one), with the file or the stored
+    network to record in the run's provenance."""
+    if network is None:
+        return None, [], []
+    from hazatlas.services import networks
+
+    net = networks.resolve(db, network)
+    if Path(network).exists():
+        return net, [Path(network)], []
+    if str(network) != networks.BUNDLED and db is not None:
+        return net, [], [networks.network_version(db, str(network))]
+    return net, [], []

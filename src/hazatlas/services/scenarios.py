@@ -67,7 +67,8 @@ def data_version(path: Path, name: str | None = None) -> dict[str, str]:
     return {"file": name or path.name, "sha256": _digest(str(path), path.stat().st_mtime_ns)}
 
 
-def provenance(run: ScenarioResult, extra_data: Sequence[Path] = ()) -> dict[str, Any]:
+def provenance(run: ScenarioResult, extra_data: Sequence[Path] = (),
+               data_versions: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
     """The versions a run was made with: hazatlas, each model (name and source) and the data
     files (packaged ones of :data:`DATA_FILES` and ``extra_data``, e.g. a user river network)."""
     from hazatlas import __version__
@@ -75,6 +76,7 @@ def provenance(run: ScenarioResult, extra_data: Sequence[Path] = ()) -> dict[str
 
     data = [data_version(data_path(*parts), "/".join(parts)) for parts in DATA_FILES[run.kind]]
     data += [data_version(p, str(p)) for p in extra_data]
+    data += [dict(v) for v in data_versions]  # e.g. a stored river network (services/networks)
     return {
         "hazatlas": __version__,
         "models": [{"name": v.model, "source": v.source} for v in run.validity],
@@ -85,14 +87,15 @@ def provenance(run: ScenarioResult, extra_data: Sequence[Path] = ()) -> dict[str
 def record(db: Database | None, principal: Principal, run: ScenarioResult,
            parameters: dict[str, Any], *, establishment: dict[str, Any] | None = None,
            filled: dict[str, Any] | None = None, extra_data: Sequence[Path] = (),
-           document: dict[str, Any] | None = None, keep: bool = True) -> dict[str, Any]:
+           document: dict[str, Any] | None = None, keep: bool = True,
+           data_versions: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
     """The run's answer (its result document with ``establishment_id``, ``establishment``,
     ``filled_from_establishment``, ``provenance``, ``created_by`` and ``scenario_id``), stored
     as it is returned when ``keep`` (``scenario_id`` null otherwise). ``document`` replaces
     :meth:`ScenarioResult.to_json` when the caller has amended it."""
     eid = establishment["id"] if establishment else None
     doc = {**(run.to_json() if document is None else document), "establishment_id": eid, "establishment": establishment,
-           "filled_from_establishment": filled or {}, "provenance": provenance(run, extra_data),
+           "filled_from_establishment": filled or {}, "provenance": provenance(run, extra_data, data_versions),
            "created_by": principal.username if keep else None, "scenario_id": None}
     if keep:
         if db is None:

@@ -67,7 +67,8 @@ IndicesHook = Callable[[Establishment], dict[str, Any]]
 def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
     """Build now every index and table the screening uses and that does not depend on the
     sites (country polygons and outlines, every country's border index, the snapping index,
-    the river state runs and travel times of ``network.index``); otherwise each is built on
+    the river state runs, riparian contacts, transitions to the outlets, the reaches that share
+    their first arrivals and travel times of ``network.index``); otherwise each is built on
     first use. For servers and benchmarks that want the first request to cost what the others
     cost."""
     from hazatlas.geo import borders
@@ -76,6 +77,7 @@ def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
     borders.prepare()
     index = net.index
     index.snap, index.runs, index.travel  # noqa: B018 - built now (cached properties)
+    index.contacts, index.tails, index.same_events_as  # noqa: B018 - likewise
     return net
 
 

@@ -202,3 +202,20 @@ class ScenarioRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     parameters: Mapped[dict] = mapped_column(JSON)
     result: Mapped[dict] = mapped_column(JSON)
+
+
+class RiverNetworkRow(Base):
+    """A river network a user built (``hazatlas network build``): its description and its
+    arrays as one compressed NumPy archive (``storage/networks.py``), loaded whole."""
+
+    __tablename__ = "river_network"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    basin: Mapped[str | None] = mapped_column(String(200))
+    source_format: Mapped[str] = mapped_column(String(20))
+    source_file: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    reaches: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,6 +1,7 @@
 """API: river spill alarm run (same JSON as ``hazatlas spill --json``).
 
-``POST /api/scenarios/river`` computes the run on the bundled river network. Inputs are SI
+``POST /api/scenarios/river`` computes the run on the bundled river network, or on a stored
+network named by ``network`` (``hazatlas network build``; never a file of the server). Inputs are SI
 numbers whose names carry the unit; every run is stored as a scenario (``scenario_id`` in the
 answer), linked to ``establishment_id`` when one is given, whose site fills the inputs left out
 (``hazatlas.services.site_scenarios``). Anonymous callers are refused (401): every run is
@@ -70,6 +71,8 @@ class RiverSpillIn(BaseModel):
         "reference temperature"))
     observations: list[ObservationIn] | None = Field(None, max_length=10_000, description=(
         "measured concentrations: the run is fitted to them and the answer adds `forecast`"))
+    network: str | None = Field(None, max_length=100, description=(
+        "a stored river network's name (hazatlas network list); default: the bundled network"))
 
 
 @router.post("/river", summary="River spill: arrival, peak and duration downstream")
@@ -84,8 +87,11 @@ def river_scenario(body: RiverSpillIn, db: Database = Depends(get_db),
     from hazatlas.services import scenario_runs
 
     unused = set() if body.observations is not None else {"observations"}
-    values = body.model_dump(mode="json", exclude={"establishment_id"} | unused)
+    values = body.model_dump(mode="json", exclude={"establishment_id", "network"} | unused)
+    # the stored request as before when no network is named
+    parameters = body.model_dump(
+        mode="json", exclude=unused if body.network else unused | {"network"})
     _, answer = model_run(lambda v: scenario_runs.river(
-        db, user, v, establishment_id=body.establishment_id,
-        parameters=body.model_dump(mode="json", exclude=unused)), values)
+        db, user, v, establishment_id=body.establishment_id, network_name=body.network,
+        parameters=parameters), values)
     return answer

@@ -23,8 +23,12 @@ User = Annotated[Principal, Depends(get_principal)]
 
 @router.get("/establishments/{establishment_id}/screening",
             summary="Nearest border, downstream countries with travel times, WRI, THI")
-def screening(establishment_id: str, db: Db, user: User) -> dict[str, Any]:
-    return svc.screening_for(db, user, establishment_id)
+def screening(establishment_id: str, db: Db, user: User,
+              network: Annotated[str | None, Query(
+                  max_length=100, description="a stored river network's name (hazatlas network "
+                  "list); default: the bundled network (the stored screening)")] = None,
+              ) -> dict[str, Any]:
+    return svc.screening_for(db, user, establishment_id, network)
 
 
 @router.get("/ranking", summary="Accident risk spots ranked per basin or per country")
