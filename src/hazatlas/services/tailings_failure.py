@@ -274,6 +274,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
     finds it, at the point nearest to the dam (see the module)."""
     from shapely.geometry import mapping  # type: ignore[import-untyped]
 
+    from hazatlas.geo.schematic import path_fields
     from hazatlas.services.screen import Site, screen_sites
 
     batch = screen_sites([Site(est.id, est.lon, est.lat, est.country_iso3, est.receiving_water)],
@@ -301,6 +302,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "lat": pt.y,
         "reach_id": int(network.reach_id[i]),
         "river": network.river_name(i) or None, "river_names": network.river_names(i),
+        "schematic": path_fields(network, i),
         "offset_m": offset,
         "distance_km": distance_km,
         "match": str(batch.snap_status[0]),
