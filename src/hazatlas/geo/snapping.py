@@ -221,46 +221,48 @@ def snap_to_reaches(
     return SnapBatch(reach, offset, dist, none, np.full(len(lon), np.inf))
 
 
-def _reach_name_keys(network: RiverNetwork) -> list[set[str]]:
-    """Per reach, the folded names a receiving water may give: the source data's name and
-    alternative names, the canonical main-stem name and its names by language
-    (:mod:`hazatlas.geo.river_names`)."""
+def _reach_name_keys(network: RiverNetwork) -> tuple[list[set[str]], list[set[str]]]:
+    """Per reach, the folded names a receiving water may give: (1) the canonical main-stem
+    name and its names by language (:mod:`hazatlas.geo.river_names`), (2) the source data's
+    name and alternative names."""
     from hazatlas.geo.network import fold
 
     n = len(network)
     alt = network.attributes.get("name_alt") or ("",) * n
     river = network.attributes.get("river") or ("",) * n
     langs = network.attributes.get("river_names") or ({},) * n
-    out = []
+    canonical, source = [], []
     for nm, a, rv, by_lang in zip(network.name, alt, river, langs, strict=True):
-        keys = {fold(nm), fold(a), fold(rv)}
-        keys |= {fold(s) for s in str(a or "").replace("|", ",").split(",")}
+        keys = {fold(rv)}
         for value in dict(by_lang).values():
-            keys |= {fold(s) for s in str(value).split("/")}
-        out.append(keys - {""})
-    return out
+            keys |= {fold(value)} | {fold(s) for s in str(value).split("/")}
+        canonical.append(keys - {""})
+        names = {fold(nm), fold(a)} | {fold(s) for s in str(a or "").replace("|", ",").split(",")}
+        source.append(names - {""})
+    return canonical, source
 
 
 def reaches_for_water(network: RiverNetwork, water: str) -> np.ndarray:
-    """Reaches of the river a register's ``receiving_water`` names: exact matches of any of
-    its names (:func:`_reach_name_keys`; case and accents ignored), else reaches whose name
-    contains it as a whole word ("Timok" matches "Beli Timok")."""
+    """Reaches of the river a register's ``receiving_water`` names (case and accents ignored):
+    those whose canonical name or a name in a riparian language is ``water``; else those whose
+    name or alternative name in the source data is; else those whose name contains it as a
+    whole word ("Timok" matches "Beli Timok")."""
     from hazatlas.geo.network import fold
 
     key = fold(water)
     if not key:
         return np.zeros(0, dtype=np.int64)
-    names = _name_keys_cached(network)
-    exact = [i for i, k in enumerate(names) if key in k]
-    if exact:
-        return np.array(exact, dtype=np.int64)
+    for names in _name_keys_cached(network):
+        exact = [i for i, k in enumerate(names) if key in k]
+        if exact:
+            return np.array(exact, dtype=np.int64)
     return network.reaches_matching(water)
 
 
-_NAME_KEYS: dict[int, tuple[RiverNetwork, list[set[str]]]] = {}
+_NAME_KEYS: dict[int, tuple[RiverNetwork, tuple[list[set[str]], list[set[str]]]]] = {}
 
 
-def _name_keys_cached(network: RiverNetwork) -> list[set[str]]:
+def _name_keys_cached(network: RiverNetwork) -> tuple[list[set[str]], list[set[str]]]:
     """:func:`_reach_name_keys` once per network (a few recent networks are kept)."""
     hit = _NAME_KEYS.get(id(network))
     if hit is not None and hit[0] is network:

@@ -160,7 +160,10 @@ def _screen_sites(
     lap("snapping")
     site_d, site_t = _site_measures(net, reach, offset)
     leg_m, leg_s = _first_legs(reach, dist, water)
-    site_d, site_t = site_d + leg_m, site_t + leg_s
+    to_water = np.zeros(n, dtype=bool)
+    to_water[list(water)] = True  # a sea or lake: the first leg is the whole path
+    site_d = np.where(to_water, 0.0, site_d) + leg_m
+    site_t = np.where(to_water, 0.0, site_t) + leg_s
     events = _downstream_events(net, reach, offset, country)
     key, key_ptr = events.key, events.ptr
     transboundary = np.zeros(n, dtype=bool)
