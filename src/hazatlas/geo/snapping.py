@@ -9,7 +9,7 @@ distance along the reach from its upstream end to that closest point.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -230,8 +230,9 @@ def _reach_name_keys(network: RiverNetwork) -> tuple[list[set[str]], list[set[st
     n = len(network)
     alt = network.attributes.get("name_alt") or ("",) * n
     river = network.attributes.get("river") or ("",) * n
-    langs = network.attributes.get("river_names") or ({},) * n
-    canonical, source = [], []
+    langs: tuple[Any, ...] = network.attributes.get("river_names") or ({},) * n
+    canonical: list[set[str]] = []
+    source: list[set[str]] = []
     for nm, a, rv, by_lang in zip(network.name, alt, river, langs, strict=True):
         keys = {fold(rv)}
         for value in dict(by_lang).values():
