@@ -274,7 +274,6 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
     finds it, at the point nearest to the dam (see the module)."""
     from shapely.geometry import mapping  # type: ignore[import-untyped]
 
-    from hazatlas.geo.schematic import path_fields
     from hazatlas.services.screen import Site, screen_sites
 
     batch = screen_sites([Site(est.id, est.lon, est.lat, est.country_iso3, est.receiving_water)],
@@ -302,8 +301,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "lat": pt.y,
         "reach_id": int(network.reach_id[i]),
         "river": network.river_name(i) or None, "river_names": network.river_names(i),
-        "schematic": path_fields(network, i),
-        "offset_m": offset,
+        "offset_m": offset, "schematic": batch.result(0)["schematic"],
         "distance_km": distance_km,
         "match": str(batch.snap_status[0]),
         "runout_km": runout_km,
