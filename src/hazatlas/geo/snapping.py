@@ -177,9 +177,12 @@ def snap_point(
 
     >>> from hazatlas.geo.network import RiverNetwork
     >>> net = RiverNetwork.load_default()
-    >>> s = snap_point(net, 23.58, 47.66)  # Baia Mare; Natural Earth names the lower Somes so
+    >>> s = snap_point(net, 22.885, 47.79)  # Satu Mare; Natural Earth names the lower Somes so
     >>> net.name[s.reach_index], s.distance_m < 20_000
     ('Somesul Cald', True)
+    >>> net.name[snap_point(net, 23.58, 47.66).reach_index]  # Baia Mare: a schematic reach
+    'Săsar'
+
     """
     res = snap_points(network, np.array([lon]), np.array([lat]), max_distance_m)
     if res.reach_index[0] < 0:
