@@ -73,10 +73,13 @@ def test_receiving_water_wins_over_proximity() -> None:
     bor = screen_register(_establishments())[1]
     assert bor["snap"]["status"] == "named" and "Timok" in bor["reach_name"]
     assert bor["downstream"][0]["country"] == "BGR"
-    # by proximity alone Bor is more than 20 km from any reach
+    # by proximity alone Bor snaps to the Bor river (a schematic reach), on which it lies
     alone = screen_point(22.10, 44.08)
-    assert alone["reach_id"] is None and alone["snap"]["status"] == "none"
-    assert alone["warnings"]
+    assert alone["reach_name"] == "Borska reka" and alone["schematic"][0]["river"] == "Borska reka"
+    assert alone["first_leg"]["status"] == "on river"
+    # a point more than 20 km from every reach, with no receiving water, has no path
+    far = screen_point(77.175, 42.125)  # Kadji-Sai, on the shore of Issyk-Kul
+    assert far["reach_id"] is None and far["snap"]["status"] == "none" and far["warnings"]
 
 
 def test_reach_id_reference_and_unknown_name_reported() -> None:

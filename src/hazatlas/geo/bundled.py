@@ -1,7 +1,9 @@
 """The bundled river network: Natural Earth 1:10m rivers with ``next_down`` topology
 (``data/geo/rivers/ne10m_river_network.geojson``, see its SOURCES.md), lengths calibrated to
 published river kilometres, lakes, gauged discharges and the main-stem names of
-``data/geo/river_names.csv`` (:mod:`hazatlas.geo.river_names`).
+``data/geo/river_names.csv`` (:mod:`hazatlas.geo.river_names`), extended with the schematic
+reaches of ``data/geo/schematic_*.csv`` (:mod:`hazatlas.geo.schematic`) after the
+calibration and the names, so neither depends on them.
 
 Natural Earth 1:10m lines are generalised and shorter than the published river kilometres
 (Danube about 5 %, Tisza 13 %, Syr Darya 25 %). For each stretch of
@@ -26,6 +28,8 @@ from hazatlas.domain.reference import data_path, load_table
 from hazatlas.geo.gauges import BUNDLED_SOURCE
 from hazatlas.geo.network import RiverNetwork
 from hazatlas.geo.river_names import main_stem_names
+from hazatlas.geo.schematic import schematic_rivers
+from hazatlas.geo.schematic_join import ReachColumns, extend
 
 #: Calibration points given by coordinates are looked for within this distance of their river.
 CALIBRATION_SNAP_M = 10_000.0
@@ -47,16 +51,25 @@ def default_network() -> RiverNetwork:
     for key in ("name_alt", "basin_outlet", "outlet_type"):
         attributes[key] = tuple(str(p.get(key) or "") for p, _ in feats)
     attributes["river"], attributes["river_names"] = main_stem_names(raw, attributes["name_alt"])
+    cols = extend(
+        ReachColumns(
+            raw.reach_id.tolist(), raw.downstream.tolist(), (raw.length_m * factor).tolist(),
+            factor.tolist(), list(raw.name), list(raw.geometry),
+            {k: list(v) for k, v in attributes.items()},
+            {k: v.tolist() for k, v in raw.user_values.items()},
+        ),
+        schematic_rivers(),
+    )  # fmt: skip
     return RiverNetwork(
-        raw.reach_id,
-        raw.downstream,
-        raw.length_m * factor,
-        raw.name,
-        raw.geometry,
-        user_values=raw.user_values,
-        attributes=attributes,
-        lake_volume_m3=lake_volumes(list(raw.geometry)),
-        length_factor=factor,
+        np.array(cols.reach_id),
+        np.array(cols.downstream),
+        np.array(cols.length_m),
+        cols.name,
+        cols.geometry,
+        user_values={k: np.array(v) for k, v in cols.user_values.items()},
+        attributes=cols.attributes,
+        lake_volume_m3=lake_volumes(cols.geometry),
+        length_factor=np.array(cols.length_factor),
         source=BUNDLED_SOURCE,
     )
 

@@ -9,7 +9,7 @@ distance along the reach from its upstream end to that closest point.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -177,9 +177,12 @@ def snap_point(
 
     >>> from hazatlas.geo.network import RiverNetwork
     >>> net = RiverNetwork.load_default()
-    >>> s = snap_point(net, 23.58, 47.66)  # Baia Mare; Natural Earth names the lower Somes so
+    >>> s = snap_point(net, 22.885, 47.79)  # Satu Mare; Natural Earth names the lower Somes so
     >>> net.name[s.reach_index], s.distance_m < 20_000
     ('Somesul Cald', True)
+    >>> net.name[snap_point(net, 23.58, 47.66).reach_index]  # Baia Mare: a schematic reach
+    'Săsar'
+
     """
     res = snap_points(network, np.array([lon]), np.array([lat]), max_distance_m)
     if res.reach_index[0] < 0:
@@ -219,3 +222,57 @@ def snap_to_reaches(
     reach[far] = -1
     none = np.full(len(lon), -1, dtype=np.int64)
     return SnapBatch(reach, offset, dist, none, np.full(len(lon), np.inf))
+
+
+def _reach_name_keys(network: RiverNetwork) -> tuple[list[set[str]], list[set[str]]]:
+    """Per reach, the folded names a receiving water may give: (1) the canonical main-stem
+    name and its names by language (:mod:`hazatlas.geo.river_names`), (2) the source data's
+    name and alternative names."""
+    from hazatlas.geo.network import fold
+
+    n = len(network)
+    alt = network.attributes.get("name_alt") or ("",) * n
+    river = network.attributes.get("river") or ("",) * n
+    langs: tuple[Any, ...] = network.attributes.get("river_names") or ({},) * n
+    canonical: list[set[str]] = []
+    source: list[set[str]] = []
+    for nm, a, rv, by_lang in zip(network.name, alt, river, langs, strict=True):
+        keys = {fold(rv)}
+        for value in dict(by_lang).values():
+            keys |= {fold(value)} | {fold(s) for s in str(value).split("/")}
+        canonical.append(keys - {""})
+        names = {fold(nm), fold(a)} | {fold(s) for s in str(a or "").replace("|", ",").split(",")}
+        source.append(names - {""})
+    return canonical, source
+
+
+def reaches_for_water(network: RiverNetwork, water: str) -> np.ndarray:
+    """Reaches of the river a register's ``receiving_water`` names (case and accents ignored):
+    those whose canonical name or a name in a riparian language is ``water``; else those whose
+    name or alternative name in the source data is; else those whose name contains it as a
+    whole word ("Timok" matches "Beli Timok")."""
+    from hazatlas.geo.network import fold
+
+    key = fold(water)
+    if not key:
+        return np.zeros(0, dtype=np.int64)
+    for names in _name_keys_cached(network):
+        exact = [i for i, k in enumerate(names) if key in k]
+        if exact:
+            return np.array(exact, dtype=np.int64)
+    return network.reaches_matching(water)
+
+
+_NAME_KEYS: dict[int, tuple[RiverNetwork, tuple[list[set[str]], list[set[str]]]]] = {}
+
+
+def _name_keys_cached(network: RiverNetwork) -> tuple[list[set[str]], list[set[str]]]:
+    """:func:`_reach_name_keys` once per network (a few recent networks are kept)."""
+    hit = _NAME_KEYS.get(id(network))
+    if hit is not None and hit[0] is network:
+        return hit[1]
+    keys = _reach_name_keys(network)
+    if len(_NAME_KEYS) >= 4:
+        _NAME_KEYS.pop(next(iter(_NAME_KEYS)))
+    _NAME_KEYS[id(network)] = (network, keys)
+    return keys

@@ -28,11 +28,18 @@ from hazatlas.domain.establishment import Establishment
 from hazatlas.geo import paths
 from hazatlas.geo.borders import code_keys, countries_at, nearest_border, nearest_country
 from hazatlas.geo.network import FLOWS, RiverNetwork, fold
-from hazatlas.geo.snapping import snap_points
+from hazatlas.geo.snapping import reaches_for_water, snap_points
+from hazatlas.geo.water_bodies import (
+    ON_RIVER_M,
+    distance_to_water_body,
+    first_leg_velocity_m_s,
+    water_body,
+)
 from hazatlas.services import screen_indices
 from hazatlas.services.screen_batch import (
     DownstreamEvents,
     EstablishmentSites,
+    FirstLegs,
     PoiHits,
     PointOfInterest,
     ScreeningBatch,
@@ -54,8 +61,9 @@ __all__ = [
 
 #: A site farther than this from every reach has no receiving reach.
 MAX_SNAP_DISTANCE_M = 20_000.0
-#: A named receiving water is looked for within this distance of the site.
-NAMED_SNAP_DISTANCE_M = 50_000.0
+#: A named receiving water is looked for within this distance of the site (the part between
+#: the site and the river is an unmapped first leg, see :mod:`hazatlas.geo.water_bodies`).
+NAMED_SNAP_DISTANCE_M = 100_000.0
 #: A match farther than this is reported as distant.
 DISTANT_SNAP_M = 10_000.0
 #: Another river closer than max(this, 1.5 x the match distance) makes the match ambiguous.
@@ -136,7 +144,9 @@ def _screen_sites(
     )
     status[(reach >= 0) & amb] = "ambiguous"
     status[(reach >= 0) & ~amb & (dist > DISTANT_SNAP_M)] = "distant"
-    _apply_receiving_water(net, sites, lon, lat, reach, offset, dist, status, warnings)
+    water = _apply_receiving_water(
+        net, sites, lon, lat, country, reach, offset, dist, status, warnings
+    )
     amb_sites = np.flatnonzero(status == "ambiguous")
     for i, j, km in zip(
         amb_sites.tolist(),
@@ -151,6 +161,11 @@ def _screen_sites(
         warnings.setdefault(i, []).append(no_path)
     lap("snapping")
     site_d, site_t = _site_measures(net, reach, offset)
+    leg_m, leg_s = _first_legs(reach, dist, water)
+    to_water = np.zeros(n, dtype=bool)
+    to_water[list(water)] = True  # a sea or lake: the first leg is the whole path
+    site_d = np.where(to_water, 0.0, site_d) + leg_m
+    site_t = np.where(to_water, 0.0, site_t) + leg_s
     events = _downstream_events(net, reach, offset, country)
     key, key_ptr = events.key, events.ptr
     transboundary = np.zeros(n, dtype=bool)
@@ -172,7 +187,7 @@ def _screen_sites(
         hits = _pois(net, pois, max_snap_distance_m, reach, offset, warnings)
     return ScreeningBatch(
         sites, net, country, b_country, b_dist, reach, offset, dist, status, site_d, site_t,
-        events, flags, idx, warnings, timings, hits,
+        events, flags, idx, warnings, timings, hits, FirstLegs(leg_m, leg_s, water),
     )  # fmt: skip
 
 
@@ -266,13 +281,15 @@ def _apply_receiving_water(
     sites: Sequence[Site],
     lon: np.ndarray,
     lat: np.ndarray,
+    country: np.ndarray,
     reach: np.ndarray,
     offset: np.ndarray,
     dist: np.ndarray,
     status: np.ndarray,
     warnings: dict[int, list[str]],
-) -> None:
-    """A ``receiving_water`` (``reach:ID`` or a river name) wins over proximity."""
+) -> dict[int, str]:
+    """A ``receiving_water`` (``reach:ID``, a river name, or a sea or lake) wins over
+    proximity. Returns the sites whose receiving water is a sea or lake, with its name."""
     from hazatlas.geo.snapping import snap_to_reaches
 
     by_name: dict[str, list[int]] = {}
@@ -295,16 +312,13 @@ def _apply_receiving_water(
             status[i] = "reach_id"
         else:
             by_name.setdefault(fold(rw), []).append(i)
-    for key, members in by_name.items():
-        cands = net.reaches_matching(key)
-        rows = np.array(members)
+    water: dict[int, str] = {}
+    for members in by_name.values():
+        cands = reaches_for_water(net, sites[members[0]].receiving_water or "")
         if len(cands) == 0:
-            for i in members:
-                warnings.setdefault(i, []).append(
-                    f"receiving water {sites[i].receiving_water!r} is not a river of the network; "
-                    "nearest reach used"
-                )
+            _water_bodies(sites, members, lon, lat, country, reach, dist, status, warnings, water)
             continue
+        rows = np.array(members)
         res = snap_to_reaches(net, cands, lon[rows], lat[rows], NAMED_SNAP_DISTANCE_M)
         for j, i in enumerate(members):
             if res.reach_index[j] < 0:
@@ -315,6 +329,48 @@ def _apply_receiving_water(
                 continue
             reach[i], offset[i], dist[i] = res.reach_index[j], res.offset_m[j], res.distance_m[j]
             status[i] = "named"
+    return water
+
+
+def _water_bodies(
+    sites: Sequence[Site],
+    members: list[int],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    country: np.ndarray,
+    reach: np.ndarray,
+    dist: np.ndarray,
+    status: np.ndarray,
+    warnings: dict[int, list[str]],
+    water: dict[int, str],
+) -> None:
+    """Sites whose receiving water is a sea or lake: no river reach; the first leg to that
+    water is their path (:mod:`hazatlas.geo.water_bodies`)."""
+    rw = sites[members[0]].receiving_water or ""
+    body = water_body(rw)
+    for i in members:
+        away = None if body is None else distance_to_water_body(body, lon[i], lat[i], country[i])
+        if body is None or away is None:
+            warnings.setdefault(i, []).append(
+                f"receiving water {sites[i].receiving_water!r} is not a river of the network "
+                "nor a sea or lake; nearest reach used"
+            )
+            continue
+        reach[i], dist[i], status[i] = -1, away, "water_body"
+        water[i] = body
+
+
+def _first_legs(
+    reach: np.ndarray, dist: np.ndarray, water: dict[int, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Length (m) and travel time (s, low/mean/high) of each site's unmapped first leg: the
+    straight line to its receiving reach when farther than ``ON_RIVER_M``, or to its sea or
+    lake; zero on the river (rule in :mod:`hazatlas.geo.water_bodies`)."""
+    leg = np.where((reach >= 0) & (dist > ON_RIVER_M) & np.isfinite(dist), dist, 0.0)
+    for i in water:
+        leg[i] = dist[i]
+    seconds = leg / first_leg_velocity_m_s()
+    return leg, np.vstack([seconds] * len(FLOWS))
 
 
 def _site_measures(

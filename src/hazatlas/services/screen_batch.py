@@ -117,6 +117,16 @@ class PoiHits:
     time_s: np.ndarray  # (3, n_points) travel time to the outlet
 
 
+@dataclass(frozen=True)
+class FirstLegs:
+    """The unmapped first leg of every site (:mod:`hazatlas.geo.water_bodies`): length (m),
+    travel time (s, (3, n) low/mean/high), and the sites that send to a sea or lake."""
+
+    length_m: np.ndarray
+    time_s: np.ndarray
+    water_body: dict[int, str]
+
+
 @dataclass
 class ScreeningBatch:
     """Screening of many sites as arrays (one value per site unless stated)."""
@@ -138,6 +148,7 @@ class ScreeningBatch:
     warnings: dict[int, list[str]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)  # wall time per stage
     pois: PoiHits | None = None
+    legs: FirstLegs | None = None  # included in site_distance_m and site_time_s
 
     def __len__(self) -> int:
         return len(self.sites)
@@ -220,6 +231,7 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
     reach_id = [r if h else None for r, h in zip(net.reach_id[r0].tolist(), has, strict=True)]
     reach_name = [net.name[j] or None if h else None for j, h in zip(r0.tolist(), has, strict=True)]
     river, river_names = _river_names(net, r0, has, reach_name)
+    legs, water = _first_leg_fields(b, take, has)
     wri, thi, cc = _index_columns(b.indices, take)
     results = [
         {
@@ -234,6 +246,8 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
             "river": rv,
             "river_names": rn,
             "snap": snap,
+            "first_leg": leg,
+            "schematic": sch,
             "downstream": ds,
             "outlet": outlet,
             "wri": w,
@@ -241,11 +255,12 @@ def build_results(b: ScreeningBatch, rows: np.ndarray | None = None) -> list[dic
             "consequence_class": c,
             "warnings": [],
         }
-        for sid, lon, lat, ctry, border, flags, rid, rname, rv, rn, snap, ds, outlet, w, t, c in zip(
+        for sid, lon, lat, ctry, border, flags, rid, rname, rv, rn, snap, leg, sch, ds, outlet, w,
+        t, c in zip(
             take.site_field(b.sites, 0), take.site_field(b.sites, 1),
             take.site_field(b.sites, 2), take(b.country).tolist(), borders, take.seq(b.flags),
-            reach_id, reach_name, river, river_names, snaps, _downstream_lists(b, take),
-            _outlets(b, take, has), wri, thi, cc, strict=True,
+            reach_id, reach_name, river, river_names, snaps, legs, _schematic(net, r0, has),
+            _downstream_lists(b, take), _outlets(b, take, has, water), wri, thi, cc, strict=True,
         )
     ]  # fmt: skip
     _add_warnings_and_pois(b, take, results)
@@ -280,20 +295,69 @@ def _index_columns(
     return wri, thi, cc
 
 
-def _outlets(b: ScreeningBatch, take: _Rows, has: list[bool]) -> list[dict[str, Any] | None]:
+def _outlets(
+    b: ScreeningBatch, take: _Rows, has: list[bool], water: list[str | None]
+) -> list[dict[str, Any] | None]:
+    """The water each row drains to; for a site sending to a sea or lake, that water at the
+    end of its first leg."""
     low, mean, high = FLOWS
     key0 = np.maximum(take(b.events.key), 0).tolist()
     site_t = take(b.site_time_s)
     return [
-        {"name": b.events.outlet[k], "river_km": d, "travel_time_h": {low: t0, mean: t1, high: t2}}
-        if h
+        {"name": b.events.outlet[k] if h else wb, "river_km": d,
+         "travel_time_h": {low: t0, mean: t1, high: t2}}
+        if h or wb
         else None
-        for k, h, d, t0, t1, t2 in zip(
-            key0, has, _round3(_clip0(take(b.site_distance_m)) / 1000.0),
-            *(_round3(_clip0(site_t[f]) / 3600.0) for f in range(len(FLOWS))),
+        for k, h, wb, d, t0, t1, t2 in zip(
+            key0, has, water, _round3(_clip0(np.nan_to_num(take(b.site_distance_m))) / 1000.0),
+            *(_round3(_clip0(np.nan_to_num(site_t[f])) / 3600.0) for f in range(len(FLOWS))),
             strict=True,
         )
     ]  # fmt: skip
+
+
+def _first_leg_fields(
+    b: ScreeningBatch, take: _Rows, has: list[bool]
+) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+    """``first_leg`` of each row (None without a path) and the sea or lake it sends to."""
+    if b.legs is None:
+        return [None] * len(has), [None] * len(has)
+    water = [b.legs.water_body.get(i) for i in take.ids]
+    low, mean, high = FLOWS
+    length = take(b.legs.length_m)
+    seconds = take(b.legs.time_s)
+    from hazatlas.geo.water_bodies import first_leg_velocity_m_s
+
+    v = round(first_leg_velocity_m_s(), 3)
+    out: list[dict[str, Any] | None] = [
+        {"length_km": km, "travel_time_h": {low: h0, mean: h1, high: h2}, "velocity_m_s": v,
+         "status": "unmapped" if m > 0 else "on river"}
+        if h or wb
+        else None
+        for h, wb, m, km, h0, h1, h2 in zip(
+            has, water, length.tolist(), _round3(length / 1000.0),
+            *(_round3(seconds[f] / 3600.0) for f in range(len(FLOWS))), strict=True,
+        )
+    ]  # fmt: skip
+    return out, water
+
+
+def _schematic(net: RiverNetwork, r0: np.ndarray, has: list[bool]) -> list[list[dict[str, Any]]]:
+    """The schematic rivers (with every coordinate's source) on each row's path; empty when
+    the path uses none (:mod:`hazatlas.geo.schematic`)."""
+    from hazatlas.geo.schematic import is_schematic, path_fields
+
+    flags = is_schematic(net)
+    cache: dict[int, list[dict[str, Any]]] = {}
+    out: list[list[dict[str, Any]]] = []
+    for r, h in zip(r0.tolist(), has, strict=True):
+        if not (h and flags[r]):
+            out.append([])
+            continue
+        if r not in cache:
+            cache[r] = path_fields(net, r)
+        out.append(cache[r])
+    return out
 
 
 def _downstream_lists(b: ScreeningBatch, take: _Rows) -> list[list[dict[str, Any]]]:
@@ -310,9 +374,11 @@ def _downstream_lists(b: ScreeningBatch, take: _Rows) -> list[list[dict[str, Any
     e = ev.ptr[key[site]] + np.arange(len(site)) - ptr[site]
     at = ev.at_site[e]
     site_d, site_t = take(b.site_distance_m), take(b.site_time_s)
-    km = _round3(np.where(at, 0.0, _clip0(site_d[site] - ev.distance_m[e]) / 1000.0))
+    leg_m = np.zeros(n) if b.legs is None else take(b.legs.length_m)
+    leg_s = np.zeros((len(FLOWS), n)) if b.legs is None else take(b.legs.time_s)
+    km = _round3(np.where(at, leg_m[site], _clip0(site_d[site] - ev.distance_m[e])) / 1000.0)
     hours = [
-        _round3(np.where(at, 0.0, _clip0(site_t[f, site] - ev.time_s[f, e]) / 3600.0))
+        _round3(np.where(at, leg_s[f, site], _clip0(site_t[f, site] - ev.time_s[f, e])) / 3600.0)
         for f in range(len(FLOWS))
     ]
     pairs = [

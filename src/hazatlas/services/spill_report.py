@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hazatlas.geo.schematic import path_fields
 from hazatlas.models.base import scenario_summary
 from hazatlas.models.river.spill import Breakthrough
 
@@ -209,6 +210,7 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "reach_id": int(net.reach_id[run.snap.reach_index]),
             "river": net.river_name(run.snap.reach_index),
             "river_names": net.river_names(run.snap.reach_index),
+            "schematic": path_fields(net, run.snap.reach_index),
             "offset_m": round(run.snap.offset_m, 1),
             "snap_distance_m": round(run.snap.distance_m, 1),
             "start": req.start.isoformat(timespec="minutes"),

@@ -301,7 +301,7 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "lat": pt.y,
         "reach_id": int(network.reach_id[i]),
         "river": network.river_name(i) or None, "river_names": network.river_names(i),
-        "offset_m": offset,
+        "offset_m": offset, "schematic": batch.result(0)["schematic"],
         "distance_km": distance_km,
         "match": str(batch.snap_status[0]),
         "runout_km": runout_km,

@@ -109,11 +109,13 @@ def propose_recipients(
     result = batch.result(0)
     origin = origin or result.get("country")
     reasons: dict[str, list[str]] = {}
+    via = ", ".join(s["river"] for s in result.get("schematic") or [])
     for d in result.get("downstream", []):
         hours = d.get("travel_time_h", {}).get("mean")
         reasons.setdefault(d["country"], []).append(
             f"downstream path: {d['river_km']:g} km"
             + (f", about {hours:g} h at mean flow" if hours is not None else "")
+            + (f" (via the schematic reaches of the {via}: approximate)" if via else "")
         )
     for scenario in scenarios:
         for country, reason in scenario_countries(scenario):
