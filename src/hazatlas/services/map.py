@@ -6,9 +6,9 @@ Public values are sent to every user alike: the establishment fields that
 that :data:`hazatlas.services.assessments.PUBLIC_CLASSIFICATION_KEYS` declares public (Seveso
 tier, Convention hazardous activity). Coloured by a risk index (``colour`` ``wri`` or ``thi``,
 :mod:`hazatlas.services.map_risk`), a site's class and value are sent only to a user who may
-read the site in full; for the others they are withheld. The Seveso tier and Convention status are those of the
-stored identification; a site whose identification has not been computed yet (a bulk import
-leaves it to be computed when next read) shows "not assessed".
+read the site in full; for the others they are withheld. The Seveso tier and Convention status
+are those of the stored identification; a site whose identification has not been computed yet
+(a bulk import leaves it to be computed when next read) shows "not assessed".
 
 Clustering is a grid in Web Mercator pixels (EPSG:3857, 256-pixel tiles as Leaflet draws them):
 at zoom ``z`` the world is ``256 * 2**z`` pixels wide and the sites of each

@@ -2,8 +2,8 @@
 
 The page is for the users who may import through the API (:func:`hazatlas.domain.access.can_import`:
 administrators, national authorities, operators); a visitor is sent to sign in. The form posts
-the file (CSV, XLSX, GeoJSON or GeoPackage, at most ``HAZATLAS_MAX_UPLOAD_MB``, streamed to a
-temporary file as ``POST /api/import`` does) with its CSRF token; the import then runs in the
+the file (CSV, XLSX, GeoJSON or GeoPackage, at most ``HAZATLAS_MAX_UPLOAD_MB`` by the body's
+declared length, checked before it is read) with its CSRF token; the import then runs in the
 background (:mod:`hazatlas.services.import_jobs`, the same transactional
 :meth:`~hazatlas.services.register.RegisterService.import_file` as the API and the CLI) and the
 browser is sent to the job's page, ``/register/import/{job}``. While the import runs, that page
@@ -15,19 +15,19 @@ row, column and what was expected, in the reader's language
 
 from __future__ import annotations
 
-import hmac
 import re
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from hazatlas.api.guards import bad_text
-from hazatlas.api.routes.establishments import UploadTooLarge, receive_upload, safe_suffix
+from hazatlas.api.routes.establishments import safe_suffix
 from hazatlas.domain.access import Principal, can_import
-from hazatlas.domain.errors import NotFoundError, ValidationError
+from hazatlas.domain.errors import NotFoundError
 from hazatlas.formats.tables import display_name
 from hazatlas.services.import_jobs import STAGES, ImportJob, ImportJobs
 from hazatlas.web import i18n, session
@@ -66,37 +66,54 @@ def import_form(request: Request) -> Response:
     return _refusal(request, page_principal(request)) or _form(request, {})
 
 
-def _csrf_ok(request: Request, fields: dict[str, str]) -> bool:
-    """Whether the form carries the session's CSRF token (as :func:`session.require_csrf`
-    checks every other form; this form is read as a stream, so it is checked here)."""
-    expected = session.current(request)
-    sent = fields.get(session.CSRF_FIELD, "")
-    return expected is not None and hmac.compare_digest(sent.encode(), expected.csrf.encode())
+def _limit(request: Request) -> int:
+    """The largest body the form may send: the file (``HAZATLAS_MAX_UPLOAD_MB``) and its fields."""
+    return request.app.state.settings.max_upload_mb * 1024 * 1024 + 64 * 1024
 
 
-@router.post(PATH)
+def _declared_size(request: Request) -> None:
+    """Runs before the body is read (and before :func:`session.require_csrf` reads it): a body
+    without ``Content-Length`` (411) or declaring more than the limit (413) is not read. The
+    page's script checks the file's size before sending it, so a browser sees these only
+    without script."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HTTPException(411, "send the file with a Content-Length")
+    if int(declared) > _limit(request):
+        mb = request.app.state.settings.max_upload_mb
+        raise HTTPException(413, f"the file may have at most {mb} MB (HAZATLAS_MAX_UPLOAD_MB)")
+
+
+async def _closing(request: Request) -> AsyncIterator[None]:
+    """Closes the parsed form (its file's temporary copy) when the request ends, refused or not."""
+    try:
+        yield
+    finally:
+        await request.close()
+
+
+@router.post(PATH, dependencies=[Depends(_closing), Depends(_declared_size),
+                                 Depends(session.require_csrf)])
 async def upload(request: Request) -> Response:
-    """Receive the file and start the import; 303 to the job's page."""
+    """Receive the file and start the import; 303 to the job's page. The CSRF token is checked
+    by :func:`session.require_csrf`, as on every form."""
     principal = page_principal(request)
     if (refused := _refusal(request, principal)) is not None:
         return refused
     _ = i18n.gettext_for(i18n.language_of(request))
-    limit_mb = request.app.state.settings.max_upload_mb
+    form = await request.form()  # parsed (to a temporary file) by require_csrf
+    file = form.get("file")
+    filename = getattr(file, "filename", None) or ""
+    if file is None or isinstance(file, str) or not filename:
+        return _form(request, {"file": _("Choose a file to import.")}, 422)
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     workdir = tempfile.TemporaryDirectory(prefix="hazatlas-web-import-")
     started = False
     try:
         part = Path(workdir.name) / "upload.part"
-        try:
-            filename, fields = await receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
-        except UploadTooLarge:
-            return _form(request, {"file": _("The file may have at most {mb} MB.", mb=limit_mb)}, 413)
-        except ValidationError:
-            return _form(request, {"file": _("Choose a file to import.")}, 422)
-        if not _csrf_ok(request, fields):
-            return _form(request, {"file": _("The form has expired: reload the page and choose "
-                                             "the file again.")}, 403)
-        if not filename:
-            return _form(request, {"file": _("Choose a file to import.")}, 422)
+        with part.open("wb") as out:
+            while chunk := await file.read(1024 * 1024):
+                out.write(chunk)
         crs = fields.get("crs", "").strip() or None
         if crs is not None and bad_text(crs):
             return _form(request, {"crs": _("The coordinate reference system contains characters "

@@ -142,8 +142,8 @@ IMPORT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
 
 
-class UploadTooLarge(Exception):
-    """The upload is larger than the limit (answered 413)."""
+class _TooLarge(Exception):
+    pass
 
 
 def safe_suffix(filename: str | None) -> str:
@@ -152,12 +152,12 @@ def safe_suffix(filename: str | None) -> str:
     return f".{m.group(1).lower()}" if m else ""
 
 
-async def receive_upload(request: Request, limit: int, dest: Path) -> tuple[str, dict[str, str]]:
+async def _receive_upload(request: Request, limit: int, dest: Path) -> tuple[str, dict[str, str]]:
     """Parse the multipart body, streaming the file part to ``dest`` in 1 MiB chunks; returns
     the client's file name and the other fields. Stops reading beyond ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise UploadTooLarge
+        raise _TooLarge
     received = 0
 
     async def counting() -> Message:
@@ -165,7 +165,7 @@ async def receive_upload(request: Request, limit: int, dest: Path) -> tuple[str,
         message = await request.receive()
         received += len(message.get("body", b""))
         if received > limit:
-            raise UploadTooLarge
+            raise _TooLarge
         return message
 
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -208,8 +208,8 @@ async def import_register(request: Request, db: Db, user: Writer,
     with tempfile.TemporaryDirectory(prefix="hazatlas-import-") as tmp:
         part = Path(tmp) / "upload.part"
         try:
-            filename, fields = await receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
-        except UploadTooLarge:
+            filename, fields = await _receive_upload(request, limit_mb * 1024 * 1024 + 64 * 1024, part)
+        except _TooLarge:
             return problem(413, "Upload too large",
                            f"the file may have at most {limit_mb} MB (HAZATLAS_MAX_UPLOAD_MB)")
         shown = display_name(filename) or "upload"  # the client's name, never used as a path

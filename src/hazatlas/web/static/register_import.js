@@ -7,6 +7,14 @@
     form.addEventListener("submit", function (event) {
       if (!form.checkValidity()) { return; }
       event.preventDefault();
+      var chosen = form.elements.file.files[0], sizeError = document.getElementById("err-size");
+      if (chosen && chosen.size > Number(form.getAttribute("data-max-bytes"))) {
+        sizeError.textContent = form.getAttribute("data-too-large");
+        sizeError.hidden = false;
+        form.elements.file.setAttribute("aria-invalid", "true");
+        form.elements.file.setAttribute("aria-describedby", "hint-file err-size");
+        return;
+      }
       var box = document.getElementById("upload-progress");
       var bar = document.getElementById("upload-bar");
       var text = document.getElementById("upload-text");
