@@ -60,12 +60,12 @@ def test_upper_stations_correct_a_wrong_flow(flow: str) -> None:
 
 
 def test_low_flow_prior_is_moved_later() -> None:
-    """At low flow the prior is already within a day of the reports; the fit moves it about a
-    day and a half later, because the network lacks the Lapus (the front reaches Csenger too
-    early, the fit slows the whole path), as docs/cases/baia-mare-2000.md says."""
+    """At low flow (February 2000 was low) the prior is already within a day and a half of the
+    reports, late; the fit to Csenger and Szeged moves it about half a day later still, because
+    one velocity factor serves the whole path, as docs/cases/baia-mare-2000.md says."""
     for name, e in errors("low").items():
         print(f"\nlow flow, {name}: arrival {e['prior_days']:+.1f} -> {e['fitted_days']:+.1f} d, "
               f"peak x{math.exp(e['prior_ln_peak']):.2f} -> x{math.exp(e['fitted_ln_peak']):.2f}")
-        assert abs(e["prior_days"]) < 1.0
-        assert 0.5 < e["fitted_days"] - e["prior_days"] < 2.5
+        assert abs(e["prior_days"]) < 1.5
+        assert 0.2 < e["fitted_days"] - e["prior_days"] < 1.0
 
