@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +165,17 @@ def day(t: str | None) -> str:
 
 def mg(x: float) -> str:
     """A concentration with three significant figures (as the pages give them)."""
-    return f"{x:.3g}"
+    return f"{x:.1f}" if 10 <= x < 1000 else f"{x:.3g}"
 
 
 def ratio(x: float) -> str:
-    return f"{x:.2g}×"
+    """A ratio to a measured value: one decimal from 1 up, two significant figures below."""
+    return f"{x:.1f}×" if x >= 1 else f"{x:.2g}×"
+
+
+def half_up(x: float, step: str) -> str:
+    """The JSON's number rounded half up as printed (0.975 -> 0.98, not binary 0.97)."""
+    return str(Decimal(repr(x)).quantize(Decimal(step), rounding=ROUND_HALF_UP))
 
 
 def signed(x: float, digits: int = 1) -> str:
@@ -235,7 +242,7 @@ def arrival_table() -> None:
     for label, key in ARRIVAL_ROWS:
         cells = [arrival_cell(by_flow[f][key], 0.05) for f in ("low", "mean", "high")]
         rows.append([f"{label}, {km(dist[key])} km", *cells])
-    table(["place (river km from the source)", "low flow", "mean flow", "high flow"], rows)
+    table(["place, river km from the source", "low flow", "mean flow", "high flow"], rows)
     hours = {k: by_flow["low"][k]["hours_above_threshold"] for k in ("Szolnok", "Szeged")}
     print(f"Hours above 0.05 mg/l at low flow (\"Comparison\", Duration): {hours}\n")
     observed = datetime.fromisoformat("2000-02-01T16:00")
@@ -254,6 +261,8 @@ def decay_tables() -> None:
           f"{math.log(2) / src['decay_per_day']:.0f} days); {src['decay_basis']}")
     print(f"- without --water-temp: {plain['source']['decay_per_day']:g}/day; other commands: "
           "the same without `--water-temp 2` and with `--decay-per-day 0` (\"Run\")\n")
+    print("The column \"before, 0.173/day (966b3be)\" is historical (that commit's code), "
+          "copied from the page, not recomputed.\n")
     runs = [bands(plain), bands(cold), bands(zero)]
     worst: dict[str, list[float]] = {}
     for flow in ("low", "mean"):
@@ -267,7 +276,7 @@ def decay_tables() -> None:
                 cells.append(f"{mg(peak)} ({ratio(peak / measured)})")
             worst.setdefault(flow, []).append(runs[1][flow][key]["peak_mg_l"] / measured)
             rows.append([label, f"{measured:g}", *cells])
-        table(["place", "measured", "before, 0.173/day (966b3be, not recomputed)",
+        table(["place", "measured", "before, 0.173/day (966b3be)",
                "0.173/day, no temperature", f"2 °C: {src['decay_per_day']:.3g}/day",
                "decay 0"], rows)
     print("Done-when of issue 14 (2 °C, every ratio within 1/3..3):")
@@ -290,7 +299,8 @@ def forecast_table() -> None:
         p = fc["parameters"]
         shift_h = (datetime.fromisoformat(p["release_start"]["fitted"])
                    - datetime.fromisoformat(p["release_start"]["prior"])).total_seconds() / 3600
-        factors = (f"{p['velocity_factor']['fitted']:.2f}, {p['dispersion_factor']['fitted']:.2f}, "
+        factors = (f"{half_up(p['velocity_factor']['fitted'], '0.01')}, "
+                   f"{half_up(p['dispersion_factor']['fitted'], '0.01')}, "
                    f"{p['mass_kg']['fitted'] / p['mass_kg']['prior']:.1f}, {signed(shift_h)} h")
         found = {e.get("name") or e["country"]: e for e in fc["points"] + fc["countries"]}
         cells = []
@@ -398,6 +408,77 @@ def chain(scenario_only: bool = False) -> None:
             counts = [len(p.split()) for p in re.findall(r"<polygon>(.*?)</polygon>", body, re.S)]
             print(f"- {desc}: polygons of {counts} points")
         print(f"\nrecipients: {sent['recipients']}\n")
+        deliver_and_acknowledge(page, sent["id"])
+
+
+@contextmanager
+def loopback_smtp() -> Iterator[list[Any]]:
+    """An SMTP server on 127.0.0.1 (aiosmtpd, a development dependency) keeping the messages;
+    the settings point the outbox worker at it."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    messages: list[Any] = []
+
+    class Box:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            messages.append(email.message_from_bytes(envelope.original_content or
+                                                     envelope.content,
+                                                     policy=email.policy.default))
+            return "250 Message accepted"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Box(), hostname="127.0.0.1", port=port)
+    controller.start()
+    os.environ.update({"HAZATLAS_SMTP_HOST": "127.0.0.1", "HAZATLAS_SMTP_PORT": str(port)})
+    try:
+        yield messages
+    finally:
+        controller.stop()
+        for key in ("HAZATLAS_SMTP_HOST", "HAZATLAS_SMTP_PORT"):
+            os.environ.pop(key, None)
+
+
+def deliver_and_acknowledge(page: str, rid: str) -> None:
+    """Sections 6-8: the worker delivers, every link is opened (the API, in process), the audit
+    log verifies."""
+    from fastapi.testclient import TestClient
+
+    from hazatlas.api.app import create_app
+    from hazatlas.cli.common import open_db
+    from hazatlas.services.settings import Settings
+
+    show = ["notify", "show", rid, "--as", "ro-igsu"]
+    with loopback_smtp() as messages:
+        heading(page, "6. Delivered", ["notify", "worker", "--once"])
+        hz(["notify", "worker", "--once"])  # prints "N deliveries attempted" on stderr
+        got = json.loads(hz(show))
+        print(f"{len(got['deliveries'])} deliveries attempted\n")
+        for d in got["deliveries"]:
+            print(f"- {d['recipient_id']} {d['address']}: {d['state']}")
+        heading(page, "7. Acknowledged (every link of the e-mails opened)", show)
+        db = open_db(os.environ["HAZATLAS_DATABASE_URL"])
+        try:
+            with TestClient(create_app(Settings.from_env(), db)) as client:
+                for mail in messages:
+                    text = mail.get_body(("plain",)).get_content()
+                    link = re.search(r"http://127\.0\.0\.1:8000(/api/notifications/ack\?\S+)",
+                                     text)
+                    if link is not None:
+                        client.get(link.group(1)).raise_for_status()
+        finally:
+            db.dispose()
+        got = json.loads(hz(show))
+        for d in got["deliveries"]:
+            print(f"- {d['recipient_id']}: {d['state']}")
+        print(f"\n{len(messages)} e-mails; report state {got.get('state')}\n")
+    heading(page, "8. The audit log", ["audit", "verify"])
+    print(f"```\n{hz(['audit', 'verify']).strip()}\n```\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
