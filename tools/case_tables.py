@@ -391,6 +391,9 @@ def chain(scenario_only: bool = False) -> None:
         print(f"```\n{text.rstrip()}\n```\n")
         if sid is None:
             raise SystemExit(f"no scenario id in:\n{text}")
+        for args in (["scenarios", "list", "--establishment", "RO-BM-AURUL"],
+                     ["scenarios", "show", sid.group(1)]):
+            print(f"```\n{command(args)}\n```\n```\n{hz(args).rstrip()}\n```\n")
         draft_args = ["notify", "draft", "--scenario", sid.group(1), "--as", "ro-igsu",
                       "--out", "report.json"]
         heading(page, "4. The report, drafted from the scenario", draft_args)
@@ -460,13 +463,17 @@ def deliver_and_acknowledge(page: str, rid: str) -> None:
         got = json.loads(hz(show))
         print(f"{len(got['deliveries'])} deliveries attempted\n")
         for d in got["deliveries"]:
-            print(f"- {d['recipient_id']} {d['address']}: {d['state']}")
+            print(f"- {d['recipient_id']} {d['address']}: {d['state']} "
+                  f"{d.get('delivered_at')}")
         heading(page, "7. Acknowledged (every link of the e-mails opened)", show)
         db = open_db(os.environ["HAZATLAS_DATABASE_URL"])
         try:
             with TestClient(create_app(Settings.from_env(), db)) as client:
-                for mail in messages:
+                for number, mail in enumerate(messages):
                     text = mail.get_body(("plain",)).get_content()
+                    if number == 0:
+                        print(f"first e-mail ({mail['To']}):\n```\n{mail['Subject']}\n"
+                              f"{text.strip()}\n```\n")
                     link = re.search(r"http://127\.0\.0\.1:8000(/api/notifications/ack\?\S+)",
                                      text)
                     if link is not None:
@@ -475,7 +482,7 @@ def deliver_and_acknowledge(page: str, rid: str) -> None:
             db.dispose()
         got = json.loads(hz(show))
         for d in got["deliveries"]:
-            print(f"- {d['recipient_id']}: {d['state']}")
+            print(f"- {d['recipient_id']}: {d['state']} {d.get('acknowledged_at')}")
         print(f"\n{len(messages)} e-mails; report state {got.get('state')}\n")
     heading(page, "8. The audit log", ["audit", "verify"])
     print(f"```\n{hz(['audit', 'verify']).strip()}\n```\n")
