@@ -402,16 +402,20 @@ def chain(scenario_only: bool = False) -> None:
         for area in report.get("areas", []):
             print(f"- area: {area.get('description') or area.get('area_desc') or area}")
         print()
-        sent = json.loads(hz(["notify", "send", "--file", "report.json", "--as", "ro-igsu",
-                              "--json"]))
-        cap_args = ["notify", "cap", sent["id"], "--as", "ro-igsu"]
-        heading(page, "5. Sent, and its CAP alert (points per <area> polygon)", cap_args)
+        send_args = ["notify", "send", "--file", "report.json", "--as", "ro-igsu"]
+        issued = hz(send_args)
+        rid = re.search(r"report (\S+) issued", issued)
+        if rid is None:
+            raise SystemExit(f"no report id in:\n{issued}")
+        cap_args = ["notify", "cap", rid.group(1), "--as", "ro-igsu"]
+        heading(page, "5. Sent, and its CAP alert (points per <area> polygon)", send_args)
+        print(f"```\n{issued.strip()}\n```\n```\n{command(cap_args)}\n```\n")
         xml = hz(cap_args)
         for desc, body in re.findall(r"<areaDesc>(.*?)</areaDesc>(.*?)</area>", xml, re.S):
             counts = [len(p.split()) for p in re.findall(r"<polygon>(.*?)</polygon>", body, re.S)]
             print(f"- {desc}: polygons of {counts} points")
-        print(f"\nrecipients: {sent['recipients']}\n")
-        deliver_and_acknowledge(page, sent["id"])
+        print()
+        deliver_and_acknowledge(page, rid.group(1))
 
 
 @contextmanager
@@ -477,7 +481,11 @@ def deliver_and_acknowledge(page: str, rid: str) -> None:
                     link = re.search(r"http://127\.0\.0\.1:8000(/api/notifications/ack\?\S+)",
                                      text)
                     if link is not None:
-                        client.get(link.group(1)).raise_for_status()
+                        answer = client.get(link.group(1))
+                        answer.raise_for_status()
+                        if number == 0:
+                            body = re.search(r"<p>Receipt.*?</p>", answer.text, re.S)
+                            print(f"```\n{body.group(0) if body else answer.text}\n```\n")
         finally:
             db.dispose()
         got = json.loads(hz(show))
