@@ -314,7 +314,8 @@ def forecast_table() -> None:
         rows.append([flow, factors, *cells])
         low, high = found["ROU"]["band"]["arrival"]
         bands_text.append(f"- {flow}: 90 % band of the arrival at the Romanian border "
-                          f"{day(low)} – {day(high)}; rms ln residual "
+                          f"{day(low)} – {day(high) if high else 'beyond the run'}; "
+                          "rms ln residual "
                           f"{fc['rms_log_residual']['prior']:.2f} → "
                           f"{fc['rms_log_residual']['fitted']:.2f}; warnings "
                           f"{fc['warnings'] or 'none'}")
@@ -329,7 +330,8 @@ def register_scenario(doc: dict[str, Any]) -> None:
     runout, entry = doc["runout"], doc["river_entry"]
     print(f"- released {doc['release']['released_volume_m3']:g} m³; runout "
           f"{runout['runout_km']:.2f} km; river entry on the {entry['river']} "
-          f"({entry.get('distance_km', '?')} km from the dam, {entry['offset_m'] / 1000:.1f} km "
+          f"({entry.get('distance_km', float('nan')):.2f} km from the dam, "
+          f"{entry['offset_m'] / 1000:.1f} km "
           f"along the reach); schematic: "
           f"{' → '.join(s['river'] for s in entry.get('schematic') or []) or 'none'}")
     for s in doc["spills"]:
