@@ -6,7 +6,7 @@ Every table is labelled by the page and heading it belongs to and preceded by th
 (``hazatlas.cli.main.app``), so the figures are what a user running them gets. Paste them into
 the pages after any change of the river model, the network or the gauges.
 
-    PYTHONPATH=src python tools/case_tables.py            # everything (a few minutes)
+    PYTHONPATH=src python tools/case_tables.py            # everything (about a minute)
     PYTHONPATH=src python tools/case_tables.py --quick    # the "Predicted arrival" table only
     PYTHONPATH=src python tools/case_tables.py --page chain
 
