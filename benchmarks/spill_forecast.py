@@ -11,9 +11,9 @@ forecast at the lower stations does not improve or if the fit and its baseline d
    The script exits with an error unless the median errors fall.
 2. Speed: the fit (least squares) and the band (200 runs) per event, median.
 3. Baseline: a brute-force grid search of the same cost (the same residuals and prior terms)
-   over the four factors, on the first event; both must find the same optimum (the grid's best
-   cost is not lower than the fit's, and the fit's factors lie within one grid step of the
-   grid's best).
+   over the four factors, on the first event, its best point refined by Nelder-Mead; both must
+   find the same optimum (no lower cost than the fit's, and the fit's factors within 5 % of a
+   grid step of the refined point).
 
 Run: ``.venv/bin/python benchmarks/spill_forecast.py`` (20 events, a 9^4 grid, about a minute),
 ``--size N`` (N events) or ``--quick`` (3 events, a 5^4 grid; seconds).
@@ -29,6 +29,7 @@ from datetime import datetime
 from itertools import product
 
 import numpy as np
+from scipy.optimize import minimize
 
 from hazatlas.models.river.calibration import (
     LOWER,
@@ -146,14 +147,20 @@ def main() -> None:
     t0 = time.perf_counter()
     best_cost, best = min((cost(path, release, meas, np.array(th)), th)
                           for th in product(*axes))
+    # the grid's best point refined by a derivative-free local search (Nelder-Mead) of the
+    # same cost: a coarse grid alone cannot land on a narrow minimum
+    polished = minimize(lambda th: cost(path, release, meas, th), np.array(best),
+                        method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6,
+                                                       "maxiter": 4000})
     grid_s = time.perf_counter() - t0
     fit_cost = cost(path, release, meas, fit.fitted.theta)
     step = np.array([a[1] - a[0] for a in axes])
-    near = bool(np.all(np.abs(fit.fitted.theta - np.array(best)) <= step))
-    print(f"3. Baseline: grid search {grid_n}^4 = {grid_n ** 4} evaluations in {grid_s:.1f} s "
-          f"(cost {best_cost:.2f}) against the fit in {fit_s[0] * 1e3:.0f} ms (cost "
-          f"{fit_cost:.2f}); fit within one grid step of the grid's best: {near}")
-    if best_cost < fit_cost - 1e-6 or not near:
+    near = bool(np.all(np.abs(fit.fitted.theta - polished.x) <= 0.05 * step))
+    print(f"3. Baseline: grid search {grid_n}^4 = {grid_n ** 4} evaluations (best cost "
+          f"{best_cost:.2f}) refined by Nelder-Mead ({polished.nfev} evaluations) in "
+          f"{grid_s:.1f} s, cost {polished.fun:.2f}; the fit in {fit_s[0] * 1e3:.0f} ms, cost "
+          f"{fit_cost:.2f}; the same optimum (within 5 % of a grid step): {near}")
+    if polished.fun < fit_cost - 1e-3 * max(1.0, fit_cost) or not near:
         failed.append("baseline")
     if failed:
         sys.exit(f"FAILED: {', '.join(failed)}")
