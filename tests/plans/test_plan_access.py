@@ -1,0 +1,90 @@
+"""Who reads and writes which part of a plan; confidential links are named, not described.
+SQLite and PostGIS."""
+
+from __future__ import annotations
+
+import pytest
+
+from hazatlas.domain.access import ANONYMOUS
+from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
+from hazatlas.services import plans
+from tests.plans.conftest import T0
+
+
+def _section(doc, key):
+    return next(s for s in doc["sections"] if s["key"] == key)
+
+
+def test_a_country_edits_only_its_sections_and_its_own_state(db, people, plan):
+    plans.edit_section(db, people["ro"], "danube-delta", "alerting_notification",
+                       text={"ro": "Avertizare."})
+    with pytest.raises(PermissionDeniedError, match="section 'scope' of plan 'danube-delta': it is MDA's"):
+        plans.edit_section(db, people["ro"], "danube-delta", "scope", text={"ro": "x"})
+    with pytest.raises(PermissionDeniedError, match="it is ROU's"):
+        plans.link(db, people["md"], "danube-delta", "alerting_notification", "report_type",
+                   "early_warning")
+    with pytest.raises(PermissionDeniedError, match="may act for ROU only, not MDA"):
+        plans.agree(db, people["ro"], "danube-delta", "MDA", now=T0)
+    with pytest.raises(PermissionDeniedError, match="acts for no Party"):
+        plans.agree(db, people["rs"], "danube-delta", now=T0)
+    with pytest.raises(PermissionDeniedError, match="only an administrator"):
+        plans.edit_section(db, people["md"], "danube-delta", "scope", owner="UKR")
+    for who in ("icpdr", "rs"):
+        with pytest.raises(PermissionDeniedError):
+            plans.edit_section(db, people[who], "danube-delta", "scope", text={"ro": "x"})
+    with pytest.raises(PermissionDeniedError, match="may not create a plan of MDA, ROU"):
+        plans.create(db, people["rs"], plan_id="p2", title="t", area_kind="basin", area="a",
+                     form="joint_plan", parties=["MDA", "ROU"], languages=["ro"],
+                     review_interval_months=12)
+    # the administrator writes any part and acts for any Party it names
+    plans.edit_section(db, people["admin"], "danube-delta", "scope", text={"en": "Scope."})
+    p = plans.agree(db, people["admin"], "danube-delta", "UKR", now=T0)
+    assert [s["state"] for s in p["states"]] == ["draft", "draft", "agreed"]
+    assert p["version"] == 3
+
+
+def test_the_public_sees_only_public_sections(db, people, plan):
+    plans.edit_section(db, people["md"], "danube-delta", "scope", text={"ro": "Domeniu."},
+                       public=True)
+    plans.edit_section(db, people["md"], "danube-delta", "roles", text={"ro": "ROLESECRET"})
+    public = plans.get(db, ANONYMOUS, "danube-delta")
+    assert public["access"] == "public"
+    assert [s["key"] for s in public["sections"]] == ["scope"]
+    assert "ROLESECRET" not in str(public)
+    assert [p["id"] for p in plans.list_plans(db, people["rs"])] == ["danube-delta"]
+    full = plans.get(db, people["icpdr"], "danube-delta")
+    assert full["access"] == "full" and len(full["sections"]) == 12
+    with pytest.raises(PermissionDeniedError):
+        plans.check(db, ANONYMOUS, "danube-delta")
+    with pytest.raises(PermissionDeniedError):
+        plans.diff(db, ANONYMOUS, "danube-delta", 1, 2)
+
+
+def test_a_plan_not_public_is_not_found_by_others(db, people, plan):
+    plans.create(db, people["ro"], plan_id="ro-ua", title="Prut border area", area_kind="border_area",
+                 area="Prut", form="standalone_agreement", parties=["ROU", "UKR"],
+                 languages=["ro", "uk"], review_interval_months=24)
+    for who in (ANONYMOUS, people["rs"], people["md"]):
+        with pytest.raises(NotFoundError):
+            plans.get(db, who, "ro-ua")
+        assert "ro-ua" not in [p["id"] for p in plans.list_plans(db, who)]
+    assert plans.get(db, people["ua"], "ro-ua")["access"] == "full"
+
+
+def test_confidential_links_are_named_not_described(db, people, plan):
+    plans.link(db, people["md"], "danube-delta", "scope", "establishment", "MD-GIU-OIL")
+    plans.link(db, people["md"], "danube-delta", "scope", "establishment", "RO-GAL-DEP")
+    plans.edit_section(db, people["md"], "danube-delta", "scope", public=True)
+    md = {lk["target"]: lk for lk in _section(plans.get(db, people["md"], "danube-delta"), "scope")["links"]}
+    assert "withheld" not in md["MD-GIU-OIL"] and "classification" in md["MD-GIU-OIL"]
+    ro = {lk["target"]: lk for lk in _section(plans.get(db, people["ro"], "danube-delta"), "scope")["links"]}
+    assert ro["MD-GIU-OIL"]["withheld"] is True and "classification" not in ro["MD-GIU-OIL"]
+    assert ro["MD-GIU-OIL"]["name"] == "Giurgiulesti oil terminal (example)"
+    assert "withheld" not in ro["RO-GAL-DEP"]  # shared with Parties
+    pub = {lk["target"]: lk for lk in _section(plans.get(db, ANONYMOUS, "danube-delta"), "scope")["links"]}
+    assert pub["MD-GIU-OIL"]["withheld"] and pub["RO-GAL-DEP"]["withheld"]
+    from hazatlas.services.plans.export import export
+
+    for who in (people["ro"], ANONYMOUS):
+        for fmt, lang in (("json", None), ("html", "ro")):
+            assert "TERMINALSECRET" not in export(db, who, "danube-delta", fmt, lang)
