@@ -4,11 +4,11 @@ SQLite and PostGIS."""
 from __future__ import annotations
 
 import pytest
+from tests.plans.conftest import T0
 
 from hazatlas.domain.access import ANONYMOUS
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError
 from hazatlas.services import plans
-from tests.plans.conftest import T0
 
 
 def _section(doc, key):

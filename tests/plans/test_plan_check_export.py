@@ -6,13 +6,13 @@ import json
 
 import lxml.html
 import pytest
+from tests.plans.conftest import T0
 
 from hazatlas.domain.access import ANONYMOUS
 from hazatlas.domain.errors import ValidationError
 from hazatlas.domain.reference import load_table
 from hazatlas.services import plans
 from hazatlas.services.plans.export import export
-from tests.plans.conftest import T0
 
 # confirmed rows only (the element list's status column), so no unconfirmed wording is pinned
 SCOPE_CONFIRMED = ["P1", "P2", "P4", "P5"]

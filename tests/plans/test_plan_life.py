@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.plans.conftest import T0
 
-from hazatlas.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from hazatlas.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from hazatlas.services import plans
 from hazatlas.storage import repositories as repo
-from tests.plans.conftest import T0
 
 DAY = dt.timedelta(days=1)
 

@@ -11,7 +11,15 @@ from typing import Any
 
 import typer
 
-from hazatlas.cli.common import AsOption, DbOption, handle_errors, open_db, out, principal, print_json
+from hazatlas.cli.common import (
+    AsOption,
+    DbOption,
+    handle_errors,
+    open_db,
+    out,
+    principal,
+    print_json,
+)
 
 plan_app = typer.Typer(help="Joint contingency plans: sections, links, agreement, adoption, review.",
                        no_args_is_help=True)

@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 
 from hazatlas.domain.errors import ConflictError
-from hazatlas.domain.plans.model import Link, Plan, PartyState, ReviewRequest, Section
+from hazatlas.domain.plans.model import Link, PartyState, Plan, ReviewRequest, Section
 
 DRAFT, AGREED, ADOPTED = "draft", "agreed", "adopted"
 #: What :func:`status` answers.

@@ -9,8 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from hazatlas.domain.access import EntryScope, Principal
+from hazatlas.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    Problem,
+    ValidationError,
+)
 from hazatlas.domain.establishment import Disclosure
-from hazatlas.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.notification import ReportType
 from hazatlas.domain.plans import access, completeness, lifecycle
 from hazatlas.domain.plans import diff as plan_diff
