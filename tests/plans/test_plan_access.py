@@ -88,3 +88,23 @@ def test_confidential_links_are_named_not_described(db, people, plan):
     for who in (people["ro"], ANONYMOUS):
         for fmt, lang in (("json", None), ("html", "ro")):
             assert "TERMINALSECRET" not in export(db, who, "danube-delta", fmt, lang)
+
+
+def test_scenario_links_follow_the_runs_access(db, people, plan):
+    from hazatlas.services import scenarios
+
+    sid = scenarios.save(db, people["md"], "river", {"substance": "crude oil"},
+                         {"countries": [{"country": "UKR", "arrival_h": 5.5}], "warnings": []},
+                         "MD-GIU-OIL")
+    with pytest.raises(PermissionDeniedError):  # Romania may not read Moldova's national site's run
+        plans.link(db, people["ro"], "danube-delta", "alerting_notification", "scenario", sid)
+    plans.link(db, people["md"], "danube-delta", "hazards_scenarios", "scenario", sid,
+               note="terminal spill, arrival at the Ukrainian border")
+    [md] = _section(plans.get(db, people["md"], "danube-delta"), "hazards_scenarios")["links"]
+    assert md["countries"] == [{"country": "UKR", "arrival_h": 5.5}] and "withheld" not in md
+    [ro] = _section(plans.get(db, people["ro"], "danube-delta"), "hazards_scenarios")["links"]
+    assert ro == {"kind": "scenario", "target": sid, "note": md["note"], "withheld": True}
+    with pytest.raises(NotFoundError, match="contact 'nobody' not found"):
+        plans.link(db, people["md"], "danube-delta", "roles", "contact", "nobody")
+    with pytest.raises(PermissionDeniedError, match="earlier versions"):
+        plans.get(db, ANONYMOUS, "danube-delta", version=1)

@@ -210,8 +210,11 @@ def _plan(db: Database, principal: Principal, plan_id: str,
 
 def get(db: Database, principal: Principal, plan_id: str, *, version: int | None = None,
         now: dt.datetime | None = None) -> dict[str, Any]:
-    """The plan as ``principal`` may see it (:func:`view.readable_view`), with its ``status``."""
+    """The plan as ``principal`` may see it (:func:`view.readable_view`), with its ``status``.
+    Earlier versions are for full readers (what was public then is judged by today's reader)."""
     plan, level = _plan(db, principal, plan_id, version)
+    if version is not None and level != access.FULL:
+        raise PermissionDeniedError(f"earlier versions of plan '{plan_id}' are for its Parties")
     return readable_view(db, principal, plan, level, _now(now))
 
 
