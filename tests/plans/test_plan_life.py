@@ -124,3 +124,9 @@ def test_bad_input_names_the_field(db, people, plan):
     with pytest.raises(ValidationError, match="UTC offset"):
         plans.agree(db, people["md"], "danube-delta", now=dt.datetime(2026, 1, 1))
     assert plans.get(db, people["md"], "danube-delta")["version"] == 1  # nothing was written
+
+
+def test_unstorable_text_is_refused_naming_the_field(db, people, plan):
+    with pytest.raises(ValidationError, match=r"sections\[0\]\.text\.ro"):
+        plans.edit_section(db, people["md"], "danube-delta", "scope", text={"ro": "a\x00b"})
+    assert plans.get(db, people["md"], "danube-delta")["version"] == 1

@@ -22,6 +22,7 @@ from hazatlas.domain.plans import access, completeness, lifecycle
 from hazatlas.domain.plans import diff as plan_diff
 from hazatlas.domain.plans.model import Link, LinkKind, Plan, new_plan, plan_from_json
 from hazatlas.domain.reference import load_table
+from hazatlas.domain.text import check_text
 from hazatlas.services.plans.view import readable_view
 from hazatlas.storage import plans as store
 from hazatlas.storage import repositories as repo
@@ -46,7 +47,9 @@ def _scope(plan: Plan) -> EntryScope:
 
 def _write(s: Any, principal: Principal, before: Plan | None, after: Plan, action: str,
            changes: dict[str, Any]) -> int:
-    revision = store.save(s, after.to_json(), action=action, saved_by=principal.username)
+    document = after.to_json()
+    check_text(document, "request")  # NUL characters and lone surrogates: no database stores them
+    revision = store.save(s, document, action=action, saved_by=principal.username)
     repo.record_change(s, entity_type="plan", entity_id=after.id, action=action,
                        actor=principal.username,
                        changes={**changes, "version": [before.version if before else None,
@@ -90,13 +93,14 @@ def create(db: Database, principal: Principal, *, plan_id: str, title: str, area
 
 
 def _change(db: Database, principal: Principal, plan_id: str, action: str,
-            step: Callable[[Plan], tuple[Plan, dict[str, Any]]]) -> dict[str, Any]:
+            step: Callable[[Plan], tuple[Plan, dict[str, Any]]],
+            now: dt.datetime | None = None) -> dict[str, Any]:
     with db.transaction() as s:
         before = _load(s, plan_id)
         _readable(principal, before)
         after, changes = step(before)
         _write(s, principal, before, after, action, changes)
-    return get(db, principal, plan_id)
+    return get(db, principal, plan_id, now=now)
 
 
 def edit_section(db: Database, principal: Principal, plan_id: str, key: str, *,
@@ -158,7 +162,7 @@ def link(db: Database, principal: Principal, plan_id: str, key: str, kind: str, 
     return _change(db, principal, plan_id, "link", step)
 
 
-def _state_step(principal: Principal, party: str | None, action: str, at: dt.datetime,
+def _state_step(principal: Principal, party: str | None, at: dt.datetime,
                 move: Callable[..., Plan]) -> Callable[[Plan], tuple[Plan, dict[str, Any]]]:
     def step(plan: Plan) -> tuple[Plan, dict[str, Any]]:
         who = access.acting_party(principal, plan, party)
@@ -172,14 +176,14 @@ def agree(db: Database, principal: Principal, plan_id: str, party: str | None = 
           now: dt.datetime | None = None) -> dict[str, Any]:
     at = _now(now)
     return _change(db, principal, plan_id, "agree",
-                   _state_step(principal, party, "agree", at, lifecycle.agree))
+                   _state_step(principal, party, at, lifecycle.agree), at)
 
 
 def adopt(db: Database, principal: Principal, plan_id: str, party: str | None = None, *,
           now: dt.datetime | None = None) -> dict[str, Any]:
     at = _now(now)
     return _change(db, principal, plan_id, "adopt",
-                   _state_step(principal, party, "adopt", at, lifecycle.adopt))
+                   _state_step(principal, party, at, lifecycle.adopt), at)
 
 
 def request_review(db: Database, principal: Principal, plan_id: str, reason: str,
@@ -190,7 +194,7 @@ def request_review(db: Database, principal: Principal, plan_id: str, reason: str
         who = access.acting_party(principal, plan, party)
         return (lifecycle.request_review(plan, who, reason, by=principal.username, at=at),
                 {"party": [None, who], "review_request": [None, reason.strip()]})
-    return _change(db, principal, plan_id, "request_review", step)
+    return _change(db, principal, plan_id, "request_review", step, at)
 
 
 def _plan(db: Database, principal: Principal, plan_id: str,
