@@ -108,3 +108,24 @@ def test_scenario_links_follow_the_runs_access(db, people, plan):
         plans.link(db, people["md"], "danube-delta", "roles", "contact", "nobody")
     with pytest.raises(PermissionDeniedError, match="earlier versions"):
         plans.get(db, ANONYMOUS, "danube-delta", version=1)
+
+
+def test_contact_links_show_details_to_full_readers_only(db, people, plan):
+    from hazatlas.storage.notifications import directory
+
+    with db.transaction() as s:
+        directory.save_authority(s, "ro-igsu", country="ROU", basin=None,
+                                 name="IGSU (example)", kind="civil_protection", at=T0)
+        s.flush()
+        directory.save_contact(s, "ro-poc", {
+            "authority_id": "ro-igsu", "party": "ROU", "name": "Romanian PoC (example)",
+            "role": "poc", "email": "poc@ro.example", "webhook_url": None, "webhook_format": "json",
+            "webhook_secret_ref": None, "languages": ["ro", "en"], "available_24_7": True,
+            "escalation_order": 1, "active": True}, T0)
+    plans.link(db, people["ro"], "danube-delta", "alerting_notification", "contact", "ro-poc")
+    plans.edit_section(db, people["ro"], "danube-delta", "alerting_notification", public=True)
+    [ua] = _section(plans.get(db, people["ua"], "danube-delta"), "alerting_notification")["links"]
+    assert ua["name"] == "Romanian PoC (example)" and ua["escalation_order"] == 1
+    assert "email" not in ua
+    [pub] = _section(plans.get(db, ANONYMOUS, "danube-delta"), "alerting_notification")["links"]
+    assert pub == {"kind": "contact", "target": "ro-poc", "note": "", "withheld": True}
