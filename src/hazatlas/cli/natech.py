@@ -80,4 +80,7 @@ def _print(doc: dict[str, Any]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``natech`` group to the ``hazatlas`` app."""
+    from hazatlas.cli.natech_chain import chain_app
+
+    natech_app.add_typer(chain_app, name="chain")
     app.add_typer(natech_app, name="natech")
