@@ -174,6 +174,19 @@ def test_flood_chain_from_a_layer(demo_db, tmp_path):
             "RS-PAN-PETROHEMIJA", START, flood_depth_m=2.0, fill_at_flood=1.5))
 
 
+def test_flood_chain_on_the_demo_layers(demo_db, tmp_path):
+    """The demo proxy layer (hazatlas natech demo-layers) puts Pančevo in the Danube's band."""
+    from hazatlas.services.natech_demo import write_demo_layers
+
+    doc = write_demo_layers(tmp_path, bbox=(20.5, 44.7, 20.9, 45.0), return_periods=(100.0,))
+    run = run_flood_chain(demo_db, SYSTEM, FloodChainRequest(
+        "RS-PAN-PETROHEMIJA", START, layers=Path(doc["manifest"]),
+        layer_id="demo-flood-proxy-rp100", fill_at_flood=0.1))
+    assert run["flood"]["source"] == "layer" and run["flood"]["depth_m"] > 1.7
+    assert "PROXY, not a flood map" in run["flood"]["layer_source"]
+    assert run["countries"][0]["country"] == "ROU"
+
+
 def test_rain_dam_stolice_to_bosnia(demo_db):
     doc = run_rain_dam_chain(demo_db, SYSTEM, RainDamRequest(STOLICE, **RAIN))
     o = doc["overtopping"]

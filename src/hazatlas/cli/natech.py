@@ -80,7 +80,8 @@ def _print(doc: dict[str, Any]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``natech`` group to the ``hazatlas`` app."""
-    from hazatlas.cli.natech_chain import chain_app
+    from hazatlas.cli.natech_chain import chain_app, demo_layers
 
     natech_app.add_typer(chain_app, name="chain")
+    natech_app.command("demo-layers")(handle_errors(demo_layers))
     app.add_typer(natech_app, name="natech")

@@ -168,3 +168,35 @@ def _print_flood(doc: dict[str, Any]) -> None:
     _print_countries(doc["countries"])
     for w in doc["warnings"]:
         typer.echo(f"  warning: {w}")
+
+
+def demo_layers(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the GeoTIFFs and layers.toml")],
+    bbox: Annotated[str, typer.Option("--bbox", help="WEST,SOUTH,EAST,NORTH in degrees "
+                                      "(default: the Danube basin and the Western Balkans)")]
+    = "16,41,35,51",
+    cell: Annotated[float, typer.Option("--cell", help="Cell size, degrees")] = 0.01,
+    return_period: Annotated[list[float] | None, typer.Option(
+        "--return-period", help="Return period in years (repeatable; default 10, 100, 500)")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the demo flood layers: a PROXY band along the bundled rivers, not a flood map."""
+    from hazatlas.domain.errors import HazatlasError
+    from hazatlas.services.natech_demo import DEFAULT_RETURN_PERIODS, write_demo_layers
+
+    try:
+        box = [float(v) for v in bbox.split(",")]
+    except ValueError as exc:
+        raise HazatlasError(f"--bbox: expected WEST,SOUTH,EAST,NORTH, got '{bbox}'") from exc
+    if len(box) != 4:
+        raise HazatlasError(f"--bbox: expected 4 numbers WEST,SOUTH,EAST,NORTH, got '{bbox}'")
+    doc = write_demo_layers(folder, bbox=box, cell_deg=cell,
+                            return_periods=return_period or DEFAULT_RETURN_PERIODS)
+    if as_json:
+        print_json(doc)
+        return
+    typer.echo(f"wrote {doc['manifest']} (a PROXY, not a flood map):")
+    for layer in doc["layers"]:
+        typer.echo(f"  {layer['id']}: {layer['wet_cells']} of {layer['cells']} cells wet, "
+                   f"max {layer['max_depth_m']:.2f} m")
