@@ -109,6 +109,26 @@ def event(doc: dict[str, Any], layer_id: str) -> dict[str, Any]:
     }
 
 
+def manifest_in(folder: str, name: str) -> Path:
+    """The manifest ``name`` (``NAME`` or ``NAME.toml``) directly inside ``folder``: the only
+    manifests the API may read (no other path, no sub-folder)."""
+    from hazatlas.domain.errors import NotFoundError
+
+    if not folder:
+        raise NotFoundError("no hazard layer folder is configured on this server "
+                            "(HAZATLAS_HAZARD_LAYERS_DIR)")
+    stem = name.removesuffix(".toml")
+    if not stem or not all(c.isalnum() or c in "-_." for c in stem) or stem.startswith("."):
+        raise ValidationError([Problem("parameter", None, "layers",
+                                       f"'{name}': expected the name of a layer manifest "
+                                       "(letters, digits, '-', '_', '.')")])
+    base = Path(folder).resolve()
+    path = (base / f"{stem}.toml").resolve()
+    if path.parent != base or not path.is_file():
+        raise NotFoundError(f"no layer manifest '{stem}' on this server")
+    return path
+
+
 def export(rows: list[dict[str, Any]], path: Path) -> None:
     """Write ranking rows as CSV or GeoJSON (by the file extension)."""
     path = Path(path)
