@@ -74,7 +74,8 @@ def test_top_level_help_imports_no_command(tmp_path):
 
 
 # a command module may use another's plain helpers
-USES = {"demo": {"serve"}, "runout": {"plume"}, "notify": {"notify_draft"}}
+USES = {"demo": {"serve"}, "runout": {"plume"}, "notify": {"notify_draft"},
+        "natech": {"natech_chain"}}
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -85,7 +86,8 @@ def test_command_help_imports_only_that_command_and_nothing_heavy(tmp_path, name
     assert command_modules(modules) <= {"common", COMMANDS[name][0], *USES.get(name, ())}
 
 
-@pytest.mark.parametrize("args", [("register", "list"), ("notify", "contacts", "add")])
+@pytest.mark.parametrize("args", [("register", "list"), ("notify", "contacts", "add"),
+                                  ("natech", "chain", "flood")])
 def test_subcommand_help_imports_nothing_heavy(tmp_path, args):
     code, modules = probe(tmp_path, *args, "--help")
     assert code == 0

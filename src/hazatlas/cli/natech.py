@@ -1,7 +1,7 @@
 """``hazatlas natech``: Natech screening of register sites against loaded hazard layers.
 
 ``hazatlas natech screen --layers MANIFEST.toml [--establishment ID ...] [--country ISO3]
-[--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
+[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
 probabilities and expected release of each unit per event and per year, and the Tailings Hazard
 Index with its earthquake and flood inputs (:mod:`hazatlas.services.natech`; docs/natech.md).
 """
@@ -34,16 +34,24 @@ def screen(
     country: Annotated[
         str | None, typer.Option("--country", help="only establishments of this ISO3 country")
     ] = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", help="Layer id: the sites in its footprint (value above hazardous_above) "
+        "and what they release together")] = None,
+    export: Annotated[list[Path] | None, typer.Option(
+        "--export", help="Write the ranking to FILE.csv or FILE.geojson (repeatable)")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
-    from hazatlas.services import natech
+    from hazatlas.services import natech, natech_region
 
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
-                        establishment_ids=establishment or (), country=country)
+                        establishment_ids=establishment or (), country=country,
+                        event_layer=event)
+    for path in export or []:
+        natech_region.export(doc["ranking"], path)
     if as_json:
         print_json(doc)
         return
@@ -76,8 +84,25 @@ def _print(doc: dict[str, Any]) -> None:
             console.print(f"  THI {site['thi']['value']:.1f} (inputs {site['thi']['inputs']})")
         for w in site["warnings"]:
             console.print(f"  [yellow]warning:[/yellow] {w}")
+    ranking = Table("rank", "site", "country", "tanks kg/year", "dam m3/year", "THI")
+    for r in doc["ranking"]:
+        ranking.add_row(str(r["rank"]), r["establishment_id"], r["country"],
+                        f"{r['tank_release_per_year_kg']:.3g}",
+                        f"{r['dam_release_per_year_m3']:.3g}",
+                        "-" if r["thi"] is None else f"{r['thi']:.1f}")
+    console.print(ranking)
+    if "event" in doc:
+        ev = doc["event"]
+        console.print(f"event {ev['layer_id']}: {len(ev['sites'])} sites in the footprint "
+                      f"({', '.join(ev['countries']) or 'none'}), {ev['sites_failing']} "
+                      f"releasing, {ev['tank_release_kg']:.3g} kg from tanks and "
+                      f"{ev['dam_release_m3']:.3g} m3 from dams together")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``natech`` group to the ``hazatlas`` app."""
+    from hazatlas.cli.natech_chain import chain_app, demo_layers
+
+    natech_app.add_typer(chain_app, name="chain")
+    natech_app.command("demo-layers")(handle_errors(demo_layers))
     app.add_typer(natech_app, name="natech")

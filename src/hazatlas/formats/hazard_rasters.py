@@ -170,3 +170,17 @@ def sample_layers(
         else:
             out += _sample_polygons(layer, folder, points)
     return out
+
+
+def write_lonlat_grid(path: Path, grid: np.ndarray, west: float, north: float, cell_deg: float,
+                      nodata: float = -9999.0) -> None:
+    """Write ``grid`` (rows from ``north`` down, ``cell_deg`` cells, WGS 84) as a one-band
+    float32 GeoTIFF with DEFLATE compression (the demo layer set, docs/natech.md)."""
+    import rasterio
+    from affine import Affine  # type: ignore[import-untyped]
+
+    rows, cols = grid.shape
+    with rasterio.open(path, "w", driver="GTiff", height=rows, width=cols, count=1,
+                       dtype="float32", crs="EPSG:4326", nodata=nodata, compress="deflate",
+                       transform=Affine(cell_deg, 0.0, west, 0.0, -cell_deg, north)) as ds:
+        ds.write(grid.astype("float32"), 1)

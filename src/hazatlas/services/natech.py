@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.access import Principal
-from hazatlas.domain.errors import HazatlasError, ValidationError
+from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
 from hazatlas.domain.hazard_layer import BASELINE, HazardLayer, LayerSample
 from hazatlas.domain.inventory import PhysicalState
@@ -194,9 +194,18 @@ def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> d
 
 
 def screen(db: Database, principal: Principal, manifest: Path, *,
-           establishment_ids: Sequence[str] = (), country: str | None = None) -> dict[str, Any]:
-    """Natech screening of the given establishments (or a country's, or all the user sees)."""
+           establishment_ids: Sequence[str] = (), country: str | None = None,
+           event_layer: str | None = None) -> dict[str, Any]:
+    """Natech screening of the given establishments (or a country's, or all the user sees),
+    with their ranking and, for ``event_layer``, the sites in that layer's footprint
+    (:mod:`hazatlas.services.natech_region`)."""
+    from hazatlas.services import natech_region
+
     layers = read_manifest(manifest)
+    if event_layer is not None and event_layer not in {la.id for la in layers}:
+        raise ValidationError([Problem("parameter", None, "event", f"'{event_layer}': no such "
+                                       f"layer in {manifest.name} (one of "
+                                       f"{', '.join(la.id for la in layers)})")])
     if establishment_ids:
         svc = RegisterService(db, principal)
         sites = [svc.get(i)[0] for i in establishment_ids]
@@ -208,8 +217,12 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     samples = sample_layers(layers, manifest.parent, points)
     n = len(points)
     per_site = [[(layers[k], samples[k * n + i]) for k in range(len(layers))] for i in range(n)]
-    return {
+    doc: dict[str, Any] = {
         "manifest": manifest.name,
         "layers": [layer.to_dict() for layer in layers],
         "sites": [_site(e, s) for e, s in zip(sites, per_site, strict=True)],
     }
+    doc["ranking"] = natech_region.ranking(doc)
+    if event_layer is not None:
+        doc["event"] = natech_region.event(doc, event_layer)
+    return doc

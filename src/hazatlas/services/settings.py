@@ -16,7 +16,8 @@ class Settings:
     (a random per-process key when unset, so nothing signed survives a restart).
     ``max_upload_mb``: ``HAZATLAS_MAX_UPLOAD_MB``, the largest file ``POST /api/import`` accepts
     (default 50). ``token_days``: ``HAZATLAS_TOKEN_DAYS``, how long a new API token is valid
-    (default 90).
+    (default 90). ``hazard_layers_dir``: ``HAZATLAS_HAZARD_LAYERS_DIR``, the folder whose
+    layer manifests (``NAME.toml``) ``GET /api/natech/screen`` reads (unset: the route is off).
     """
 
     database_url: str = str(DEFAULT_SQLITE_PATH)
@@ -33,6 +34,8 @@ class Settings:
     webhook_allow_networks: str = ""
     #: ``HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX``: environment variables usable as webhook secrets.
     webhook_secret_env_prefix: str = "HAZATLAS_WEBHOOK_SECRET_"
+    #: ``HAZATLAS_HAZARD_LAYERS_DIR``: the folder of the hazard layer manifests the API reads.
+    hazard_layers_dir: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -56,6 +59,8 @@ class Settings:
                 values[key] = _int_setting(name, env[name], low, high)
         if env.get("HAZATLAS_WEBHOOK_ALLOW_NETWORKS"):
             values["webhook_allow_networks"] = env["HAZATLAS_WEBHOOK_ALLOW_NETWORKS"]
+        if env.get("HAZATLAS_HAZARD_LAYERS_DIR"):
+            values["hazard_layers_dir"] = env["HAZATLAS_HAZARD_LAYERS_DIR"]
         if env.get("HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"):
             values["webhook_secret_env_prefix"] = env["HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"]
         values.update({k: v for k, v in overrides.items() if v is not None})

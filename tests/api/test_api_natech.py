@@ -1,0 +1,86 @@
+"""GET /api/natech/screen on the real app (SQLite and PostGIS): a manifest of the server's
+layer folder only, the access rules, the ranking exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from fastapi.testclient import TestClient
+
+from hazatlas.api.app import create_app
+from hazatlas.domain.access import SYSTEM
+from hazatlas.services import users
+from hazatlas.services.register import RegisterService
+from hazatlas.services.settings import Settings
+
+
+@pytest.fixture
+def layers_dir(tmp_path):
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    # 3 m of flood everywhere over lon 20-74, lat 40-50 (the sample sites)
+    with rasterio.open(folder / "depth.tif", "w", driver="GTiff", height=10, width=54, count=1,
+                       dtype="float64", crs="EPSG:4326", nodata=-9999.0,
+                       transform=Affine(1.0, 0.0, 20.0, 0.0, -1.0, 50.0)) as ds:
+        ds.write(np.full((10, 54), 3.0), 1)
+    (folder / "floods.toml").write_text(
+        '[[layer]]\nid = "flood100"\nkind = "raster"\npath = "depth.tif"\nhazard = "flood"\n'
+        'intensity_measure = "depth"\nunit = "m"\nreturn_period_years = 100\n'
+        'scenario = "baseline"\nsource = "built in the test"\nlicence = "CC0"\n',
+        encoding="utf-8")
+    (tmp_path / "secret.toml").write_text("not for the API", encoding="utf-8")
+    return folder
+
+
+def _client(db, sample_csv, folder):
+    RegisterService(db, SYSTEM).import_file(sample_csv)
+    users.create_user(db, "rs", "national", country="SRB")
+    app = create_app(Settings(database_url=db.url, hazard_layers_dir=str(folder)), db)
+    client = TestClient(app)
+    client.token = users.issue_token(db, "rs")
+    return client
+
+
+def test_screen_route(db, sample_csv, layers_dir):
+    with _client(db, sample_csv, layers_dir) as client:
+        public = client.get("/api/natech/screen", params={"layers": "floods", "event": "flood100"})
+        assert public.status_code == 200, public.text
+        doc = public.json()
+        assert doc["manifest"] == "floods.toml" and doc["event"]["layer_id"] == "flood100"
+        sites = {s["establishment_id"]: s for s in doc["sites"]}
+        assert [r["rank"] for r in doc["ranking"]] == list(range(1, len(sites) + 1))
+        # the public never sees the inventory of a national record (its ammonia store)
+        assert not any("Ammonia" in w for s in doc["sites"] for w in s["warnings"])
+        headers = {"Authorization": f"Bearer {client.token}"}
+        national = client.get("/api/natech/screen", headers=headers,
+                              params={"layers": "floods.toml", "country": "SRB"}).json()
+        assert [s["establishment_id"] for s in national["sites"]] == ["RS-PANCEVO-HIP"]
+        assert any("Ammonia" in w for w in national["sites"][0]["warnings"]), \
+            "the national authority sees its inventory"
+        exported = client.get("/api/natech/screen", headers=headers,
+                              params={"layers": "floods", "country": "SRB", "format": "csv"})
+        assert exported.status_code == 200
+        table = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [t["establishment_id"] for t in table] == ["RS-PANCEVO-HIP"]
+        assert table[0]["max_flood_depth_m"] == "3.0"
+
+
+def test_screen_route_reads_only_the_layer_folder(db, sample_csv, layers_dir):
+    with _client(db, sample_csv, layers_dir) as client:
+        for name, status in (("../secret", 422), ("secret", 404), ("nope", 404), (".x", 422)):
+            r = client.get("/api/natech/screen", params={"layers": name})
+            assert r.status_code == status, (name, r.text)
+        r = client.get("/api/natech/screen", params={"layers": "floods", "event": "nope"})
+        assert r.status_code == 422 and "'nope': no such layer" in r.text
+
+
+def test_screen_route_off_without_a_folder(db, sample_csv):
+    RegisterService(db, SYSTEM).import_file(sample_csv)
+    with TestClient(create_app(Settings(database_url=db.url), db)) as client:
+        r = client.get("/api/natech/screen", params={"layers": "floods"})
+        assert r.status_code == 404 and "HAZATLAS_HAZARD_LAYERS_DIR" in r.text
