@@ -29,6 +29,7 @@ ROUTERS = (
     "scenarios_tailings_failure",
     "notifications",
     "map",
+    "opendata",
 )
 
 
