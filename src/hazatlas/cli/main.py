@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "River networks users bring: build from HydroRIVERS or OpenStreetMap, list, show.",
     ),
     "register": ("register", "The register of hazardous activities."),
+    "opendata": ("opendata", "Open data of the public register: CSV, GeoJSON, feed of changes."),
     "scenario": ("scenario", "Scenarios that chain several models, run from a register site."),
     "users": ("users", "User accounts, roles and API tokens."),
     "scenarios": ("scenarios", "Stored model runs (river spills, plumes, runouts)."),

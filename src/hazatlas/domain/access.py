@@ -383,3 +383,14 @@ def history_changes(principal: Principal, changes: Mapping[str, list[Any]],
         return dict(changes)
     return {k: (list(v) if k in HISTORY_PUBLIC_KEYS else [WITHHELD, WITHHELD])
             for k, v in changes.items()}
+
+
+def public_changes(changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """The changes of a history entry that the open data feed publishes: the public fields'
+    values only (:data:`HISTORY_PUBLIC_KEYS`), whatever the record's disclosure level then or
+    now; every other key, known or not, is left out.
+
+    >>> public_changes({"name": ["A", "B"], "notes": ["x", "y"], "inventory": [[], []]})
+    {'name': ['A', 'B']}
+    """
+    return {k: list(v) for k, v in changes.items() if k in HISTORY_PUBLIC_KEYS}

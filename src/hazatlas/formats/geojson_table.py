@@ -156,10 +156,13 @@ def read_geojson(path: Path, source: str) -> RawTable:
     return RawTable(source, list(columns), rows)
 
 
-def write_geojson(path: Path, columns: list[str], rows: Iterable[Sequence[str]]) -> int:
+def write_geojson(path: Path, columns: list[str], rows: Iterable[Sequence[str]],
+                  members: Mapping[str, object] | None = None) -> int:
     """A FeatureCollection written feature by feature: the same text as ``json.dumps`` of the
     whole collection (``ensure_ascii=False``), with each feature's text put together from its
-    cells encoded by the json module's own string encoder instead of building a dict per row."""
+    cells encoded by the json module's own string encoder instead of building a dict per row.
+    ``members`` are written as foreign members of the collection (RFC 7946, 6.1) before its
+    features, e.g. a licence and a generation time."""
     from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 
     prop_idx = [j for j, c in enumerate(columns) if c not in ("lon", "lat")]
@@ -172,7 +175,9 @@ def write_geojson(path: Path, columns: list[str], rows: Iterable[Sequence[str]])
     n = 0
     with path.open("w", encoding="utf-8") as fh:
         write = fh.write
-        write('{"type": "FeatureCollection", "features": [')
+        extra = "".join(f"{dumps(k, ensure_ascii=False)}: {dumps(v, ensure_ascii=False)}, "
+                        for k, v in (members or {}).items())
+        write(f'{{"type": "FeatureCollection", {extra}"features": [')
         for cells in rows:
             coords = dumps([float(cells[ilon]), float(cells[ilat])])
             props = join(map(add, keys, map(encode_basestring, pick(cells))))

@@ -281,6 +281,7 @@ def write_rows(
     fmt: str | None = None,
     *,
     numeric: Iterable[str] = (),
+    members: Mapping[str, object] | None = None,
 ) -> int:
     """Write ``rows`` (cell texts in ``columns`` order) to ``path`` as they come, in constant
     memory; returns the number of rows written.
@@ -292,7 +293,8 @@ def write_rows(
     evaluate as a formula are written with a leading ``'`` (:func:`cells.escape_cell`, undone
     by :func:`read_table`); XLSX writes text as string cells, never formulas, and the
     ``numeric`` columns' numbers as number cells. GeoJSON and GeoPackage hold the texts as they
-    are. ``lon``/``lat`` become the point geometry in GeoJSON and GeoPackage.
+    are. ``lon``/``lat`` become the point geometry in GeoJSON and GeoPackage. ``members``
+    (GeoJSON only) are written as foreign members of the FeatureCollection.
     """
     path = Path(path)
     kind = format_of(path, fmt)
@@ -315,7 +317,7 @@ def write_rows(
         elif kind == "geojson":
             from hazatlas.formats.geojson_table import write_geojson
 
-            n = write_geojson(tmp, cols, rows)
+            n = write_geojson(tmp, cols, rows, members)
         else:
             from hazatlas.formats.gpkg_table import write_gpkg
 
