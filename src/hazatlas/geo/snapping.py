@@ -66,13 +66,22 @@ class SnapIndex:
     def build(cls, network: RiverNetwork) -> SnapIndex:
         from hazatlas.geo.network import fold, readonly
 
-        index = SegmentIndex([np.asarray(g.coords) for g in network.geometry], REACH_SPACING_M)
+        lines = np.empty(len(network), dtype=object)
+        lines[:] = network.geometry
+        index = SegmentIndex.from_lines(lines, REACH_SPACING_M)
         chord_len = index.feature_length_m()
         scale = np.where(chord_len > 0, network.length_m / np.where(chord_len > 0, chord_len, 1), 0)
-        names = [
-            fold(nm) or f"#{int(r)}" for nm, r in zip(network.name, network.reach_id, strict=True)
-        ]
-        keys = np.unique(np.array(names), return_inverse=True)[1].astype(np.int64)
+        # each distinct name folded once (a large network has few names and many reaches)
+        distinct, which = np.unique(np.array([nm or "" for nm in network.name], dtype=str),
+                                    return_inverse=True)  # fmt: skip
+        folded = np.array([fold(str(nm)) for nm in distinct.tolist()], dtype=str)
+        names = folded[which] if len(which) else np.zeros(0, dtype=str)
+        unnamed = np.flatnonzero(names == "")
+        if len(unnamed):
+            ids = np.char.add("#", network.reach_id[unnamed].astype(np.int64).astype(str))
+            names = names.astype(f"<U{max(names.dtype.itemsize // 4, ids.dtype.itemsize // 4, 1)}")
+            names[unnamed] = ids
+        keys = np.unique(names, return_inverse=True)[1].astype(np.int64).reshape(-1)
         return cls(index, readonly(scale), readonly(keys))
 
 
@@ -194,7 +203,9 @@ def snap_point(
 
 def subset_index(network: RiverNetwork, reaches: tuple[int, ...]) -> SegmentIndex:
     """The snapping index of some reaches of ``network`` (feature ``j`` is ``reaches[j]``)."""
-    return SegmentIndex([np.asarray(network.geometry[r].coords) for r in reaches], REACH_SPACING_M)
+    lines = np.empty(len(reaches), dtype=object)
+    lines[:] = [network.geometry[r] for r in reaches]
+    return SegmentIndex.from_lines(lines, REACH_SPACING_M)
 
 
 def snap_to_reaches(
