@@ -44,7 +44,7 @@ import numpy as np
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo._segindex import SegmentIndex
-from hazatlas.geo.borders import _border_lines, countries_at
+from hazatlas.geo.borders import _border_lines, code_keys, countries_at
 from hazatlas.geo.network import readonly
 from hazatlas.geo.upstream import UpstreamIntervals, on_path, upstream_intervals
 
@@ -117,7 +117,9 @@ def _sample_states(
     on_border = (f >= 0) & (near.distance_m[:, 0] <= BORDER_TOLERANCE_M)
     # the state depends on (country, border line if on a border) only: one tuple per distinct
     # pair, not per vertex
-    names, c_idx = np.unique(np.asarray(country, dtype=str), return_inverse=True)
+    # (integer keys of the codes: sorting integers is much faster than sorting strings)
+    _, first, c_idx = np.unique(code_keys(country), return_index=True, return_inverse=True)
+    names = np.asarray(country)[first]
     line = np.where(on_border, f, -1).astype(np.int64) + 1
     pairs, which = np.unique(c_idx.reshape(-1) * (len(ca) + 1) + line, return_inverse=True)
     table: list[State] = [()]

@@ -8,6 +8,7 @@ distance along the reach from its upstream end to that closest point.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,18 +72,26 @@ class SnapIndex:
         index = SegmentIndex.from_lines(lines, REACH_SPACING_M)
         chord_len = index.feature_length_m()
         scale = np.where(chord_len > 0, network.length_m / np.where(chord_len > 0, chord_len, 1), 0)
-        # each distinct name folded once (a large network has few names and many reaches)
-        distinct, which = np.unique(np.array([nm or "" for nm in network.name], dtype=str),
-                                    return_inverse=True)  # fmt: skip
-        folded = np.array([fold(str(nm)) for nm in distinct.tolist()], dtype=str)
-        names = folded[which] if len(which) else np.zeros(0, dtype=str)
-        unnamed = np.flatnonzero(names == "")
-        if len(unnamed):
-            ids = np.char.add("#", network.reach_id[unnamed].astype(np.int64).astype(str))
-            names = names.astype(f"<U{max(names.dtype.itemsize // 4, ids.dtype.itemsize // 4, 1)}")
-            names[unnamed] = ids
-        keys = np.unique(names, return_inverse=True)[1].astype(np.int64).reshape(-1)
+        keys = _river_keys(network.name, fold)
         return cls(index, readonly(scale), readonly(keys))
+
+
+def _river_keys(names: Sequence[str | None], fold: Callable[[str | None], str]) -> np.ndarray:
+    """An integer per reach, equal for reaches of the same folded name; each unnamed reach its
+    own. Each distinct name is folded once (a large network has few names and many reaches)."""
+    folded: dict[str | None, int] = {}
+    by_key: dict[str, int] = {}
+    out = np.empty(len(names), dtype=np.int64)
+    unnamed = len(names)  # keys of unnamed reaches: above every name's
+    for i, nm in enumerate(names):
+        k = folded.get(nm)
+        if k is None:
+            key = fold(nm)
+            k = folded[nm] = by_key.setdefault(key, len(by_key)) if key else -1
+        if k < 0:
+            k, unnamed = unnamed, unnamed + 1
+        out[i] = k
+    return out
 
 
 def snap_candidates(
