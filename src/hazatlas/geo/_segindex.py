@@ -80,8 +80,31 @@ class SegmentIndex:
     """KD-tree over densified polylines; ``features`` are (m, 2) lon/lat arrays."""
 
     def __init__(self, features: list[np.ndarray], spacing_m: float = 1000.0) -> None:
-        self.lon, self.lat, self.feature, self.is_first = _densify_all(features, spacing_m)
-        self.n_features = len(features)
+        self._build(_densify_all(features, spacing_m), len(features), spacing_m)
+
+    @classmethod
+    def from_lines(cls, lines: np.ndarray, spacing_m: float = 1000.0) -> SegmentIndex:
+        """The index of an array of shapely LineStrings, their coordinates read all at once
+        (``shapely.get_coordinates``): the same index as ``SegmentIndex([np.asarray(g.coords)
+        for g in lines])``, without a Python step per line."""
+        import shapely  # type: ignore[import-untyped]
+
+        lines = np.asarray(lines, dtype=object)
+        xy, which = shapely.get_coordinates(lines, return_index=True)
+        counts = np.bincount(which, minlength=len(lines)).astype(np.int64)
+        self = cls.__new__(cls)
+        self._build(_densify_flat(np.asarray(xy, dtype=float), counts, spacing_m),
+                    len(lines), spacing_m)  # fmt: skip
+        return self
+
+    def _build(
+        self,
+        vertices: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        n_features: int,
+        spacing_m: float,
+    ) -> None:
+        self.lon, self.lat, self.feature, self.is_first = vertices
+        self.n_features = n_features
         self.spacing_m = spacing_m
         self.is_last = np.roll(self.is_first, -1) if len(self.is_first) else self.is_first
         self.xyz = _xyz(self.lon, self.lat)
@@ -257,11 +280,21 @@ def _densify_all(
     lat, feature number and first-vertex flag (the same values as feature by feature)."""
     arrays = [np.asarray(xy, dtype=float)[:, :2] for xy in features]
     counts = np.array([len(a) for a in arrays], dtype=np.int64)
+    if not len(arrays):
+        return _densify_flat(np.zeros((0, 2)), counts, spacing_m)
+    return _densify_flat(np.concatenate(arrays), counts, spacing_m)
+
+
+def _densify_flat(
+    coords: np.ndarray, counts: np.ndarray, spacing_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_densify_all` of the features given as their vertices one after the other
+    (``coords``, (m, 2) lon/lat) and the number of vertices of each (``counts``)."""
     keep = counts >= 2
     if not keep.any():
         z = np.zeros(0)
         return z, z.copy(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    xy = np.concatenate([a for a, k in zip(arrays, keep.tolist(), strict=True) if k])
+    xy = coords[np.repeat(keep, counts)] if not keep.all() else coords
     fid = np.repeat(np.flatnonzero(keep), counts[keep])
     start = np.concatenate([[0], np.cumsum(counts[keep])[:-1]])
     xyz = _xyz(xy[:, 0], xy[:, 1])

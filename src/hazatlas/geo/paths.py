@@ -44,8 +44,9 @@ import numpy as np
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo._segindex import SegmentIndex
-from hazatlas.geo.borders import _border_lines, countries_at
+from hazatlas.geo.borders import _border_lines, code_keys, countries_at
 from hazatlas.geo.network import readonly
+from hazatlas.geo.upstream import UpstreamIntervals, on_path, upstream_intervals
 
 if TYPE_CHECKING:
     from hazatlas.geo.network import RiverNetwork
@@ -58,6 +59,8 @@ MIN_BORDER_RUN_M = 8000.0
 MIN_RUN_M = 3000.0
 
 State = tuple[str, ...]
+
+__all__ = ["UpstreamIntervals", "on_path", "upstream_intervals"]  # kept here too (moved)
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,10 @@ def _border_index() -> tuple[SegmentIndex, np.ndarray, np.ndarray]:
 
 def _sample_states(
     network: RiverNetwork, snap: SnapIndex
-) -> tuple[np.ndarray, np.ndarray, list[State]]:
-    """Reach, offset and state of every densified vertex of the snapping index."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[State]]:
+    """Reach, offset and state of every densified vertex of the snapping index; the state as a
+    code into the returned list of distinct states (code 0 is the empty state ``()``: equal
+    states have equal codes)."""
     index = snap.segments
     lon, lat, feat = index.lon, index.lat, index.feature
     offset = index.along * snap.scale[feat]
@@ -110,13 +115,27 @@ def _sample_states(
     near = bidx.query(lon, lat, k=1, max_distance_m=BORDER_TOLERANCE_M)
     f = near.feature[:, 0]
     on_border = (f >= 0) & (near.distance_m[:, 0] <= BORDER_TOLERANCE_M)
-    states: list[State] = []
-    for c, ob, fi in zip(country.tolist(), on_border.tolist(), f.tolist(), strict=True):
-        s = {c} if c else set()
-        if ob:
-            s |= {str(ca[fi]), str(cb[fi])}
-        states.append(tuple(sorted(s)))
-    return feat, offset, states
+    # the state depends on (country, border line if on a border) only: one tuple per distinct
+    # pair, not per vertex
+    # (integer keys of the codes: sorting integers is much faster than sorting strings)
+    _, first, c_idx = np.unique(code_keys(country), return_index=True, return_inverse=True)
+    names = np.asarray(country)[first]
+    line = np.where(on_border, f, -1).astype(np.int64) + 1
+    pairs, which = np.unique(c_idx.reshape(-1) * (len(ca) + 1) + line, return_inverse=True)
+    table: list[State] = [()]
+    code_of: dict[State, int] = {(): 0}
+    pair_code = np.zeros(len(pairs), dtype=np.int64)
+    for k, key in enumerate(pairs.tolist()):
+        c, fi = str(names[key // (len(ca) + 1)]), key % (len(ca) + 1) - 1
+        st = {c} if c else set()
+        if fi >= 0:
+            st |= {str(ca[fi]), str(cb[fi])}
+        state = tuple(sorted(st))
+        if state not in code_of:
+            code_of[state] = len(table)
+            table.append(state)
+        pair_code[k] = code_of[state]
+    return feat, offset, pair_code[which.reshape(-1)], table
 
 
 def _smooth(
@@ -166,29 +185,36 @@ class RiverRuns:
 
     @classmethod
     def build(cls, network: RiverNetwork, snap: SnapIndex) -> RiverRuns:
-        feat, offset, states = _sample_states(network, snap)
+        feat, offset, code, table = _sample_states(network, snap)
         n = len(network)
         bounds = np.searchsorted(feat, np.arange(n + 1))
-        run_start: list[np.ndarray] = []
-        run_state: list[tuple[State, ...]] = []
-        for r in range(n):
+        uniform, single = _single_state(feat, code, n)
+        zero = readonly(np.zeros(1))  # shared by every reach of one run (read-only)
+        once = [(st,) for st in table]
+        run_start: list[np.ndarray] = [zero] * n
+        run_state: list[tuple[State, ...]] = [once[c] for c in single.tolist()]
+        sizes = np.ones(n, dtype=np.int64)
+        mixed = np.flatnonzero(~uniform)
+        for r in mixed.tolist():  # reaches with two states or more: smoothed one by one
             lo, hi = bounds[r], bounds[r + 1]
             off = offset[lo:hi]
-            if hi - lo == 0:
-                run_start.append(np.zeros(1))
-                run_state.append(((),))
-                continue
-            mids = (off[:-1] + off[1:]) / 2 if hi - lo > 1 else np.zeros(0)
+            mids = (off[:-1] + off[1:]) / 2
             st = [0.0, *mids.tolist()]
             en = [*mids.tolist(), float(network.length_m[r])]
-            s, ss = _smooth(st, en, list(states[lo:hi]))
-            run_start.append(readonly(s))
-            run_state.append(tuple(ss))
-        sizes = np.array([len(s) for s in run_start])
+            s, ss = _smooth(st, en, [table[c] for c in code[lo:hi].tolist()])
+            if len(ss) == 1:  # smoothed into one run: starts at 0
+                run_state[r] = (ss[0],)
+                continue
+            run_start[r] = readonly(s)
+            run_state[r] = tuple(ss)
+            sizes[r] = len(s)
         ptr = np.concatenate([[0], np.cumsum(sizes)])
         length = np.maximum(network.length_m, 1.0)
         reach_of = np.repeat(np.arange(n), sizes)
-        pos = np.concatenate(run_start) / (length[reach_of] + 1.0) + reach_of
+        flat = np.zeros(int(ptr[-1]))
+        for r in np.flatnonzero(sizes > 1).tolist():
+            flat[ptr[r] : ptr[r + 1]] = run_start[r]
+        pos = flat / (length[reach_of] + 1.0) + reach_of
         return cls(
             tuple(run_start), tuple(run_state), readonly(ptr), readonly(pos), readonly(length)
         )
@@ -199,6 +225,24 @@ class RiverRuns:
         j = np.searchsorted(self.pos, q, side="right") - 1
         out: np.ndarray = np.maximum(j - self.ptr[reach], 0).astype(np.int64)
         return out
+
+
+def _single_state(feat: np.ndarray, code: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per reach: whether all its samples that have a state have the same one (or none has
+    one, or it has no sample), and that state's code (0 if none). Such a reach is one run of
+    that state (what :func:`_smooth` makes of it: empty states take their neighbour's)."""
+    has = code > 0
+    fe, ce = feat[has], code[has]
+    lo = np.searchsorted(fe, np.arange(n), side="left")
+    hi = np.searchsorted(fe, np.arange(n), side="right")
+    some = hi > lo
+    first = np.zeros(n, dtype=np.int64)
+    first[some] = ce[lo[some]]
+    # a reach is uniform when each of its coded samples equals the reach's first one
+    differs = np.zeros(n, dtype=bool)
+    other = ce != first[fe]
+    differs[fe[other]] = True
+    return ~differs, first
 
 
 def river_runs(
@@ -244,10 +288,13 @@ def build_tails(
     n = len(network)
     tail: list[tuple[Transition, ...]] = [()] * n
     within: list[tuple[Transition, ...]] = [()] * n  # from the start of each reach
+    # a reach of one run without riparian contacts has no transitions of its own
+    plain = (np.diff(runs.ptr) == 1).tolist()
+    down = network.downstream.tolist()
     for idx in reversed(network.groups):
         for r in idx.tolist():
-            d = int(network.downstream[r])
-            own = reach_transitions(r, runs, contacts)[1]
+            d = down[r]
+            own = () if plain[r] and r not in contacts else reach_transitions(r, runs, contacts)[1]
             if d >= 0:
                 junction: tuple[Transition, ...] = ()
                 if run_state[d][0] != run_state[r][-1] and run_state[d][0]:
@@ -415,64 +462,3 @@ def first_arrival_events(index: NetworkIndex, reach: int, run: int, origin: str)
     for a in (country, border, at_site, dist, time, contact):
         a.flags.writeable = False  # new arrays: frozen in place, no copy
     return country, border, at_site, dist, time, contact
-
-
-@dataclass(frozen=True)
-class UpstreamIntervals:
-    """Entry/exit numbers of a depth-first walk of the *upstream* tree.
-
-    Reach ``a`` drains through reach ``b`` (``b`` is on the downstream path of ``a``) iff
-    ``tin[b] <= tin[a] < tout[b]`` - a vectorised "is on the path" test.
-    """
-
-    tin: np.ndarray
-    tout: np.ndarray
-
-    @classmethod
-    def build(cls, downstream: np.ndarray) -> UpstreamIntervals:
-        n = len(downstream)
-        children: list[list[int]] = [[] for _ in range(n)]
-        for i, d in enumerate(downstream.tolist()):
-            if d >= 0:
-                children[d].append(i)
-        tin = np.zeros(n, dtype=np.int64)
-        tout = np.zeros(n, dtype=np.int64)
-        clock = 0
-        for root in np.flatnonzero(downstream < 0).tolist():
-            stack = [(root, False)]
-            while stack:
-                node, done = stack.pop()
-                if done:
-                    tout[node] = clock
-                    continue
-                tin[node] = clock
-                clock += 1
-                stack.append((node, True))
-                stack.extend((c, False) for c in children[node])
-        return cls(readonly(tin), readonly(tout))
-
-
-def upstream_intervals(network: RiverNetwork) -> tuple[np.ndarray, np.ndarray]:
-    """``(tin, tout)`` of :class:`UpstreamIntervals` (``network.index.upstream``)."""
-    up = network.index.upstream
-    return up.tin, up.tout
-
-
-def on_path(
-    network: RiverNetwork,
-    site_reach: np.ndarray,
-    site_offset_m: np.ndarray,
-    poi_reach: np.ndarray,
-    poi_offset_m: np.ndarray,
-) -> np.ndarray:
-    """Boolean matrix (sites x points): the point lies on the site's downstream path."""
-    tin, tout = upstream_intervals(network)
-    s = np.asarray(site_reach)[:, None]
-    p = np.asarray(poi_reach)[None, :]
-    ok = (s >= 0) & (p >= 0)
-    s0, p0 = np.maximum(s, 0), np.maximum(p, 0)
-    below = (tin[p0] <= tin[s0]) & (tin[s0] < tout[p0])
-    same = s0 == p0
-    after = np.asarray(poi_offset_m)[None, :] >= np.asarray(site_offset_m)[:, None]
-    out: np.ndarray = ok & below & (~same | after)
-    return out

@@ -8,6 +8,7 @@ distance along the reach from its upstream end to that closest point.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,14 +67,31 @@ class SnapIndex:
     def build(cls, network: RiverNetwork) -> SnapIndex:
         from hazatlas.geo.network import fold, readonly
 
-        index = SegmentIndex([np.asarray(g.coords) for g in network.geometry], REACH_SPACING_M)
+        lines = np.empty(len(network), dtype=object)
+        lines[:] = network.geometry
+        index = SegmentIndex.from_lines(lines, REACH_SPACING_M)
         chord_len = index.feature_length_m()
         scale = np.where(chord_len > 0, network.length_m / np.where(chord_len > 0, chord_len, 1), 0)
-        names = [
-            fold(nm) or f"#{int(r)}" for nm, r in zip(network.name, network.reach_id, strict=True)
-        ]
-        keys = np.unique(np.array(names), return_inverse=True)[1].astype(np.int64)
+        keys = _river_keys(network.name, fold)
         return cls(index, readonly(scale), readonly(keys))
+
+
+def _river_keys(names: Sequence[str | None], fold: Callable[[str | None], str]) -> np.ndarray:
+    """An integer per reach, equal for reaches of the same folded name; each unnamed reach its
+    own. Each distinct name is folded once (a large network has few names and many reaches)."""
+    folded: dict[str | None, int] = {}
+    by_key: dict[str, int] = {}
+    out = np.empty(len(names), dtype=np.int64)
+    unnamed = len(names)  # keys of unnamed reaches: above every name's
+    for i, nm in enumerate(names):
+        k = folded.get(nm)
+        if k is None:
+            key = fold(nm)
+            k = folded[nm] = by_key.setdefault(key, len(by_key)) if key else -1
+        if k < 0:
+            k, unnamed = unnamed, unnamed + 1
+        out[i] = k
+    return out
 
 
 def snap_candidates(
@@ -194,7 +212,9 @@ def snap_point(
 
 def subset_index(network: RiverNetwork, reaches: tuple[int, ...]) -> SegmentIndex:
     """The snapping index of some reaches of ``network`` (feature ``j`` is ``reaches[j]``)."""
-    return SegmentIndex([np.asarray(network.geometry[r].coords) for r in reaches], REACH_SPACING_M)
+    lines = np.empty(len(reaches), dtype=object)
+    lines[:] = [network.geometry[r] for r in reaches]
+    return SegmentIndex.from_lines(lines, REACH_SPACING_M)
 
 
 def snap_to_reaches(

@@ -57,6 +57,7 @@ __all__ = [
     "screen_point",
     "screen_register",
     "screen_sites",
+    "snap_site",
 ]
 
 #: A site farther than this from every reach has no receiving reach.
@@ -87,6 +88,26 @@ def prepare(network: RiverNetwork | None = None) -> RiverNetwork:
     index.snap, index.runs, index.travel  # noqa: B018 - built now (cached properties)
     index.contacts, index.tails, index.same_events_as  # noqa: B018 - likewise
     return net
+
+
+def snap_site(
+    network: RiverNetwork, site: Site, max_snap_distance_m: float = MAX_SNAP_DISTANCE_M
+) -> tuple[int, float, float, str | None]:
+    """The receiving reach of one site as screening finds it (its ``receiving_water`` wins
+    over proximity): reach index (-1 if none), offset along it (m), distance from the site (m,
+    the first leg where it exceeds ``ON_RIVER_M``) and the sea or lake it sends to, if any.
+    The spill model snaps its source with it (``hazatlas.services.spill``)."""
+    lon, lat = np.array([site.lon], dtype=float), np.array([site.lat], dtype=float)
+    _check_coordinates([site], lon, lat)
+    warnings: dict[int, list[str]] = {}
+    country = _countries([site], lon, lat, warnings)
+    snap = snap_points(network, lon, lat, max_snap_distance_m)
+    reach, offset, dist = snap.reach_index.copy(), snap.offset_m.copy(), snap.distance_m.copy()
+    status = np.where(reach >= 0, "nearest", "none").astype("<U10")
+    water = _apply_receiving_water(
+        network, [site], lon, lat, country, reach, offset, dist, status, warnings
+    )
+    return int(reach[0]), float(offset[0]), float(dist[0]), water.get(0)
 
 
 def screen_sites(

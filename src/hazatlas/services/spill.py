@@ -11,7 +11,7 @@ and repeats the run for low, mean and high flow (the uncertainty band). The resu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.geo.network import RiverNetwork
 from hazatlas.geo.paths import countries_downstream, downstream_path
 from hazatlas.geo.snapping import Snap, snap_point
+from hazatlas.geo.water_bodies import ON_RIVER_M, first_leg_velocity_m_s
 from hazatlas.models.base import Validity, raise_problems
 from hazatlas.models.river.path import RiverPath
 from hazatlas.models.river.spill import (
@@ -66,6 +67,41 @@ class SpillRequest:
     #: water temperature (°C) for the substance's decay rate (Eq. (4) of docs/models/river.md);
     #: None: the rate at its reference temperature
     water_temp_c: float | None = None
+    #: the register's receiving water of the site released from (``--establishment``): the
+    #: source is snapped as screening snaps the site (``hazatlas.services.screen.snap_site``)
+    receiving_water: str | None = None
+
+
+@dataclass(frozen=True)
+class FirstLeg:
+    """The unmapped first leg from the release point to the river (rule in
+    :mod:`hazatlas.geo.water_bodies`, the same as screening's): the straight line to the
+    receiving reach where it is farther than ``ON_RIVER_M``, else none; its travel time at
+    :func:`~hazatlas.geo.water_bodies.first_leg_velocity_m_s`, the same for every flow."""
+
+    length_m: float
+    velocity_m_s: float
+
+    @property
+    def time_s(self) -> float:
+        return self.length_m / self.velocity_m_s
+
+    @property
+    def unmapped(self) -> bool:
+        return self.length_m > 0
+
+    def fields(self) -> dict[str, Any]:
+        """``first_leg`` of the spill document (the keys of screening's ``first_leg``)."""
+        hours = round(self.time_s / 3600.0, 3)
+        return {
+            "length_km": round(self.length_m / 1000.0, 3),
+            "travel_time_h": {flow: hours for flow in FLOWS},
+            "velocity_m_s": round(self.velocity_m_s, 3),
+            "status": "unmapped" if self.unmapped else "on river",
+        }
+
+
+NO_LEG = FirstLeg(0.0, 1.0)
 
 
 @dataclass
@@ -101,6 +137,9 @@ class SpillRun:
     threshold_default: bool = False  # True when the default of _default_threshold was used
     decay_basis: str = ""
     water_temp_basis: str = ""
+    #: the unmapped first leg: its length is in every ``river_km_from_source`` of the document
+    #: and its travel time in every time of ``runs`` (the model's distances start at the river)
+    first_leg: FirstLeg = NO_LEG
 
     @property
     def release(self) -> Release:
@@ -116,7 +155,7 @@ class SpillRun:
         if where.size == 0:
             return times, np.zeros((0, times.size))
         model = self.runs[self.selected].model
-        return times, model.series(self.release, where, times) * 1000.0
+        return times, delayed_series(model, self.release, where, times, self.first_leg.time_s)
 
     kind = "river"
 
@@ -137,6 +176,7 @@ class SpillRun:
             "points": [{"name": p.name, "lon": p.lon, "lat": p.lat} for p in r.points],
             "days": r.days,
             "water_temp_c": r.water_temp_c,
+            "receiving_water": r.receiving_water,
         }
 
     @property
@@ -173,10 +213,7 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
     decay, decay_basis = _decay(request, substance)
     given = _threshold(request, substance)
     net = network if network is not None else RiverNetwork.load_default()
-    try:
-        snap = snap_point(net, request.lon, request.lat, request.max_snap_distance_m)
-    except HazatlasError as exc:
-        raise ValidationError([Problem("parameter", None, "at", str(exc))]) from exc
+    snap = _snap_source(net, request)
     reaches = downstream_path(net, snap.reach_index)
     lengths = net.length_m[reaches].copy()
     lengths[0] = max(lengths[0] - snap.offset_m, 1.0)
@@ -193,13 +230,15 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
         start,
         dist,
         preach,
-        countries_downstream(net, snap.reach_index, snap.offset_m),
+        countries_downstream(net, snap.reach_index, snap.offset_m, _origin(request, snap)),
         substance,
         float(decay),
         math.nan,
         "",
     )
     run.decay_basis = decay_basis
+    leg = snap.distance_m if snap.distance_m > ON_RIVER_M and math.isfinite(snap.distance_m) else 0
+    run.first_leg = FirstLeg(float(leg), first_leg_velocity_m_s())
     run.water_temp_basis = (
         "given by the user" if request.water_temp_c is not None
         else "not given: decay at the rate's reference temperature"
@@ -211,6 +250,55 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
         run.runs[_flow_key(flow)] = _run_flow(run, flow, lengths)
     run.selected = _flow_key(request.flow)
     return run
+
+
+def _snap_source(net: RiverNetwork, request: SpillRequest) -> Snap:
+    """The source's reach: as screening snaps the site when a receiving water is given (a sea
+    or lake has no river: the nearest reach then), else the nearest reach."""
+    if request.receiving_water:
+        from hazatlas.services.screen import Site, snap_site
+
+        site = Site("source", request.lon, request.lat, None, request.receiving_water)
+        reach, offset, away, water = snap_site(net, site, request.max_snap_distance_m)
+        if reach >= 0 and water is None:
+            return Snap(reach, offset, away)
+    try:
+        return snap_point(net, request.lon, request.lat, request.max_snap_distance_m)
+    except HazatlasError as exc:
+        raise ValidationError([Problem("parameter", None, "at", str(exc))]) from exc
+
+
+def _origin(request: SpillRequest, snap: Snap) -> str | None:
+    """The country a release off the river starts in (the country at the point, as screening
+    takes the site's): the river's far bank is then reached, at the end of the first leg, like
+    any other country; None on the river (the river's own state, see ``countries_downstream``)."""
+    if not snap.distance_m > ON_RIVER_M:
+        return None
+    from hazatlas.geo.borders import countries_at
+
+    return str(countries_at(np.array([request.lon]), np.array([request.lat]))[0]) or None
+
+
+def _delayed(b: Breakthrough, delay_s: float) -> Breakthrough:
+    """``b`` with its times counted from the release at the site: ``delay_s`` (the first
+    leg's travel time) later than at the river."""
+    if delay_s == 0:
+        return b
+    return replace(b, mean_s=b.mean_s + delay_s, peak_time_s=b.peak_time_s + delay_s,
+                   arrival_s=b.arrival_s + delay_s, trailing_s=b.trailing_s + delay_s)  # fmt: skip
+
+
+def delayed_series(
+    model: RiverSpillModel, release: Release, where: np.ndarray, times: np.ndarray, delay_s: float
+) -> np.ndarray:
+    """Concentrations (mg/l, places x times) at ``times`` after the release at the site: the
+    model's ``delay_s`` earlier (nothing has reached the river before the first leg's time)."""
+    times = np.asarray(times, dtype=float)
+    out = np.zeros((len(where), times.size))
+    later = times > delay_s
+    if later.any():
+        out[:, later] = model.series(release, where, times[later] - delay_s) * 1000.0
+    return out
 
 
 def _decay(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:
@@ -324,14 +412,15 @@ def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
     release = run.release
     total = model.moments.total_length_m
     border_d = np.clip([c.river_distance_m for c in run.crossings], 1.0, total)
+    leg_s = run.first_leg.time_s
     return PathRun(
         flow=str(flow),
         model=model,
-        points=model.compute(release, run.point_distance_m, thr)
+        points=_delayed(model.compute(release, run.point_distance_m, thr), leg_s)
         if run.point_distance_m.size
         else None,
-        borders=model.compute(release, border_d, thr) if border_d.size else None,
-        profile=model.compute(release, model.moments.end_m, thr),
+        borders=_delayed(model.compute(release, border_d, thr), leg_s) if border_d.size else None,
+        profile=_delayed(model.compute(release, model.moments.end_m, thr), leg_s),
         source_discharge_m3_s=float(path.discharge_m3_s[0]),
     )
 

@@ -85,7 +85,8 @@ def measurements(run: SpillRun, observations: ObservationSet) -> list[Measuremen
             problems.append(observations.problem(row, field, (
                 f"'{row.label}' lies {-dist / 1000:.1f} km upstream of the source")))
             continue
-        seconds = (row.time - start).total_seconds()
+        # model time: from the release's arrival at the river (after the unmapped first leg)
+        seconds = (row.time - start).total_seconds() - run.first_leg.time_s
         out.append(Measurement(row.label, dist, seconds, row.concentration_mg_l / 1000.0))
     if problems:
         raise ValidationError(problems)
@@ -135,7 +136,7 @@ def forecast_document(run: SpillRun, observations: ObservationSet) -> dict[str, 
             "covariance"),
         "model": ObservationFit.describe(),
         "observations": {"source": observations.source, "count": len(meas),
-                         "stations": _stations(meas)},
+                         "stations": _stations(run, meas)},
         "parameters": _parameters(run, fit),
         "residuals": _residuals(run, observations, fit),
         "rms_log_residual": {
@@ -157,11 +158,16 @@ def _sig(x: float) -> float | None:
     return float(f"{x:.4g}") if math.isfinite(x) else None
 
 
-def _stations(meas: list[Measurement]) -> list[dict[str, Any]]:
+def _km(run: SpillRun, river_m: float) -> float:
+    """km from the release point: the unmapped first leg and ``river_m`` along the river."""
+    return round((run.first_leg.length_m + river_m) / 1000.0, 1)
+
+
+def _stations(run: SpillRun, meas: list[Measurement]) -> list[dict[str, Any]]:
     seen: dict[str, list[Measurement]] = {}
     for m in meas:
         seen.setdefault(m.station, []).append(m)
-    return [{"station": k, "river_km_from_source": round(v[0].distance_m / 1000.0, 1),
+    return [{"station": k, "river_km_from_source": _km(run, v[0].distance_m),
              "count": len(v)} for k, v in seen.items()]
 
 
@@ -195,8 +201,8 @@ def _residuals(run: SpillRun, observations: ObservationSet, fit: Calibration) ->
     for i, (row, m) in enumerate(zip(observations.rows, fit.measurements, strict=True)):
         out.append({
             "row": row.row, "station": m.station,
-            "river_km_from_source": round(m.distance_m / 1000.0, 1),
-            "time": iso(run.request.start, m.time_s),
+            "river_km_from_source": _km(run, m.distance_m),
+            "time": iso(run.request.start, m.time_s + run.first_leg.time_s),
             "observed_mg_l": _sig(m.concentration_kg_m3 * 1000.0),
             "prior_mg_l": _sig(float(fit.prior_kg_m3[i]) * 1000.0),
             "fitted_mg_l": _sig(float(fit.fitted_kg_m3[i]) * 1000.0),
@@ -209,7 +215,7 @@ def _residuals(run: SpillRun, observations: ObservationSet, fit: Calibration) ->
 def _timing(run: SpillRun, b: Breakthrough, shift_s: float, i: int) -> dict[str, Any]:
     from hazatlas.services.spill import iso
 
-    start = run.request.start
+    start, shift_s = run.request.start, shift_s + run.first_leg.time_s
     return {"arrival": iso(start, float(b.arrival_s[i]) + shift_s),
             "peak_time": iso(start, float(b.peak_time_s[i]) + shift_s),
             "peak_mg_l": _sig(float(b.peak_kg_m3[i]) * 1000.0)}
@@ -220,12 +226,13 @@ def _entry(run: SpillRun, fc: Forecast, i: int, key: str, name: str,
     from hazatlas.services.spill import iso
 
     start = run.request.start
-    band = {k: [float(fc.band[f][0][i]), float(fc.band[f][1][i])]
+    leg = run.first_leg.time_s
+    band = {k: [float(fc.band[f][0][i]) + leg, float(fc.band[f][1][i]) + leg]
             for k, f in (("arrival", "arrival_s"), ("peak_time", "peak_time_s"))}
     lo, hi = fc.band["peak_kg_m3"][0][i], fc.band["peak_kg_m3"][1][i]
     return {
         key: name,
-        "river_km_from_source": round(float(fc.distance_m[i]) / 1000.0, 1),
+        "river_km_from_source": _km(run, float(fc.distance_m[i])),
         "beyond_observations": bool(fc.distance_m[i] > furthest_m),
         "prior": _timing(run, fc.prior, 0.0, i),
         "fitted": _timing(run, fc.fitted, fc.shift_s, i),

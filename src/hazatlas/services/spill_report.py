@@ -7,7 +7,10 @@ Keys of the contract (issue 5): ``source``, ``points`` (``name``, ``reach_id``,
 (``value`` in mg/l, ``unit``, ``basis``, ``default``) says which threshold the arrival and
 duration use and why (``default`` true: no substance or threshold was given, see
 ``hazatlas.services.spill.DEFAULT_THRESHOLD_FRACTION``). Times are
-ISO 8601; events after the requested horizon (``days``) are ``null``.
+ISO 8601; events after the requested horizon (``days``) are ``null``. ``source.first_leg``
+(``length_km``, ``travel_time_h``, ``velocity_m_s``, ``status`` ``unmapped`` or ``on river``,
+as in screening) is the unmapped first leg from the release point to the river: its length is
+in every ``river_km_from_source`` and its travel time in every time.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ def _sig(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}")
 
 
+def _km(run: SpillRun, river_m: float) -> float:
+    """km from the release point: the unmapped first leg and ``river_m`` along the river."""
+    return round((run.first_leg.length_m + river_m) / 1000.0, 1)
+
+
 def _timing(run: SpillRun, pr: PathRun, b: Breakthrough, i: int) -> dict[str, Any]:
     from hazatlas.services.spill import iso
 
@@ -38,9 +46,11 @@ def _timing(run: SpillRun, pr: PathRun, b: Breakthrough, i: int) -> dict[str, An
     arr, tp, tr = (float(b.arrival_s[i]), float(b.peak_time_s[i]), float(b.trailing_s[i]))
     peak = float(b.peak_kg_m3[i]) * 1000.0
     if tp > horizon:  # the peak comes later: report the highest value inside the horizon
-        peak = (
-            float(pr.model.series(run.release, [b.distance_m[i]], np.array([horizon]))[0, 0]) * 1e3
-        )
+        from hazatlas.services.spill import delayed_series
+
+        where = np.array([b.distance_m[i]])
+        peak = float(delayed_series(pr.model, run.release, where, np.array([horizon]),
+                                     run.first_leg.time_s)[0, 0])  # fmt: skip
         tp = math.nan
     inside = math.isfinite(arr) and arr <= horizon
     hours = (min(tr, horizon) - arr) / 3600.0 if inside else 0.0
@@ -60,7 +70,7 @@ def _points(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
         entry = {
             "name": p.name,
             "reach_id": int(net.reach_id[run.point_reach[i]]),
-            "river_km_from_source": round(float(run.point_distance_m[i]) / 1000.0, 1),
+            "river_km_from_source": _km(run, float(run.point_distance_m[i])),
         }
         assert pr.points is not None
         entry.update(_timing(run, pr, pr.points, i))
@@ -78,7 +88,7 @@ def _countries(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
                 "country": c.country,
                 "first_arrival": t["arrival"],
                 "peak_mg_l": t["peak_mg_l"],
-                "river_km_from_source": round(c.river_distance_m / 1000.0, 1),
+                "river_km_from_source": _km(run, c.river_distance_m),
                 "border_river": bool(getattr(c, "border_river", False)),
                 **(c.contact.fields() if getattr(c, "contact", None) else {}),
             }
@@ -96,7 +106,7 @@ def _profile(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
                 "reach_id": int(net.reach_id[r]),
                 "river": net.river_name(r),
                 "river_names": net.river_names(r),
-                "river_km_from_source": round(float(pr.profile.distance_m[i]) / 1000.0, 1),
+                "river_km_from_source": _km(run, float(pr.profile.distance_m[i])),
                 "arrival": t["arrival"],
                 "peak_time": t["peak_time"],
                 "peak_mg_l": t["peak_mg_l"],
@@ -213,6 +223,7 @@ def spill_document(run: SpillRun) -> dict[str, Any]:
             "schematic": path_fields(net, run.snap.reach_index),
             "offset_m": round(run.snap.offset_m, 1),
             "snap_distance_m": round(run.snap.distance_m, 1),
+            "first_leg": run.first_leg.fields(),
             "start": req.start.isoformat(timespec="minutes"),
             "mass_kg": req.mass_kg,
             "duration_h": round(req.duration_s / 3600.0, 3),
