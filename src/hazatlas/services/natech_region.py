@@ -16,14 +16,11 @@ Built on the document of :func:`hazatlas.services.natech.screen` (docs/natech.md
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.hazard_layer import BASELINE
-from hazatlas.formats.cells import escape_cell
 
 COLUMNS = ["rank", "establishment_id", "name", "country", "kind", "lon", "lat",
            "tank_release_per_year_kg", "dam_release_per_year_m3", "max_flood_depth_m",
@@ -130,23 +127,7 @@ def manifest_in(folder: str, name: str) -> Path:
 
 
 def export(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write ranking rows as CSV or GeoJSON (by the file extension)."""
-    path = Path(path)
-    if path.suffix.lower() in (".geojson", ".json"):
-        feats = [{"type": "Feature", "id": r["establishment_id"],
-                  "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                  "properties": {k: r[k] for k in COLUMNS if k not in ("lon", "lat")}}
-                 for r in rows]
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats},
-                                   ensure_ascii=False), encoding="utf-8")
-        return
-    if path.suffix.lower() != ".csv":
-        raise ValidationError([Problem("parameter", None, "export",
-                                       f"'{path.name}': expected a .csv or .geojson file")])
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(COLUMNS)
-        for r in rows:
-            # text cells escaped against spreadsheet formulas (names come from the register)
-            w.writerow(["" if r[k] is None else escape_cell(r[k]) if isinstance(r[k], str)
-                        else r[k] for k in COLUMNS])
+    """Write Natech ranking rows as CSV or GeoJSON (by the file extension)."""
+    from hazatlas.services.ranking import write_ranked
+
+    write_ranked(rows, path, COLUMNS)

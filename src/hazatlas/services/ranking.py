@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,23 +148,31 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
 
 def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:
     """Write ranking rows as CSV or GeoJSON (by the file extension)."""
+    write_ranked(rows, path, RANK_COLUMNS)
+
+
+def write_ranked(rows: list[dict[str, Any]], path: Path, columns: Sequence[str]) -> None:
+    """Write ranked sites (``columns`` of each row, with ``establishment_id``, ``lon`` and
+    ``lat``) as CSV or GeoJSON by the file extension; a list value is one cell joined by ";".
+    Used by the ranking and by the Natech ranking (``services/natech_region.py``)."""
     path = Path(path)
     if path.suffix.lower() in (".geojson", ".json"):
         feats = [{"type": "Feature", "id": r["establishment_id"],
                   "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                  "properties": {k: r[k] for k in RANK_COLUMNS if k not in ("lon", "lat")}}
+                  "properties": {k: r[k] for k in columns if k not in ("lon", "lat")}}
                  for r in rows]
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats},
+                                   ensure_ascii=False), encoding="utf-8")
         return
     if path.suffix.lower() != ".csv":
         raise ValidationError([Problem("parameter", None, "export",
                                        f"'{path.name}': expected a .csv or .geojson file")])
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(RANK_COLUMNS)
+        w.writerow(columns)
         for r in rows:
             # text cells escaped against spreadsheet formulas (names come from the register)
-            w.writerow([escape_cell(";".join(r[k])) if k == "downstream_countries" else
+            w.writerow([escape_cell(";".join(r[k])) if isinstance(r[k], list) else
                         "" if r[k] is None else
                         escape_cell(r[k]) if isinstance(r[k], str) else r[k]
-                        for k in RANK_COLUMNS])
+                        for k in columns])
