@@ -150,23 +150,16 @@ def _unit_release(i: int, item: InventoryItem, depth: float,
 
 def river_entry_point(network: Any, est: Establishment) -> tuple[dict[str, Any], list[str]]:
     """The receiving reach of the site as screening finds it, at its point nearest the site."""
-    from hazatlas.services.screen import Site, screen_sites
-    from hazatlas.services.tailings_failure import point_at
+    from hazatlas.services.river_entry import receiving_point
 
-    batch = screen_sites([Site(est.id, est.lon, est.lat, est.country_iso3, est.receiving_water)],
-                         network=network)
-    i = int(batch.reach_index[0])
-    notes = [f"river entry: {w}" for w in batch.warnings.get(0, [])]
-    if i < 0:
-        raise ValidationError([input_problem(
-            "establishment_id", f"'{est.id}' has no river reach within 20 km: no river entry")])
-    pt = point_at(network, i, float(batch.offset_m[0]))
+    entry = receiving_point(network, est)
+    i, pt, notes = entry.index, entry.point, entry.notes
     notes.append("the spill starts at the river entry at the flood time: the way from the tanks "
                  "to the river is not modelled (arrivals are early)")
     return {"lon": pt.x, "lat": pt.y, "reach_id": int(network.reach_id[i]),
             "river": network.river_name(i) or None,
-            "distance_km": float(batch.snap_distance_m[0]) / 1000.0,
-            "match": str(batch.snap_status[0])}, notes
+            "distance_km": entry.distance_km,
+            "match": str(entry.batch.snap_status[0])}, notes
 
 
 def _river(req: FloodChainRequest, est: Establishment, releases: list[_Release],

@@ -44,6 +44,7 @@ from hazatlas.domain.errors import PermissionDeniedError, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
 from hazatlas.domain.tailings import Constituent
 from hazatlas.models.base import Validity, input_problem, raise_problems, scenario_summary
+from hazatlas.services.river_entry import receiving_point
 from hazatlas.services.tailings import DEFAULT_DRY_DENSITY_KG_M3, RunoutOutcome
 
 #: Kind under which the run is stored (one of ``hazatlas.services.scenarios.KINDS``): the
@@ -274,18 +275,9 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
     finds it, at the point nearest to the dam (see the module)."""
     from shapely.geometry import mapping  # type: ignore[import-untyped]
 
-    from hazatlas.services.screen import Site, screen_sites
-
-    batch = screen_sites([Site(est.id, est.lon, est.lat, est.country_iso3, est.receiving_water)],
-                         network=network)
-    i = int(batch.reach_index[0])
-    notes = [f"river entry: {w}" for w in batch.warnings.get(0, [])]
-    if i < 0:
-        raise ValidationError([input_problem(
-            "establishment_id", f"'{est.id}' has no river reach within 20 km: no river entry")])
-    offset = float(batch.offset_m[0])
-    pt = point_at(network, i, offset)
-    distance_km = float(batch.snap_distance_m[0]) / 1000.0
+    entry = receiving_point(network, est)
+    i, offset, pt, notes, distance_km = (entry.index, entry.offset_m, entry.point, entry.notes,
+                                         entry.distance_km)
     reaches = runout_km >= distance_km
     if not reaches:
         notes.append(
@@ -301,24 +293,13 @@ def river_entry(network: Any, est: Establishment, runout_km: float) -> tuple[dic
         "lat": pt.y,
         "reach_id": int(network.reach_id[i]),
         "river": network.river_name(i) or None, "river_names": network.river_names(i),
-        "offset_m": offset, "schematic": batch.result(0)["schematic"],
+        "offset_m": offset, "schematic": entry.batch.result(0)["schematic"],
         "distance_km": distance_km,
-        "match": str(batch.snap_status[0]),
+        "match": str(entry.batch.snap_status[0]),
         "runout_km": runout_km,
         "runout_reaches_river": reaches,
         "path": mapping(_straight(est, pt)),
     }, notes
-
-
-def point_at(network: Any, i: int, offset_m: float) -> Any:
-    """The point of reach ``i`` at ``offset_m`` as snapping measures it (along the densified
-    line, scaled to ``length_m``), so that the spill snaps it back to that very offset."""
-    import numpy as np
-    from shapely.geometry import Point  # type: ignore[import-untyped]
-
-    snap = network.index.snap
-    seg, on, chord = snap.segments, snap.segments.feature == i, offset_m / max(snap.scale[i], 1e-9)
-    return Point(*(np.interp(chord, seg.along[on], v[on]) for v in (seg.lon, seg.lat)))
 
 
 def _straight(est: Establishment, pt: Any) -> Any:
