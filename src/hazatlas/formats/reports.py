@@ -95,17 +95,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "severity": acc.severity.value,
             "certainty": acc.certainty.value,
             "ongoing": acc.ongoing,
-            "place": {
-                "description": p.description,
-                "country": p.country_iso3,
-                "timezone": p.timezone,
-                "lon": p.lon,
-                "lat": p.lat,
-                "establishment_id": p.establishment_id,
-            },
-            "substances": [
-                {"name": s.name, "cas": s.cas, "quantity_kg": s.quantity_kg} for s in acc.substances
-            ],
+            "place": place_to_dict(p),
+            "substances": substances_to_list(acc.substances),
         }
     if report.assistance is not None:
         a = report.assistance
@@ -129,6 +120,23 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "available_from": _time(r.available_from),
         }
     return out
+
+
+def place_to_dict(p: Any) -> dict[str, Any]:
+    """An accident's place as the report's JSON has it (sent reports and drafts alike)."""
+    return {
+        "description": p.description,
+        "country": p.country_iso3,
+        "timezone": p.timezone,
+        "lon": p.lon,
+        "lat": p.lat,
+        "establishment_id": p.establishment_id,
+    }
+
+
+def substances_to_list(substances: Any) -> list[dict[str, Any]]:
+    """An accident's substances as the report's JSON has them."""
+    return [{"name": s.name, "cas": s.cas, "quantity_kg": s.quantity_kg} for s in substances]
 
 
 def area_to_dict(area: Area) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from shapely.geometry import LineString, Polygon  # type: ignore[import-untyped]
 from hazatlas.domain.notification import AccidentType, Area, Circle, Place, SubstanceRelease
 from hazatlas.formats.i18n import tr
 from hazatlas.formats.report_text import format_mass, format_time
-from hazatlas.formats.reports import area_to_dict
+from hazatlas.formats.reports import area_to_dict, place_to_dict, substances_to_list
 
 #: Half-width (m) of the corridor drawn around a river stretch or a runout path. It is drawn
 #: for the alert, not computed by a model: a river's bed and banks plus a margin (the same
@@ -272,18 +272,8 @@ def draft_report(
             "severity": severity,
             "certainty": certainty,
             "ongoing": True,
-            "place": {
-                "description": p.description,
-                "country": p.country_iso3,
-                "timezone": p.timezone,
-                "lon": p.lon,
-                "lat": p.lat,
-                "establishment_id": p.establishment_id,
-            },
-            "substances": [
-                {"name": s.name, "cas": s.cas, "quantity_kg": s.quantity_kg}
-                for s in facts.substances
-            ],
+            "place": place_to_dict(p),
+            "substances": substances_to_list(facts.substances),
         },
         "areas": [area_to_dict(a) for a in facts.areas],
     }

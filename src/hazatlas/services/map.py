@@ -180,6 +180,18 @@ def _build_index(stamp: tuple[Any, ...], rows: list[tuple[Any, ...]],
     )
 
 
+def _stored_screening(db: Database, ids: list[str], read: Any) -> dict[str, Any]:
+    """``read(session, ids)`` of the stored screenings, computing and storing first those of
+    the sites that have none yet (as the ranking does)."""
+    with db.transaction() as s:
+        values: dict[str, Any] = read(s, ids)
+        missing = [i for i in ids if i not in values]
+        if missing:
+            assessments.refresh(s, missing)
+            values.update(read(s, missing))
+    return values
+
+
 def _basins(db: Database, index: SiteIndex) -> np.ndarray:
     """The river system of each site, from its stored screening (computed for those that
     have none yet, as the ranking does)."""
@@ -187,12 +199,7 @@ def _basins(db: Database, index: SiteIndex) -> np.ndarray:
         return index.basin
     from hazatlas.geo.network import RiverNetwork
 
-    with db.transaction() as s:
-        reaches = stored.stored_reaches(s, index.ids)
-        missing = [i for i in index.ids if i not in reaches]
-        if missing:
-            assessments.refresh(s, missing)
-            reaches.update(stored.stored_reaches(s, missing))
+    reaches = _stored_screening(db, index.ids, stored.stored_reaches)
     net = RiverNetwork.load_default()
     systems = net.attributes.get("system") or [""] * len(net)
     index.basin = np.array(
@@ -206,12 +213,7 @@ def _risk_values(db: Database, index: SiteIndex) -> dict[str, np.ndarray]:
     the screenings not stored yet, as the ranking does."""
     if index.risk is not None:
         return index.risk
-    with db.transaction() as s:
-        values = stored.stored_indices(s, index.ids)
-        missing = [i for i in index.ids if i not in values]
-        if missing:
-            assessments.refresh(s, missing)
-            values.update(stored.stored_indices(s, missing))
+    values = _stored_screening(db, index.ids, stored.stored_indices)
     nan = (np.nan, np.nan)
     pairs = np.array([values.get(i, nan) for i in index.ids], dtype=float).reshape(-1, 2)
     index.risk = {"wri": pairs[:, 0], "thi": pairs[:, 1]}
