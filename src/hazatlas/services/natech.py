@@ -19,7 +19,8 @@ the expected release per event and per year (:mod:`hazatlas.models.natech.screen
   baseline flood layer with a return period of at most 100 years is hazardous at the site.
 
 Layers of other hazards or measures are sampled and listed, with a warning that no model takes
-them. Nothing is stored.
+them. Reported damage of a unit (``services/damage_effect.py``) raises its release per event to
+at least its reported damage state's. Nothing is stored.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hazatlas.domain.access import Principal
+from hazatlas.domain.damage import DAM_UNIT
 from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
 from hazatlas.domain.hazard_layer import BASELINE, HazardLayer, LayerSample
@@ -46,14 +48,14 @@ from hazatlas.models.natech.screening import (
 )
 from hazatlas.models.natech.tailings import HazusLiquefaction
 from hazatlas.models.tailings.runout import runout_model
+from hazatlas.services import damage_effect
+from hazatlas.services.damage import visible_by_site
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.store import Database
 
 #: (hazard, intensity measure, unit) -> what the models take
 MODELLED = {("earthquake", "pga", "g"), ("flood", "depth", "m")}
 TANK_STATES = {PhysicalState.LIQUID, PhysicalState.SLURRY, PhysicalState.UNKNOWN}
-THI_RETURN_PERIOD_YEARS = 475.0  # the PGA the THI takes (10 % in 50 years)
-FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS = 100.0
 
 
 def _modelled(layer: HazardLayer) -> bool:
@@ -78,7 +80,7 @@ def _per_year(events: Sequence[EventResult]) -> dict[str, dict[str, float]]:
 
 
 def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
-           warnings: list[str]) -> list[dict[str, Any]]:
+           warnings: list[str], damage: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     units = []
     for i, item in enumerate(e.inventory):
         label = item.line_id or item.storage_unit or f"line {i + 1}"
@@ -96,8 +98,13 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
                        layer.horizon)
             for layer, s in samples if s.value is not None and _modelled(layer)
         ]
+        reported = damage_effect.unit_state(damage, label)
+        if reported is not None:
+            events = damage_effect.floor_events(events, reported, unit.content_kg)
         units.append({
             "unit": unit.to_dict(),
+            "reported_damage": reported.to_dict() if reported else None,
+            "damage_release": reported.release_fraction * unit.content_kg if reported else 0.0,
             "events": [ev.to_dict() for ev in events],
             "release_per_year": _per_year(events),
             "release_unit": "kg",
@@ -106,7 +113,8 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
 
 
 def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
-              warnings: list[str]) -> dict[str, Any] | None:
+              warnings: list[str], site_damage: dict[str, Any] | None = None
+              ) -> dict[str, Any] | None:
     if e.kind != EstablishmentKind.TAILINGS and e.tailings is None:
         return None
     t = e.tailings
@@ -131,6 +139,9 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
             s.value, "g", damage, p * released if released is not None else 0.0, "m3",
             (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",),
         ))
+    reported = damage_effect.unit_state(site_damage, DAM_UNIT)
+    if reported is not None and released is not None:
+        events = damage_effect.floor_events(events, reported, released)
     if any(layer.hazard in ("flood", "rainfall") for layer, _ in samples):
         warnings.append("tailings dam: the overtopping screen needs the pond level, crest level "
                         "and minimum freeboard, which the register does not hold; not assessed")
@@ -139,37 +150,30 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
         "events": [ev.to_dict() for ev in events],
         "release_per_year": _per_year(events) if released is not None else {},
         "release_unit": "m3",
+        "reported_damage": reported.to_dict() if reported else None,
     }
 
 
 def _thi(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> dict[str, Any] | None:
-    baseline = [(lay, s) for lay, s in samples if lay.scenario == BASELINE]
-    pga = next((s.value for lay, s in baseline if lay.hazard == "earthquake"
-                and (lay.intensity_measure.lower(), lay.unit) == ("pga", "g")
-                and lay.return_period_years == THI_RETURN_PERIOD_YEARS
-                and s.value is not None), None)
-    floods = [(lay, s) for lay, s in baseline if lay.hazard == "flood"
-              and lay.return_period_years <= FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS]
-    flood_prone = None
-    if any(s.value is not None and s.value > lay.hazardous_above for lay, s in floods):
-        flood_prone = True
-    elif floods and all(s.value is not None for _, s in floods):
-        flood_prone = False
+    from hazatlas.services.screen_indices import thi_natural_inputs
+
+    pga, flood_prone = thi_natural_inputs(samples)
     result = tailings_hazard_index(e, seismic_pga_g=pga, flood_prone=flood_prone)
     if result is None:
         return None
     return {**result.to_dict(), "inputs": {"seismic_pga_g": pga, "flood_prone": flood_prone}}
 
 
-def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> dict[str, Any]:
+def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
+          damage: dict[str, Any] | None = None) -> dict[str, Any]:
     warnings = [
         f"layer {lay.id}: no model takes {lay.hazard} {lay.intensity_measure} in {lay.unit}; "
         "sampled only"
         for lay, _ in samples if not _modelled(lay)
     ]
     warnings += [f"layer {lay.id}: {s.status} ({s.note})" for lay, s in samples if s.value is None]
-    units = _tanks(e, samples, warnings)
-    dam = _tailings(e, samples, warnings)
+    units = _tanks(e, samples, warnings, damage)
+    dam = _tailings(e, samples, warnings, damage)
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for u in units:
         for hazard, per in u["release_per_year"].items():
@@ -189,6 +193,7 @@ def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> d
         "tank_release_per_year_kg": {h: dict(v) for h, v in totals.items()},
         "tailings_dam": dam,
         "thi": _thi(e, samples),
+        "damage": damage,
         "warnings": warnings,
     }
 
@@ -213,6 +218,7 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
         sites = list_establishments(db, principal, country=country)
     if not sites:
         raise HazatlasError("no establishment to screen")
+    events = visible_by_site(db, principal, {e.id: e for e in sites})
     points = [(e.id, e.lon, e.lat) for e in sites]
     samples = sample_layers(layers, manifest.parent, points)
     n = len(points)
@@ -220,7 +226,8 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     doc: dict[str, Any] = {
         "manifest": manifest.name,
         "layers": [layer.to_dict() for layer in layers],
-        "sites": [_site(e, s) for e, s in zip(sites, per_site, strict=True)],
+        "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())))
+                  for e, s in zip(sites, per_site, strict=True)],
     }
     doc["ranking"] = natech_region.ranking(doc)
     if event_layer is not None:

@@ -3,7 +3,8 @@
 Built on the document of :func:`hazatlas.services.natech.screen` (docs/natech.md, section
 "Region"):
 
-* :func:`ranking`: one row per site, ranked by the tanks' expected release per year (kg, the
+* :func:`ranking`: one row per site, sites with reported damage with loss of content first
+  (``services/damage_effect.py``), then ranked by the tanks' expected release per year (kg, the
   sum over the hazards of the baseline), then the dam's (m³), then the highest baseline
   intensity per hazard; each row carries its rank.
 * :func:`event`: the **footprint** of one layer (a flood's wet area, an earthquake's
@@ -21,10 +22,11 @@ from typing import Any
 
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.hazard_layer import BASELINE
+from hazatlas.services.damage_effect import rank_fields
 
 COLUMNS = ["rank", "establishment_id", "name", "country", "kind", "lon", "lat",
            "tank_release_per_year_kg", "dam_release_per_year_m3", "max_flood_depth_m",
-           "max_pga_g", "thi", "warnings"]
+           "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage"]
 
 
 def _baseline_sum(per_year: dict[str, dict[str, float]]) -> float:
@@ -52,8 +54,10 @@ def ranking(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "max_pga_g": _max(s, "earthquake", "pga", "g"),
             "thi": s["thi"]["value"] if s["thi"] else None,
             "warnings": len(s["warnings"]),
+            **rank_fields(s.get("damage")),
         })
-    rows.sort(key=lambda r: (-r["tank_release_per_year_kg"], -r["dam_release_per_year_m3"],
+    # reported damage with loss of content first (services/damage_effect.py)
+    rows.sort(key=lambda r: (-r["damage_priority"], -r["tank_release_per_year_kg"], -r["dam_release_per_year_m3"],
                              -(r["max_flood_depth_m"] or 0.0), -(r["max_pga_g"] or 0.0),
                              r["establishment_id"]))
     return [{"rank": i + 1, **r} for i, r in enumerate(rows)]

@@ -27,8 +27,9 @@ from hazatlas.storage.db import Database
 
 CONFIDENTIAL_SCREENING_KEYS = ("wri", "thi", "consequence_class")
 RANK_COLUMNS = ("group", "rank", "establishment_id", "name", "kind", "country", "basin", "wri",
-                "wri_class", "thi", "first_foreign_country", "first_foreign_river_km",
-                "first_foreign_travel_time_h_mean", "downstream_countries", "lon", "lat")
+                "wri_class", "thi", "thi_missing", "first_foreign_country",
+                "first_foreign_river_km", "first_foreign_travel_time_h_mean",
+                "downstream_countries", "reported_damage", "unassessed_damage", "lon", "lat")
 
 
 def _network_basins() -> tuple[Any, list[str]]:
@@ -90,12 +91,33 @@ def wri_class(wri: float | None) -> str | None:
     return f"{lo}-{lo + 1}"
 
 
+def _thi_fields(r: dict[str, Any], e, natural: dict[str, dict[str, Any]] | None,
+                layers: Path | None) -> dict[str, Any]:
+    """The THI of a ranking row with its natural-conditions inputs: from ``layers`` when given
+    (:func:`hazatlas.services.screen_indices.thi_with_layers`), otherwise the stored screening's
+    THI, which lacks both (``thi_missing`` says so)."""
+    if r.get("thi") is None and (natural is None or e.id not in natural):
+        return {"thi": r.get("thi"), "thi_missing": [], "thi_inputs": None}
+    if not r["complete"]:
+        return {"thi": None, "thi_missing": [], "thi_inputs": None}
+    if natural is not None and e.id in natural:
+        got = natural[e.id]
+        return {"thi": got["thi"], "thi_missing": got["missing"], "thi_inputs": got["inputs"]}
+    return {"thi": r.get("thi"), "thi_missing": ["seismic_pga_g", "flood_prone"],
+            "thi_inputs": {"layers": None, "note": "no hazard layers loaded: the earthquake and "
+                           "flood inputs are scored as unknown (docs/indices.md)"}}
+
+
 def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
-            country: str | None = None, basin: str | None = None) -> list[dict[str, Any]]:
+            country: str | None = None, basin: str | None = None,
+            layers: Path | None = None) -> list[dict[str, Any]]:
     """Accident risk spots ranked within each basin (river system) or country.
 
-    Sites whose WRI and THI are both unknown or withheld from this user are listed after the
-    ranked ones, without a rank.
+    Sites with reported damage with loss of content come first in their group, the worse
+    damage first (``services/damage_effect.py``); then by WRI and THI. Sites whose WRI and THI
+    are both unknown or withheld from this user (and without such damage) are listed after the
+    ranked ones, without a rank. With ``layers`` (a hazard layer manifest, docs/natech.md) the
+    THI of tailings facilities takes its earthquake and flood inputs from the layers.
     """
     if group_by not in ("basin", "country"):
         raise ValidationError([Problem("parameter", None, "group_by",
@@ -107,6 +129,15 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
         ids = [i for i in ids if ests[i].country_iso3 == country]
     screened = _screened(db, ids)
     net, systems = _network_basins()
+    natural = None
+    if layers is not None:
+        from hazatlas.services.screen_indices import thi_with_layers
+
+        natural = thi_with_layers([ests[i] for i in ids], Path(layers))
+    from hazatlas.services.damage import visible_by_site
+    from hazatlas.services.damage_effect import rank_fields, site_summary
+
+    damage = visible_by_site(db, principal, {i: ests[i] for i in ids})
     rows = []
     for eid in ids:
         e = ests[eid]
@@ -121,24 +152,25 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
             "group": (system or "(no river)") if group_by == "basin" else e.country_iso3,
             "establishment_id": eid, "name": e.name, "kind": str(e.kind), "country": e.country_iso3,
             "basin": system or None, "wri": r.get("wri"), "wri_class": wri_class(r.get("wri")),
-            "thi": r.get("thi"), "first_foreign_country": first.get("country"),
+            **_thi_fields(r, e, natural, layers), "first_foreign_country": first.get("country"),
             "first_foreign_river_km": first.get("river_km"),
             "first_foreign_travel_time_h_mean": (first.get("travel_time_h") or {}).get("mean"),
             "downstream_countries": [d.get("country") for d in foreign],
             "lon": e.lon, "lat": e.lat, "complete": r["complete"],
+            **rank_fields(site_summary(damage.get(eid, ()))),
         })
 
     def key(row: dict[str, Any]) -> tuple:
         wri = row["wri"] if row["wri"] is not None else -math.inf
         thi = row["thi"] if row["thi"] is not None else -math.inf
-        return (row["group"], -wri, -thi, row["establishment_id"])
+        return (row["group"], -row["damage_priority"], -wri, -thi, row["establishment_id"])
 
     rows.sort(key=key)
     rank, group = 0, None
     for row in rows:
         if row["group"] != group:
             rank, group = 0, row["group"]
-        if row["wri"] is None and row["thi"] is None:
+        if row["wri"] is None and row["thi"] is None and not row["damage_priority"]:
             row["rank"] = None
         else:
             rank += 1

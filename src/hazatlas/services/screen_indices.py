@@ -256,3 +256,69 @@ def location_flags(
                 flags = memo[(key, c)] = _assess(frozenset(key), c >= 2, c % 2 == 1)
             out[i] = flags
     return out
+
+
+# -- THI natural conditions from the hazard layers a user loads --------------------------------
+
+#: the PGA the THI takes: 10 % probability of exceedance in 50 years (docs/indices.md, section 4)
+THI_RETURN_PERIOD_YEARS = 475.0
+#: a flood layer of a return period up to this makes a site "flood prone" when wet there
+FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS = 100.0
+THI_NATURAL_INPUTS = ("seismic_pga_g", "flood_prone")
+
+
+def thi_natural_inputs(samples: Sequence[tuple[Any, Any]]) -> tuple[float | None, bool | None]:
+    """The THI's natural-conditions inputs from the layers sampled at a site ((layer, sample)
+    pairs of ``hazatlas.formats.hazard_rasters.sample_layers``): the PGA in g of a baseline
+    earthquake layer of a 475-year return period; "flood prone" true when a baseline flood
+    layer with a return period of at most 100 years is above its ``hazardous_above`` at the
+    site, false when every such layer has a value there and none is, ``None`` otherwise
+    (hazatlas design, docs/indices.md section 4 and docs/natech.md)."""
+    baseline = [(lay, s) for lay, s in samples if lay.scenario == "baseline"]
+    pga = next((s.value for lay, s in baseline if lay.hazard == "earthquake"
+                and (lay.intensity_measure.lower(), lay.unit) == ("pga", "g")
+                and lay.return_period_years == THI_RETURN_PERIOD_YEARS
+                and s.value is not None), None)
+    floods = [(lay, s) for lay, s in baseline if lay.hazard == "flood"
+              and lay.return_period_years <= FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS]
+    flood_prone = None
+    if any(s.value is not None and s.value > lay.hazardous_above for lay, s in floods):
+        flood_prone = True
+    elif floods and all(s.value is not None for _, s in floods):
+        flood_prone = False
+    return pga, flood_prone
+
+
+def thi_with_layers(establishments: Sequence[Establishment], manifest: Any
+                    ) -> dict[str, dict[str, Any]]:
+    """THI of each tailings facility of ``establishments`` with its earthquake and flood inputs
+    sampled from the layers of ``manifest`` (a layer manifest path, docs/natech.md): per
+    establishment id ``thi`` (the value), ``inputs`` and ``missing`` (the natural inputs the
+    layers did not give, scored precautionary by the THI)."""
+    from hazatlas.formats.hazard_layers import read_manifest
+    from hazatlas.formats.hazard_rasters import sample_layers
+    from hazatlas.indices.tailings_hazard import tailings_hazard_index
+
+    tmf = [e for e in establishments
+           if e.kind == EstablishmentKind.TAILINGS or e.tailings is not None]
+    if not tmf:
+        return {}
+    layers = read_manifest(manifest)
+    samples = sample_layers(layers, manifest.parent, [(e.id, e.lon, e.lat) for e in tmf])
+    n = len(tmf)
+    out: dict[str, dict[str, Any]] = {}
+    for i, e in enumerate(tmf):
+        pga, flood = thi_natural_inputs([(layers[k], samples[k * n + i])
+                                         for k in range(len(layers))])
+        try:
+            result = tailings_hazard_index(e, seismic_pga_g=pga, flood_prone=flood)
+        except HazatlasError as exc:
+            out[e.id] = {"thi": None, "inputs": {}, "missing": [], "problem": str(exc)}
+            continue
+        out[e.id] = {
+            "thi": result.value if result else None,
+            "inputs": {"seismic_pga_g": pga, "flood_prone": flood, "layers": manifest.name},
+            "missing": [k for k, v in (("seismic_pga_g", pga), ("flood_prone", flood))
+                        if v is None],
+        }
+    return out
