@@ -62,6 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "natech",
         "Natech screening: natural hazards at sites, damage and release of their units.",
     ),
+    "damage": ("damage", "Damage events of register sites: record, list, assess."),
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
     "plan": ("plan", "Joint contingency plans: sections, links, agreement, adoption, review."),

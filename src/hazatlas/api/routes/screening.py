@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from hazatlas.api.deps import get_db, get_principal
+from hazatlas.api.deps import get_db, get_principal, get_settings
 from hazatlas.domain.access import Principal
 from hazatlas.services import ranking as svc
+from hazatlas.services.settings import Settings
 from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["screening"])
@@ -36,8 +37,19 @@ def ranking(db: Db, user: User,
             group_by: Annotated[str, Query(pattern="^(basin|country)$")] = "basin",
             country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
             basin: str | None = None,
-            format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json"):
-    rows = svc.ranking(db, user, group_by=group_by, country=country, basin=basin)
+            format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json",
+            layers: Annotated[str | None, Query(
+                max_length=100, description="name of a layer manifest in the server's "
+                "HAZATLAS_HAZARD_LAYERS_DIR: the THI takes its earthquake and flood inputs "
+                "from it")] = None,
+            settings: Settings = Depends(get_settings)):
+    manifest = None
+    if layers is not None:
+        from hazatlas.services.natech_region import manifest_in
+
+        manifest = manifest_in(settings.hazard_layers_dir, layers)
+    rows = svc.ranking(db, user, group_by=group_by, country=country, basin=basin,
+                       layers=manifest)
     if format == "json":
         return rows
     tmp = tempfile.TemporaryDirectory()
