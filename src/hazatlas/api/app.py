@@ -68,5 +68,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from hazatlas.web import register_import
 
     app.include_router(register_import.router)
+    from hazatlas.web import site_damage
+
+    app.include_router(site_damage.router)
     assets.mount(app)
     return app

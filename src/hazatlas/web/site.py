@@ -23,6 +23,7 @@ from hazatlas.services.register import RegisterService
 from hazatlas.web import i18n
 from hazatlas.web.render import page_principal, render
 from hazatlas.web.scenarios.listing import site_scenarios
+from hazatlas.web.site_damage import damage_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,13 +68,22 @@ def site_view(request: Request, establishment_id: str) -> dict[str, Any]:
         "withheld_value": WITHHELD,
         "may_edit": can_write(principal, establishment.country_iso3, establishment.id),
         **site_scenarios(db, principal, establishment_id, full),
+        **damage_view(db, principal, establishment, full),
     }
 
 
 @router.get("/sites/{establishment_id}", response_class=HTMLResponse)
 def site_page(establishment_id: str, request: Request) -> Response:
+    return site_page_with(request, establishment_id)
+
+
+def site_page_with(request: Request, establishment_id: str, status_code: int = 200,
+                   **extra: Any) -> Response:
+    """The page, with ``extra`` values for the template (a form's errors)."""
     try:
         view = site_view(request, establishment_id)
     except NotFoundError:
         return render(request, "site.html", status_code=404, e=None, missing=establishment_id)
-    return render(request, "site.html", saved=request.query_params.get("saved") == "1", **view)
+    return render(request, "site.html", status_code=status_code,
+                  saved=request.query_params.get("saved") == "1",
+                  damage_saved=request.query_params.get("damage") == "1", **{**view, **extra})
