@@ -176,3 +176,29 @@ def test_public_cannot_see_confidential_damage_in_rankings(filled, make_csv):
     for who, seen in ((ANONYMOUS, None), (RS, "destroyed")):
         rows = ranking.ranking(filled, who, group_by="country")
         assert next(r for r in rows if r["establishment_id"] == "RS-NAT")["reported_damage"] == seen
+
+
+def test_map_layer(filled, folder):
+    DamageService(filled, RS).add("RS-DRY", _event("moderate", [], confidential=False))
+    app = create_app(Settings(database_url=filled.url, hazard_layers_dir=str(folder)), filled)
+    with TestClient(app) as c:
+        assert c.get("/api/map/natech/layers").json() == ["flood", "layers"]
+        doc = c.get("/api/map/natech", params={"layers": "flood", "bbox": "19,43,23,47"}).json()
+        props = {f["id"]: f["properties"] for f in doc["features"]}
+        assert props["RS-SMALL"]["natech_class"] == "release expected"
+        assert props["RS-SMALL"]["tank_release_per_year_kg"] == pytest.approx(100.0)
+        assert props["RS-BIG"]["natech_class"] == "exposed"  # 3 m of water, does not float
+        assert props["RS-DRY"]["natech_class"] == "not exposed"
+        assert props["RS-DRY"]["reported_damage"] == "moderate" and props["RS-DRY"]["damage_events"] == 1
+        assert props["RS-DRY"]["unassessed_damage"] is True
+        # without a manifest: the damaged sites only
+        bare = c.get("/api/map/natech", params={"bbox": "19,43,23,47"}).json()
+        assert [f["id"] for f in bare["features"]] == ["RS-DRY"]
+        assert bare["features"][0]["properties"]["natech_class"] == "no layers"
+        # a box without the sites
+        assert c.get("/api/map/natech", params={"layers": "flood", "bbox": "30,50,31,51"}).json()["features"] == []
+        assert c.get("/api/map/natech", params={"layers": "../x"}).status_code == 422
+    settings = Settings(database_url=filled.url)
+    with TestClient(create_app(settings, filled)) as c:
+        assert c.get("/api/map/natech/layers").json() == []
+        assert c.get("/api/map/natech", params={"layers": "flood"}).status_code == 404
