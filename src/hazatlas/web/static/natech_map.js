@@ -25,6 +25,8 @@
                  "no hazard value": "#9aa3ab", "no layers": "#ffffff"};
   var DAMAGED = "#111111";
   map.createPane("natech").style.zIndex = "640";
+  // SVG (not the page's canvas): a few hundred markers, each an element a test can find
+  var renderer = L.svg({pane: "natech"});
   var layer = L.layerGroup().addTo(map);
   var pending = null;
 
@@ -59,7 +61,7 @@
     doc.features.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       var marker = L.circleMarker([c[1], c[0]], {
-        pane: "natech", radius: p.damage_events ? 9 : 6, fillColor: COLOURS[p.natech_class] || "#888",
+        pane: "natech", renderer: renderer, radius: p.damage_events ? 9 : 6, fillColor: COLOURS[p.natech_class] || "#888",
         fillOpacity: 0.9, color: p.damage_events ? DAMAGED : "#444", weight: p.damage_events ? 3 : 1,
         className: "natech-marker natech-" + p.natech_class.replace(/ /g, "-") + (p.damage_events ? " natech-damaged" : "")
       });
