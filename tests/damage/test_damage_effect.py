@@ -202,3 +202,23 @@ def test_map_layer(filled, folder):
     with TestClient(create_app(settings, filled)) as c:
         assert c.get("/api/map/natech/layers").json() == []
         assert c.get("/api/map/natech", params={"layers": "flood"}).status_code == 404
+
+
+def test_screen_command_with_layers(sqlite_db, make_csv, folder):
+    import json
+
+    from typer.testing import CliRunner
+
+    from hazatlas.cli.main import app as cli
+
+    RegisterService(sqlite_db, SYSTEM).import_file(make_csv(SITES, "sites.csv"))
+    runner = CliRunner()
+    base = ["screen", "--country", "SRB", "--json", "--db", str(sqlite_db.url)]
+    plain = {r["establishment_id"]: r for r in json.loads(runner.invoke(cli, base).stdout)}
+    done = runner.invoke(cli, [*base, "--layers", str(folder / "layers.toml")])
+    assert done.exit_code == 0, done.output
+    layered = {r["establishment_id"]: r for r in json.loads(done.stdout)}
+    assert plain["RS-DAM"]["thi_missing"] == ["seismic_pga_g", "flood_prone"]
+    assert layered["RS-DAM"]["thi_missing"] == []
+    assert layered["RS-DAM"]["thi"] == pytest.approx(plain["RS-DAM"]["thi"] + 1.5)
+    assert "thi_missing" not in plain["RS-SMALL"]

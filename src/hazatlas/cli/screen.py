@@ -9,7 +9,9 @@ Contract (kept stable; other tools call it)::
 The first two print a JSON list, one object per establishment (or one for the ``--at`` point):
 ``establishment_id``, ``nearest_border`` {``country``, ``distance_km``}, ``location_flags``,
 ``reach_id``, ``downstream`` [{``country``, ``river_km``, ``travel_time_h`` {``low``,
-``mean``, ``high``}}], ``wri``, ``thi``, ``consequence_class``; plus ``outlet``, ``snap``,
+``mean``, ``high``}}], ``wri``, ``thi``, ``consequence_class``; for a tailings facility of the
+register ``thi_missing`` (the THI's earthquake and flood inputs not known; ``--layers`` gives
+them, ``thi_inputs`` says from what); plus ``outlet``, ``snap``,
 ``warnings`` and more. ``--check-network`` prints instead the plausibility report of the
 network's discharges and velocities (``hazatlas.geo.plausibility.report``: ``network``,
 ``reaches``, ``limits``, ``counts``, ``flags``, ``notes``). Errors go to stderr with exit
@@ -87,14 +89,24 @@ def _from_register(
     country: str | None,
     network: Any,
     pois: Any = (),
+    layers: Path | None = None,
 ) -> list[dict[str, Any]]:
     from hazatlas.cli.common import open_db, principal
     from hazatlas.services.register import list_establishments
     from hazatlas.services.screen import screen_register
+    from hazatlas.services.screen_indices import THI_NATURAL_INPUTS, thi_with_layers
 
     database = open_db(db)
     establishments = list_establishments(database, principal(database, as_user), country=country)
-    return screen_register(establishments, network=network, points_of_interest=pois)
+    results = screen_register(establishments, network=network, points_of_interest=pois)
+    natural = thi_with_layers(establishments, layers) if layers is not None else {}
+    for r in results:
+        got = natural.get(r["establishment_id"])
+        if got is not None:
+            r.update(thi=got["thi"], thi_inputs=got["inputs"], thi_missing=got["missing"])
+        elif r["thi"] is not None:  # the earthquake and flood inputs are not known
+            r.update(thi_inputs=None, thi_missing=list(THI_NATURAL_INPUTS))
+    return results
 
 
 def _render(results: list[dict[str, Any]]) -> None:
@@ -155,6 +167,9 @@ def screen(
         help="CSV of water intakes or other points of interest (columns name, lon, lat) to "
         "report on the downstream paths",
     ),
+    layers: Path | None = typer.Option(
+        None, "--layers", help="hazard layer manifest (TOML, docs/natech.md): the THI of "
+        "tailings facilities takes its earthquake and flood inputs from it"),
     json_out: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
     check_network: bool = typer.Option(
         False,
@@ -183,7 +198,7 @@ def screen(
         ]
     else:
         code = country.strip().upper() if country else None
-        results = _from_register(db, as_user, code, network, pois)
+        results = _from_register(db, as_user, code, network, pois, layers)
     if basin:
         results = _in_basin(results, basin, network)
     if json_out:
