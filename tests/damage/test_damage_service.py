@@ -144,3 +144,20 @@ def test_migration_0011_up_and_down(empty_database):
     assert db.current_revision() == "0011"
     command.downgrade(config, "0010")
     assert "damage_event" not in inspect(db.engine).get_table_names()
+
+
+def test_demo_records(tmp_path):
+    from hazatlas.cli.demo import prepare_demo
+    from hazatlas.services.store import open_database
+
+    path = tmp_path / "demo.sqlite"
+    assert prepare_demo(path)["damage_events"] == 1
+    assert prepare_demo(path)["damage_events"] == 0  # once per site and source
+    db = open_database(str(path))
+    try:
+        events = DamageService(db, ANONYMOUS).visible_events(unassessed=True)
+    finally:
+        db.dispose()
+    assert [e["establishment_id"] for e in events] == ["UA-IF-KALUSH-TSF2"]
+    assert events[0]["source"].startswith("hazatlas DEMO RECORD")
+    assert "DEMO RECORD" in events[0]["notes"] and events[0]["reliability"] == "unverified"
