@@ -71,3 +71,19 @@ def test_record_on_the_page(app):
     assert refused.status_code == 403
     no_token = rs.post(f"/sites/{SITE}/damage", data=FORM)
     assert no_token.status_code == 403
+
+
+def test_unassessed_list(app):
+    rs = client_of(app, "rs")
+    rs.post(f"/sites/{SITE}/damage", data={**FORM, "csrf_token": csrf(rs, f"/sites/{SITE}")})
+    rs.post(f"/sites/{SITE}/damage", data={**FORM, "source": "PUBLIC-OF-TEST", "public": "1",
+                                           "csrf_token": csrf(rs, f"/sites/{SITE}")})
+    refused = rs.post("/sites/KG-MAILUU-TP3/damage", data={
+        **FORM, "affected_units": "dam", "csrf_token": csrf(rs, f"/sites/{SITE}")})
+    assert refused.status_code == 403  # Kyrgyzstan's site: not Serbia's to write
+    page = rs.get("/damage").text
+    assert "Events: 2; sites: 1." in page
+    assert 'href="/sites/RS-PANCEVO-HIP#h-damage"' in page
+    public = client_of(app).get("/damage").text
+    assert "PUBLIC-OF-TEST" in public and "SOURCE-OF-TEST" not in public
+    assert "Events: 1; sites: 1." in public

@@ -1,13 +1,14 @@
 """The damage events of a site on its page (``/sites/{id}``, section "Damage events") and the
-form that records one (``POST /sites/{id}/damage``) for users who may write the site; the same
-service and access rules as ``/api/establishments/{id}/damage-events`` (docs/natech.md)."""
+form that records one (``POST /sites/{id}/damage``) for users who may write the site, and the
+list of sites with unassessed damage (``/damage``); the same service and access rules as
+``/api/establishments/{id}/damage-events`` and ``/api/damage-events`` (docs/natech.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hazatlas.domain.access import Principal
@@ -15,7 +16,7 @@ from hazatlas.domain.damage import HAZARD_TYPES, Cause, Extent, Reliability
 from hazatlas.domain.errors import HazatlasError, NotFoundError, ValidationError
 from hazatlas.services.damage import DamageService, unit_labels
 from hazatlas.web import session
-from hazatlas.web.render import page_principal
+from hazatlas.web.render import page_principal, render
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("occurred_on", "cause", "hazard_type", "extent", "source", "source_url",
@@ -58,3 +59,18 @@ def _add(request: Request, establishment_id: str, fields: dict[str, Any]) -> Res
         return site_page_with(request, establishment_id, status_code=403,
                               damage_errors=[str(exc)], damage_values=fields)
     return RedirectResponse(f"/sites/{establishment_id}?damage=1#h-damage", status_code=303)
+
+
+@router.get("/damage", response_class=HTMLResponse)
+def damage_list(request: Request) -> Response:
+    """Damage events the session's user may see; ``?all=1``: also the assessed ones (default:
+    the sites with unassessed damage), as ``GET /api/damage-events``."""
+    from hazatlas.services import geodata
+    from hazatlas.web import i18n
+
+    every = request.query_params.get("all") == "1"
+    db = request.app.state.db
+    events = DamageService(db, page_principal(request)).visible_events(unassessed=not every)
+    return render(request, "damage_events.html", events=events, every=every,
+                  sites=len({ev["establishment_id"] for ev in events}),
+                  names=i18n.country_names(i18n.language_of(request), geodata.country_names(db)))
