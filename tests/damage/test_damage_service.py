@@ -161,3 +161,15 @@ def test_demo_records(tmp_path):
     assert [e["establishment_id"] for e in events] == ["UA-IF-KALUSH-TSF2"]
     assert events[0]["source"].startswith("hazatlas DEMO RECORD")
     assert "DEMO RECORD" in events[0]["notes"] and events[0]["reliability"] == "unverified"
+
+
+def test_assessment_note_checked(reg):
+    ev = DamageService(reg, RS).add("RS-PANCEVO-HIP", EVENT, today=TODAY)
+    for bad in ("x" * 4001, "nul\x00"):
+        with pytest.raises(ValidationError) as exc:
+            DamageService(reg, RS).assess(ev["id"], note=bad)
+        assert exc.value.problems[0].field == "note"
+    with pytest.raises(ValidationError) as exc:
+        DamageService(reg, RS).assess(ev["id"], extent="gone")
+    assert "expected one of none, minor" in str(exc.value.problems[0])
+    assert DamageService(reg, RS).for_site("RS-PANCEVO-HIP")[0]["assessed"] is False

@@ -23,9 +23,10 @@ import datetime as dt
 from typing import Any
 
 from hazatlas.domain.access import EntryScope, Principal, Role, Scope, can_read_full, can_write
-from hazatlas.domain.damage import DAM_UNIT, DamageEvent, Extent, parse_event
+from hazatlas.domain.damage import DAM_UNIT, MAX_TEXT, DamageEvent, Extent, parse_event
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
+from hazatlas.domain.text import first_unstorable
 from hazatlas.storage import damage as store
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -140,9 +141,10 @@ class DamageService:
                         "damage event", None, "extent",
                         f"{extent!r}: expected one of {', '.join(x.value for x in Extent)}")]
                     ) from None
-            if note is not None and len(note) > 4000:
+            if note is not None and (len(note) > MAX_TEXT or first_unstorable(note)):
                 raise ValidationError([Problem("damage event", None, "note",
-                                               f"{len(note)} characters: at most 4000")])
+                                               f"expected text of at most {MAX_TEXT} characters "
+                                               "without NUL characters or lone surrogates")])
             after = store.assess(s, event_id, extent=new_extent,
                                  assessed_by=self.principal.username, note=note or None)
             changes: dict[str, list[Any]] = {"assessed": [event.assessed, True]}
@@ -160,7 +162,8 @@ def visible_by_site(db: Database, principal: Principal,
                     sites: dict[str, Establishment] | None = None) -> dict[str, list[DamageEvent]]:
     """The events each site has that ``principal`` may see (for the rankings), keyed by site."""
     with db.transaction() as s:
-        events = store.for_sites(s, None if sites is None else list(sites))
+        # every event (few) rather than an IN list of every site of a large register
+        events = store.for_sites(s, None)
         known = sites if sites is not None else repo.get_many(
             s, sorted({ev.establishment_id for ev in events}))
     out: dict[str, list[DamageEvent]] = {}
