@@ -30,6 +30,7 @@ ROUTERS = (
     "notifications",
     "map",
     "plans",
+    "exercises",
     "natech",
     "opendata",
 )
