@@ -129,3 +129,32 @@ def test_reference_tables_match_the_code():
     assert {r["type"] for r in load_table("exercise_types")} == {str(t) for t in ExerciseType}
     assert [r["rating"] for r in load_table("exercise_ratings")] == ["P", "S", "M", "U"]
     assert {r["kind"] for r in load_table("exercise_feedback_questions")} <= {"scale_1_5", "text"}
+
+
+def test_arrival_times_of_a_stored_scenario_become_facts(db, people):
+    from hazatlas.storage import scenarios as stored_runs
+
+    result = {"source": {"start": "2015-09-02T09:00"},
+              "countries": [{"country": "ROU", "first_arrival": "2015-09-02T09:40"},
+                            {"country": "UKR", "first_arrival": "2015-09-02T10:15"},
+                            {"country": "BGR", "first_arrival": None}],
+              "points": [{"name": "Reni water intake", "arrival": "2015-09-02T11:00"}]}
+    with db.transaction() as s:
+        stored_runs.insert(s, scenario_id="scn-dd", kind="river", establishment_id=None,
+                           created_by="md", parameters={}, result=result)
+    doc = exercises.create(db, people["md"], exercise_id="dd2", title="x", type="table_top",
+                           parties=["MDA", "ROU", "UKR"], scenario_id="scn-dd")
+    assert [(f["where"], f["offset_s"]) for f in doc["scenario_facts"]] == [
+        ("ROU", 2400.0), ("UKR", 4500.0), ("Reni water intake", 7200.0)]
+    with pytest.raises(NotFoundError):
+        exercises.create(db, people["md"], exercise_id="dd3", title="x", type="table_top",
+                         parties=["MDA"], scenario_id="no-such-run")
+
+
+def test_an_inject_message_is_checked_when_added(db, people, ex):
+    with pytest.raises(ValidationError) as bad:
+        exercises.add_inject(db, people["md"], ex, inject_id="I2", offset_s=float("nan"),
+                             synopsis="x", from_party="SRB",
+                             message={"type": "test", "status": "actual"})
+    assert {p.field for p in bad.value.problems} == {"offset_s", "from", "message.type",
+                                                     "message.status", "to"}

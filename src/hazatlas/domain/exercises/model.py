@@ -54,6 +54,11 @@ class ActionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: Report types an inject may send (``hazatlas.domain.notification.ReportType`` but the Test
+#: message, which a communication test sends).
+MESSAGE_TYPES = ("early_warning", "information", "assistance_request", "assistance_response",
+                 "end_of_alert")
+
 OPEN_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.IN_PROGRESS})
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -308,6 +313,10 @@ def new_inject(exercise: Exercise, *, inject_id: str, offset_s: float, synopsis:
         if not isinstance(message, dict):
             problems.append(Problem("request", None, "message", "expected an object (REPORT.json keys)"))
         else:
+            kind = message.get("type", "information")
+            if kind not in MESSAGE_TYPES:
+                problems.append(Problem("request", None, "message.type", f"{kind!r} is not one "
+                                        f"of {', '.join(MESSAGE_TYPES)}"))
             if message.get("status", "exercise") != "exercise":
                 problems.append(Problem("request", None, "message.status", "an exercise message "
                                         "has status 'exercise'"))
