@@ -158,3 +158,11 @@ def test_an_inject_message_is_checked_when_added(db, people, ex):
                              message={"type": "test", "status": "actual"})
     assert {p.field for p in bad.value.problems} == {"offset_s", "from", "message.type",
                                                      "message.status", "to"}
+
+
+def test_a_communication_test_exercise_needs_its_window(db, people, settings, clock, plan):
+    exercises.create(db, people["md"], exercise_id="ct", title="IAN communication test",
+                     type="communication_test", parties=["MDA", "ROU"])
+    with pytest.raises(ValidationError, match="window"):
+        exercises.start(db, people["md"], settings, "ct", clock=clock.at(0))
+    assert exercises.get(db, people["md"], "ct")["state"] == "planned"

@@ -24,7 +24,7 @@ from hazatlas.domain.access import SYSTEM, Principal, Role
 from hazatlas.domain.errors import ConflictError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.exercises import access
 from hazatlas.domain.exercises import play as rules
-from hazatlas.domain.exercises.model import Exercise, Inject, StaffRole, State
+from hazatlas.domain.exercises.model import Exercise, ExerciseType, Inject, StaffRole, State
 from hazatlas.domain.text import check_text
 from hazatlas.services.exercises.core import Clock, change, get, load, now, write
 from hazatlas.services.notify import NotifyService
@@ -60,6 +60,10 @@ def start(db: Database, principal: Principal, settings: Settings, exercise_id: s
         ex = load(s, principal, exercise_id)
         access.check_role(principal, ex, StaffRole.CONTROLLER, "start the clock")
         rules.start(ex, at, offset_s)  # refuses a second start before anything is sent
+    if ex.type is ExerciseType.COMMUNICATION_TEST and communication_test_window_s is None:
+        raise ValidationError([Problem("parameter", None, "communication_test_window_s",
+                                       "a communication test exercise sends its test when it "
+                                       "starts: give the window to acknowledge in (seconds)")])
     campaign_id = None
     if communication_test_window_s is not None:
         if not 60 <= communication_test_window_s <= 7 * 86_400:
