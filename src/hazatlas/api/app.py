@@ -31,6 +31,7 @@ ROUTERS = (
     "map",
     "plans",
     "damage",
+    "exercises",
     "natech",
     "opendata",
 )

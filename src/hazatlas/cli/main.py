@@ -66,6 +66,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
     "plan": ("plan", "Joint contingency plans: sections, links, agreement, adoption, review."),
+    "exercise": ("exercise", "Table-top exercises: master events list, play, evaluation."),
 }
 
 

@@ -9,9 +9,11 @@ its disclosure is ``parties``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +30,26 @@ DEFAULT_ACK_WINDOW_S = 3600
 PARTY = re.compile(r"^([A-Z]{3}|basin:[A-Za-z][A-Za-z .-]{0,90})$")
 
 
+#: The clock of the notification records, when a caller sets one (:func:`clock`).
+_CLOCK: ContextVar[Callable[[], dt.datetime] | None] = ContextVar("notify_clock", default=None)
+
+
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current UTC time, or the time of the clock set by :func:`clock`."""
+    set_clock = _CLOCK.get()
+    return set_clock() if set_clock is not None else dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def clock(source: Callable[[], dt.datetime]) -> Iterator[None]:
+    """Within the block, the notification use cases take their times (created, issued,
+    acknowledged, audit events) from ``source``: an exercise played on its own clock (a
+    controlled clock in tests, ``services/exercises``) writes records that agree with it."""
+    token = _CLOCK.set(source)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 def iso(value: dt.datetime | None) -> str | None:

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from hazatlas.storage import (  # noqa: F401 - registers the tables
     damage_tables,
+    exercise_tables,
     notification_tables,
     plan_tables,
 )
