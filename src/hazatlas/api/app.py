@@ -32,6 +32,7 @@ ROUTERS = (
     "plans",
     "natech",
     "opendata",
+    "implementation",
 )
 
 

@@ -65,6 +65,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
     "plan": ("plan", "Joint contingency plans: sections, links, agreement, adoption, review."),
+    "implementation": (
+        "implementation",
+        "Self-assessment, action plan and implementation report of a country.",
+    ),
 }
 
 
