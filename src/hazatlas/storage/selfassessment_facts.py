@@ -83,15 +83,16 @@ def sent_deliveries(session: Session, country: str, since: dt.date,
 def test_deliveries(session: Session, country: str, since: dt.date,
                     until: dt.date) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Test messages of communication-test campaigns sent in the period to the contacts of
-    ``country``, with their acknowledgement and deadline."""
+    ``country``, with their acknowledgement, the test report's issue time and the campaign's
+    window."""
     start, end = bounds(since, until)
     stmt = (select(CampaignRow.id, DeliveryRow.contact_id, DeliveryRow.issued_at,
-                   DeliveryRow.acknowledged_at, DeliveryRow.ack_deadline)
+                   DeliveryRow.acknowledged_at, ReportRow.issued_at, CampaignRow.window_s)
             .join(ReportRow, ReportRow.campaign_id == CampaignRow.id)
             .join(DeliveryRow, DeliveryRow.report_pk == ReportRow.pk)
             .where(DeliveryRow.party == country, ReportRow.issued_at >= start,
                    ReportRow.issued_at < end)
             .order_by(CampaignRow.id, DeliveryRow.id))
     rows = [{"campaign_id": c, "contact_id": k, "issued_at": i, "acknowledged_at": a,
-             "ack_deadline": d} for c, k, i, a, d in session.execute(stmt)]
+             "report_issued_at": r, "window_s": w} for c, k, i, a, r, w in session.execute(stmt)]
     return rows, describe(session, stmt)
