@@ -27,6 +27,7 @@ def test_action_plan_with_overdue_actions(db, people):
                                           "Protection", "due_on": "2026-12-31"}, now=T0)
     plan = actions.list_actions(db, people["rs"], "SRB", now=T0)
     assert plan["overdue"] == 1 and [x["indicator_id"] for x in plan["actions"]] == ["PI1", "RM4"]
+    assert plan["by_indicator"]["RM4"] == [a["id"]]
     earlier = actions.list_actions(db, people["rs"], "SRB", now=T0 - dt.timedelta(days=2))
     assert earlier["overdue"] == 0
     done = actions.update(db, people["rs"], "SRB", a["id"], {"status": "done"}, now=T0)

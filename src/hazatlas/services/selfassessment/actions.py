@@ -71,14 +71,19 @@ def update(db: Database, principal: Principal, country: str, action_id: int,
 
 def list_actions(db: Database, principal: Principal, country: str, *,
                  overdue_only: bool = False, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The action plan: every action with ``overdue`` set, and the count of overdue ones."""
+    """The action plan: every action with ``overdue`` set, the count of overdue ones and the
+    actions' ids per indicator."""
     access.check_read(principal, country, f"action plan of {country}")
     today = now_utc(now).date()
     with db.transaction() as s:
         rows = [_flag(a, today) for a in store.actions(s, country)]
     overdue = [a for a in rows if a["overdue"]]
+    shown = overdue if overdue_only else rows
+    by_indicator: dict[str, list[int]] = {}
+    for a in shown:
+        by_indicator.setdefault(a["indicator_id"], []).append(a["id"])
     return {"country": country, "as_of": today.isoformat(), "overdue": len(overdue),
-            "actions": overdue if overdue_only else rows}
+            "actions": shown, "by_indicator": by_indicator}
 
 
 def import_improvements(db: Database, principal: Principal, country: str,
