@@ -32,7 +32,11 @@ def test_self_assessment_and_action_plan_over_http(client):
     assert client.post("/api/self-assessments", json=ROUND, headers=h["ro"]).status_code == 403
     r = client.post("/api/self-assessments", json=ROUND, headers=h["rs"])
     assert r.status_code == 201, r.text
-    assert r.json()["prefill"]["figures"]["hazardous_activities_identified"]["value"] == 2
+    classified = client.get("/api/establishments/RS-PRA-CL/classification", headers=h["rs"])
+    assert classified.status_code == 200, classified.text
+    f = r.json()["prefill"]["figures"]["hazardous_activities_identified"]
+    assert ("RS-PRA-CL" in f["detail"]["establishments"]) is classified.json()[
+        "convention_hazardous_activity"]
     r = client.put("/api/self-assessments/SRB/2026/indicators/ID1", headers=h["rs"],
                    json={"level": 3, "evidence": "register"})
     assert r.status_code == 200 and r.json()["version"] == 2
