@@ -34,6 +34,7 @@ ROUTERS = (
     "exercises",
     "natech",
     "opendata",
+    "implementation",
 )
 
 

@@ -67,6 +67,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "The append-only, hash-chained audit log."),
     "plan": ("plan", "Joint contingency plans: sections, links, agreement, adoption, review."),
     "exercise": ("exercise", "Table-top exercises: master events list, play, evaluation."),
+    "implementation": (
+        "implementation",
+        "Self-assessment, action plan and implementation report of a country.",
+    ),
 }
 
 

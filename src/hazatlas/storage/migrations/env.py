@@ -8,6 +8,9 @@ from hazatlas.storage import (  # noqa: F401 - registers the tables
     exercise_tables,
     notification_tables,
     plan_tables,
+    notification_tables,
+    plan_tables,
+    selfassessment_tables,
 )
 from hazatlas.storage.tables import Base
 
