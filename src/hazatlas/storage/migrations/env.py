@@ -3,7 +3,11 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from hazatlas.storage import notification_tables, plan_tables  # noqa: F401 - registers the tables
+from hazatlas.storage import (  # noqa: F401 - registers the tables
+    dialogue_tables,
+    notification_tables,
+    plan_tables,
+)
 from hazatlas.storage.tables import Base
 
 config = context.config
