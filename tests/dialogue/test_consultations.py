@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.dialogue.conftest import T0
 
 from hazatlas.domain.access import ANONYMOUS
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from hazatlas.services import users
 from hazatlas.services.dialogue import consultations as cons
 from hazatlas.storage.tables import ChangeRow
-from tests.dialogue.conftest import T0
 
 DAY = dt.timedelta(days=1)
 

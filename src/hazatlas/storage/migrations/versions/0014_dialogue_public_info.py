@@ -5,6 +5,8 @@ Revision ID: 0014
 Revises: 0010
 """
 
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -122,6 +124,29 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["establishment_id"], ["establishment.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("establishment_id"),
     )
+    _backfill_classification_state()
+
+
+def _backfill_classification_state() -> None:
+    """The identifications stored before this revision are the published state, so that the
+    first recomputation after the upgrade writes only real changes to the history."""
+    assessment = sa.table("assessment", sa.column("establishment_id", sa.String()),
+                          sa.column("kind", sa.String()), sa.column("result", sa.JSON()))
+    state = sa.table("classification_state", sa.column("establishment_id", sa.String()),
+                     sa.column("seveso_tier", sa.String()),
+                     sa.column("convention_hazardous_activity", sa.Boolean()),
+                     sa.column("annex_version", sa.String()), sa.column("updated_at", _TS))
+    bind = op.get_bind()
+    rows = []
+    for eid, result in bind.execute(sa.select(assessment.c.establishment_id, assessment.c.result)
+                                    .where(assessment.c.kind == "classification")):
+        result = result or {}
+        rows.append({"establishment_id": eid, "seveso_tier": result.get("seveso_tier"),
+                     "convention_hazardous_activity": result.get("convention_hazardous_activity"),
+                     "annex_version": result.get("annex_version")})
+    if rows:
+        stamp = dt.datetime.now(dt.UTC)
+        bind.execute(state.insert(), [{**r, "updated_at": stamp} for r in rows])
 
 
 def downgrade() -> None:
