@@ -32,6 +32,9 @@ ROUTERS = (
     "plans",
     "natech",
     "opendata",
+    "dialogue",
+    "consultations",
+    "public_info",
 )
 
 
@@ -64,8 +67,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     for router in (auth.router, i18n.router, site.router, site_edit.router, scenario_pages.router,
                    notifications_compose.router, notifications.router):
         app.include_router(router)
-    from hazatlas.web import register_import
+    from hazatlas.web import consultations, public_info, register_import
 
     app.include_router(register_import.router)
+    app.include_router(public_info.router)
+    app.include_router(consultations.router)
     assets.mount(app)
     return app
