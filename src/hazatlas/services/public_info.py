@@ -11,7 +11,6 @@ needs no account; drafts are the authority's.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from importlib import resources
 from typing import Any
