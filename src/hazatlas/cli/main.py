@@ -65,6 +65,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify", "Notifications between countries."),
     "audit": ("audit", "The append-only, hash-chained audit log."),
     "plan": ("plan", "Joint contingency plans: sections, links, agreement, adoption, review."),
+    "dialogue": ("dialogue", "The national policy dialogue: bodies, meetings, decisions, actions."),
+    "consultation": ("consultation", "Consultations with stakeholders: open, comment, answer."),
+    "public-info": ("public_info", "Information to the public: generate, edit, publish pages."),
 }
 
 
