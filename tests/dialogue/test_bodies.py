@@ -7,11 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.dialogue.conftest import T0
 
-from hazatlas.domain.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from hazatlas.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from hazatlas.services.dialogue import bodies
 from hazatlas.storage.tables import ChangeRow
-from tests.dialogue.conftest import T0
 
 MEMBERS = [{"name": "Ministry of Environment (example)", "role": "chair", "sector": "authority"},
            {"name": "Terminal SA (example)", "sector": "operator"},
