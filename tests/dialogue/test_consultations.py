@@ -92,6 +92,18 @@ def test_stakeholders_see_only_open_consultations_of_their_country(db, people):
         cons.answer(db, people["ro"], c["id"], "an answer", now=now)
 
 
+def test_times_keep_their_offset(db, people):
+    """09:00 at UTC+2 is 07:00 UTC on both backends: the period is the instant given."""
+    kyiv = dt.timezone(dt.timedelta(hours=2))
+    c = _open(db, people["md"], opens_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=kyiv),
+              closes_at=dt.datetime(2026, 3, 3, 9, 0, tzinfo=kyiv))
+    assert c["opens_at"] == "2026-03-02T07:00:00+00:00"
+    assert cons.get(db, people["md"], c["id"], now=dt.datetime(2026, 3, 2, 7, 30,
+                                                               tzinfo=dt.UTC))["phase"] == "open"
+    assert cons.get(db, people["md"], c["id"], now=dt.datetime(2026, 3, 2, 6, 30,
+                                                               tzinfo=dt.UTC))["phase"] == "upcoming"
+
+
 def test_bad_input_names_the_field(db, people):
     with pytest.raises(ValidationError) as e:
         _open(db, people["md"], closes_at=T0 - DAY, document_url="ftp://x", document_title=None)

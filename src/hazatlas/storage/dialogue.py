@@ -145,6 +145,9 @@ def period(row: ConsultationRow) -> tuple[dt.datetime, dt.datetime]:
 
 
 def add_consultation(session: Session, *, created_by: str, **values: Any) -> ConsultationRow:
+    """Store a consultation; its times are stored in UTC (SQLite keeps no offset)."""
+    for key in ("opens_at", "closes_at"):
+        values[key] = values[key].astimezone(dt.UTC)
     row = ConsultationRow(created_by=created_by, created_at=utcnow(), **values)
     session.add(row)
     session.flush()
