@@ -73,7 +73,7 @@ def test_stakeholder_comments_authority_answers(demo, open_page):
     comment = authority.locator("article.comment").first
     comment.locator("textarea").fill("Added to section 4 of draft 3.")
     comment.locator("button[type=submit]").click()
-    authority.wait_for_url(f"**saved=answer**")
+    authority.wait_for_url("**saved=answer**")
     stakeholder.reload()
     assert "Added to section 4 of draft 3." in stakeholder.locator("div.answer").inner_text()
     screenshot(stakeholder, "consultation")
