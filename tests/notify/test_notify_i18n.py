@@ -11,17 +11,20 @@ from babel.messages.pofile import read_po
 
 import hazatlas.formats.i18n as i18n
 from hazatlas.domain.notification import Report
+from hazatlas.domain.public_info import ELEMENTS
 from hazatlas.formats.report_text import render_email
 
 SRC = Path(i18n.__file__).parent
 USED = sorted(
     {
         msg
-        for f in ("i18n.py", "report_text.py", "cap.py", "scenario_report.py")
+        for f in ("i18n.py", "report_text.py", "cap.py", "scenario_report.py",
+                  "../services/public_info_text.py")
         for _, msg, _, _ in extract_from_file(
             "python", str(SRC / f), keywords={"tr": (2,), "N_": None}
         )
     }
+    | {e.heading for e in ELEMENTS}  # the headings of the pages of information to the public
 )
 
 

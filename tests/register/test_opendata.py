@@ -82,6 +82,11 @@ def entries(root: ET.Element) -> list[dict]:
              "link": e.find(f"{A}link").get("href")} for e in root.findall(f"{A}entry")]
 
 
+def register_entries(root: ET.Element) -> list[dict]:
+    """The entries of establishments' writes (not of their identification)."""
+    return [e for e in entries(root) if e["action"] in ("create", "update", "delete")]
+
+
 def link(root: ET.Element, rel: str) -> str | None:
     found = [x.get("href") for x in root.findall(f"{A}link") if x.get("rel") == rel]
     return found[0] if found else None
@@ -133,12 +138,12 @@ def test_public_register_has_public_fields_of_every_site_and_no_confidential_val
 def test_feed_shows_public_changes_and_never_confidential_ones(db, client):
     save(db, CONFIDENTIAL)
     save(db, PUBLIC)
-    first = entries(feed(client))
+    first = register_entries(feed(client))
     assert [e["action"] for e in first] == ["create", "create"]
     assert first[0]["link"] == f"{BASE}/sites/UA-OPEN-PUB"
     assert first[0]["title"] == "Public store (UA-OPEN-PUB): registered"
     save(db, CONFIDENTIAL, notes="SECRETNOTE2")  # confidential fields only: no entry at all
-    assert entries(feed(client)) == first
+    assert register_entries(feed(client)) == first
     save(db, PUBLIC, name="Public store (renamed)", notes="OPENNOTE2")
     renamed = entries(feed(client))[0]
     assert renamed["action"] == "update"
@@ -215,7 +220,7 @@ def test_cli_writes_the_folder(db, tmp_path):
         assert not any(s in p.read_text() for s in SECRETS), p
     root = ET.fromstring((out / "changes.atom").read_bytes())  # noqa: S314
     check_atom(root)
-    assert len(entries(root)) == 2
+    assert len(register_entries(root)) == 2 and len(entries(root)) == 3  # and one identification
 
 
 def test_register_page_links_the_open_data(db, client):
@@ -229,3 +234,30 @@ def test_register_page_links_the_open_data(db, client):
         assert client.get(href).status_code == 200, href
     uk = client.get("/register", headers={"Accept-Language": "uk"})
     assert "Відкриті дані публічного реєстру:" in uk.text
+
+
+def test_feed_shows_identification_changes(db, client):
+    """A change of Seveso tier (chlorine, Seveso III Annex I Part 2: 10 t lower tier, 25 t upper
+    tier) is an entry of the feed with the identification's public keys only; a site that is
+    neither a Seveso establishment nor a Convention activity gives no identification entry."""
+    save(db, PUBLIC)  # no CAS number, no hazard statements: tier none, no entry
+    assert [e["action"] for e in entries(feed(client))] == ["create"]
+    save(db, CONFIDENTIAL)  # 20 t of chlorine: lower tier
+    identified = entries(feed(client))[0]
+    assert identified["action"] == "identify"
+    assert identified["title"] == "Confidential depot (RS-OPEN-NAT): identified"
+    assert "seveso_tier: (none) -> lower" in identified["content"]
+    save(db, CONFIDENTIAL, notes="SECRETNOTE2")  # the same tier: no entry
+    assert entries(feed(client))[0]["id"] == identified["id"]
+    more = [dataclasses.replace(CONFIDENTIAL.inventory[0], max_quantity_kg=30_000.0)]
+    save(db, CONFIDENTIAL, inventory=more)
+    changed = entries(feed(client))[0]
+    assert changed["action"] == "reclassify"
+    assert changed["title"] == "Confidential depot (RS-OPEN-NAT): identification changed"
+    assert "seveso_tier: lower -> upper" in changed["content"]
+    assert changed["link"] == f"{BASE}/sites/RS-OPEN-NAT"
+    body = client.get("/api/open/changes.atom").text
+    assert not any(s in body for s in (*SECRETS, "30000", "20000", "SECRETNOTE2")), body
+    # the export's change data: the metadata name the newest entry, the identification's
+    index = client.get("/api/open").json()
+    assert index["last_change"] == int(changed["id"].rsplit("/", 1)[1])

@@ -35,6 +35,9 @@ ROUTERS = (
     "natech",
     "opendata",
     "implementation",
+    "dialogue",
+    "consultations",
+    "public_info",
 )
 
 
@@ -67,11 +70,13 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     for router in (auth.router, i18n.router, site.router, site_edit.router, scenario_pages.router,
                    notifications_compose.router, notifications.router):
         app.include_router(router)
-    from hazatlas.web import register_import
+    from hazatlas.web import consultations, public_info, register_import
 
     app.include_router(register_import.router)
     from hazatlas.web import site_damage
 
     app.include_router(site_damage.router)
+    app.include_router(public_info.router)
+    app.include_router(consultations.router)
     assets.mount(app)
     return app

@@ -71,6 +71,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "implementation",
         "Self-assessment, action plan and implementation report of a country.",
     ),
+    "dialogue": ("dialogue", "The national policy dialogue: bodies, meetings, decisions, actions."),
+    "consultation": ("consultation", "Consultations with stakeholders: open, comment, answer."),
+    "public-info": ("public_info", "Information to the public: generate, edit, publish pages."),
 }
 
 

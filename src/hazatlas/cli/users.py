@@ -16,8 +16,10 @@ users_app = typer.Typer(help="User accounts, roles and API tokens.", no_args_is_
 @handle_errors
 def add(
     username: str,
-    role: str = typer.Option(..., help="administrator, national, basin, operator or public"),
-    country: str | None = typer.Option(None, help="ISO3 country of a national authority"),
+    role: str = typer.Option(..., help="administrator, national, basin, operator, stakeholder "
+                             "or public"),
+    country: str | None = typer.Option(None, help="ISO3 country of a national authority or a "
+                                       "stakeholder"),
     establishment: str | None = typer.Option(None, help="establishment id of an operator"),
     password_env: str | None = typer.Option(None, help="name of an environment variable that "
                                             "holds the password (never on the command line)"),

@@ -10,6 +10,10 @@ Roles
                    records; full read of records shared with Parties when its country is a Party.
 ``basin``          basin body (e.g. ICPDR): full read of records shared with Parties; no writes.
 ``operator``       operator of one establishment: full read and write of that establishment.
+``stakeholder``    a registered stakeholder of ``country`` (an operator's or a civil society
+                   organisation's representative) for the policy dialogue: reads and comments on
+                   its country's open consultations (:mod:`hazatlas.domain.dialogue.access`);
+                   otherwise it reads what the public reads and writes nothing of the register.
 ``public``         anyone without an account: public fields only, unless the record is public.
 
 Disclosure levels (per record): ``public`` (everything readable by everyone), ``parties``
@@ -59,6 +63,7 @@ class Role(StrEnum):
     NATIONAL = "national"
     BASIN = "basin"
     OPERATOR = "operator"
+    STAKEHOLDER = "stakeholder"
     PUBLIC = "public"
 
 

@@ -12,6 +12,7 @@ from hazatlas.domain.access import Principal, visible
 from hazatlas.domain.errors import HazatlasError, NotFoundError
 from hazatlas.domain.establishment import Establishment
 from hazatlas.storage import assessments as store
+from hazatlas.storage import change_feed
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database, Session
 
@@ -111,6 +112,8 @@ def refresh(session: Session, ids: Sequence[str]) -> int:
                 }
             results.append((e.id, {"annex_version": version}, c))
     store.replace(session, CLASSIFICATION, RULES_VERSION, results)
+    # a changed tier or Annex I status is an entry of the history (the open data feed)
+    change_feed.record_classification_changes(session, [(eid, c) for eid, _p, c in results])
     return len(results)
 
 

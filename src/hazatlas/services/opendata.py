@@ -10,6 +10,9 @@ disclosure level. The rows come from the register export (:func:`register_export
 for the anonymous user), cut to the public columns. The feed publishes the public fields'
 changes of the history (:func:`hazatlas.domain.access.public_changes`); an entry that changed
 nothing public is left out, so the feed does not even tell when confidential values changed.
+Changes of an establishment's identification (Seveso tier, Convention hazardous activity) are
+entries too (category ``identify`` or ``reclassify``), with the public keys of the identification only
+(:func:`hazatlas.storage.change_feed.record_classification_changes`).
 """
 
 from __future__ import annotations
@@ -124,7 +127,18 @@ def check_page(before: int | None, limit: int) -> None:
         raise ValidationError(problems)
 
 
-_ACTIONS = {"create": "registered", "update": "changed", "delete": "removed from the register"}
+_ACTIONS = {"create": "registered", "update": "changed", "delete": "removed from the register",
+            "identify": "identified", "reclassify": "identification changed"}
+
+
+def _shown(change: change_feed.Change) -> dict[str, list[Any]]:
+    """What the feed publishes of a history entry: the public fields of an establishment's
+    write; the public keys of an identification change (tier, Convention hazardous activity,
+    Annex I version: :data:`change_feed.CLASSIFICATION_KEYS`)."""
+    if change.entity_type == change_feed.CLASSIFICATION:
+        return {k: list(v) for k, v in change.changes.items()
+                if k in change_feed.CLASSIFICATION_KEYS}
+    return public_changes(change.changes)
 
 
 def _content(action: str, changes: dict[str, list[Any]]) -> str:
@@ -143,7 +157,7 @@ def _entries(session: Session, before: int | None, limit: int
     """Up to ``limit`` + 1 entries with public changes (the extra one tells a next page)."""
     out = []
     for c in change_feed.establishment_changes(session, before=before):
-        shown = public_changes(c.changes)
+        shown = _shown(c)
         if shown:
             out.append((c, shown))
             if len(out) > limit:

@@ -70,6 +70,11 @@ def create_user(
         problems.append(
             Problem("parameter", None, "country", "a national authority needs --country ISO3")
         )
+    if r is Role.STAKEHOLDER and not country:
+        problems.append(
+            Problem("parameter", None, "country",
+                    "a stakeholder needs --country ISO3 (the country whose consultations it joins)")
+        )
     if r is Role.OPERATOR and not establishment_id:
         problems.append(
             Problem("parameter", None, "establishment", "an operator needs --establishment ID")

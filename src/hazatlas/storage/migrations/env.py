@@ -11,6 +11,9 @@ from hazatlas.storage import (  # noqa: F401 - registers the tables
     notification_tables,
     plan_tables,
     selfassessment_tables,
+    dialogue_tables,
+    notification_tables,
+    plan_tables,
 )
 from hazatlas.storage.tables import Base
 
