@@ -28,6 +28,9 @@ def prepare_demo(db: Path) -> dict[str, int]:
     counts["establishments"] = report.establishments
     counts["created"] = len(report.summary.created)
     counts["contacts"] = demo_mail.seed_directory(database, settings(db))
+    from hazatlas.services.plans.demo import seed_demo_plan
+
+    counts["plans"] = seed_demo_plan(database)  # the Danube Delta example (docs/plans.md)
     return counts
 
 
@@ -68,7 +71,7 @@ def demo(db: Path = typer.Option(DEFAULT_SQLITE_PATH, "--db", help="SQLite file 
     counts = prepare_demo(db)
     out.print(f"demo database {db}: {counts['countries']} countries, {counts['reaches']} river "
               f"reaches, {counts['establishments']} establishments ({counts['created']} new), "
-              f"{counts['contacts']} demo contacts added")
+              f"{counts['contacts']} demo contacts added, {counts['plans']} example plan added")
     if no_serve:
         return
     if mail:
