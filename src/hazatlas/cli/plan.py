@@ -127,6 +127,29 @@ def show(plan_id: str = typer.Argument(...),
                     now=_at(at)), json_out)
 
 
+@plan_app.command("edit")
+@handle_errors
+def edit(plan_id: str = typer.Argument(...),
+         title: str | None = typer.Option(None, "--title", help="the new title"),
+         add_party: list[str] = typer.Option([], "--add-party", help="ISO3 of a new Party (repeat)"),
+         remove_party: list[str] = typer.Option([], "--remove-party",
+                                                help="ISO3 of a Party leaving (repeat)"),
+         db: str | None = DbOption, as_user: str | None = AsOption, at: str | None = AtOption,
+         json_out: bool = JsonOption) -> None:
+    """Change the title or the Parties (a new version; Parties only while the plan is a draft)."""
+    from hazatlas.services import plans
+
+    database = open_db(db)
+    who = principal(database, as_user)
+    parties = None
+    if add_party or remove_party:
+        current = plans.get(database, who, plan_id)["parties"]
+        parties = [p for p in current if p not in remove_party] + [
+            p for p in add_party if p not in current]
+    _show(plans.edit_plan(database, who, plan_id, title=title, parties=parties, now=_at(at)),
+          json_out)
+
+
 @plan_app.command("edit-section")
 @handle_errors
 def edit_section(

@@ -46,6 +46,11 @@ class PlanIn(_In):
     owners: dict[str, Annotated[str, Field(max_length=3)]] = {}
 
 
+class PlanEditIn(_In):
+    title: Annotated[str, Field(max_length=1000)] | None = None
+    parties: Annotated[list[Annotated[str, Field(max_length=3)]], Field(max_length=50)] | None = None
+
+
 class SectionIn(_In):
     text: dict[Annotated[str, Field(max_length=3)], Text] | None = None
     covers: Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=200)] | None = None
@@ -86,6 +91,11 @@ def create_plan(body: PlanIn, db: Db, user: Writer) -> dict[str, Any]:
 def get_plan(plan_id: str, db: Db, user: Reader,
              version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
     return plans.get(db, user, plan_id, version=version)
+
+
+@router.patch("/plans/{plan_id}", summary="Change the title or the Parties (a new version)")
+def edit_plan(plan_id: str, body: PlanEditIn, db: Db, user: Writer) -> dict[str, Any]:
+    return plans.edit_plan(db, user, plan_id, title=body.title, parties=body.parties)
 
 
 @router.put("/plans/{plan_id}/sections/{section}", summary="Edit a section (a new version)")
