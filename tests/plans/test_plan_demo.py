@@ -33,3 +33,13 @@ def test_demo_holds_the_example_plan(tmp_path):
     assert {s["key"] for s in public["sections"]} == {"scope", "alerting_notification"}
     db.dispose()
     assert prepare_demo(path)["plans"] == 0
+
+
+def test_a_site_link_keeps_its_kind(tmp_path):
+    """The resolved site's kind is ``site_kind``; the link's ``kind`` stays ``establishment``."""
+    path = tmp_path / "demo.sqlite"
+    prepare_demo(path)
+    db = Database(path)
+    (site,) = plans.get(db, SYSTEM, "danube-delta")["sections"][0]["links"]
+    assert site["kind"] == "establishment" and site["site_kind"] == "industrial"
+    db.dispose()

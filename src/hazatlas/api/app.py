@@ -67,5 +67,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from hazatlas.web import register_import
 
     app.include_router(register_import.router)
+    from hazatlas.web import plans as plan_pages
+    from hazatlas.web import plans_forms
+
+    app.include_router(plans_forms.router)
+    app.include_router(plan_pages.router)
     assets.mount(app)
     return app
