@@ -81,7 +81,9 @@ def test_html_export_in_each_language(db, people, plan):
         export(db, people["ua"], "danube-delta", "html", "de")
     with pytest.raises(ValidationError, match="needs one of the plan's languages"):
         export(db, people["ua"], "danube-delta", "html")
-    with pytest.raises(ValidationError, match="'pdf' is not one of json, html"):
+    with pytest.raises(ValidationError, match="'docx' is not one of json, html, pdf"):
+        export(db, people["ua"], "danube-delta", "docx")
+    with pytest.raises(ValidationError, match="a PDF is not text"):
         export(db, people["ua"], "danube-delta", "pdf")
     public = lxml.html.fromstring(export(db, ANONYMOUS, "danube-delta", "html", "ro"))
     assert public.xpath("//section") == []  # no section is public yet

@@ -78,5 +78,10 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(site_damage.router)
     app.include_router(public_info.router)
     app.include_router(consultations.router)
+    from hazatlas.web import plans as plan_pages
+    from hazatlas.web import plans_forms
+
+    app.include_router(plans_forms.router)
+    app.include_router(plan_pages.router)
     assets.mount(app)
     return app

@@ -31,6 +31,9 @@ def prepare_demo(db: Path) -> dict[str, int]:
     from hazatlas.services.damage_demo import seed_demo_events
 
     counts["damage_events"] = seed_demo_events(database, principal(database, None))
+    from hazatlas.services.plans.demo import seed_demo_plan
+
+    counts["plans"] = seed_demo_plan(database)  # the Danube Delta example (docs/plans.md)
     return counts
 
 
@@ -71,8 +74,8 @@ def demo(db: Path = typer.Option(DEFAULT_SQLITE_PATH, "--db", help="SQLite file 
     counts = prepare_demo(db)
     out.print(f"demo database {db}: {counts['countries']} countries, {counts['reaches']} river "
               f"reaches, {counts['establishments']} establishments ({counts['created']} new), "
-              f"{counts['contacts']} demo contacts and {counts['damage_events']} demo damage "
-              "records added")
+              f"{counts['contacts']} demo contacts, {counts['damage_events']} demo damage records "
+              f"and {counts['plans']} example plan added")
     if no_serve:
         return
     if mail:

@@ -19,6 +19,7 @@ from hazatlas.cli.common import (
     out,
     principal,
     print_json,
+    settings,
 )
 
 plan_app = typer.Typer(help="Joint contingency plans: sections, links, agreement, adoption, review.",
@@ -124,6 +125,29 @@ def show(plan_id: str = typer.Argument(...),
     database = open_db(db)
     _show(plans.get(database, principal(database, as_user), plan_id, version=version,
                     now=_at(at)), json_out)
+
+
+@plan_app.command("edit")
+@handle_errors
+def edit(plan_id: str = typer.Argument(...),
+         title: str | None = typer.Option(None, "--title", help="the new title"),
+         add_party: list[str] = typer.Option([], "--add-party", help="ISO3 of a new Party (repeat)"),
+         remove_party: list[str] = typer.Option([], "--remove-party",
+                                                help="ISO3 of a Party leaving (repeat)"),
+         db: str | None = DbOption, as_user: str | None = AsOption, at: str | None = AtOption,
+         json_out: bool = JsonOption) -> None:
+    """Change the title or the Parties (a new version; Parties only while the plan is a draft)."""
+    from hazatlas.services import plans
+
+    database = open_db(db)
+    who = principal(database, as_user)
+    parties = None
+    if add_party or remove_party:
+        current = plans.get(database, who, plan_id)["parties"]
+        parties = [p for p in current if p not in remove_party] + [
+            p for p in add_party if p not in current]
+    _show(plans.edit_plan(database, who, plan_id, title=title, parties=parties, now=_at(at)),
+          json_out)
 
 
 @plan_app.command("edit-section")
@@ -243,21 +267,29 @@ def diff(plan_id: str = typer.Argument(...), old: int = typer.Argument(..., min=
 @plan_app.command("export")
 @handle_errors
 def export(plan_id: str = typer.Argument(...),
-           fmt: str = typer.Option("json", "--format", help="json or html"),
-           language: str | None = typer.Option(None, "--language", help="for html: XX"),
-           output: Path | None = typer.Option(None, "--output", "-o", help="file (default stdout)"),
+           fmt: str = typer.Option("json", "--format", help="json, html or pdf"),
+           language: str | None = typer.Option(None, "--language", "--lang",
+                                               help="for html and pdf: one of the plan's languages"),
+           output: Path | None = typer.Option(None, "--output", "-o",
+                                              help="file (default stdout; required for pdf)"),
            db: str | None = DbOption, as_user: str | None = AsOption,
            at: str | None = AtOption) -> None:
-    """The plan as JSON or as a printable HTML document in one of its languages."""
-    from hazatlas.services.plans.export import export as run
+    """The plan as JSON, or as a printable HTML or PDF document in one of its languages (PDF:
+    printed by the Chromium of HAZATLAS_CHROMIUM)."""
+    from hazatlas.domain.errors import Problem, ValidationError
+    from hazatlas.services.plans.export import export_file
 
+    if fmt == "pdf" and output is None:
+        raise ValidationError([Problem("parameter", None, "--output",
+                                       "a PDF is written to a file: give --output FILE")])
     database = open_db(db)
-    text = run(database, principal(database, as_user), plan_id, fmt, language, now=_at(at))
+    done = export_file(database, principal(database, as_user), plan_id, fmt, language,
+                       chromium=settings(db).chromium, now=_at(at))
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(done.content.decode("utf-8"), nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        out.print(f"wrote {output}")
+        output.write_bytes(done.content)
+        out.print(f"wrote {output} ({len(done.content)} bytes)")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,8 @@ class Settings:
     (default 50). ``token_days``: ``HAZATLAS_TOKEN_DAYS``, how long a new API token is valid
     (default 90). ``hazard_layers_dir``: ``HAZATLAS_HAZARD_LAYERS_DIR``, the folder whose
     layer manifests (``NAME.toml``) ``GET /api/natech/screen`` reads (unset: the route is off).
+    ``chromium``: ``HAZATLAS_CHROMIUM``, the Chromium executable that prints plans to PDF
+    (default ``/usr/bin/chromium``, Debian's package).
     """
 
     database_url: str = str(DEFAULT_SQLITE_PATH)
@@ -36,6 +38,8 @@ class Settings:
     webhook_secret_env_prefix: str = "HAZATLAS_WEBHOOK_SECRET_"
     #: ``HAZATLAS_HAZARD_LAYERS_DIR``: the folder of the hazard layer manifests the API reads.
     hazard_layers_dir: str = ""
+    #: ``HAZATLAS_CHROMIUM``: the Chromium executable that prints PDF exports.
+    chromium: str = "/usr/bin/chromium"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -61,6 +65,8 @@ class Settings:
             values["webhook_allow_networks"] = env["HAZATLAS_WEBHOOK_ALLOW_NETWORKS"]
         if env.get("HAZATLAS_HAZARD_LAYERS_DIR"):
             values["hazard_layers_dir"] = env["HAZATLAS_HAZARD_LAYERS_DIR"]
+        if env.get("HAZATLAS_CHROMIUM"):
+            values["chromium"] = env["HAZATLAS_CHROMIUM"]
         if env.get("HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"):
             values["webhook_secret_env_prefix"] = env["HAZATLAS_WEBHOOK_SECRET_ENV_PREFIX"]
         values.update({k: v for k, v in overrides.items() if v is not None})

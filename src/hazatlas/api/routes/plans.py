@@ -10,10 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from hazatlas.api.deps import get_db, get_principal, get_user
+from hazatlas.api.deps import get_db, get_principal, get_settings, get_user
+from hazatlas.api.errors import problem
 from hazatlas.domain.access import Principal
+from hazatlas.formats.plan_pdf import PdfUnavailableError
 from hazatlas.services import plans
-from hazatlas.services.plans.export import export
+from hazatlas.services.plans.export import export_file
+from hazatlas.services.settings import Settings
 from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api", tags=["plans"])
@@ -21,6 +24,7 @@ router = APIRouter(prefix="/api", tags=["plans"])
 Db = Annotated[Database, Depends(get_db)]
 Reader = Annotated[Principal, Depends(get_principal)]
 Writer = Annotated[Principal, Depends(get_user)]
+Settings_ = Annotated[Settings, Depends(get_settings)]
 Text = Annotated[str, Field(max_length=200_000)]
 
 
@@ -40,6 +44,11 @@ class PlanIn(_In):
     public: bool = False
     review_triggers: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = []
     owners: dict[str, Annotated[str, Field(max_length=3)]] = {}
+
+
+class PlanEditIn(_In):
+    title: Annotated[str, Field(max_length=1000)] | None = None
+    parties: Annotated[list[Annotated[str, Field(max_length=3)]], Field(max_length=50)] | None = None
 
 
 class SectionIn(_In):
@@ -82,6 +91,11 @@ def create_plan(body: PlanIn, db: Db, user: Writer) -> dict[str, Any]:
 def get_plan(plan_id: str, db: Db, user: Reader,
              version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
     return plans.get(db, user, plan_id, version=version)
+
+
+@router.patch("/plans/{plan_id}", summary="Change the title or the Parties (a new version)")
+def edit_plan(plan_id: str, body: PlanEditIn, db: Db, user: Writer) -> dict[str, Any]:
+    return plans.edit_plan(db, user, plan_id, title=body.title, parties=body.parties)
 
 
 @router.put("/plans/{plan_id}/sections/{section}", summary="Edit a section (a new version)")
@@ -127,10 +141,15 @@ def diff(plan_id: str, db: Db, user: Reader,
     return plans.diff(db, user, plan_id, from_version, to_version)
 
 
-@router.get("/plans/{plan_id}/export", summary="The plan as JSON or a printable HTML document")
-def export_plan(plan_id: str, db: Db, user: Reader,
-                format: Annotated[Literal["json", "html"], Query()] = "json",  # noqa: A002
+@router.get("/plans/{plan_id}/export",
+            summary="The plan as JSON, or a printable HTML or PDF document in one language")
+def export_plan(plan_id: str, db: Db, user: Reader, settings: Settings_,
+                format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",  # noqa: A002
                 language: Annotated[str | None, Query(max_length=3)] = None) -> Response:
-    text = export(db, user, plan_id, format, language)
-    media = "text/html; charset=utf-8" if format == "html" else "application/json"
-    return Response(text, media_type=media)
+    try:
+        done = export_file(db, user, plan_id, format, language, chromium=settings.chromium)
+    except PdfUnavailableError as exc:
+        return problem(503, "PDF export unavailable", str(exc))
+    disposition = "attachment" if format == "pdf" else "inline"
+    return Response(done.content, media_type=done.media_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{done.filename}"'})

@@ -262,4 +262,9 @@ def diff(db: Database, principal: Principal, plan_id: str, old: int, new: int) -
     b, _ = _plan(db, principal, plan_id, new)
     if level != access.FULL:
         raise PermissionDeniedError(f"the versions of plan '{plan_id}' are for its Parties")
-    return plan_diff.diff(a, b)
+    out = plan_diff.diff(a, b)
+    if a.title != b.title:
+        out["title"] = [a.title, b.title]
+    if a.parties != b.parties:
+        out["parties"] = [list(a.parties), list(b.parties)]
+    return out

@@ -2,7 +2,7 @@
 export (keys in ``docs/plans.md``).
 
 Readers of level ``public`` get the plan's public sections only. Each link is resolved for the
-reader: an establishment shows its public fields (id, name, country, kind), and its
+reader: an establishment shows its public fields (id, name, country, ``site_kind``), and its
 identification and screening only to a reader of its confidential fields
 (``access.can_read_full``); a stored scenario shows its figures only to a reader allowed to read
 the run (``services.scenarios``), a point of contact its details only to a reader of the full
@@ -31,7 +31,9 @@ def _establishment(s: Any, principal: Principal, target: str) -> dict[str, Any]:
     e = repo.get(s, target)
     if e is None:
         return {"missing": True}
-    out: dict[str, Any] = {"name": e.name, "country_iso3": e.country_iso3, "kind": str(e.kind)}
+    # ``site_kind``, not ``kind``: the link's own ``kind`` (``establishment``) stays
+    out: dict[str, Any] = {"name": e.name, "country_iso3": e.country_iso3,
+                           "site_kind": str(e.kind)}
     if not can_read_full(principal, e.disclosure, e.country_iso3, e.id):
         return {**out, **WITHHELD}
     for kind in ("classification", "screening"):
@@ -50,9 +52,13 @@ def _scenario(db: Database, principal: Principal, target: str) -> dict[str, Any]
     except PermissionDeniedError:
         return dict(WITHHELD)
     result = run["result"]
+    river = result.get("river") if isinstance(result.get("river"), dict) else result
+    points = [{"name": p.get("name"), "arrival": p.get("arrival")}
+              for p in (river.get("points") or []) if isinstance(p, dict)]
     return {"scenario_kind": run["kind"], "establishment_id": run["establishment_id"],
-            "created_at": run["created_at"], "countries": result.get("countries") or [],
-            "warnings": result.get("warnings") or []}
+            "created_at": run["created_at"],
+            "countries": result.get("countries") or river.get("countries") or [],
+            "points": points, "warnings": result.get("warnings") or []}
 
 
 def _contact(s: Any, level: str, target: str) -> dict[str, Any]:
