@@ -39,19 +39,34 @@ def screen(
         "and what they release together")] = None,
     export: Annotated[list[Path] | None, typer.Option(
         "--export", help="Write the ranking to FILE.csv or FILE.geojson (repeatable)")] = None,
+    climate: Annotated[Path | None, typer.Option(
+        "--climate", help="Change factor table (CSV; docs/natech.md, section Climate): each "
+        "baseline layer scaled per scenario and horizon")] = None,
+    design_return_period: Annotated[float | None, typer.Option(
+        "--design-return-period", help="Return period (years) of today's design event whose "
+        "shifted return period is given per scenario (default 100)")] = None,
+    climate_export: Annotated[list[Path] | None, typer.Option(
+        "--climate-export", help="Write the results side by side per scenario to FILE.csv or "
+        "FILE.geojson (repeatable)")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
-    from hazatlas.services import natech, natech_region
+    from hazatlas.services import natech, natech_climate, natech_region
 
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
-                        event_layer=event)
+                        event_layer=event, climate=climate,
+                        design_return_period_years=design_return_period)
     for path in export or []:
         natech_region.export(doc["ranking"], path)
+    for path in climate_export or []:
+        if "climate" not in doc:
+            raise typer.BadParameter("the manifest has no future layer and no --climate table "
+                                     "was given: nothing to compare", param_hint="--climate-export")
+        natech_climate.export(doc["climate"]["table"], path)
     if as_json:
         print_json(doc)
         return
@@ -91,12 +106,39 @@ def _print(doc: dict[str, Any]) -> None:
                         f"{r['dam_release_per_year_m3']:.3g}",
                         "-" if r["thi"] is None else f"{r['thi']:.1f}")
     console.print(ranking)
+    if "climate" in doc:
+        _print_climate(console, doc["climate"])
     if "event" in doc:
         ev = doc["event"]
         console.print(f"event {ev['layer_id']}: {len(ev['sites'])} sites in the footprint "
                       f"({', '.join(ev['countries']) or 'none'}), {ev['sites_failing']} "
                       f"releasing, {ev['tank_release_kg']:.3g} kg from tanks and "
                       f"{ev['dam_release_m3']:.3g} m3 from dams together")
+
+
+def _print_climate(console: Any, climate: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    side = Table("site", "scenario", "from", "tanks kg/year", "x baseline", "dam m3/year",
+                 "max flood m", "max PGA g", title="Climate: results side by side")
+    for r in climate["table"]:
+        when = r["scenario"] if r["scenario"] == "baseline" else f"{r['scenario']} {r['horizon']}"
+        side.add_row(r["establishment_id"], when, r["from"], f"{r['tank_release_per_year_kg']:.3g}",
+                     "-" if r["tank_release_ratio"] is None else f"{r['tank_release_ratio']:.3g}",
+                     f"{r['dam_release_per_year_m3']:.3g}",
+                     "-" if r["max_flood_depth_m"] is None else f"{r['max_flood_depth_m']:.3g}",
+                     "-" if r["max_pga_g"] is None else f"{r['max_pga_g']:.3g}")
+    console.print(side)
+    for site in climate["sites"]:
+        for s in site["shifted_return_periods"]:
+            if s["return_period_years"] is None:
+                continue
+            sign = {"below": "< ", "above": "> "}.get(s["bound"], "")
+            console.print(f"  {site['establishment_id']}: today's {s['design_return_period_years']:g}-"
+                          f"year {s['hazard']} {s['intensity_measure']} under {s['scenario']} "
+                          f"{s['horizon']}: every {sign}{s['return_period_years']:.3g} years")
+    for note in climate["notes"]:
+        console.print(f"  [yellow]note:[/yellow] {note}")
 
 
 def register(app: typer.Typer) -> None:
