@@ -70,7 +70,7 @@ def test_seismic_chunk_equals_the_tank_model():
                                                    pga),), FIXED)
     for k, g in enumerate((0.1, 0.3, 0.6)):
         ev = tank_event(unit, "earthquake", g, 100.0, "baseline", "baseline")
-        assert res.release_per_event_kg[0][0, 0, k, 0] == pytest.approx(ev.release_per_event)
+        assert res.release_per_event_kg[0][0, 0, k] == pytest.approx(ev.release_per_event)
         p_any = 1.0 - ev.damage.probabilities[0, 0]
         assert res.p_release[0][0, 0, k, 0] == pytest.approx(p_any)
 

@@ -17,8 +17,8 @@
    runner, so the result is the same (tested).
 3. :func:`document`: per site and scenario, the statistics (mean, 5th, 50th and 95th
    percentiles over the samples) of the expected release per year per hazard and in total, and
-   per return period the probability that a tank of the site loses containment and the release
-   per event.
+   per return period the probability that a tank of the site loses containment (statistics)
+   and the mean release per event.
 
 Dask is imported inside the functions that use it (``tests/test_cli_startup.py``).
 """
@@ -326,7 +326,8 @@ def document(inp: EnsembleInput, results: Sequence[ChunkResult], u: Uncertainty,
             yearly["total"] = _stats(per_year[i, c, -1])
             events = {name: [{"return_period_years": float(rp),
                               "p_release": _stats(p_rel[h][i, c, k]),
-                              "release_per_event_kg": _stats(r_ev[h][i, c, k])}
+                              "release_per_event_kg_mean": finite_or_none(
+                                  float(r_ev[h][i, c, k]))}
                              for k, rp in enumerate(inp.hazards[h].return_periods_years)]
                       for h, name in enumerate(names)}
             scen.append({**sc, "release_per_year_kg": yearly, "events": events})

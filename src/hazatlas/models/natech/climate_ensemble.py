@@ -32,7 +32,9 @@ design fill, every sample equals the deterministic screening (tested).
 by the order of the sites and the chunk size, so the result does not depend on where or in
 which order the chunks run (one process or a cluster).
 
-Statistics over the samples: mean and the 5th, 50th and 95th percentiles (``STATS``).
+Statistics over the samples: mean and the 5th, 50th and 95th percentiles (``STATS``) of the
+release per year and of the probability of a release per event; the mean of the release per
+event.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Uncertainty:
 class ChunkResult:
     """Statistics of one chunk: ``release_per_year_kg[site, scenario, hazard or total, stat]``
     (hazards in the order of the input, then the total), ``p_release[hazard][site, scenario,
-    rp, stat]`` and ``release_per_event_kg[hazard][site, scenario, rp, stat]``."""
+    rp, stat]`` and the mean ``release_per_event_kg[hazard][site, scenario, rp]``."""
 
     chunk: int
     release_per_year_kg: FloatArray
@@ -102,39 +104,42 @@ class ChunkResult:
 
 
 def stats(x: FloatArray) -> FloatArray:
-    """Mean, 5th, 50th and 95th percentiles over the first axis, as the last axis."""
-    pct = np.percentile(x, [5.0, 50.0, 95.0], axis=0)
-    return np.stack([x.mean(axis=0), pct[0], pct[1], pct[2]], axis=-1)
+    """Mean, 5th, 50th and 95th percentiles over the last axis (the samples), as the last
+    axis."""
+    pct = np.percentile(x, [5.0, 50.0, 95.0], axis=-1)
+    return np.stack([x.mean(axis=-1), pct[0], pct[1], pct[2]], axis=-1)
 
 
 def annual(return_periods: FloatArray, release: FloatArray) -> FloatArray:
-    """Expected release per year: ``release[..., site, rp]`` (NaN where missing) integrated by
-    the trapezoid over lambda = 1/T (the rule of ``screening.expected_annual``), per site over
-    the return periods it has; NaN where it has none."""
+    """Expected release per year: ``release[..., rp, sample]`` (NaN where missing, in the same
+    places for every sample) integrated by the trapezoid over lambda = 1/T (the rule of
+    ``screening.expected_annual``) over the return periods with a value; NaN where there is
+    none. The result has the shape ``release[..., sample]``."""
     lam = 1.0 / return_periods
-    valid = ~np.isnan(release)
-    out = np.full(release.shape[:-1], np.nan)
-    patterns = np.unique(valid.reshape(-1, valid.shape[-1]), axis=0)
-    for pattern in patterns:
-        keep = np.flatnonzero(pattern)
+    n_rp = return_periods.size
+    valid = ~np.isnan(release[..., 0])
+    code = (valid * (1 << np.arange(n_rp))).sum(axis=-1)  # which return periods have a value
+    out = np.full(release.shape[:-2] + release.shape[-1:], np.nan)
+    for pattern in np.unique(code).tolist():
+        keep = np.flatnonzero((pattern >> np.arange(n_rp)) & 1)
         if keep.size == 0:
             continue
-        rows = np.all(valid == pattern, axis=-1)
-        r = release[..., keep][rows]
+        rows = code == pattern
+        r = release[rows][:, keep, :]
         lk = lam[keep]
-        total = lk[-1] * r[..., -1]
+        total = lk[-1] * r[:, -1]
         for i in range(keep.size - 1):
-            total = total + (lk[i] - lk[i + 1]) * (r[..., i] + r[..., i + 1]) / 2.0
+            total = total + (lk[i] - lk[i + 1]) * (r[:, i] + r[:, i + 1]) / 2.0
         out[rows] = total
     return out
 
 
 def _seismic(t: Tanks, pga: FloatArray, median_factor: FloatArray) -> tuple[FloatArray,
                                                                           FloatArray]:
-    """(expected release fraction, P(any release)) per sample and tank at ``pga[s, u]``."""
-    med = t.medians_g[None, :, :] * median_factor[:, :, None]
+    """(expected release fraction, P(any release)) per tank and sample at ``pga[u, s]``."""
+    med = t.medians_g[:, None, :] * median_factor[:, :, None]
     with np.errstate(divide="ignore"):
-        z = (np.log(pga)[:, :, None] - np.log(med)) / t.betas[None, :, :]
+        z = (np.log(pga)[:, :, None] - np.log(med)) / t.betas[:, None, :]
     exc, _ = ordered(ndtr(z).reshape(-1, med.shape[-1]))
     exc = exc.reshape(med.shape)
     first = np.ones(exc.shape[:-1] + (1,))
@@ -145,60 +150,65 @@ def _seismic(t: Tanks, pga: FloatArray, median_factor: FloatArray) -> tuple[Floa
     return fraction, p_any
 
 
-def _flotation(t: Tanks, depth: FloatArray, fill: FloatArray, rho_w: float
-               ) -> tuple[FloatArray, FloatArray]:
+def _critical_depth(t: Tanks, fill: FloatArray, rho_w: float) -> FloatArray:
+    """h_cr of ``flood.TankFlotation`` per tank and sample (m above the tank base)."""
     area = np.pi * t.diameter_m**2 / 4.0
-    h_cr = t.mass_kg / (rho_w * area) + t.density_kg_m3 / rho_w * (fill * t.height_m)
-    floats = (depth > h_cr).astype(float)
-    return floats, floats
+    out: FloatArray = (t.mass_kg / (rho_w * area))[:, None] + (
+        t.density_kg_m3 / rho_w)[:, None] * (fill * t.height_m[:, None])
+    return out
 
 
 def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
               hazards: tuple[HazardCurves, ...], u: Uncertainty) -> ChunkResult:
-    """The statistics of one chunk of ``n_sites`` sites (see the module)."""
+    """The statistics of one chunk of ``n_sites`` sites (see the module). Arrays are
+    ``[tank or site, ..., sample]``."""
     rng = np.random.default_rng([seed, chunk])
     n_t, s_n = tanks.site.size, u.samples
-    fill = rng.uniform(u.fill_low, u.fill_high, size=(s_n, n_t))
-    median_factor = np.exp(u.fragility_sigma * rng.standard_normal((s_n, n_t)))
-    site_eps = np.exp(u.intensity_sigma * rng.standard_normal((len(hazards), s_n, n_sites)))
-    content = tanks.content_kg[None, :] * fill / tanks.design_fill[None, :]
-    flat = (tanks.site[None, :] + n_sites * np.arange(s_n)[:, None]).ravel()
+    fill = rng.uniform(u.fill_low, u.fill_high, size=(n_t, s_n))
+    median_factor = np.exp(u.fragility_sigma * rng.standard_normal((n_t, s_n)))
+    site_eps = np.exp(u.intensity_sigma * rng.standard_normal((len(hazards), n_sites, s_n)))
+    content = tanks.content_kg[:, None] * fill / tanks.design_fill[:, None]
+    one_each = n_t == n_sites and bool(np.array_equal(tanks.site, np.arange(n_sites)))
+    flat = (tanks.site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
 
     def per_site(x: FloatArray) -> FloatArray:
-        """Sum of a [sample, tank] array over each site's tanks: [sample, site]."""
-        out = np.asarray(np.bincount(flat, weights=x.ravel(), minlength=s_n * n_sites),
+        """Sum of a [tank, sample] array over each site's tanks: [site, sample]."""
+        if one_each:
+            return x
+        out = np.asarray(np.bincount(flat, weights=x.ravel(), minlength=n_sites * s_n),
                          dtype=np.float64)
-        return out.reshape(s_n, n_sites)
+        return out.reshape(n_sites, s_n)
 
     n_scen = hazards[0].intensity.shape[1] if hazards else 0
-    per_year = np.zeros((s_n, n_sites, n_scen, len(hazards) + 1))
+    per_year = np.zeros((n_sites, n_scen, len(hazards) + 1, s_n))
     p_out, r_out = [], []
+    h_cr = _critical_depth(tanks, fill, u.water_density_kg_m3)
     for h, curves in enumerate(hazards):
         n_rp = curves.return_periods_years.size
-        site_release = np.zeros((s_n, n_sites, n_scen, n_rp))
-        site_p = np.zeros((s_n, n_sites, n_scen, n_rp))
+        site_release = np.empty((n_sites, n_scen, n_rp, s_n))
+        site_p = np.empty((n_sites, n_scen, n_rp, s_n))
         for c in range(n_scen):
             for k in range(n_rp):
-                im = curves.intensity[:, c, k][None, :] * site_eps[h]  # samples x sites
-                im_t = im[:, tanks.site]
-                missing = np.isnan(im_t)
-                im_t = np.where(missing, 0.0, im_t)
+                no_value = np.isnan(curves.intensity[:, c, k])
+                im = np.where(no_value, 0.0, curves.intensity[:, c, k])[:, None] * site_eps[h]
+                im_t = im if one_each else im[tanks.site]
                 if curves.hazard == "earthquake":
                     frac, p_any = _seismic(tanks, im_t, median_factor)
                 else:
-                    frac, p_any = _flotation(tanks, im_t, fill, u.water_density_kg_m3)
+                    frac = p_any = (im_t > h_cr).astype(float)
                 rel = per_site(frac * content)
-                with np.errstate(divide="ignore"):
-                    log_keep = per_site(np.log1p(-p_any))
-                no_value = np.isnan(curves.intensity[:, c, k])
-                rel[:, no_value] = np.nan
-                site_release[:, :, c, k] = rel
-                site_p[:, :, c, k] = np.where(no_value[None, :], np.nan, -np.expm1(log_keep))
-        yearly = annual(curves.return_periods_years, site_release)
-        per_year[..., h] = yearly
+                if one_each:
+                    p_site = p_any
+                else:
+                    with np.errstate(divide="ignore"):
+                        p_site = -np.expm1(per_site(np.log1p(-p_any)))
+                rel[no_value] = np.nan
+                site_release[:, c, k] = rel
+                site_p[:, c, k] = np.where(no_value[:, None], np.nan, p_site)
+        per_year[:, :, h] = annual(curves.return_periods_years, site_release)
         p_out.append(stats(site_p))
-        r_out.append(stats(site_release))
-    hazard_years = per_year[..., :-1]
-    per_year[..., -1] = np.where(np.isnan(hazard_years).all(axis=-1), np.nan,
-                                 np.where(np.isnan(hazard_years), 0.0, hazard_years).sum(axis=-1))
+        r_out.append(site_release.mean(axis=-1))
+    hazard_years = per_year[:, :, :-1]
+    per_year[:, :, -1] = np.where(np.isnan(hazard_years).all(axis=2), np.nan,
+                                  np.where(np.isnan(hazard_years), 0.0, hazard_years).sum(axis=2))
     return ChunkResult(chunk, stats(per_year), tuple(p_out), tuple(r_out))
