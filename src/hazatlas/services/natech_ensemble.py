@@ -262,13 +262,31 @@ def _single(parts: list[Any], seed: int, u: Uncertainty, progress: bool) -> list
     return sorted(done, key=lambda r: r.chunk)
 
 
+def local_cluster(workers: int) -> Any:
+    """A ``LocalCluster`` of ``workers`` single-threaded processes on 127.0.0.1, no dashboard.
+
+    Dask starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (to give memory back to the
+    operating system); glibc then maps and unmaps every large temporary array anew, and a chunk
+    of the ensemble, which makes many, ran about 3 times slower in a worker than in the main
+    process (measured; ``benchmarks/natech_ensemble.py``). The workers started here go without
+    it; workers of a cluster started elsewhere (``--scheduler``) keep their own settings."""
+    import dask
+    import distributed  # noqa: F401  (loads its configuration defaults)
+    from distributed import LocalCluster
+
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, host="127.0.0.1")
+
+
 def _cluster(parts: list[Any], seed: int, u: Uncertainty, runner: str, workers: int,
              progress: bool) -> list[ChunkResult]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     if runner == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+        cluster = local_cluster(workers)
         client = Client(cluster)
     else:
         cluster = None
