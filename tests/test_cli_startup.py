@@ -87,7 +87,7 @@ def test_command_help_imports_only_that_command_and_nothing_heavy(tmp_path, name
 
 
 @pytest.mark.parametrize("args", [("register", "list"), ("notify", "contacts", "add"),
-                                  ("natech", "chain", "flood")])
+                                  ("natech", "chain", "flood"), ("natech", "ensemble")])
 def test_subcommand_help_imports_nothing_heavy(tmp_path, args):
     code, modules = probe(tmp_path, *args, "--help")
     assert code == 0

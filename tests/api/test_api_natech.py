@@ -84,3 +84,31 @@ def test_screen_route_off_without_a_folder(db, sample_csv):
     with TestClient(create_app(Settings(database_url=db.url), db)) as client:
         r = client.get("/api/natech/screen", params={"layers": "floods"})
         assert r.status_code == 404 and "HAZATLAS_HAZARD_LAYERS_DIR" in r.text
+
+
+def test_screen_route_climate(db, sample_csv, layers_dir):
+    (layers_dir / "rcp.csv").write_text(
+        "hazard,intensity_measure,region,scenario,horizon,return_period_years,factor,source,status\n"
+        "flood,depth,SRB,RCP8.5,2050,100,1.5,built in the test,unconfirmed\n", encoding="utf-8")
+    with _client(db, sample_csv, layers_dir) as client:
+        headers = {"Authorization": f"Bearer {client.token}"}
+        doc = client.get("/api/natech/screen", headers=headers, params={
+            "layers": "floods", "country": "SRB", "climate": "rcp"}).json()
+        (site,) = doc["climate"]["sites"]
+        side = {r["scenario"]: r for r in site["side_by_side"]}
+        assert side["baseline"]["max_flood_depth_m"] == 3.0
+        assert side["RCP8.5"]["max_flood_depth_m"] == pytest.approx(4.5)
+        assert side["RCP8.5"]["from"] == "table"
+        exported = client.get("/api/natech/screen", headers=headers, params={
+            "layers": "floods", "country": "SRB", "climate": "rcp.csv", "format": "csv",
+            "table": "climate"})
+        assert exported.status_code == 200, exported.text
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [(r["scenario"], r["max_flood_depth_m"]) for r in rows] == [
+            ("baseline", "3.0"), ("RCP8.5", "4.5")]
+        for name, status in (("../rcp", 422), ("nope", 404)):
+            r = client.get("/api/natech/screen", params={"layers": "floods", "climate": name})
+            assert r.status_code == status, (name, r.text)
+        r = client.get("/api/natech/screen", params={"layers": "floods", "format": "csv",
+                                                     "table": "climate"})
+        assert r.status_code == 422 and "no climate results" in r.text

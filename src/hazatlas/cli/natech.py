@@ -39,23 +39,135 @@ def screen(
         "and what they release together")] = None,
     export: Annotated[list[Path] | None, typer.Option(
         "--export", help="Write the ranking to FILE.csv or FILE.geojson (repeatable)")] = None,
+    climate: Annotated[Path | None, typer.Option(
+        "--climate", help="Change factor table (CSV; docs/natech.md, section Climate): each "
+        "baseline layer scaled per scenario and horizon")] = None,
+    design_return_period: Annotated[float | None, typer.Option(
+        "--design-return-period", help="Return period (years) of today's design event whose "
+        "shifted return period is given per scenario (default 100)")] = None,
+    climate_export: Annotated[list[Path] | None, typer.Option(
+        "--climate-export", help="Write the results side by side per scenario to FILE.csv or "
+        "FILE.geojson (repeatable)")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
-    from hazatlas.services import natech, natech_region
+    from hazatlas.services import natech, natech_climate, natech_region
 
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
-                        event_layer=event)
+                        event_layer=event, climate=climate,
+                        design_return_period_years=design_return_period)
     for path in export or []:
         natech_region.export(doc["ranking"], path)
+    for path in climate_export or []:
+        if "climate" not in doc:
+            raise typer.BadParameter("the manifest has no future layer and no --climate table "
+                                     "was given: nothing to compare", param_hint="--climate-export")
+        natech_climate.export(doc["climate"]["table"], path)
     if as_json:
         print_json(doc)
         return
     _print(doc)
+
+
+@natech_app.command("ensemble")
+@handle_errors
+def ensemble(
+    layers: Annotated[
+        Path, typer.Option("--layers", help="Hazard layer manifest (TOML; docs/natech.md)")
+    ],
+    climate: Annotated[Path | None, typer.Option(
+        "--climate", help="Change factor table (CSV) applied to the baseline layers")] = None,
+    establishment: Annotated[
+        list[str] | None,
+        typer.Option("--establishment", help="Establishment id (repeatable; default: all)"),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="only establishments of this ISO3 country")
+    ] = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, max=100_000,
+                                         help="Samples per site")] = 200,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the random numbers")] = 1,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1,
+                                            help="Sites per chunk (one Dask task)")] = 2000,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+        "default: a local cluster started for the run")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256,
+                                         help="Worker processes of the local cluster")] = 2,
+    single_process: Annotated[bool, typer.Option(
+        "--single-process", help="Run in this process (Dask's synchronous scheduler)")] = False,
+    fill_low: Annotated[float | None, typer.Option("--fill-low", min=0.0, max=1.0,
+                                                   help="Lowest sampled fill (0-1)")] = None,
+    fill_high: Annotated[float | None, typer.Option("--fill-high", min=0.0, max=1.0,
+                                                    help="Highest sampled fill (0-1)")] = None,
+    fragility_sigma: Annotated[float | None, typer.Option(
+        "--fragility-sigma", min=0.0, max=3.0, help="Log-sd of the fragility medians")] = None,
+    intensity_sigma: Annotated[float | None, typer.Option(
+        "--intensity-sigma", min=0.0, max=3.0, help="Log-sd of the site intensity")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress",
+                                           help="Progress bar on standard error")] = True,
+    output: Annotated[Path | None, typer.Option("--output", help="Write the JSON to FILE")] = None,
+    db: str | None = DbOption,
+    as_user: str | None = AsOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
+) -> None:
+    """Ensemble on Dask: sites x return periods x climate scenarios x sampled uncertainty."""
+    import dataclasses
+
+    from hazatlas.services import natech_ensemble as ens
+
+    if scheduler and single_process:
+        raise typer.BadParameter("give --scheduler or --single-process, not both",
+                                 param_hint="--scheduler")
+    database = open_db(db)
+    inp = ens.prepare(database, principal(database, as_user), layers, climate=climate,
+                      establishment_ids=establishment or (), country=country)
+    u = ens.default_uncertainty(samples)
+    given: dict[str, float | None] = {"fill_low": fill_low, "fill_high": fill_high, "fragility_sigma": fragility_sigma,
+             "intensity_sigma": intensity_sigma}
+    u = dataclasses.replace(u, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
+    if u.fill_low > u.fill_high or u.fill_high <= 0:
+        raise typer.BadParameter(f"fill range {u.fill_low:g}-{u.fill_high:g}: expected "
+                                 "0 <= low <= high, high > 0", param_hint="--fill-low")
+    runner = "single" if single_process else scheduler or "local"
+    results = ens.run(inp.tanks, inp.hazards, len(inp.sites), u, seed=seed,
+                      chunk_size=chunk_size, runner=runner, workers=workers, progress=progress)
+    label = {"single": "single process", "local": f"local cluster ({workers} workers)"}.get(
+        runner, f"scheduler {runner}")
+    doc = ens.document(inp, results, u, seed=seed, chunk_size=chunk_size, runner=label)
+    if output is not None:
+        import json
+
+        output.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    if as_json:
+        print_json(doc)
+        return
+    _print_ensemble(doc)
+
+
+def _print_ensemble(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table("site", "tanks", "scenario", "kg/year mean", "p05", "p50", "p95",
+                  title=f"Natech ensemble: {doc['inputs']['samples']} samples, seed "
+                  f"{doc['inputs']['seed']}, {doc['inputs']['runner']}")
+    for site in doc["sites"]:
+        for sc in site["scenarios"]:
+            when = sc["scenario"] if sc["scenario"] == "baseline" else \
+                f"{sc['scenario']} {sc['horizon']}"
+            t = sc["release_per_year_kg"]["total"]
+            table.add_row(site["establishment_id"], str(site["tanks"]), when,
+                          *("-" if t[k] is None else f"{t[k]:.3g}"
+                            for k in ("mean", "p05", "p50", "p95")))
+    console.print(table)
+    for w in doc["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {w}")
 
 
 def _print(doc: dict[str, Any]) -> None:
@@ -91,12 +203,39 @@ def _print(doc: dict[str, Any]) -> None:
                         f"{r['dam_release_per_year_m3']:.3g}",
                         "-" if r["thi"] is None else f"{r['thi']:.1f}")
     console.print(ranking)
+    if "climate" in doc:
+        _print_climate(console, doc["climate"])
     if "event" in doc:
         ev = doc["event"]
         console.print(f"event {ev['layer_id']}: {len(ev['sites'])} sites in the footprint "
                       f"({', '.join(ev['countries']) or 'none'}), {ev['sites_failing']} "
                       f"releasing, {ev['tank_release_kg']:.3g} kg from tanks and "
                       f"{ev['dam_release_m3']:.3g} m3 from dams together")
+
+
+def _print_climate(console: Any, climate: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    side = Table("site", "scenario", "from", "tanks kg/year", "x baseline", "dam m3/year",
+                 "max flood m", "max PGA g", title="Climate: results side by side")
+    for r in climate["table"]:
+        when = r["scenario"] if r["scenario"] == "baseline" else f"{r['scenario']} {r['horizon']}"
+        side.add_row(r["establishment_id"], when, r["from"], f"{r['tank_release_per_year_kg']:.3g}",
+                     "-" if r["tank_release_ratio"] is None else f"{r['tank_release_ratio']:.3g}",
+                     f"{r['dam_release_per_year_m3']:.3g}",
+                     "-" if r["max_flood_depth_m"] is None else f"{r['max_flood_depth_m']:.3g}",
+                     "-" if r["max_pga_g"] is None else f"{r['max_pga_g']:.3g}")
+    console.print(side)
+    for site in climate["sites"]:
+        for s in site["shifted_return_periods"]:
+            if s["return_period_years"] is None:
+                continue
+            sign = {"below": "< ", "above": "> "}.get(s["bound"], "")
+            console.print(f"  {site['establishment_id']}: today's {s['design_return_period_years']:g}-"
+                          f"year {s['hazard']} {s['intensity_measure']} under {s['scenario']} "
+                          f"{s['horizon']}: every {sign}{s['return_period_years']:.3g} years")
+    for note in climate["notes"]:
+        console.print(f"  [yellow]note:[/yellow] {note}")
 
 
 def register(app: typer.Typer) -> None:

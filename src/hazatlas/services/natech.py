@@ -36,6 +36,7 @@ from hazatlas.domain.errors import HazatlasError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
 from hazatlas.domain.hazard_layer import BASELINE, HazardLayer, LayerSample
 from hazatlas.domain.inventory import PhysicalState
+from hazatlas.formats.climate_factors import read_factors
 from hazatlas.formats.hazard_layers import read_manifest
 from hazatlas.formats.hazard_rasters import sample_layers
 from hazatlas.indices.tailings_hazard import tailings_hazard_index
@@ -200,13 +201,16 @@ def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
 
 def screen(db: Database, principal: Principal, manifest: Path, *,
            establishment_ids: Sequence[str] = (), country: str | None = None,
-           event_layer: str | None = None) -> dict[str, Any]:
+           event_layer: str | None = None, climate: Path | None = None,
+           design_return_period_years: float | None = None) -> dict[str, Any]:
     """Natech screening of the given establishments (or a country's, or all the user sees),
     with their ranking and, for ``event_layer``, the sites in that layer's footprint
-    (:mod:`hazatlas.services.natech_region`)."""
-    from hazatlas.services import natech_region
+    (:mod:`hazatlas.services.natech_region`); with future layers in the manifest or a change
+    factor table ``climate``, the ``climate`` part (:mod:`hazatlas.services.natech_climate`)."""
+    from hazatlas.services import natech_climate, natech_region
 
     layers = read_manifest(manifest)
+    factors = read_factors(climate) if climate is not None else []
     if event_layer is not None and event_layer not in {la.id for la in layers}:
         raise ValidationError([Problem("parameter", None, "event", f"'{event_layer}': no such "
                                        f"layer in {manifest.name} (one of "
@@ -223,13 +227,19 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     samples = sample_layers(layers, manifest.parent, points)
     n = len(points)
     per_site = [[(layers[k], samples[k * n + i]) for k in range(len(layers))] for i in range(n)]
+    derived, per_site, notes = natech_climate.with_table(sites, layers, per_site, factors)
     doc: dict[str, Any] = {
         "manifest": manifest.name,
-        "layers": [layer.to_dict() for layer in layers],
+        "layers": [layer.to_dict() for layer in [*layers, *derived]],
         "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())))
                   for e, s in zip(sites, per_site, strict=True)],
     }
     doc["ranking"] = natech_region.ranking(doc)
     if event_layer is not None:
         doc["event"] = natech_region.event(doc, event_layer)
+    if factors or any(la.scenario != BASELINE for la in layers):
+        doc["climate"] = natech_climate.summary(
+            doc, layers, derived, per_site, factors, notes,
+            design_return_period_years=design_return_period_years
+            or natech_climate.DEFAULT_DESIGN_RETURN_PERIOD_YEARS)
     return doc

@@ -12,7 +12,8 @@ from starlette.background import BackgroundTask
 
 from hazatlas.api.deps import get_db, get_principal, get_settings
 from hazatlas.domain.access import Principal
-from hazatlas.services import natech, natech_region
+from hazatlas.domain.errors import Problem, ValidationError
+from hazatlas.services import natech, natech_climate, natech_region
 from hazatlas.services.settings import Settings
 from hazatlas.services.store import Database
 
@@ -31,13 +32,29 @@ def screen(db: Db, user: User, settings: Config,
            establishment: Annotated[list[str] | None, Query(max_length=100)] = None,
            country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
            event: Annotated[str | None, Query(max_length=200)] = None,
+           climate: Annotated[str | None, Query(max_length=100, description="name of a change "
+                                                "factor table (CSV) in the same folder")] = None,
+           design_return_period: Annotated[float | None, Query(gt=0, le=1e6)] = None,
+           table: Annotated[str, Query(pattern="^(ranking|climate)$", description="what csv "
+                                       "and geojson give: the ranking or the climate "
+                                       "results side by side")] = "ranking",
            format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json"):
     path = natech_region.manifest_in(settings.hazard_layers_dir, layers)
+    factors = (natech_climate.table_in(settings.hazard_layers_dir, climate)
+               if climate is not None else None)
     doc: dict[str, Any] = natech.screen(db, user, path, establishment_ids=establishment or (),
-                                        country=country, event_layer=event)
+                                        country=country, event_layer=event, climate=factors,
+                                        design_return_period_years=design_return_period)
     if format == "json":
         return doc
+    if table == "climate" and "climate" not in doc:
+        raise ValidationError([Problem("parameter", None, "table", "no climate results: the "
+                                       "manifest has no future layer and no climate table "
+                                       "was given")])
     tmp = tempfile.TemporaryDirectory()
-    out = Path(tmp.name) / f"hazatlas-natech-ranking.{format}"
-    natech_region.export(doc["ranking"], out)
+    out = Path(tmp.name) / f"hazatlas-natech-{table}.{format}"
+    if table == "climate":
+        natech_climate.export(doc["climate"]["table"], out)
+    else:
+        natech_region.export(doc["ranking"], out)
     return FileResponse(out, filename=out.name, background=BackgroundTask(tmp.cleanup))
