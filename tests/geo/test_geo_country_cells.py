@@ -4,7 +4,7 @@ coasts and land borders, on cell edges, and on the border lines themselves."""
 
 import numpy as np
 
-from hazatlas.geo import borders, paths
+from hazatlas.geo import _cells, borders, paths
 
 
 def _points() -> tuple[np.ndarray, np.ndarray]:
@@ -19,7 +19,7 @@ def _points() -> tuple[np.ndarray, np.ndarray]:
     lon += [pick[:, 0], pick[:, 0] + rng.normal(0.0, 0.02, len(pick))]
     lat += [pick[:, 1], pick[:, 1] + rng.normal(0.0, 0.02, len(pick))]
     # exactly on cell edges
-    edge = np.round(rng.uniform(-10.0, 42.0, 10_000) / borders.CELL_DEG) * borders.CELL_DEG
+    edge = np.round(rng.uniform(-10.0, 42.0, 10_000) / _cells.CELL_DEG) * _cells.CELL_DEG
     lon += [edge, rng.uniform(-10.0, 42.0, 10_000)]
     lat += [rng.uniform(35.0, 60.0, 10_000), np.round(rng.uniform(35.0, 60.0, 10_000) / 0.05) * 0.05]
     return np.concatenate(lon), np.concatenate(lat)

@@ -26,6 +26,7 @@ import shapely  # type: ignore[import-untyped]
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path
+from hazatlas.geo import _cells
 from hazatlas.geo._geodesy import geodesic_m
 from hazatlas.geo._segindex import SORT_QUERIES_MIN, SegmentIndex, spatial_order
 
@@ -133,9 +134,9 @@ CELLS_MIN = 20_000
 def _by_cells(
     lon: np.ndarray, lat: np.ndarray, todo: np.ndarray, out: np.ndarray
 ) -> np.ndarray:
-    """Answer the points ``todo`` that lie in a *clean* cell of :data:`CELL_DEG` degrees (one
-    that no country outline passes near, :func:`_outline_cells`) by one point of the cell;
-    return the points left (in cells an outline passes near), which are tested one by one.
+    """Answer the points ``todo`` that lie in a *clean* cell (:mod:`hazatlas.geo._cells`: no
+    country outline passes near it, :func:`_outline_cells`) by one point of the cell; return
+    the points left (in cells an outline passes near), which are tested one by one.
 
     Why the answers are those of the point-by-point test: no polygon boundary meets a clean
     cell, so each polygon (a closed ring set) contains either every point of the cell or none
@@ -143,68 +144,29 @@ def _by_cells(
     fin = np.isfinite(lon[todo]) & np.isfinite(lat[todo])
     rest = todo[~fin]
     todo = todo[fin]
-    keys = _cell_key(lon[todo], lat[todo])
-    dirty = _outline_cells()
-    at = np.minimum(np.searchsorted(dirty, keys), max(len(dirty) - 1, 0))
-    clean = dirty[at] != keys if len(dirty) else np.ones(len(keys), dtype=bool)
+    keys = _cells.cell_key(lon[todo], lat[todo])
+    clean = ~_cells.marked(_outline_cells(), keys)
     rows = todo[clean]
-    first, inv = _distinct(keys[clean])
+    first, inv = _cells.distinct(keys[clean])
     rep = rows[first]
     out[rows] = countries_at(lon[rep], lat[rep], cells=False)[inv]
     return np.concatenate([todo[~clean], rest])
 
 
-def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(a position of each distinct key, the distinct key of each position): ``np.unique``
-    with ``return_index`` and ``return_inverse``, over the runs of equal consecutive keys
-    (points along lines come in runs of the same cell: fewer keys to sort).
-
-    >>> [a.tolist() for a in _distinct(np.array([5, 5, 3, 3, 5]))]
-    [[2, 0], [1, 1, 0, 0, 1]]
-    """
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
-    _, first_run, inv_run = np.unique(keys[starts], return_index=True, return_inverse=True)
-    inv = np.repeat(inv_run.reshape(-1), np.diff(np.append(starts, len(keys))))
-    return starts[first_run], inv
-
-
-#: Cells of the country look-up of large batches (degrees, > 2 x the outline spacing).
-CELL_DEG = 0.05
-#: A cell is clean when no outline vertex is within this (degrees, per axis) of it: more than
-#: half the outline spacing (a segment passing through the cell has an end point within half
-#: its length of it), with a margin for the rounding of the cell arithmetic.
-_CELL_REACH_DEG = _OUTLINE_SPACING_DEG / 2 + 2e-4
-
-
-#: Cell key = column x _KEY_ROWS + row (more rows than 180 / CELL_DEG).
-_KEY_ROWS = 10_000
-
-
-def _cell_key(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Key of the :data:`CELL_DEG` cell of each point (monotone in lon and in lat)."""
-    ix = np.floor((lon + 180.0) / CELL_DEG).astype(np.int64)
-    iy = np.floor((lat + 90.0) / CELL_DEG).astype(np.int64)
-    return ix * _KEY_ROWS + iy
-
-
 @functools.cache
 def _outline_cells() -> np.ndarray:
-    """Sorted keys of the cells that some country outline may meet: the cells of the four
-    corners of the square of half-side :data:`_CELL_REACH_DEG` around every outline vertex
-    (the square is smaller than a cell, so these are all the cells it meets)."""
-    xy = _outline_vertices()[0]
-    h = _CELL_REACH_DEG
-    keys = [_cell_key(xy[:, 0] + dx, xy[:, 1] + dy) for dx in (-h, h) for dy in (-h, h)]
-    return np.unique(np.concatenate(keys))
+    """Sorted keys of the cells that some country outline may meet: those meeting the square
+    of half-side 0.0102 degree around an outline vertex. A segment of the outline (cut to
+    ``_OUTLINE_SPACING_DEG``) passing through a cell has an end point within half its length,
+    0.01 degree per axis, of the point where it does (0.0002 more: a margin)."""
+    return _cells.rectangle_cells(_outline_vertices()[0], _OUTLINE_SPACING_DEG / 2 + 2e-4,
+                                  _OUTLINE_SPACING_DEG / 2 + 2e-4)  # fmt: skip
 
 
 def near_land_border(lon: np.ndarray, lat: np.ndarray, distance_m: float) -> np.ndarray:
     """Per point, False where it is certainly farther than ``distance_m`` (on the sphere or the
     ellipsoid) from every land border line, True where it may be nearer (the exact distance
-    is then needed): True in the cells of :data:`CELL_DEG` degrees marked by
-    :func:`_border_cells`.
+    is then needed): True in the cells marked by :func:`_border_cells`.
 
     >>> near_land_border(np.array([23.58, 22.89]), np.array([47.66, 47.95]), 1500.0).tolist()
     [False, True]
@@ -213,13 +175,7 @@ def near_land_border(lon: np.ndarray, lat: np.ndarray, distance_m: float) -> np.
     lat = np.asarray(lat, dtype=float)
     out = np.ones(len(lon), dtype=bool)
     fin = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    marked = _border_cells(float(distance_m))
-    if len(marked) == 0:
-        out[fin] = False
-        return out
-    keys = _cell_key(lon[fin], lat[fin])
-    at = np.minimum(np.searchsorted(marked, keys), len(marked) - 1)
-    out[fin] = marked[at] == keys
+    out[fin] = _cells.marked(_border_cells(float(distance_m)), _cells.cell_key(lon[fin], lat[fin]))
     return out
 
 
@@ -237,26 +193,14 @@ def _border_cells(distance_m: float) -> np.ndarray:
     length of a degree of latitude) and in longitude by at most ``distance_m`` / (111 319 m x
     cos(max |lat|)) (haversine: the great-circle distance is at least the cosine of the higher
     latitude times the longitude difference); both bounds are doubled here. So P lies in the
-    rectangle around V of these half-sides, and its cell (the cell key is monotone in lon and
-    lat) is among the cells of the rectangle's key range, which are all marked."""
+    rectangle around V of these half-sides, and its cell is among the cells marked."""
     lines, _, _ = _border_lines()
-    if not lines:
-        return np.zeros(0, dtype=np.int64)
     geoms = [shapely.segmentize(shapely.linestrings(xy), _BORDER_CELL_SPACING_DEG) for xy in lines]
-    xy = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+    xy = shapely.get_coordinates(np.asarray(geoms, dtype=object)) if geoms else np.zeros((0, 2))
     hy = _BORDER_CELL_SPACING_DEG / 2 + 2.0 * distance_m / 110_574.0
     top = np.minimum(np.abs(xy[:, 1]) + hy, 89.9)
     hx = _BORDER_CELL_SPACING_DEG / 2 + 2.0 * distance_m / (111_319.0 * np.cos(np.radians(top)))
-    x0 = np.floor((xy[:, 0] - hx + 180.0) / CELL_DEG).astype(np.int64)
-    x1 = np.floor((xy[:, 0] + hx + 180.0) / CELL_DEG).astype(np.int64)
-    y0 = np.floor((xy[:, 1] - hy + 90.0) / CELL_DEG).astype(np.int64)
-    y1 = np.floor((xy[:, 1] + hy + 90.0) / CELL_DEG).astype(np.int64)
-    keys = []
-    for dx in range(int((x1 - x0).max()) + 1):
-        for dy in range(int((y1 - y0).max()) + 1):
-            ok = (x0 + dx <= x1) & (y0 + dy <= y1)
-            keys.append((x0[ok] + dx) * _KEY_ROWS + (y0[ok] + dy))
-    return np.unique(np.concatenate(keys))
+    return _cells.rectangle_cells(xy, hx, hy)
 
 
 #: Large batches are processed in chunks of this many points (bounds the temporary arrays and
