@@ -4,7 +4,7 @@ by cell (:func:`hazatlas.geo.borders.countries_at`, :func:`hazatlas.geo.borders.
 A cell is known by an integer key, monotone in longitude and in latitude (floor of the rounded
 quotient: for ``x <= x'`` the column of ``x`` is never after that of ``x'``), so that every
 point of a lon/lat rectangle has its cell among the cells of the rectangle's corner keys. Sets
-of marked cells are sorted key arrays, looked up with a binary search (no sort of the points).
+of marked cells are boolean arrays indexed by key (about 26 MB for the whole globe).
 """
 
 from __future__ import annotations
@@ -13,49 +13,54 @@ import numpy as np
 
 #: Cell size (degrees).
 CELL_DEG = 0.05
-#: Cell key = column x KEY_ROWS + row (more rows than 180 / CELL_DEG).
-KEY_ROWS = 10_000
+#: Cell key = column x KEY_ROWS + row: rows 0 to 180 / CELL_DEG (lat 90 included).
+KEY_ROWS = 3601
+#: Number of keys of points in lon [-180, 180], lat [-90, 90] (columns 0 to 360 / CELL_DEG).
+N_KEYS = 7201 * KEY_ROWS
 
 
 def cell_key(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Key of the cell of each point.
 
     >>> cell_key(np.array([0.0, 0.049, 0.05]), np.array([0.0, 0.0, 0.0])).tolist()
-    [36001800, 36001800, 36011800]
+    [12965400, 12965400, 12969001]
     """
     ix = np.floor((np.asarray(lon) + 180.0) / CELL_DEG).astype(np.int64)
     iy = np.floor((np.asarray(lat) + 90.0) / CELL_DEG).astype(np.int64)
     return ix * KEY_ROWS + iy
 
 
+def in_range(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each point is a WGS 84 coordinate (its key is then its cell's, below N_KEYS)."""
+    out: np.ndarray = (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0)
+    return out
+
+
 def rectangle_cells(xy: np.ndarray, half_x: np.ndarray | float, half_y: float) -> np.ndarray:
-    """Sorted keys of every cell that meets one of the rectangles of half-sides ``half_x`` (per
-    point or one for all) and ``half_y`` around the points ``xy`` ((m, 2) lon/lat)."""
+    """The cells (a boolean array by key) that meet one of the rectangles of half-sides
+    ``half_x`` (per point or one for all) and ``half_y`` around the points ``xy`` ((m, 2)
+    lon/lat). Rectangles reaching beyond the poles or the antimeridian mark their cells inside
+    (and maybe a few more: marking more is always safe)."""
+    out = np.zeros(N_KEYS, dtype=bool)
     if len(xy) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return out
     hx = np.broadcast_to(np.asarray(half_x, dtype=float), (len(xy),))
-    lo = cell_key(xy[:, 0] - hx, xy[:, 1] - half_y)
-    hi = cell_key(xy[:, 0] + hx, xy[:, 1] + half_y)
-    x0, y0 = lo // KEY_ROWS, lo % KEY_ROWS
-    x1, y1 = hi // KEY_ROWS, hi % KEY_ROWS
-    keys = []
+    x0 = np.floor((xy[:, 0] - hx + 180.0) / CELL_DEG).astype(np.int64)
+    x1 = np.floor((xy[:, 0] + hx + 180.0) / CELL_DEG).astype(np.int64)
+    y0 = np.floor((xy[:, 1] - half_y + 90.0) / CELL_DEG).astype(np.int64)
+    y1 = np.floor((xy[:, 1] + half_y + 90.0) / CELL_DEG).astype(np.int64)
     for dx in range(int((x1 - x0).max()) + 1):
         for dy in range(int((y1 - y0).max()) + 1):
             ok = (x0 + dx <= x1) & (y0 + dy <= y1)
-            keys.append((x0[ok] + dx) * KEY_ROWS + (y0[ok] + dy))
-    return np.unique(np.concatenate(keys))
+            cx = np.clip(x0[ok] + dx, 0, N_KEYS // KEY_ROWS - 1)
+            cy = np.clip(y0[ok] + dy, 0, KEY_ROWS - 1)
+            out[cx * KEY_ROWS + cy] = True
+    return out
 
 
 def marked(cells: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Whether each key is in the sorted array ``cells``.
-
-    >>> marked(np.array([3, 8]), np.array([1, 3, 5, 8, 9])).tolist()
-    [False, True, False, True, False]
-    """
-    if len(cells) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    at = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
-    out: np.ndarray = cells[at] == keys
+    """Whether the cell of each key (of a point :func:`in_range`) is marked in ``cells``."""
+    out: np.ndarray = cells[keys]
     return out
 
 

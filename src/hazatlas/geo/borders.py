@@ -141,7 +141,7 @@ def _by_cells(
     Why the answers are those of the point-by-point test: no polygon boundary meets a clean
     cell, so each polygon (a closed ring set) contains either every point of the cell or none
     (the cell is connected), and ``contains_xy`` gives every point of it the same answer."""
-    fin = np.isfinite(lon[todo]) & np.isfinite(lat[todo])
+    fin = _cells.in_range(lon[todo], lat[todo])  # (nan is not)
     rest = todo[~fin]
     todo = todo[fin]
     keys = _cells.cell_key(lon[todo], lat[todo])
@@ -155,7 +155,7 @@ def _by_cells(
 
 @functools.cache
 def _outline_cells() -> np.ndarray:
-    """Sorted keys of the cells that some country outline may meet: those meeting the square
+    """The cells that some country outline may meet: those meeting the square
     of half-side 0.0102 degree around an outline vertex. A segment of the outline (cut to
     ``_OUTLINE_SPACING_DEG``) passing through a cell has an end point within half its length,
     0.01 degree per axis, of the point where it does (0.0002 more: a margin)."""
@@ -174,7 +174,7 @@ def near_land_border(lon: np.ndarray, lat: np.ndarray, distance_m: float) -> np.
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     out = np.ones(len(lon), dtype=bool)
-    fin = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    fin = np.flatnonzero(_cells.in_range(lon, lat))
     out[fin] = _cells.marked(_border_cells(float(distance_m)), _cells.cell_key(lon[fin], lat[fin]))
     return out
 
@@ -185,7 +185,7 @@ _BORDER_CELL_SPACING_DEG = 0.01
 
 @functools.cache
 def _border_cells(distance_m: float) -> np.ndarray:
-    """Sorted keys of the cells that may hold a point within ``distance_m`` of a land border.
+    """The cells that may hold a point within ``distance_m`` of a land border.
 
     Every point Q of a border line is within half of :data:`_BORDER_CELL_SPACING_DEG` (per
     axis) of a vertex V of the line cut to that spacing. A point P within ``distance_m`` of Q
