@@ -14,7 +14,11 @@ What it does
    (``load_network`` / ``RiverNetwork.load_default``), ``screen.prepare`` (the indexes:
    snapping tree, country runs, transitions, travel times) and the screening of the sites
    (``screen_sites(...).results()``). Timed, with the peak RSS.
-4. Compares the answers site by site. Sites: half *on the main stems* (points on the bundled
+4. In a fresh process: the river state runs of the stored network (the bulk of
+   ``screen.prepare``) built both ways, by lon/lat cells and point by point, timed and checked
+   equal (else exit 1); and the web map's layer of the network: the size and time of three
+   views' answers.
+5. Compares the answers site by site. Sites: half *on the main stems* (points on the bundled
    reach lines, moved about 10 m), half random points on land in the Danube/Tisza/Sava box
    (lon 13-30, lat 42-49). Where they must agree (else exit 1): the nearest border (country
    and km) of every site, and for on-stem sites snapped to a piece of the same bundled reach
@@ -146,6 +150,50 @@ def child_screen(db_url: str, name: str, sites_path: str, out_path: str) -> None
                       "reaches": len(net), "peak_rss_mb": rss_mb()}))  # fmt: skip
 
 
+def child_check(db_url: str, name: str) -> None:
+    """The river state runs of the stored network built the fast way (countries and border
+    proximity by lon/lat cells, ``cells=True``, what ``screen.prepare`` does) and point by point
+    (``cells=False``, the way before), each timed from the same snapping index; they must be
+    equal. Then the web map's layer of the network (:mod:`hazatlas.services.network_map`):
+    its arrays, and the answers for three views with their size (raw and gzip) and time."""
+    import gzip
+
+    from hazatlas.geo import borders, paths
+    from hazatlas.services import network_map
+    from hazatlas.services.networks import load_network
+    from hazatlas.services.store import open_database
+
+    net = load_network(open_database(db_url), name)
+    borders.prepare()
+    snap = net.index.snap
+    t0 = time.perf_counter()
+    slow = paths.RiverRuns.build(net, snap, cells=False)
+    t1 = time.perf_counter()
+    fast = paths.RiverRuns.build(net, snap, cells=True)
+    t2 = time.perf_counter()
+    same = (
+        slow.state == fast.state
+        and all(np.array_equal(a, b) for a, b in zip(slow.start, fast.start, strict=True))
+        and np.array_equal(slow.ptr, fast.ptr)
+        and np.array_equal(slow.pos, fast.pos)
+    )
+    t3 = time.perf_counter()
+    layer = network_map.NetworkLayer.of(net, name)
+    t4 = time.perf_counter()
+    views = []
+    for zoom, box in ((5, (5.0, 40.0, 35.0, 52.0)), (8, (18.0, 44.0, 22.0, 47.0)),
+                      (11, (20.3, 44.7, 20.6, 44.9))):  # fmt: skip
+        t = time.perf_counter()
+        doc = layer.geojson(zoom, box)
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        gz = gzip.compress(body, compresslevel=5)
+        views.append({"zoom": zoom, "bbox": box, "s": time.perf_counter() - t,
+                      "matched": doc["numberMatched"], "returned": doc["numberReturned"],
+                      "bytes": len(body), "gzip_bytes": len(gz)})  # fmt: skip
+    print(json.dumps({"runs_points_s": t1 - t0, "runs_cells_s": t2 - t1, "same": bool(same),
+                      "runs": int(fast.ptr[-1]), "layer_s": t4 - t3, "views": views}))  # fmt: skip
+
+
 def spawn(*args: str, refusal_ok: bool = False) -> dict[str, Any]:
     t = time.perf_counter()
     proc = subprocess.run(
@@ -211,7 +259,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         kind, *rest = args.child
-        (child_build if kind == "build" else child_screen)(*rest)
+        {"build": child_build, "screen": child_screen, "check": child_check}[kind](*rest)
         return
     if args.quick:
         args.size, args.sites = 20_000, 2_000
@@ -264,6 +312,18 @@ def main() -> None:
     for name, r in res.items():
         print(f"{name:<12}{r['reaches']:>10,}{r['load_s']:>9.1f}{r['prepare_s']:>11.1f}"
               f"{r['screen_s']:>10.1f}{args.sites / r['screen_s']:>10,.0f}{r['peak_rss_mb']:>13.0f}")  # fmt: skip
+    chk = spawn("check", db_url, "synthetic")
+    print(f"\nriver state runs of the synthetic network ({chk['runs']:,} runs), same snapping "
+          f"index: point by point {chk['runs_points_s']:.1f} s, by cells {chk['runs_cells_s']:.1f} s"
+          f" ({chk['runs_points_s'] / chk['runs_cells_s']:.1f}x); identical: {chk['same']}")  # fmt: skip
+    print(f"web map layer of the synthetic network: arrays {chk['layer_s']:.1f} s (once); views:")
+    for v in chk["views"]:
+        print(f"  zoom {v['zoom']:>2} bbox {v['bbox']}: {v['matched']:,} reaches in view, "
+              f"{v['returned']:,} sent, {v['bytes'] / 1e3:,.0f} kB ({v['gzip_bytes'] / 1e3:,.0f} kB "
+              f"gzip) in {v['s'] * 1e3:.0f} ms")  # fmt: skip
+    total = {k: r["prepare_s"] + r["screen_s"] for k, r in res.items()}
+    print(f"prepare + screening: synthetic {total['synthetic']:.1f} s, bundled "
+          f"{total['bundled']:.1f} s ({total['synthetic'] / total['bundled']:.2f}x)")  # fmt: skip
     cmp = compare(
         str(tmp / "synthetic.npz"), str(tmp / "bundled.npz"), sites["on_stem"], table.element
     )
@@ -275,6 +335,8 @@ def main() -> None:
     # where it should: the border smoothing runs within each reach (shorter pieces, other runs)
     # and a piece mostly inside a lake is a lake reach where its whole reach was not (and the
     # reverse); see docs/screening.md
+    if not chk["same"]:
+        sys.exit("the river state runs by cells differ from the point-by-point ones")
     if (
         cmp["same nearest border (%)"] < 100.0
         or cmp["of those, same river km to the outlet within 1 % (%)"] < 99.0

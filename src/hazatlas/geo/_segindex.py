@@ -312,11 +312,18 @@ def _densify_flat(
     pts = xy[rep] + (xy[rep + 1] - xy[rep]) * step[:, None]
     exact = ~np.repeat(feat_split, parts)
     pts[exact] = xy[rep[exact] + 1]
-    # output: each feature's first vertex, then the points of its segments in order
-    order_key = np.concatenate([start.astype(float), rep + step])  # vertex position
-    lonlat = np.concatenate([xy[start], pts])
-    feature = np.concatenate([fid[start], fid[rep]])
-    first = np.concatenate([np.ones(len(start), dtype=bool), np.zeros(len(rep), dtype=bool)])
-    order = np.argsort(order_key, kind="stable")
-    lonlat = lonlat[order]
-    return lonlat[:, 0].copy(), lonlat[:, 1].copy(), feature[order], first[order]
+    # output: each feature's first vertex, then the points of its segments in order (the
+    # points are in feature order already: the first vertex of the k-th kept feature goes
+    # before them, k places further on; no sort)
+    rank = np.cumsum(keep) - 1  # k of each kept feature
+    n_out = len(start) + len(rep)
+    pos_pts = np.arange(len(rep)) + rank[fid[rep]] + 1
+    first = np.ones(n_out, dtype=bool)
+    first[pos_pts] = False
+    lonlat = np.empty((n_out, 2))
+    lonlat[pos_pts] = pts
+    lonlat[first] = xy[start]
+    feature = np.empty(n_out, dtype=fid.dtype)
+    feature[pos_pts] = fid[rep]
+    feature[first] = fid[start]
+    return lonlat[:, 0].copy(), lonlat[:, 1].copy(), feature, first

@@ -2,7 +2,10 @@
 
 * :func:`load_countries` - ``adm0_a3`` -> (Multi)Polygon, WGS 84 (cached).
 * :func:`countries_at` - the country of many points at once (bounding-box filter, then
-  prepared-polygon ``contains_xy``).
+  prepared-polygon ``contains_xy``; for large batches whole lon/lat cells first, see
+  :data:`CELLS_MIN`).
+* :func:`near_land_border` - which of many points may lie within a distance of a land border
+  (a conservative cell test: the exact distance is needed only for those).
 * :func:`nearest_country` - the nearest country polygon of points at sea, from a KD-tree over
   the country outlines with exact segment distances (the answers of
   :func:`nearest_country_exact`, about 150 times faster).
@@ -23,12 +26,18 @@ import shapely  # type: ignore[import-untyped]
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path
+from hazatlas.geo import _cells
 from hazatlas.geo._geodesy import geodesic_m
 from hazatlas.geo._segindex import SORT_QUERIES_MIN, SegmentIndex, spatial_order
 
 #: Border lines are densified to this spacing before indexing; the nearest-border distance is
 #: then never more than half of it too long (see :mod:`hazatlas.geo._segindex`).
 BORDER_SPACING_M = 500.0
+
+#: Outline segments are cut to at most this length (degrees) for the vertex search.
+_OUTLINE_SPACING_DEG = 0.02
+#: Nearest outline vertices examined per point by the vertex search.
+_OUTLINE_K = 24
 
 
 @functools.cache
@@ -71,12 +80,16 @@ def _parts() -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
     return arr, np.array(owner), shapely.STRtree(arr)
 
 
-def countries_at(lon: np.ndarray, lat: np.ndarray, hint: np.ndarray | None = None) -> np.ndarray:
+def countries_at(
+    lon: np.ndarray, lat: np.ndarray, hint: np.ndarray | None = None, *, cells: bool = True
+) -> np.ndarray:
     """Country code (``adm0_a3``) of each point, ``""`` where the point is in no country.
 
     With ``hint`` (e.g. the register's country per point, ``""`` if unknown) each point is first
     tested against its hinted country only; the others get candidate polygons by bounding box
-    (STRtree over the single polygons) and one vectorised prepared ``contains_xy``.
+    (STRtree over the single polygons) and one vectorised prepared ``contains_xy``. Batches of
+    at least :data:`CELLS_MIN` points are first answered cell by cell (:func:`_by_cells`; the
+    same answers, ``cells=False`` skips it).
 
     >>> countries_at(np.array([23.58, 0.0]), np.array([47.66, 0.0])).tolist()
     ['ROU', '']
@@ -101,15 +114,93 @@ def countries_at(lon: np.ndarray, lat: np.ndarray, hint: np.ndarray | None = Non
         todo = np.flatnonzero(out == "")
         if len(todo) == 0:
             return out
+    code_arr = np.asarray(codes, dtype="<U3")
+    if cells and len(todo) >= CELLS_MIN:
+        todo = _by_cells(lon, lat, todo, out)
     if len(todo) >= SORT_QUERIES_MIN:  # nearby points together: the same polygons in cache
         todo = todo[spatial_order(lon[todo], lat[todo])]
-    code_arr = np.asarray(codes, dtype="<U3")
     for rows in _chunks(todo):  # bounded memory: one shapely point per row of the chunk only
         pi, gi = tree.query(shapely.points(lon[rows], lat[rows]))
         pi = rows[pi]
         inside = shapely.contains_xy(parts[gi], lon[pi], lat[pi])
         out[pi[inside]] = code_arr[owner[gi[inside]]]
     return out
+
+
+#: Batches of at least this many points (without a hint) are answered by cells first.
+CELLS_MIN = 20_000
+
+
+def _by_cells(
+    lon: np.ndarray, lat: np.ndarray, todo: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Answer the points ``todo`` that lie in a *clean* cell (:mod:`hazatlas.geo._cells`: no
+    country outline passes near it, :func:`_outline_cells`) by one point of the cell; return
+    the points left (in cells an outline passes near), which are tested one by one.
+
+    Why the answers are those of the point-by-point test: no polygon boundary meets a clean
+    cell, so each polygon (a closed ring set) contains either every point of the cell or none
+    (the cell is connected), and ``contains_xy`` gives every point of it the same answer."""
+    fin = _cells.in_range(lon[todo], lat[todo])  # (nan is not)
+    rest = todo[~fin]
+    todo = todo[fin]
+    keys = _cells.cell_key(lon[todo], lat[todo])
+    clean = ~_cells.marked(_outline_cells(), keys)
+    rows = todo[clean]
+    first, inv = _cells.distinct(keys[clean])
+    rep = rows[first]
+    out[rows] = countries_at(lon[rep], lat[rep], cells=False)[inv]
+    return np.concatenate([todo[~clean], rest])
+
+
+@functools.cache
+def _outline_cells() -> np.ndarray:
+    """The cells that some country outline may meet: those meeting the square
+    of half-side 0.0102 degree around an outline vertex. A segment of the outline (cut to
+    ``_OUTLINE_SPACING_DEG``) passing through a cell has an end point within half its length,
+    0.01 degree per axis, of the point where it does (0.0002 more: a margin)."""
+    return _cells.rectangle_cells(_outline_vertices()[0], _OUTLINE_SPACING_DEG / 2 + 2e-4,
+                                  _OUTLINE_SPACING_DEG / 2 + 2e-4)  # fmt: skip
+
+
+def near_land_border(lon: np.ndarray, lat: np.ndarray, distance_m: float) -> np.ndarray:
+    """Per point, False where it is certainly farther than ``distance_m`` (on the sphere or the
+    ellipsoid) from every land border line, True where it may be nearer (the exact distance
+    is then needed): True in the cells marked by :func:`_border_cells`.
+
+    >>> near_land_border(np.array([23.58, 22.89]), np.array([47.66, 47.95]), 1500.0).tolist()
+    [False, True]
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.ones(len(lon), dtype=bool)
+    fin = np.flatnonzero(_cells.in_range(lon, lat))
+    out[fin] = _cells.marked(_border_cells(float(distance_m)), _cells.cell_key(lon[fin], lat[fin]))
+    return out
+
+
+#: Border lines are cut to at most this length (degrees) for :func:`_border_cells`.
+_BORDER_CELL_SPACING_DEG = 0.01
+
+
+@functools.cache
+def _border_cells(distance_m: float) -> np.ndarray:
+    """The cells that may hold a point within ``distance_m`` of a land border.
+
+    Every point Q of a border line is within half of :data:`_BORDER_CELL_SPACING_DEG` (per
+    axis) of a vertex V of the line cut to that spacing. A point P within ``distance_m`` of Q
+    differs from it in latitude by at most ``distance_m`` / 110 574 m per degree (the least
+    length of a degree of latitude) and in longitude by at most ``distance_m`` / (111 319 m x
+    cos(max |lat|)) (haversine: the great-circle distance is at least the cosine of the higher
+    latitude times the longitude difference); both bounds are doubled here. So P lies in the
+    rectangle around V of these half-sides, and its cell is among the cells marked."""
+    lines, _, _ = _border_lines()
+    geoms = [shapely.segmentize(shapely.linestrings(xy), _BORDER_CELL_SPACING_DEG) for xy in lines]
+    xy = shapely.get_coordinates(np.asarray(geoms, dtype=object)) if geoms else np.zeros((0, 2))
+    hy = _BORDER_CELL_SPACING_DEG / 2 + 2.0 * distance_m / 110_574.0
+    top = np.minimum(np.abs(xy[:, 1]) + hy, 89.9)
+    hx = _BORDER_CELL_SPACING_DEG / 2 + 2.0 * distance_m / (111_319.0 * np.cos(np.radians(top)))
+    return _cells.rectangle_cells(xy, hx, hy)
 
 
 #: Large batches are processed in chunks of this many points (bounds the temporary arrays and
@@ -168,10 +259,6 @@ def _country_tree() -> shapely.STRtree:
     return shapely.STRtree(np.asarray(geoms, dtype=object))
 
 
-#: Outline segments are cut to at most this length (degrees) for the vertex search.
-_OUTLINE_SPACING_DEG = 0.02
-#: Nearest outline vertices examined per point by the vertex search.
-_OUTLINE_K = 24
 
 
 @functools.cache
@@ -363,5 +450,6 @@ def prepare() -> None:
     codes, _, _ = _country_features()
     _parts()
     _outline_vertices()
+    _outline_cells()
     for code in codes:
         _country_border_index(code)

@@ -44,7 +44,13 @@ import numpy as np
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo._segindex import SegmentIndex
-from hazatlas.geo.borders import _border_lines, code_keys, countries_at
+from hazatlas.geo.borders import (
+    _border_lines,
+    code_keys,
+    countries_at,
+    load_countries,
+    near_land_border,
+)
 from hazatlas.geo.network import readonly
 from hazatlas.geo.upstream import UpstreamIntervals, on_path, upstream_intervals
 
@@ -101,27 +107,45 @@ def _border_index() -> tuple[SegmentIndex, np.ndarray, np.ndarray]:
     return SegmentIndex(lines, 500.0), ca, cb
 
 
+@functools.cache
+def _all_codes() -> np.ndarray:
+    """Every country code and ``""``, sorted by :func:`hazatlas.geo.borders.code_keys`."""
+    codes = np.array(["", *load_countries()], dtype="<U3")
+    return codes[np.argsort(code_keys(codes), kind="stable")]
+
+
 def _sample_states(
-    network: RiverNetwork, snap: SnapIndex
+    network: RiverNetwork, snap: SnapIndex, cells: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[State]]:
     """Reach, offset and state of every densified vertex of the snapping index; the state as a
     code into the returned list of distinct states (code 0 is the empty state ``()``: equal
-    states have equal codes)."""
+    states have equal codes). ``cells=False``: every vertex tested point by point (the same
+    answers, slower; see :func:`hazatlas.geo.borders.countries_at`)."""
     index = snap.segments
     lon, lat, feat = index.lon, index.lat, index.feature
     offset = index.along * snap.scale[feat]
-    country = countries_at(lon, lat)
+    country = countries_at(lon, lat, cells=cells)
     bidx, ca, cb = _border_index()
-    near = bidx.query(lon, lat, k=1, max_distance_m=BORDER_TOLERANCE_M)
-    f = near.feature[:, 0]
-    on_border = (f >= 0) & (near.distance_m[:, 0] <= BORDER_TOLERANCE_M)
+    # the exact distance only where a border may be within the tolerance (a cell test)
+    ask = near_land_border(lon, lat, BORDER_TOLERANCE_M) if cells else np.ones(len(lon), bool)
+    f = np.full(len(lon), -1, dtype=np.int64)
+    dist = np.full(len(lon), np.inf)
+    near = bidx.query(lon[ask], lat[ask], k=1, max_distance_m=BORDER_TOLERANCE_M)
+    f[ask], dist[ask] = near.feature[:, 0], near.distance_m[:, 0]
+    on_border = (f >= 0) & (dist <= BORDER_TOLERANCE_M)
     # the state depends on (country, border line if on a border) only: one tuple per distinct
     # pair, not per vertex
     # (integer keys of the codes: sorting integers is much faster than sorting strings)
-    _, first, c_idx = np.unique(code_keys(country), return_index=True, return_inverse=True)
-    names = np.asarray(country)[first]
+    # (a look-up in the sorted keys of every code and a table of the pairs present instead
+    # of sorting the vertices: the same pairs in the same order)
+    names = _all_codes()
+    c_idx = np.searchsorted(code_keys(names), code_keys(country))
     line = np.where(on_border, f, -1).astype(np.int64) + 1
-    pairs, which = np.unique(c_idx.reshape(-1) * (len(ca) + 1) + line, return_inverse=True)
+    pair = c_idx * (len(ca) + 1) + line
+    present = np.zeros(len(names) * (len(ca) + 1), dtype=bool)
+    present[pair] = True
+    pairs = np.flatnonzero(present)
+    which = (np.cumsum(present) - 1)[pair]
     table: list[State] = [()]
     code_of: dict[State, int] = {(): 0}
     pair_code = np.zeros(len(pairs), dtype=np.int64)
@@ -184,8 +208,8 @@ class RiverRuns:
     length_m: np.ndarray  # max(length_m, 1) per reach
 
     @classmethod
-    def build(cls, network: RiverNetwork, snap: SnapIndex) -> RiverRuns:
-        feat, offset, code, table = _sample_states(network, snap)
+    def build(cls, network: RiverNetwork, snap: SnapIndex, cells: bool = True) -> RiverRuns:
+        feat, offset, code, table = _sample_states(network, snap, cells)
         n = len(network)
         bounds = np.searchsorted(feat, np.arange(n + 1))
         uniform, single = _single_state(feat, code, n)

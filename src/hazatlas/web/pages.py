@@ -23,7 +23,7 @@ from hazatlas.api.deps import get_db
 from hazatlas.domain.access import ANONYMOUS
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.register_query import RegisterQuery
-from hazatlas.services import geodata
+from hazatlas.services import geodata, network_map
 from hazatlas.services import map as site_map
 from hazatlas.services.register import RegisterService
 from hazatlas.services.store import Database
@@ -131,6 +131,22 @@ def map_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> HTML
         "conventions": site_map.CONVENTION, "statuses": site_map.STATUSES,
     }
     register_query = urlencode({k: v for k in ("country", "kind") if (v := getattr(filt, k))})
+    networks, network = _network_choice(request, db, _, errors)
     return render(request, "map.html", active="map", filt=filt, errors=errors,
                   choices=choices, colour=colour, colours=COLOURS, register_query=register_query,
-                  extent_json=json.dumps(info["extent"]), view_json=json.dumps(view))
+                  extent_json=json.dumps(info["extent"]), view_json=json.dumps(view),
+                  networks=networks, network=network)
+
+
+def _network_choice(request: Request, db: Database, _: Any,
+                    errors: dict[str, str]) -> tuple[list[dict[str, Any]], str | None]:
+    """The stored river networks the map may show and the one of the URL (``network``); an
+    unknown one is named with the other errors and left out."""
+    networks = network_map.choices(db)
+    network = form_value(request, "network")
+    if network and network not in {n["name"] for n in networks}:
+        problem = Problem("parameter", None, "network", f"'{network[:100]}' is not a stored "
+                          "river network (hazatlas network list)")
+        errors["network"] = translate(problem, _).message
+        network = None
+    return networks, network

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from hazatlas.api.deps import get_db, get_principal
 from hazatlas.domain.access import Principal
 from hazatlas.domain.register_query import BBox
-from hazatlas.services import basemap, geodata
+from hazatlas.services import basemap, geodata, network_map
 from hazatlas.services import map as site_map
 from hazatlas.services.store import Database
 from hazatlas.web.render import page_principal
@@ -100,3 +100,29 @@ def base_layer(request: Request,
     box = basemap.snap_box(astuple(BBox.parse(bbox))) if bbox and bbox.strip() else None
     body, gzipped = basemap.layer_geojson(layer, zoom, box)
     return _json(request, body, gzipped=gzipped, cache="public, max-age=86400")
+
+
+@router.get("/networks", summary="The stored river networks the map can show")
+def networks(db: Annotated[Database, Depends(get_db)]) -> list[dict[str, Any]]:
+    return network_map.choices(db)
+
+
+@router.get("/networks/{name}", summary="A stored river network's reaches in a view",
+            response_class=Response,
+            responses={200: {"content": {"application/geo+json": {}},
+                             "description": "GeoJSON FeatureCollection of reaches (properties "
+                             "reach_id, name, discharge_m3_s), at most "
+                             f"{network_map.MAX_REACHES} per answer, the largest mean discharge "
+                             "first, simplified for the zoom; numberMatched: reaches in the "
+                             "view, numberReturned: reaches sent, truncated: whether some were "
+                             "left out"},
+                        404: {"description": "no stored network of that name"}})
+def network_reaches(request: Request, db: Annotated[Database, Depends(get_db)],
+                    name: Annotated[str, Path(max_length=100)],
+                    zoom: Annotated[int, Query(ge=0, le=site_map.MAX_ZOOM)] = 5,
+                    bbox: Annotated[str | None, Query(max_length=200,
+                                                      description="W,S,E,N (WGS 84)")] = None,
+                    ) -> Response:
+    box = astuple(BBox.parse(bbox)) if bbox and bbox.strip() else None
+    doc = network_map.layer(db, name).geojson(zoom, box)
+    return _json(request, _dumps(doc), cache="no-cache")

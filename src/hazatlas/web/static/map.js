@@ -33,6 +33,7 @@
   var listEl = document.getElementById("site-list");
 
   var map = L.map(mapEl, {minZoom: 2, maxZoom: 18, worldCopyJump: false, preferCanvas: true});
+  window.hazatlasMap = map;  // for the page's other layers (map_network.js)
   map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("Natural Earth");
   var styles = {
@@ -71,6 +72,8 @@
     p.set("z", map.getZoom());
     p.set("lat", c.lat.toFixed(4));
     p.set("lon", c.lng.toFixed(4));
+    var net = document.getElementById("f-network");
+    if (net && net.value) { p.set("network", net.value); }
     history.replaceState(null, "", "/map?" + p.toString());
     var reg = new URLSearchParams();
     ["country", "kind"].forEach(function (f) { if (p.get(f)) { reg.set(f, p.get(f)); } });
