@@ -65,8 +65,10 @@ def test_the_result_says_which_temperature_was_used() -> None:
     assert cold["water_temp_c"] == 2.0 and cold["water_temp_basis"] == "given by the user"
     assert cold["decay_per_day"] == pytest.approx(0.02775, rel=1e-3)
     assert "corrected to 2 °C" in cold["decay_basis"]
-    plain = _run()["source"]
+    plain = run_spill(_request(lon=7.59, lat=47.56, points=(), days=5.0)).to_dict()["source"]
+    assert plain["river"] in {"Rhine", "Rhin"}  # no river of its path is in the climatology
     assert plain["water_temp_c"] is None and "not given" in plain["water_temp_basis"]
+    assert plain["water_temp"]["kind"] == "reference temperature"
     assert plain["decay_per_day"] == 0.173
     given = run_spill(_request(water_temp_c=2.0, decay_per_day=0.1, points=(), days=5.0))
     assert given.decay_per_day == 0.1 and "no temperature correction" in given.decay_basis
@@ -102,8 +104,9 @@ def test_baia_mare_at_2_degrees_within_a_factor_of_3() -> None:
     decay"): with the default cyanide decay at 2 °C the predicted peaks are within a factor of
     3 of the measured ones on the Tisza and the Danube at mean flow everywhere, at low flow
     down to the Bulgarian border (the delta's 0.02 mg/l was read on the day of arrival: 3.3×).
-    Without the temperature the Danube peaks are 10-20 times too low."""
-    cold, plain = _peaks(_run(2.0)), _peaks(_run())
+    At the rate's reference temperature (20 °C, 0.173/day, given as the rate) the Danube peaks
+    are 10-20 times too low."""
+    cold, plain = _peaks(_run(2.0)), _peaks(_run(decay=0.173))
     assert all(1 / 3 <= r <= 3 for r in cold["mean"].values()), cold["mean"]
     low = {k: r for k, r in cold["low"].items() if k != "Tulcea"}
     assert all(1 / 3 <= r <= 3 for r in low.values()), cold["low"]
@@ -135,3 +138,15 @@ def test_api_water_temp(client) -> None:
     assert res.json()["source"]["decay_per_day"] == pytest.approx(0.02775, rel=1e-3)
     bad = client.post("/api/scenarios/river", json={**body, "water_temp_c": 60})
     assert bad.status_code == 422 and "water_temp_c" in bad.text
+
+
+def test_api_month_picks_the_climatology(client) -> None:
+    body = {"at": [23.58, 47.66], "mass_kg": 1000, "start": "2000-01-30T22:00:00",
+            "substance": "cyanide", "days": 5, "month": 8}
+    res = client.post("/api/scenarios/river", json=body)
+    assert res.status_code == 200, res.text
+    water = res.json()["source"]["water_temp"]
+    assert water["kind"] == "climatology" and water["climatology"]["month"] == 8
+    assert res.json()["source"]["water_temp_c"] == water["value_c"]
+    bad = client.post("/api/scenarios/river", json={**body, "month": 13})
+    assert bad.status_code == 422 and "month" in bad.text
