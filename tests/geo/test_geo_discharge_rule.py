@@ -24,6 +24,10 @@ TARGU_MURES = (24.56, 46.54)
 #: (river_velocities.csv: dunaihajout.hu, magyarnemzet.hu, BBC). The impounded Kisköre-Szeged
 #: stretch (1.1-1.3 km/h) is left out: the Mureș is not impounded.
 VELOCITY_KM_H = (2.0, 5.0)
+#: Length of the Mureș, source to the Tisza: 789 km published (Sandu & Bloesch 2008, Large
+#: Rivers 18) against 549.4 km of Natural Earth's lines; the ratio carries the network's river
+#: distance to the real one (**derived**: it assumes the generalisation is even along the river).
+MURES_KM_PUBLISHED, MURES_KM_NETWORK = 789.0, 549.4
 
 
 @pytest.fixture(scope="module")
@@ -116,16 +120,26 @@ def test_low_mean_high_differ_everywhere(net: RiverNetwork) -> None:
 
 
 def test_mures_travel_time_targu_mures_to_hungary() -> None:
-    """Done-when of issue 14: within the range the published velocities give over the
-    network's river distance (the issue found 454 h, about four times too slow)."""
+    """Done-when of issue 14 (docs/screening.md, "Mureș travel time"): the real travel time is
+    the *real* river distance over the published velocities: 530 km (the network's 367.5 km of
+    river times 789/549.4, plus the 2.5 km unmapped first leg) at 2-5 km/h, 106-265 h. The
+    published velocities are typical ones (no stage given), so the mean-flow time must lie in
+    the range; the low flow lies in it too; the high flow is faster than the fastest published
+    velocity over the real distance by 7 % (the network's Mureș is 30 % short). The issue found
+    454 h, about four times too slow."""
     res = screen_point(*TARGU_MURES)
     assert res["river"] == "Mures"
     hun = next(d for d in res["downstream"] if d["country"] == "HUN")
     km, hours = hun["river_km"], hun["travel_time_h"]
-    fastest, slowest = km / VELOCITY_KM_H[1], km / VELOCITY_KM_H[0]
-    assert 360 < km < 375  # Natural Earth's (short) Mureș
-    assert fastest <= hours["high"] < hours["mean"] <= slowest
-    assert hours["mean"] < hours["low"] < 1.1 * slowest
+    leg = res["first_leg"]["length_km"]
+    assert 360 < km < 375 and 2.0 < leg < 3.0  # Natural Earth's (short) Mureș
+    real_km = (km - leg) * MURES_KM_PUBLISHED / MURES_KM_NETWORK + leg
+    fastest, slowest = real_km / VELOCITY_KM_H[1], real_km / VELOCITY_KM_H[0]
+    assert 105 < fastest < 107 and 263 < slowest < 266  # the range, pinned
+    assert hours["high"] < hours["mean"] < hours["low"]
+    assert fastest <= hours["mean"] <= slowest
+    assert fastest <= hours["low"] <= slowest
+    assert 0.9 * fastest < hours["high"] < fastest
     assert not fastest <= 454.0 <= slowest
 
 
@@ -133,10 +147,15 @@ def test_the_bundled_network_passes_the_check(net: RiverNetwork) -> None:
     flags = plausibility.check_network(net)
     # the losing lower Syr Darya (158 of about 740 m3/s arriving): its gauge is below what
     # arrives, and, with the schematic tributaries counted in its 4,279 km of river upstream,
-    # below the yield the other gauges allow
-    assert [(f.code, net.name[f.index]) for f in flags] == [
-        ("specific_discharge", "Syr Darya"), ("flow_falls_at_gauge", "Syr Darya")]
-    assert len({f.index for f in flags}) == 1
+    # below the yield the other gauges allow; and the Syr Darya below the Chirchik (724 m3/s
+    # gauged, about 950 arriving): the Naryn (465, its share of the runoff formed) and the
+    # Kara Darya (136 at Uchtepa) above it are runoff before the Fergana Valley's irrigation
+    # takes its part (docs/screening.md, "Discharge, rule")
+    found = sorted((f.code, net.name[f.index], round(float(net.discharge("mean")[f.index])))
+                   for f in flags)
+    assert found == [("flow_falls_at_gauge", "Syr Darya", 158),
+                     ("flow_falls_at_gauge", "Syr Darya", 724),
+                     ("specific_discharge", "Syr Darya", 158)]
 
 
 def _tiny(tmp_path, q_trib: float, q_out: float) -> RiverNetwork:
@@ -172,9 +191,11 @@ def test_cli_check_network_json() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert {"network", "reaches", "limits", "counts", "flags", "notes"} <= set(doc)
-    assert doc["counts"]["flow_falls_at_gauge"] == 1 and doc["counts"]["specific_discharge"] == 1
-    assert len(doc["flags"]) == 2
-    for flag in doc["flags"]:
-        assert flag["river"] == "Syr Darya" and flag["discharge_m3_s"]["mean"] == 158.0
+    # the lower Syr Darya (158 m3/s) twice, the Syr Darya below the Chirchik (724) once: see
+    # test_the_bundled_network_passes_the_check
+    assert doc["counts"]["flow_falls_at_gauge"] == 2 and doc["counts"]["specific_discharge"] == 1
+    assert len(doc["flags"]) == 3
+    assert sorted(f["discharge_m3_s"]["mean"] for f in doc["flags"]) == [158.0, 158.0, 724.0]
+    assert {f["river"] for f in doc["flags"]} == {"Syr Darya"}
     danube = CliRunner().invoke(app, ["screen", "--check-network", "--basin", "Danube", "--json"])
     assert json.loads(danube.stdout)["flags"] == []

@@ -52,9 +52,9 @@ def test_every_gauge_is_reproduced_and_labelled(net: RiverNetwork) -> None:
     # stations on rivers the bundled network lacks are left out with a note, never put on the
     # main stem they join (issue 14)
     unplaced = {r["gauge_id"] for r in rows if any(r["gauge_id"] + " " in n for n in net.notes)}
-    # the Chirchik's station lies on its schematic reach; Uchtepa is more than 15 km from the
-    # schematic Kara Darya (whose vertices are approximate)
-    assert unplaced == {"kara_darya_uchtepa"}
+    # the Chirchik's station lies on its schematic reach, the Kara Darya's (placed at its
+    # mouth) on the schematic Kara Darya
+    assert unplaced == set()
     means = sorted(float(r["mean_m3_s"]) for r in rows if r["gauge_id"] not in unplaced)
     assert sorted(np.round(q[gauged], 2).tolist()) == pytest.approx(means)
     assert set(np.unique(origin)) <= {"gauged", "interpolated", "default", "user"}

@@ -174,3 +174,32 @@ def test_a_tailings_failure_refused_by_the_model_shows_its_field(app):
     assert r.status_code == 422
     assert "must be a fraction in (0, 1]" in error_of(r.text, "tailings-failure-released_fraction")
     assert scenarios.list_runs(app.state.db, SYSTEM) == []
+
+
+def test_the_river_form_takes_the_water_temperature_or_its_month(app):
+    """Issue 14 item 6: without a water temperature the run takes the river's monthly
+    climatology for the month given, else the month of the start; the stored run says which."""
+    c = client_of(app, "rs")
+    bad = run(c, NATIONAL_SITE, "river", start="2024-05-01T06:00", substance="cyanide",
+              mass_kg="1000", month="13", water_temp_c="45")
+    assert bad.status_code == 422
+    assert error_of(bad.text, "river-month") == "Must be at most 12."
+    assert error_of(bad.text, "river-water_temp_c") == "Must be at most 40."
+    runs = {}
+    for label, extra in (("start", {}), ("month", {"month": "1"}), ("user", {"water_temp_c": "4"})):
+        r = run(c, NATIONAL_SITE, "river", start="2024-05-01T06:00", substance="cyanide",
+                mass_kg="1000", days="3", **extra)
+        assert r.status_code == 303, r.text[:2000]
+        stored = scenarios.get(app.state.db, SYSTEM, r.headers["location"].removeprefix("/scenarios/"))
+        runs[label] = stored["result"]["source"]
+    assert runs["start"]["water_temp"]["climatology"]["month"] == 5
+    assert runs["start"]["water_temp"]["climatology"]["month_from"] == "start"
+    assert runs["month"]["water_temp"]["climatology"]["month"] == 1
+    from hazatlas.domain.reference import load_table
+
+    for label, month in (("start", 5), ("month", 1)):  # the table's values (unconfirmed)
+        clim = runs[label]["water_temp"]["climatology"]
+        row = next(r for r in load_table("river_water_temperature")
+                   if r["climatology_id"] == clim["climatology_id"] and int(r["month"]) == month)
+        assert runs[label]["water_temp_c"] == float(row["water_temp_c"])
+    assert runs["user"]["water_temp_c"] == 4.0 and runs["user"]["water_temp"]["kind"] == "user"

@@ -92,7 +92,13 @@ def spill(
     water_temp: Annotated[
         float | None,
         typer.Option("--water-temp", help="Water temperature in °C for the substance's decay "
-                     "rate (default: the rate at its reference temperature)"),
+                     "rate (default: the river's monthly climatology, else the rate at its "
+                     "reference temperature)"),
+    ] = None,
+    month: Annotated[
+        int | None,
+        typer.Option("--month", help="Month 1-12 of the water-temperature climatology when "
+                     "--water-temp is not given (default: the month of --start)"),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write breakthrough curves to this PNG")
@@ -111,7 +117,7 @@ def spill(
     """Where a river spill goes, when it arrives and how high the peak is."""
     handle_errors(_spill)(
         SpillOptions(at, mass, start, duration, substance, decay_per_day, flow, threshold,
-                     point or [], network, days, water_temp=water_temp),
+                     point or [], network, days, water_temp=water_temp, month=month),
         plot, establishment, no_store, db, as_user, as_json, observations=observations,
     )
 
@@ -132,6 +138,7 @@ class SpillOptions:
     network: Path | None
     days: float
     water_temp: float | None = None
+    month: int | None = None
 
     def values(self) -> dict[str, Any]:
         """The same fields as ``POST /api/scenarios/river`` (SI units)."""
@@ -167,6 +174,7 @@ class SpillOptions:
                        for p in self.point],
             "days": self.days,
             "water_temp_c": self.water_temp,
+            "month": self.month,
         }
 
 

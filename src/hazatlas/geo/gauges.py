@@ -5,8 +5,8 @@ Gauges are the network file's ``discharge_m3_s`` values where the file has any (
 takes the nearest reach of its river (the reach's name or main-stem name ``river`` is the
 station's river or one of its aliases) within 15 km, else the nearest *unnamed* reach within
 5 km (Natural Earth leaves stretches of the Tisza unnamed). A reach named after another river is
-never taken: a station on a tributary the network lacks (the Kara Darya, the Chirchik in the
-bundled network) is left out with a note rather than put on the main stem it joins. Low and high flows at gauges without their own values are the mean times the
+never taken: a station on a tributary the network lacks (the Kara Darya or the Chirchik on a
+network without their schematic reaches) is left out with a note rather than put on the main stem it joins. Low and high flows at gauges without their own values are the mean times the
 low/mean and high/mean ratios of the gauges that give all three. Between and above gauges the
 discharge follows the rule of :func:`hazatlas.geo.hydraulics.assign_discharge`; a network other
 than the bundled one uses, where no gauge is downstream, the median residual specific

@@ -92,7 +92,7 @@ def river(db: Database | None, principal: Principal, values: dict[str, Any], *,
         threshold_mg_l=given.get("threshold_mg_l"),
         points=tuple(NamedPoint(p["name"], p["lon"], p["lat"]) for p in given.get("points") or ()),
         days=float(given.get("days", 30.0)),
-        water_temp_c=given.get("water_temp_c"),
+        water_temp_c=given.get("water_temp_c"), month=given.get("month"),
         # released at the site: its receiving water guides the snapping, as in screening
         receiving_water=site.receiving_water if site is not None and "at" in filled else None,
     )

@@ -33,6 +33,7 @@ from hazatlas.models.river.spill import (
     spill_problems,
 )
 from hazatlas.services.spill_substances import WaterSubstance, find_substance
+from hazatlas.services.spill_temperature import NO_TEMPERATURE, WaterTemperature, water_temperature
 
 _KM_LON = 111.32  # km per degree of longitude at the equator (local projection for snapping)
 _KM_LAT = 110.57
@@ -67,6 +68,9 @@ class SpillRequest:
     #: water temperature (°C) for the substance's decay rate (Eq. (4) of docs/models/river.md);
     #: None: the rate at its reference temperature
     water_temp_c: float | None = None
+    #: month (1-12) of the monthly water-temperature climatology used when ``water_temp_c`` is
+    #: None (``hazatlas.services.spill_temperature``); None: the month of ``start``
+    month: int | None = None
     #: the register's receiving water of the site released from (``--establishment``): the
     #: source is snapped as screening snaps the site (``hazatlas.services.screen.snap_site``)
     receiving_water: str | None = None
@@ -137,6 +141,8 @@ class SpillRun:
     threshold_default: bool = False  # True when the default of _default_threshold was used
     decay_basis: str = ""
     water_temp_basis: str = ""
+    #: the water temperature used and where it comes from (user, climatology, none)
+    water_temp: WaterTemperature = field(default_factory=lambda: NO_TEMPERATURE)
     #: the unmapped first leg: its length is in every ``river_km_from_source`` of the document
     #: and its travel time in every time of ``runs`` (the model's distances start at the river)
     first_leg: FirstLeg = NO_LEG
@@ -176,6 +182,7 @@ class SpillRun:
             "points": [{"name": p.name, "lon": p.lon, "lat": p.lat} for p in r.points],
             "days": r.days,
             "water_temp_c": r.water_temp_c,
+            "month": r.month,
             "receiving_water": r.receiving_water,
         }
 
@@ -210,11 +217,15 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
     """Run the alarm model for ``request`` on ``network`` (default: the bundled network)."""
     _validate(request)
     substance = find_substance(request.substance) if request.substance else None
-    decay, decay_basis = _decay(request, substance)
     given = _threshold(request, substance)
     net = network if network is not None else RiverNetwork.load_default()
     snap = _snap_source(net, request)
     reaches = downstream_path(net, snap.reach_index)
+    temperature = water_temperature(
+        net, reaches.tolist(), given_c=request.water_temp_c, month=request.month,
+        start_month=request.start.month,
+    )  # fmt: skip
+    decay, decay_basis = _decay(request, substance, temperature.water_temp_c)
     lengths = net.length_m[reaches].copy()
     lengths[0] = max(lengths[0] - snap.offset_m, 1.0)
     start = (
@@ -223,26 +234,14 @@ def run_spill(request: SpillRequest, network: RiverNetwork | None = None) -> Spi
     )
     dist, preach = _locate_points(net, request, snap, reaches, start)
     run = SpillRun(
-        request,
-        net,
-        snap,
-        reaches,
-        start,
-        dist,
-        preach,
+        request, net, snap, reaches, start, dist, preach,
         countries_downstream(net, snap.reach_index, snap.offset_m, _origin(request, snap)),
-        substance,
-        float(decay),
-        math.nan,
-        "",
-    )
+        substance, float(decay), math.nan, "",
+    )  # fmt: skip
     run.decay_basis = decay_basis
     leg = snap.distance_m if snap.distance_m > ON_RIVER_M and math.isfinite(snap.distance_m) else 0
     run.first_leg = FirstLeg(float(leg), first_leg_velocity_m_s())
-    run.water_temp_basis = (
-        "given by the user" if request.water_temp_c is not None
-        else "not given: decay at the rate's reference temperature"
-    )
+    run.water_temp, run.water_temp_basis = temperature, temperature.basis
     run.threshold_mg_l, run.threshold_basis = given or _default_threshold(run, lengths)
     run.threshold_default = given is None
     flows = [request.flow] if not isinstance(request.flow, str) else list(FLOWS)
@@ -301,14 +300,17 @@ def delayed_series(
     return out
 
 
-def _decay(r: SpillRequest, substance: WaterSubstance | None) -> tuple[float, str]:
+def _decay(
+    r: SpillRequest, substance: WaterSubstance | None, water_temp_c: float | None
+) -> tuple[float, str]:
     """The decay rate (1/day) and its basis: the user's rate as given, else the substance's at
-    the water temperature (Eq. (4) of docs/models/river.md), else 0."""
+    the water temperature (the user's or the climatology's; Eq. (4) of docs/models/river.md),
+    else 0."""
     if r.decay_per_day is not None:
         return float(r.decay_per_day), "given by the user (no temperature correction)"
     if substance is None:
         return 0.0, "none given: 0"
-    return substance.decay_at(r.water_temp_c)
+    return substance.decay_at(water_temp_c)
 
 
 def _flow_key(flow: str | float) -> str:
@@ -325,6 +327,7 @@ def _validate(r: SpillRequest) -> None:
             days=r.days,
             flow=r.flow,
             water_temp_c=r.water_temp_c,
+            month=r.month,
         )
     )
 

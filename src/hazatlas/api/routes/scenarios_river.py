@@ -67,8 +67,12 @@ class RiverSpillIn(BaseModel):
     points: list[PlaceIn] = Field([], max_length=10_000)
     days: float = Field(30.0, ge=0.01, le=366)
     water_temp_c: float | None = Field(None, ge=0, le=40, description=(
-        "water temperature (°C) for the substance's decay rate; default: the rate at its "
-        "reference temperature"))
+        "water temperature (°C) for the substance's decay rate; default: the monthly "
+        "climatology of the river (river_water_temperature.csv) for `month` or the month of "
+        "`start`, else the rate at its reference temperature"))
+    month: int | None = Field(None, ge=1, le=12, description=(
+        "month (1-12) of the water-temperature climatology when `water_temp_c` is not given; "
+        "default: the month of `start`"))
     observations: list[ObservationIn] | None = Field(None, max_length=10_000, description=(
         "measured concentrations: the run is fitted to them and the answer adds `forecast`"))
     network: str | None = Field(None, max_length=100, description=(

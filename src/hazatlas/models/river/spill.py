@@ -45,6 +45,7 @@ def spill_problems(
     flow: str | float | None = None,
     duration_given: bool = False,
     water_temp_c: float | None = None,
+    month: int | None = None,
 ) -> list[Problem]:
     """Every problem with the inputs of a river spill, each naming its parameter.
 
@@ -96,6 +97,11 @@ def spill_problems(
     elif flow is not None and not (math.isfinite(flow) and flow > 0):
         problems.append(input_problem("flow", "a given discharge must be positive (m3/s)"))
     problems += water_temp_problems(water_temp_c)
+    if month is not None and not (isinstance(month, int) and 1 <= month <= 12):
+        problems.append(
+            input_problem("month", f"{month!r}: the month of the water-temperature climatology "
+                          "must be a whole number from 1 (January) to 12 (December)")
+        )
     return problems
 
 

@@ -31,7 +31,7 @@ MODELS: dict[str, type[pydantic.BaseModel]] = {"river": RiverSpillIn, "plume": P
 #: number and text fields of each form (empty: left out, the API's default or the site's value)
 FIELDS = {
     "river": ("mass_kg", "substance", "start", "duration_s", "flow", "flow_m3_s", "threshold_mg_l",
-              "decay_per_day", "days", "at_lon", "at_lat", "points"),
+              "decay_per_day", "water_temp_c", "month", "days", "at_lon", "at_lat", "points"),
     "plume": ("substance", "mass_kg", "rate_kg_s", "hole_diameter_m", "pressure_pa", "pool_area_m2",
               "temperature_k", "wind_speed_m_s", "wind_height_m", "stability", "wind_from_deg",
               "release_height_m", "levels", "duration_s", "sigmas", "mixing_height_m", "places"),
