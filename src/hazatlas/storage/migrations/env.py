@@ -5,15 +5,11 @@ from sqlalchemy import create_engine
 
 from hazatlas.storage import (  # noqa: F401 - registers the tables
     damage_tables,
+    dialogue_tables,
     exercise_tables,
     notification_tables,
     plan_tables,
-    notification_tables,
-    plan_tables,
     selfassessment_tables,
-    dialogue_tables,
-    notification_tables,
-    plan_tables,
 )
 from hazatlas.storage.tables import Base
 
