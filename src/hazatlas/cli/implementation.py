@@ -295,5 +295,24 @@ def actions_import(country: str = CountryArg,
     out.print(f"created {got['created']}, updated {got['updated']}, unchanged {got['unchanged']}")
 
 
+@actions_app.command("import-exercise")
+@handle_errors
+def actions_import_exercise(country: str = CountryArg,
+                            exercise_id: str = typer.Argument(..., help="the exercise's id"),
+                            db: str | None = DbOption, as_user: str | None = AsOption,
+                            at: str | None = AtOption, json_out: bool = JsonOption) -> None:
+    """Import the improvement plan of an exercise (hazatlas exercise): its actions for which
+    COUNTRY is responsible become linked actions; importing again updates them."""
+    from hazatlas.services.selfassessment import actions
+
+    database = open_db(db)
+    got = actions.import_exercise(database, principal(database, as_user), country, exercise_id,
+                                  now=_at(at))
+    if json_out:
+        print_json(got)
+        return
+    out.print(f"created {got['created']}, updated {got['updated']}, unchanged {got['unchanged']}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(impl_app, name="implementation")

@@ -161,6 +161,12 @@ def import_improvements(country: str,
     return actions.import_improvements(db, user, country, [r.model_dump() for r in body])
 
 
+@router.post("/action-plans/{country}/exercises/{exercise_id}",
+             summary="Import the improvement plan of a stored exercise (idempotent)")
+def import_exercise(country: str, exercise_id: str, db: Db, user: User) -> dict[str, Any]:
+    return actions.import_exercise(db, user, country, exercise_id)
+
+
 # -- implementation reports ------------------------------------------------------------------
 
 @router.get("/implementation-reports", summary="Implementation reports the caller may read")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hazatlas.domain.access import Principal
-from hazatlas.domain.errors import NotFoundError
+from hazatlas.domain.errors import NotFoundError, Problem, ValidationError
 from hazatlas.domain.selfassessment import access
 from hazatlas.domain.selfassessment import actions as rules
 from hazatlas.domain.selfassessment.assessment import check_round
@@ -131,3 +131,25 @@ def import_improvements(db: Database, principal: Principal, country: str,
     today = now_utc(now).date()
     return {"created": created, "updated": updated, "unchanged": unchanged,
             "actions": [_flag(a, today) for a in out]}
+
+
+def import_exercise(db: Database, principal: Principal, country: str, exercise_id: str, *,
+                    now: dt.datetime | None = None) -> dict[str, Any]:
+    """Import the improvement plan of exercise ``exercise_id`` into ``country``'s action plan:
+    its actions of which ``country`` is the responsible Party, whatever their status (a done or
+    cancelled one closes the linked action), through :func:`import_improvements` (idempotent,
+    audited). The user must be able to read the exercise (else it is not found) and write the
+    country's action plan."""
+    from hazatlas.services import exercises
+    from hazatlas.services.selfassessment.providers import improvement_record
+
+    access.check_write(principal, country)
+    doc = exercises.get(db, principal, exercise_id)
+    records: list[Mapping[str, Any]] = [improvement_record(exercise_id, a)
+                                        for a in doc.get("actions", ())
+                                        if a.get("responsible") == country]
+    if not records:
+        raise ValidationError([Problem("exercise", None, "actions",
+                                       f"exercise '{exercise_id}' has no improvement action for "
+                                       f"which {country} is responsible")])
+    return import_improvements(db, principal, country, records, now=now)

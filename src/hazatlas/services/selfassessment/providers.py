@@ -8,10 +8,10 @@ the country held in the period and its open improvement actions::
      "improvement_actions": [{"id", "exercise_id", "text", "plan_id", "plan_section",
                               "responsible_party", "due", "status"}, ...]}
 
-By default the provider is ``hazatlas.services.exercises.facts`` when that module is installed
-(the exercises of issue 16), called as ``facts(db, country_iso3, since, until)``; without it the
-two figures say "not yet available" and carry no value. Tests and deployments set another
-provider with :func:`set_exercise_provider`.
+By default the provider is :func:`from_exercises`: ``hazatlas.services.exercises.facts`` (the
+exercises of issue 16, ``docs/exercises.md``) with its records in the shape above; without the
+exercises module the two figures say "not yet available" and carry no value. Tests and
+deployments may set another provider with :func:`set_exercise_provider`.
 """
 
 from __future__ import annotations
@@ -39,11 +39,35 @@ def set_exercise_provider(provider: ExerciseFacts | None) -> ExerciseFacts | Non
     return before
 
 
+def improvement_record(exercise_id: str, action: Mapping[str, Any]) -> dict[str, Any]:
+    """An exercise's improvement action (as ``hazatlas.services.exercises`` stores it) as the
+    record the action plan imports. Action ids are numbered per exercise (``A1``, ``A2``, ...),
+    so the record's ``id`` is ``<exercise id>/<action id>``: unique across exercises."""
+    return {"id": f"{exercise_id}/{action['id']}", "exercise_id": exercise_id,
+            "text": action["text"], "plan_id": action.get("plan_id"),
+            "plan_section": action.get("plan_section", action.get("section")),
+            "responsible_party": action.get("responsible_party", action.get("responsible")),
+            "due": action["due"], "status": action["status"]}
+
+
+def from_exercises(db: Database, country_iso3: str, since: dt.date,
+                   until: dt.date) -> Mapping[str, Any]:
+    """The exercise figures from ``hazatlas.services.exercises.facts``: the exercises held and
+    the open improvement actions of which ``country_iso3`` is the responsible Party (the
+    exercises module lists every open action of the country's exercises, whoever must act)."""
+    facts = importlib.import_module(EXERCISES_MODULE).facts
+    got = facts(db, country_iso3, since, until)
+    return {"exercises": list(got["exercises"]),
+            "improvement_actions": [improvement_record(a["exercise_id"], a)
+                                    for a in got["open_actions"]
+                                    if a.get("responsible") == country_iso3]}
+
+
 def exercise_provider() -> ExerciseFacts | None:
-    """The provider in use: the one set, else the exercises module's ``facts``, else None."""
+    """The provider in use: the one set, else :func:`from_exercises` when the exercises module
+    is installed, else None."""
     if _provider is not None:
         return _provider
     if not DISCOVER or importlib.util.find_spec(EXERCISES_MODULE) is None:
         return None
-    facts = getattr(importlib.import_module(EXERCISES_MODULE), "facts", None)
-    return facts if callable(facts) else None
+    return from_exercises
