@@ -88,7 +88,7 @@ def record_classification_changes(session: Session,
                       for r in session.scalars(select(ClassificationStateRow).where(where)))
     now = utcnow()
     entries = []
-    for eid, result in results:
+    for eid, result in sorted(results, key=lambda r: r[0]):  # the same order on every backend
         new = {k: result.get(k) for k in CLASSIFICATION_KEYS}
         state = states.get(eid)
         old = ({k: getattr(state, k) for k in CLASSIFICATION_KEYS} if state is not None
