@@ -6,6 +6,7 @@ runs (see ``tests/test_cli_startup.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import getpass
 import json
@@ -39,6 +40,30 @@ EstablishmentOption = typer.Option(
     help="Establishment id: the run belongs to this site, whose location, inventory and "
     "tailings details fill the inputs left out")
 NoStoreOption = typer.Option(False, "--no-store", help="compute only: do not store the run")
+# the options of the document commands (plan, exercise, implementation, dialogue, ...)
+JsonOption = typer.Option(False, "--json", help="print the result as JSON")
+AtOption = typer.Option(None, "--at", help="the time to use instead of now (ISO 8601 with offset)")
+
+
+def parse_time(value: str, name: str = "--at", *, offset: bool = False) -> dt.datetime:
+    """``value`` (ISO 8601) as a time, or a :class:`ValidationError` naming the option ``name``;
+    with ``offset`` a time without its UTC offset is refused too."""
+    from hazatlas.domain.errors import Problem
+
+    try:
+        t: dt.datetime | None = dt.datetime.fromisoformat(value)
+    except ValueError:
+        t = None
+    if t is None or (offset and t.tzinfo is None):
+        need = "time with its offset" if offset else "time"
+        raise ValidationError([Problem("parameter", None, name, f"{value!r} is not an ISO 8601 "
+                                       f"{need} (e.g. 2026-03-02T09:00:00+02:00)")])
+    return t
+
+
+def at_time(value: str | None) -> dt.datetime | None:
+    """The ``--at`` option's time, or None when it was not given."""
+    return None if value is None else parse_time(value)
 
 
 def settings(db: str | Path | None = None) -> Settings:

@@ -4,7 +4,6 @@ CLI acts as the local administrator unless ``--as USER``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import typer
@@ -12,29 +11,18 @@ import typer
 from hazatlas.cli.common import (
     AsOption,
     DbOption,
+    JsonOption,
     handle_errors,
     open_db,
     out,
+    parse_time,
     principal,
     print_json,
 )
 
 consultation_app = typer.Typer(help="Consultations with stakeholders: open, comment, answer.",
                                no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
 
-
-def _time(value: str, name: str) -> dt.datetime:
-    from hazatlas.domain.errors import Problem, ValidationError
-
-    try:
-        t = dt.datetime.fromisoformat(value)
-    except ValueError:
-        t = None
-    if t is None or t.tzinfo is None:
-        raise ValidationError([Problem("parameter", None, name, f"{value!r} is not an ISO 8601 "
-                                       "time with its offset (e.g. 2026-03-02T09:00:00+02:00)")])
-    return t
 
 
 def _show(doc: dict[str, Any]) -> None:
@@ -69,8 +57,8 @@ def open_(country: str = typer.Option(..., "--country", help="ISO3 of the consul
     doc = consultations.create(database, principal(database, as_user), country_iso3=country,
                                title=title, subject_kind=subject, subject_ref=ref,
                                document_title=document_title, document_url=url,
-                               description=description, opens_at=_time(opens, "--opens"),
-                               closes_at=_time(closes, "--closes"))
+                               description=description, opens_at=parse_time(opens, "--opens", offset=True),
+                               closes_at=parse_time(closes, "--closes", offset=True))
     print_json(doc) if json_out else _show(doc)
 
 

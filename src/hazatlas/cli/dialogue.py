@@ -15,6 +15,7 @@ import typer
 from hazatlas.cli.common import (
     AsOption,
     DbOption,
+    JsonOption,
     handle_errors,
     open_db,
     out,
@@ -24,7 +25,6 @@ from hazatlas.cli.common import (
 
 dialogue_app = typer.Typer(help="The national policy dialogue: bodies, meetings, decisions, actions.",
                            no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
 
 
 def _date(value: str | None, name: str) -> dt.date | None:

@@ -15,7 +15,9 @@ import typer
 
 from hazatlas.cli.common import (
     AsOption,
+    AtOption,
     DbOption,
+    JsonOption,
     handle_errors,
     open_db,
     out,
@@ -26,8 +28,6 @@ from hazatlas.cli.common import (
 
 exercise_app = typer.Typer(help="Table-top exercises: master events list, play, evaluation.",
                            no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
-AtOption = typer.Option(None, "--at", help="the time to use instead of now (ISO 8601 with offset)")
 
 
 def _clock(value: str | None) -> Callable[[], dt.datetime] | None:

@@ -6,7 +6,6 @@ offset) of what depends on the date: the figures' time stamp, overdue actions, s
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,10 @@ import typer
 
 from hazatlas.cli.common import (
     AsOption,
+    AtOption,
     DbOption,
+    JsonOption,
+    at_time,
     handle_errors,
     open_db,
     out,
@@ -34,24 +36,11 @@ impl_app.add_typer(assessment_app, name="assessment")
 impl_app.add_typer(actions_app, name="actions")
 impl_app.add_typer(report_app, name="report")
 
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
-AtOption = typer.Option(None, "--at", help="the time to use instead of now (ISO 8601 with offset)")
 FromOption = typer.Option(..., "--from", help="first day of the period (YYYY-MM-DD)")
 ToOption = typer.Option(..., "--to", help="last day of the period (YYYY-MM-DD)")
 CountryArg = typer.Argument(..., help="ISO3 code of the country, e.g. SRB")
 RoundArg = typer.Argument(..., help="the round, e.g. 2026 or 10th")
 
-
-def _at(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    from hazatlas.domain.errors import Problem, ValidationError
-
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError([Problem("parameter", None, "--at", f"{value!r} is not an ISO 8601 "
-                                       "time (e.g. 2026-03-02T09:00:00+01:00)")]) from None
 
 
 def _figures(figures: dict[str, Any]) -> None:
@@ -88,7 +77,7 @@ def assessment_create(country: str = CountryArg, round_id: str = RoundArg,
 
     database = open_db(db)
     doc = assessments.create(database, principal(database, as_user), country, round_id, start,
-                             end, framework=framework, now=_at(at))
+                             end, framework=framework, now=at_time(at))
     print_json(doc) if json_out else _assessment(doc)
 
 
@@ -122,7 +111,7 @@ def assessment_set(country: str = CountryArg, round_id: str = RoundArg,
     database = open_db(db)
     doc = assessments.set_indicator(database, principal(database, as_user), country, round_id,
                                     indicator, level=level, evidence=evidence,
-                                    comments=comments, now=_at(at))
+                                    comments=comments, now=at_time(at))
     print_json(doc) if json_out else out.print(f"version {doc['version']}: {indicator} set")
 
 
@@ -136,7 +125,7 @@ def assessment_refresh(country: str = CountryArg, round_id: str = RoundArg,
 
     database = open_db(db)
     doc = assessments.refresh(database, principal(database, as_user), country, round_id,
-                              now=_at(at))
+                              now=at_time(at))
     print_json(doc) if json_out else _figures(doc["prefill"]["figures"])
 
 
@@ -217,7 +206,7 @@ def actions_add(country: str = CountryArg,
     a = actions.add(database, principal(database, as_user), country, _action_fields(
         indicator_id=indicator, title=title, responsible_authority=responsible, due_on=due,
         start_on=start, resources=resources, assistance_requested=assistance, status=status,
-        notes=notes), now=_at(at))
+        notes=notes), now=at_time(at))
     print_json(a) if json_out else out.print(_action_line(a))
 
 
@@ -244,7 +233,7 @@ def actions_update(country: str = CountryArg, action_id: int = typer.Argument(..
                                       responsible_authority=responsible, due_on=due,
                                       start_on=start, resources=resources,
                                       assistance_requested=assistance, status=status,
-                                      notes=notes), now=_at(at))
+                                      notes=notes), now=at_time(at))
     print_json(a) if json_out else out.print(_action_line(a))
 
 
@@ -259,7 +248,7 @@ def actions_list(country: str = CountryArg,
 
     database = open_db(db)
     plan = actions.list_actions(database, principal(database, as_user), country,
-                                overdue_only=overdue, now=_at(at))
+                                overdue_only=overdue, now=at_time(at))
     if json_out:
         print_json(plan)
         return
@@ -288,7 +277,7 @@ def actions_import(country: str = CountryArg,
         raise ValidationError([Problem(file.name, None, "", "expected a JSON list of objects")])
     database = open_db(db)
     got = actions.import_improvements(database, principal(database, as_user), country, records,
-                                      now=_at(at))
+                                      now=at_time(at))
     if json_out:
         print_json(got)
         return
@@ -307,7 +296,7 @@ def actions_import_exercise(country: str = CountryArg,
 
     database = open_db(db)
     got = actions.import_exercise(database, principal(database, as_user), country, exercise_id,
-                                  now=_at(at))
+                                  now=at_time(at))
     if json_out:
         print_json(got)
         return

@@ -4,7 +4,6 @@ reporting round (create, show, text, refresh, sign-off, history, export, list); 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,10 @@ import typer
 
 from hazatlas.cli.common import (
     AsOption,
+    AtOption,
     DbOption,
+    JsonOption,
+    at_time,
     handle_errors,
     open_db,
     out,
@@ -22,22 +24,9 @@ from hazatlas.cli.common import (
 
 report_app = typer.Typer(help="National implementation report per reporting round: figures, "
                          "text per language, versions, sign-off, export.", no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
-AtOption = typer.Option(None, "--at", help="the time to use instead of now (ISO 8601 with offset)")
 CountryArg = typer.Argument(..., help="ISO3 code of the country, e.g. SRB")
 RoundArg = typer.Argument(..., help="the reporting round, e.g. 11th")
 
-
-def _at(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    from hazatlas.domain.errors import Problem, ValidationError
-
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError([Problem("parameter", None, "--at", f"{value!r} is not an ISO 8601 "
-                                       "time (e.g. 2026-03-02T09:00:00+01:00)")]) from None
 
 
 def _summary(doc: dict[str, Any]) -> None:
@@ -77,7 +66,7 @@ def create(country: str = CountryArg, round_id: str = RoundArg,
 
     database = open_db(db)
     _show(reports.create(database, principal(database, as_user), country, round_id, start, end,
-                         language, now=_at(at)), json_out)
+                         language, now=at_time(at)), json_out)
 
 
 @report_app.command("show")
@@ -126,7 +115,7 @@ def refresh(country: str = CountryArg, round_id: str = RoundArg, db: str | None 
 
     database = open_db(db)
     _show(reports.refresh(database, principal(database, as_user), country, round_id,
-                          now=_at(at)), json_out)
+                          now=at_time(at)), json_out)
 
 
 @report_app.command("sign-off")
@@ -141,7 +130,7 @@ def sign_off(country: str = CountryArg, round_id: str = RoundArg,
 
     database = open_db(db)
     _show(reports.sign_off(database, principal(database, as_user), country, round_id,
-                           version=version, now=_at(at)), json_out)
+                           version=version, now=at_time(at)), json_out)
 
 
 @report_app.command("history")

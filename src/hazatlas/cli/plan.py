@@ -5,7 +5,6 @@ administrator unless ``--as USER``; an administrator names the Party it acts for
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,10 @@ import typer
 
 from hazatlas.cli.common import (
     AsOption,
+    AtOption,
     DbOption,
+    JsonOption,
+    at_time,
     handle_errors,
     open_db,
     out,
@@ -24,21 +26,8 @@ from hazatlas.cli.common import (
 
 plan_app = typer.Typer(help="Joint contingency plans: sections, links, agreement, adoption, review.",
                        no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
-AtOption = typer.Option(None, "--at", help="the time to use instead of now (ISO 8601 with offset)")
 PartyOption = typer.Option(None, "--party", help="ISO3 of the Party acted for (administrators)")
 
-
-def _at(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    from hazatlas.domain.errors import Problem, ValidationError
-
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError([Problem("parameter", None, "--at", f"{value!r} is not an ISO 8601 "
-                                       "time (e.g. 2026-03-02T09:00:00+02:00)")]) from None
 
 
 def _summary(doc: dict[str, Any]) -> None:
@@ -69,7 +58,7 @@ def list_(db: str | None = DbOption, as_user: str | None = AsOption,
     from hazatlas.services import plans
 
     database = open_db(db)
-    rows = plans.list_plans(database, principal(database, as_user), now=_at(at))
+    rows = plans.list_plans(database, principal(database, as_user), now=at_time(at))
     if json_out:
         print_json(rows)
         return
@@ -124,7 +113,7 @@ def show(plan_id: str = typer.Argument(...),
 
     database = open_db(db)
     _show(plans.get(database, principal(database, as_user), plan_id, version=version,
-                    now=_at(at)), json_out)
+                    now=at_time(at)), json_out)
 
 
 @plan_app.command("edit")
@@ -146,7 +135,7 @@ def edit(plan_id: str = typer.Argument(...),
         current = plans.get(database, who, plan_id)["parties"]
         parties = [p for p in current if p not in remove_party] + [
             p for p in add_party if p not in current]
-    _show(plans.edit_plan(database, who, plan_id, title=title, parties=parties, now=_at(at)),
+    _show(plans.edit_plan(database, who, plan_id, title=title, parties=parties, now=at_time(at)),
           json_out)
 
 
@@ -196,7 +185,7 @@ def agree(plan_id: str = typer.Argument(...), party: str | None = PartyOption,
     from hazatlas.services import plans
 
     database = open_db(db)
-    _show(plans.agree(database, principal(database, as_user), plan_id, party, now=_at(at)), json_out)
+    _show(plans.agree(database, principal(database, as_user), plan_id, party, now=at_time(at)), json_out)
 
 
 @plan_app.command("adopt")
@@ -208,7 +197,7 @@ def adopt(plan_id: str = typer.Argument(...), party: str | None = PartyOption,
     from hazatlas.services import plans
 
     database = open_db(db)
-    _show(plans.adopt(database, principal(database, as_user), plan_id, party, now=_at(at)), json_out)
+    _show(plans.adopt(database, principal(database, as_user), plan_id, party, now=at_time(at)), json_out)
 
 
 @plan_app.command("check")
@@ -284,7 +273,7 @@ def export(plan_id: str = typer.Argument(...),
                                        "a PDF is written to a file: give --output FILE")])
     database = open_db(db)
     done = export_file(database, principal(database, as_user), plan_id, fmt, language,
-                       chromium=settings(db).chromium, now=_at(at))
+                       chromium=settings(db).chromium, now=at_time(at))
     if output is None:
         typer.echo(done.content.decode("utf-8"), nl=False)
     else:

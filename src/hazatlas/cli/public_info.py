@@ -12,6 +12,7 @@ import typer
 from hazatlas.cli.common import (
     AsOption,
     DbOption,
+    JsonOption,
     handle_errors,
     open_db,
     out,
@@ -22,7 +23,6 @@ from hazatlas.cli.common import (
 
 public_info_app = typer.Typer(help="Information to the public: generate, edit, publish pages.",
                               no_args_is_help=True)
-JsonOption = typer.Option(False, "--json", help="print the result as JSON")
 
 
 def _show(page: dict[str, Any]) -> None:
