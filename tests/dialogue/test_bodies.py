@@ -89,3 +89,41 @@ def test_bad_input_names_the_field(db, people):
     with pytest.raises(ValidationError, match=r"actions\[0\].status"):
         bodies.add_meeting(db, people["md"], "b", held_on=dt.date(2026, 1, 1), title="M",
                            actions=[{"title": "t", "responsible": "r", "status": "late"}])
+
+
+def test_an_action_links_to_the_national_action_plan(db, people):
+    """A number in ``action_plan_ref`` names an action of the country's action plan (issue 17:
+    the dialogue's actions linked to the action plan); it must be one of the country's."""
+    from hazatlas.services.selfassessment import actions as action_plan
+
+    md, ro = people["md"], people["ro"]
+    planned = action_plan.add(db, md, "MDA", {
+        "indicator_id": "ID1", "title": "Adopt the identification procedure (example)",
+        "responsible_authority": "Ministry of Environment", "due_on": "2026-06-30"})
+    romanian = action_plan.add(db, ro, "ROU", {
+        "indicator_id": "ID1", "title": "Romanian action (example)",
+        "responsible_authority": "ANPM", "due_on": "2026-06-30"})
+    bodies.create_body(db, md, body_id="md-steering", country_iso3="MDA",
+                       kind="steering_committee", name="Steering committee (example)",
+                       members=MEMBERS)
+    meeting = bodies.add_meeting(
+        db, md, "md-steering", held_on=dt.date(2026, 3, 2), title="First meeting",
+        actions=[{"title": "Draft the procedure", "responsible": "Ministry",
+                  "action_plan_ref": str(planned["id"])},
+                 {"title": "Ask the ICPDR", "responsible": "Agency",
+                  "action_plan_ref": "ICPDR work plan 2026"}])
+    linked, outside = meeting["actions"]
+    assert linked["action_plan"] == {"id": planned["id"], "indicator_id": "ID1",
+                                     "title": "Adopt the identification procedure (example)",
+                                     "status": "planned", "due_on": "2026-06-30"}
+    assert "action_plan" not in outside  # outside text is kept as it is
+    listed = {a["title"]: a for a in bodies.list_actions(db, md)}
+    assert listed["Draft the procedure"]["action_plan"]["id"] == planned["id"]
+    for ref in (str(romanian["id"]), "999999"):  # another country's action, or none
+        with pytest.raises(ValidationError, match="action_plan_ref.*no action"):
+            bodies.add_action(db, md, meeting["id"], {"title": "x", "responsible": "y",
+                                                      "action_plan_ref": ref})
+        with pytest.raises(ValidationError, match="action_plan_ref"):
+            bodies.update_action(db, md, outside["id"], {"action_plan_ref": ref})
+    assert bodies.update_action(db, md, outside["id"], {"action_plan_ref": str(planned["id"])})[
+        "action_plan"]["id"] == planned["id"]

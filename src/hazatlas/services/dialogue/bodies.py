@@ -6,6 +6,7 @@ audited in the change log."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from hazatlas.domain.text import check_text
 from hazatlas.services.dialogue.common import now_utc, scope
 from hazatlas.storage import dialogue as store
 from hazatlas.storage import repositories as repo
+from hazatlas.storage import selfassessment as plan_store
 from hazatlas.storage.db import Database, Session
 
 
@@ -25,6 +27,41 @@ def _country(s: Session, iso3: str) -> None:
     if iso3 not in geodata.country_polygons():
         raise ValidationError([Problem("request", None, "country_iso3",
                                        f"'{iso3}' is not a known ISO3 code")])
+
+
+#: an ``action_plan_ref`` of digits names an action of the country's national action plan
+#: (``docs/self-assessment.md``); any other text is kept as an outside reference
+_PLAN_ACTION = re.compile(r"^[0-9]{1,18}$")
+_PLAN_FIELDS = ("id", "indicator_id", "title", "status", "due_on")
+
+
+def _plan_action(s: Session, country: str, ref: str | None) -> dict[str, Any] | None:
+    """The action-plan action ``ref`` names, if it is one of ``country``'s."""
+    if not ref or not _PLAN_ACTION.match(ref):
+        return None
+    row = plan_store.action_row(s, int(ref))
+    if row is None or row.country_iso3 != country:
+        return None
+    got = plan_store.action_json(row)
+    return {k: got.get(k) for k in _PLAN_FIELDS}
+
+
+def _check_plan_ref(s: Session, country: str, ref: str | None) -> None:
+    if ref and _PLAN_ACTION.match(ref) and _plan_action(s, country, ref) is None:
+        raise ValidationError([Problem(
+            "request", None, "action_plan_ref",
+            f"no action {ref} in the action plan of {country}: a number names an action of the "
+            f"country's action plan (hazatlas implementation actions list {country}); other text "
+            "is kept as an outside reference")])
+
+
+def _action(s: Session, row: Any, country: str) -> dict[str, Any]:
+    """An action as a mapping, with the action-plan action it is linked to (``action_plan``)."""
+    out = store.action_dict(row)
+    linked = _plan_action(s, country, out.get("action_plan_ref"))
+    if linked is not None:
+        out["action_plan"] = linked
+    return out
 
 
 def _body(s: Session, principal: Principal, body_id: str, what: str) -> Any:
@@ -104,8 +141,8 @@ def get_body(db: Database, principal: Principal, body_id: str) -> dict[str, Any]
         out = store.body_dict(row)
         meetings = [store.meeting_dict(m) for m in store.meetings(s, body_id)]
         by_meeting: dict[int, list[dict[str, Any]]] = {}
-        for a, _body_id, _country in store.actions(s, meeting_ids=[m["id"] for m in meetings]):
-            by_meeting.setdefault(a.meeting_id, []).append(store.action_dict(a))
+        for a, _body_id, country in store.actions(s, meeting_ids=[m["id"] for m in meetings]):
+            by_meeting.setdefault(a.meeting_id, []).append(_action(s, a, country))
     for m in meetings:
         m["actions"] = by_meeting.get(m["id"], [])
     out["meetings"] = meetings
@@ -152,6 +189,7 @@ def add_meeting(db: Database, principal: Principal, body_id: str, *, held_on: dt
 
 def _new_action(s: Session, principal: Principal, meeting_id: int, country: str,
                 values: dict[str, Any]) -> Any:
+    _check_plan_ref(s, country, values.get("action_plan_ref"))
     action = store.add_action(s, meeting_id=meeting_id, updated_by=principal.username, **values)
     repo.record_change(s, entity_type="dialogue_action", entity_id=str(action.id),
                        action="create", actor=principal.username,
@@ -173,8 +211,8 @@ def meeting(db: Database, principal: Principal, meeting_id: int) -> dict[str, An
     with db.transaction() as s:
         row, _body_row = _meeting(s, principal, meeting_id, "read")
         out = store.meeting_dict(row)
-        out["actions"] = [store.action_dict(a)
-                          for a, _b, _c in store.actions(s, meeting_ids=[meeting_id])]
+        out["actions"] = [_action(s, a, country)
+                          for a, _b, country in store.actions(s, meeting_ids=[meeting_id])]
         return out
 
 
@@ -185,7 +223,8 @@ def add_action(db: Database, principal: Principal, meeting_id: int,
     check_text({k: v for k, v in checked.items() if k != "due_on"}, "request")
     with db.transaction() as s:
         _row, body = _meeting(s, principal, meeting_id, "record actions")
-        return store.action_dict(_new_action(s, principal, meeting_id, body.country_iso3, checked))
+        return _action(s, _new_action(s, principal, meeting_id, body.country_iso3, checked),
+                       body.country_iso3)
 
 
 def update_action(db: Database, principal: Principal, action_id: int,
@@ -198,6 +237,8 @@ def update_action(db: Database, principal: Principal, action_id: int,
         if row is None:
             raise NotFoundError(f"action {action_id} not found")
         _meeting_row, body = _meeting(s, principal, row.meeting_id, "change actions")
+        if "action_plan_ref" in checked:
+            _check_plan_ref(s, body.country_iso3, checked["action_plan_ref"])
         changes = {}
         for key, new in checked.items():
             old = getattr(row, key)
@@ -210,7 +251,7 @@ def update_action(db: Database, principal: Principal, action_id: int,
             repo.record_change(s, entity_type="dialogue_action", entity_id=str(action_id),
                                action="update", actor=principal.username, changes=changes,
                                scope=scope(body.country_iso3))
-        return store.action_dict(row)
+        return _action(s, row, body.country_iso3)
 
 
 def list_actions(db: Database, principal: Principal, *, country: str | None = None,
@@ -229,7 +270,7 @@ def list_actions(db: Database, principal: Principal, *, country: str | None = No
     out = []
     with db.transaction() as s:
         for a, body_id, iso3 in store.actions(s, countries=countries):
-            item = {**store.action_dict(a), "body_id": body_id, "country_iso3": iso3,
+            item = {**_action(s, a, iso3), "body_id": body_id, "country_iso3": iso3,
                     "overdue": a.due_on is not None and a.due_on < today
                     and a.status in ("open", "in_progress")}
             if item["overdue"] or not overdue_only:
