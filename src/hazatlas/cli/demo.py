@@ -37,7 +37,7 @@ def prepare_demo(db: Path) -> dict[str, int]:
     from hazatlas.services.exercises.demo import seed_demo_exercise
 
     # a finished table-top exercise of that plan (docs/exercises.md)
-    counts["exercises"] = seed_demo_exercise(database, settings(db))
+    counts["exercises"] = seed_demo_exercise(database, demo_mail.sender_settings(settings(db)))
     return counts
 
 
@@ -85,8 +85,10 @@ def demo(db: Path = typer.Option(DEFAULT_SQLITE_PATH, "--db", help="SQLite file 
         return
     if mail:
         _serve_with_mail(db, host, port, mail_port)
-    else:
-        serve_database(db, host, port)
+    else:  # the instance sends as the demo's (the seeded exercise's reports are its reports)
+        from hazatlas.services import demo_mail
+
+        serve_database(db, host, port, configure=demo_mail.sender_settings)
 
 
 def register(app: typer.Typer) -> None:

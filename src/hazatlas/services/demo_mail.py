@@ -40,6 +40,9 @@ LOOPBACK = "127.0.0.1"
 #: messages kept (the oldest are dropped)
 KEEP = 500
 DEMO_DOMAIN = "demo.localhost"
+#: the address the demo's instance sends as (its reports are stored under this sender, so the
+#: reports seeded by ``prepare_demo`` and those sent while the demo serves are one instance's)
+SENDER = f"hazatlas@{DEMO_DOMAIN}"
 #: the demo's basin-body user (role ``basin``)
 DEMO_BASIN_USER = "demo-icpdr"
 _LINK = re.compile(r"https?://\S+/api/notifications/ack\?\S+")
@@ -127,8 +130,15 @@ class MailSink:
         """``base`` with the outbox pointed at this sink and links pointing at ``public_url``."""
         from dataclasses import replace
 
-        return replace(base, smtp_host=LOOPBACK, smtp_port=self.port,
-                       smtp_from=f"hazatlas@{DEMO_DOMAIN}", public_url=public_url)
+        return replace(sender_settings(base), smtp_host=LOOPBACK, smtp_port=self.port,
+                       public_url=public_url)
+
+
+def sender_settings(base: Settings) -> Settings:
+    """``base`` sending as the demo's instance (:data:`SENDER`)."""
+    from dataclasses import replace
+
+    return replace(base, smtp_from=SENDER)
 
 
 def seed_directory(db: Database, settings: Settings) -> int:

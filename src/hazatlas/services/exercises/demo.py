@@ -118,8 +118,8 @@ def _play(db: Database, settings: Settings, clock: _Clock) -> None:
     for minutes in (2, 20):
         play.release(db, md, settings, EXERCISE_ID, clock=clock.at(minutes))
     play.log(db, ua, settings, EXERCISE_ID, kind="action", clock=clock.at(38),
-             text="Reni harbour master alerted by telephone after the e-mail was found; booms "
-                  "ready at the water intake (example)")
+             text="Reni harbour master alerted by telephone; booms ready at the water intake "
+                  "(example)")
     play.release(db, md, settings, EXERCISE_ID, clock=clock.at(45))
     got = play.release(db, md, settings, EXERCISE_ID, clock=clock.at(60))
     request_id = next(i["report_id"] for i in got["exercise"]["injects"] if i["id"] == "I4")
@@ -149,24 +149,30 @@ def _note_seq(db: Database) -> int:
     return int(next(e["seq"] for e in journal if e["kind"] == "note"))
 
 
+#: (target, rating, evidence: journal entries, note)
+_Rating = tuple[str, str, list[int], str]
+
+
 def _evaluate(db: Database, clock: _Clock) -> None:
     ev = users.principal_for_user(db, EVALUATOR)
     md = users.principal_for_user(db, CONTROLLER)
     note = _note_seq(db)
-    quick = (("O1", "M", [note], "Hot wash: no acknowledgement during play"),
-             ("O2", "S", [], "Hot wash: the information report came late"),
-             ("O3", "P", [], ""))
+    quick: list[_Rating] = [
+        ("O1", "M", [note], "Hot wash: no acknowledgement during play"),
+        ("O2", "S", [], "Hot wash: the information report came late"),
+        ("O3", "P", [], "")]
     for target, rating, evidence, text in quick:
         evaluation.rate(db, ev, EXERCISE_ID, target=target, rating=rating, phase="quick",
                         evidence=evidence, note=text, clock=clock.at(135))
     day2 = 24 * 60 + 60  # the detailed evaluation, the next day
-    detailed = (("O1", "M", [note], "The early warning left at T+20 min; no acknowledgement "
-                 "within the hour (journal note)"),
-                ("O1/T1", "P", [], "Early warning at T+20 min, within 30 minutes"),
-                ("O1/T2", "U", [note], "No acknowledgement during play"),
-                ("O2", "S", [], "The information report went out at T+45 min without the "
-                 "expected arrival time at Reni"),
-                ("O3", "P", [], "Request at T+60 min, offer at T+75 min"))
+    detailed: list[_Rating] = [
+        ("O1", "M", [note], "The early warning left at T+20 min; no acknowledgement within the "
+                            "hour (journal note)"),
+        ("O1/T1", "P", [], "Early warning at T+20 min, within 30 minutes"),
+        ("O1/T2", "U", [note], "No acknowledgement during play"),
+        ("O2", "S", [], "The information report went out at T+45 min without the expected "
+                        "arrival time at Reni"),
+        ("O3", "P", [], "Request at T+60 min, offer at T+75 min")]
     for target, rating, evidence, text in detailed:
         evaluation.rate(db, ev, EXERCISE_ID, target=target, rating=rating, evidence=evidence,
                         note=text, clock=clock.at(day2))
