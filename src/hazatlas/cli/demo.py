@@ -34,6 +34,10 @@ def prepare_demo(db: Path) -> dict[str, int]:
     from hazatlas.services.plans.demo import seed_demo_plan
 
     counts["plans"] = seed_demo_plan(database)  # the Danube Delta example (docs/plans.md)
+    from hazatlas.services.exercises.demo import seed_demo_exercise
+
+    # a finished table-top exercise of that plan (docs/exercises.md)
+    counts["exercises"] = seed_demo_exercise(database, demo_mail.sender_settings(settings(db)))
     return counts
 
 
@@ -45,7 +49,8 @@ def _serve_with_mail(db: Path, host: str, port: int, mail_port: int) -> None:
     sink = demo_mail.MailSink(mail_port).start()
     out.print(f"demo mail sink on {demo_mail.LOOPBACK}:{sink.port}: the messages it receives are "
               f"at http://{host}:{port}/demo/mail")
-    out.print(f"demo users (national authorities): {', '.join(names)}")
+    out.print(f"demo users (national authorities; {demo_mail.DEMO_BASIN_USER} a basin body): "
+              f"{', '.join(names)}")
     out.print(f"password for this run: {password}")
 
     def on_app(app) -> None:  # type: ignore[no-untyped-def]
@@ -74,14 +79,16 @@ def demo(db: Path = typer.Option(DEFAULT_SQLITE_PATH, "--db", help="SQLite file 
     counts = prepare_demo(db)
     out.print(f"demo database {db}: {counts['countries']} countries, {counts['reaches']} river "
               f"reaches, {counts['establishments']} establishments ({counts['created']} new), "
-              f"{counts['contacts']} demo contacts, {counts['damage_events']} demo damage records "
-              f"and {counts['plans']} example plan added")
+              f"{counts['contacts']} demo contacts, {counts['damage_events']} demo damage records, "
+              f"{counts['plans']} example plan and {counts['exercises']} example exercise added")
     if no_serve:
         return
     if mail:
         _serve_with_mail(db, host, port, mail_port)
-    else:
-        serve_database(db, host, port)
+    else:  # the instance sends as the demo's (the seeded exercise's reports are its reports)
+        from hazatlas.services import demo_mail
+
+        serve_database(db, host, port, configure=demo_mail.sender_settings)
 
 
 def register(app: typer.Typer) -> None:

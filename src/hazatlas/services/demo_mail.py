@@ -11,7 +11,9 @@ The directory entries are demo contacts, named ``(demo)``, one point of contact 
 Tisza and Someș countries, Moldova on the Danube's bank) and the ICPDR for the Danube basin,
 with addresses under ``demo.localhost`` (RFC 6761: a name that never leaves this machine);
 every message to them goes to the sink. The demo users ``demo-<iso3>`` are national
-authorities of those countries, sharing one password that the demo makes up at each start.
+authorities of those countries, and ``demo-icpdr`` a basin body (the evaluator of the demo's
+example exercise, ``services/exercises/demo.py``); they share one password that the demo makes
+up at each start.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ LOOPBACK = "127.0.0.1"
 #: messages kept (the oldest are dropped)
 KEEP = 500
 DEMO_DOMAIN = "demo.localhost"
+#: the address the demo's instance sends as (its reports are stored under this sender, so the
+#: reports seeded by ``prepare_demo`` and those sent while the demo serves are one instance's)
+SENDER = f"hazatlas@{DEMO_DOMAIN}"
+#: the demo's basin-body user (role ``basin``)
+DEMO_BASIN_USER = "demo-icpdr"
 _LINK = re.compile(r"https?://\S+/api/notifications/ack\?\S+")
 
 
@@ -123,8 +130,15 @@ class MailSink:
         """``base`` with the outbox pointed at this sink and links pointing at ``public_url``."""
         from dataclasses import replace
 
-        return replace(base, smtp_host=LOOPBACK, smtp_port=self.port,
-                       smtp_from=f"hazatlas@{DEMO_DOMAIN}", public_url=public_url)
+        return replace(sender_settings(base), smtp_host=LOOPBACK, smtp_port=self.port,
+                       public_url=public_url)
+
+
+def sender_settings(base: Settings) -> Settings:
+    """``base`` sending as the demo's instance (:data:`SENDER`)."""
+    from dataclasses import replace
+
+    return replace(base, smtp_from=SENDER)
 
 
 def seed_directory(db: Database, settings: Settings) -> int:
@@ -154,14 +168,26 @@ def demo_password() -> str:
 
 
 def seed_users(db: Database, password: str) -> list[str]:
-    """The demo users (national authorities of :data:`DEMO_COUNTRIES`), with ``password``."""
+    """The demo users (national authorities of :data:`DEMO_COUNTRIES` and the basin body
+    :data:`DEMO_BASIN_USER`), with ``password``."""
     existing = {str(u["username"]) for u in users.list_users(db)}
     names = []
-    for iso3 in DEMO_COUNTRIES:
-        name = demo_user(iso3)
+    wanted = [(demo_user(c), "national", c) for c in DEMO_COUNTRIES]
+    for name, role, country in [*wanted, (DEMO_BASIN_USER, "basin", None)]:
         if name in existing:
             users.set_password(db, name, password)
         else:
-            users.create_user(db, name, "national", country=iso3, password=password)
+            users.create_user(db, name, role, country=country, password=password)
         names.append(name)
     return names
+
+
+def ensure_users(db: Database, countries: tuple[str, ...], *, basin: bool = False) -> None:
+    """Create the demo users of ``countries`` (and the basin body) that are missing, without a
+    password: the demo gives them one when it starts (:func:`seed_users`)."""
+    existing = {str(u["username"]) for u in users.list_users(db)}
+    for iso3 in countries:
+        if demo_user(iso3) not in existing:
+            users.create_user(db, demo_user(iso3), "national", country=iso3)
+    if basin and DEMO_BASIN_USER not in existing:
+        users.create_user(db, DEMO_BASIN_USER, "basin")
