@@ -183,3 +183,12 @@ def test_the_improvement_plan_links_the_plan_section(app):
     actions = re.search(r'<table id="actions">(.*?)</table>', page, re.S).group(1)
     assert 'href="/plans/danube-delta#section-alerting_notification"' in actions
     assert "Train the duty officers" in actions and "2027-06-30" in actions
+
+
+def test_the_pages_in_ukrainian(app):
+    ua = client_of(app, "ua")
+    ua.get("/language/uk")
+    page = ua.get("/exercises/dd-web").text
+    assert '<html lang="uk">' in page and "Перелік основних подій (MSEL)" in page
+    assert "командно-штабне (настільне) навчання" in page and ">заплановано<" in page
+    assert 'href="/exercises" aria-current="page">Навчання</a>' in page
