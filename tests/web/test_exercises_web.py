@@ -150,12 +150,21 @@ def test_a_controller_plays_and_an_evaluator_rates(app):
     assert r.status_code == 422 and "evidence" in r.text  # below P: a note or evidence
     assert post(icpdr, "/exercises/dd-web/ratings", target="O1/T1", rating="S",
                 phase="detailed", note="The warning left 8 minutes late").status_code == 303
+    r = post(icpdr, "/exercises/dd-web/ratings", target="O1/T2", rating="M", evidence="3 x")
+    assert r.status_code == 422 and "evidence: &#39;x&#39;: expected journal entry" in r.text
+    r = post(icpdr, "/exercises/dd-web/ratings", target="O1/T2", rating="M", evidence="999")
+    assert r.status_code == 422 and "evidence: no journal entry 999 in exercise" in r.text
+    seq = exercises.get(app.state.db, SYSTEM, "dd-web")["journal"][-1]["seq"]
+    assert post(icpdr, "/exercises/dd-web/ratings", target="O1/T2", rating="M",
+                evidence=f"{seq}").status_code == 303
     assert post(icpdr, "/exercises/dd-web/ratings", target="O1", rating="P",
                 phase="quick").status_code == 303
     page = icpdr.get("/exercises/dd-web").text
     task = row(page, "objectives", "O1/T1")
     assert '<td class="rating">S</td>' in task and "8 minutes late" in task
     assert '<td class="rating">P</td>' in row(page, "objectives", "O1")
+    assert '<td class="rating">M</td>' in row(page, "objectives", "O1/T2")
+    assert f"evidence: #{seq}" in row(page, "objectives", "O1/T2")
 
     assert post(md, "/exercises/dd-web/end").status_code == 303
     page = md.get("/exercises/dd-web").text

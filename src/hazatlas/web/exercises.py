@@ -15,6 +15,7 @@ state change, 422 bad input) is shown on the page with the service's message.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from hazatlas.domain.errors import (
     HazatlasError,
     NotFoundError,
     PermissionDeniedError,
+    Problem,
     ValidationError,
 )
 from hazatlas.domain.exercises.play import clock_text
@@ -180,10 +182,25 @@ async def end(exercise_id: str, request: Request) -> Response:
 
 @router.post("/exercises/{exercise_id}/ratings", dependencies=[Depends(session.require_csrf)])
 async def rate(exercise_id: str, request: Request) -> Response:
-    """Rate an objective or a task (``target``) P, S, M or U in a ``phase`` with a ``note``."""
+    """Rate an objective or a task (``target``) P, S, M or U in a ``phase`` with a ``note``
+    and ``evidence`` (journal entry numbers separated by spaces or commas)."""
     form = await _form(request)
     target, rating = form.get("target", "")[:201], form.get("rating", "")[:2]
     phase, note = form.get("phase", "detailed")[:20], form.get("note", "")[:20_000]
-    return await run_in_threadpool(_act, request, exercise_id, "rate", lambda: exercises.rate(
-        request.app.state.db, page_principal(request), exercise_id, target=target,
-        rating=rating, phase=phase, note=note))
+    evidence = form.get("evidence", "")[:2000]
+
+    def call() -> Any:
+        return exercises.rate(request.app.state.db, page_principal(request), exercise_id,
+                              target=target, rating=rating, phase=phase, note=note,
+                              evidence=entry_numbers(evidence))
+    return await run_in_threadpool(_act, request, exercise_id, "rate", call)
+
+
+def entry_numbers(text: str) -> list[int]:
+    """Journal entry numbers from ``text`` (``3, 7 12``); anything else is named."""
+    tokens = [t for t in re.split(r"[\s,;]+", text) if t]
+    bad = [t for t in tokens if not t.isdigit() or len(t) > 9]
+    if bad:
+        raise ValidationError([Problem("request", None, "evidence", f"{bad[0]!r}: expected "
+                                       "journal entry numbers (#) separated by spaces")])
+    return [int(t) for t in tokens][:200]
