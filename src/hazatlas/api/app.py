@@ -82,6 +82,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     from hazatlas.web import plans_forms
 
     app.include_router(plans_forms.router)
+    from hazatlas.web import exercises as exercise_pages
+
+    app.include_router(exercise_pages.router)
     app.include_router(plan_pages.router)
     assets.mount(app)
     return app
