@@ -262,3 +262,24 @@ def test_cli_db_takes_a_database_url(demo_path):
                                    "--dam-height", "20m", "--no-store", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["establishment_id"] == "RO-BM-AURUL"
+
+
+def test_month_picks_the_water_temperature_climatology(demo_path):
+    """Without --water-temp the constituents decay at the river's monthly climatology: the
+    month of --start, or --month (issue 14 item 6); a month outside 1-12 names the option."""
+    runner = CliRunner()
+    base = ["scenario", "tailings-failure", "--db", str(demo_path), "--start", "2000-01-30T22:00",
+            "--establishment", "RO-BM-AURUL", "--released", "0.0625", "--stored-volume", "1.6Mm3",
+            "--dam-height", "20m", "--json", "--no-store"]
+    runs = {}
+    for extra in ([], ["--month", "7"], ["--water-temp", "2"]):
+        got = runner.invoke(app, [*base, *extra])
+        assert got.exit_code == 0, got.output
+        runs[" ".join(extra)] = json.loads(got.stdout)["spills"][0]["source"]["water_temp"]
+    january, july, given = runs[""], runs["--month 7"], runs["--water-temp 2"]
+    assert january["kind"] == july["kind"] == "climatology" and given["kind"] != "climatology"
+    assert (january["climatology"]["month"], january["climatology"]["month_from"]) == (1, "start")
+    assert (july["climatology"]["month"], july["climatology"]["month_from"]) == (7, "month")
+    assert july["value_c"] > january["value_c"] and given["value_c"] == 2.0
+    bad = runner.invoke(app, [*base, "--month", "13"])
+    assert bad.exit_code == 2 and "month" in bad.stderr

@@ -63,7 +63,11 @@ def tailings_failure(
     days: Annotated[float, typer.Option("--days", help="Horizon of the river run, days")] = 30.0,
     water_temp: Annotated[float | None, typer.Option(
         "--water-temp", help="Water temperature in °C for the constituents' decay rates "
-                             "(default: the rates at their reference temperature)")] = None,
+                             "(default: the river's monthly climatology, else the rates at their "
+                             "reference temperature)")] = None,
+    month: Annotated[int | None, typer.Option(
+        "--month", help="Month 1-12 of the water-temperature climatology when --water-temp is "
+                        "not given (default: the month of --start)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the run")] = False,
     network: Annotated[str | None, typer.Option(
@@ -97,6 +101,7 @@ def tailings_failure(
         duration_s=parse_quantity(duration, "s", name="--duration"),
         days=days,
         water_temp_c=water_temp,
+        month=month,
     )
     database = open_db(db)
     net = None

@@ -67,7 +67,11 @@ class TailingsFailureRequest:
     duration_s: float = 0.0
     days: float = 30.0
     dry_density_kg_m3: float = DEFAULT_DRY_DENSITY_KG_M3
-    water_temp_c: float | None = None  # °C, for the decay (None: rates at their reference)
+    #: °C, for the decay; None: the river's monthly climatology (``services/spill_temperature``),
+    #: else the rates at their reference temperature
+    water_temp_c: float | None = None
+    #: month (1-12) of that climatology; None: the month of ``start``
+    month: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The request as plain data (ISO 8601 start)."""
@@ -215,6 +219,8 @@ def _check_request(req: TailingsFailureRequest) -> None:
                                           "concentration >= 0"))
     if not (math.isfinite(req.duration_s) and req.duration_s >= 0):
         problems.append(input_problem("duration_s", f"{req.duration_s!r}: must be >= 0"))
+    if req.month is not None and not 1 <= req.month <= 12:
+        problems.append(input_problem("month", f"{req.month!r}: expected a month 1-12"))
     raise_problems(problems)
 
 
@@ -383,7 +389,7 @@ def _spill(req: TailingsFailureRequest, rel: Release, entry: dict[str, Any], net
     return run_spill(
         SpillRequest(lon=entry["lon"], lat=entry["lat"], mass_kg=rel.mass_kg, start=req.start,
                      duration_s=req.duration_s, substance=rel.constituent, flow=req.flow,
-                     days=req.days, water_temp_c=req.water_temp_c),
+                     days=req.days, water_temp_c=req.water_temp_c, month=req.month),
         network,
     )
 

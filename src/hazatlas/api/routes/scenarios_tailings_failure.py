@@ -42,8 +42,11 @@ class TailingsFailureIn(BaseModel):
     duration_s: float = Field(0.0, ge=0, le=366 * 86400)
     days: float = Field(30.0, ge=0.01, le=366)
     water_temp_c: float | None = Field(None, ge=0, le=40, description=(
-        "water temperature (°C) for the constituents' decay; default: the rates at their "
-        "reference temperature"))
+        "water temperature (°C) for the constituents' decay; default: the river's monthly "
+        "climatology, else the rates at their reference temperature"))
+    month: int | None = Field(None, ge=1, le=12, description=(
+        "month of the water-temperature climatology when water_temp_c is not given; default: "
+        "the month of start"))
 
 
 @router.post("/tailings-failure",
