@@ -97,6 +97,8 @@ def test_table_parses_with_and_without_the_basin_column():
     ("flood,depth,SRB,*,RCP4.5,2050,100,1.2,p,unconfirmed\n"
      "flood,depth,SRB,*,RCP4.5,2050,100,1.3,p,unconfirmed\n", "t.csv, row 3, column 'factor': repeats row 2"),
     ("flood,depth,SRB,*,RCP4.5,1990,100,1.2,p,unconfirmed\n", "row 2, column 'horizon'"),
+    ("flood,depth,SRB,*,RCP4.5,²⁰⁵⁰,100,1.2,p,unconfirmed\n", "row 2, column 'horizon'"),
+    ("flood,depth,ÄÖÜ,*,RCP4.5,2050,100,1.2,p,unconfirmed\n", "row 2, column 'region'"),
     ("flood,depth,SRB,*,RCP4.5,2050,0,1.2,p,unconfirmed\n", "row 2, column 'return_period_years'"),
     ("tsunami,depth,SRB,*,RCP4.5,2050,100,1.2,p,unconfirmed\n", "row 2, column 'hazard'"),
     ("flood,,SRB,*,RCP4.5,2050,100,abc,p,unconfirmed\n", "column 'intensity_measure': empty"),

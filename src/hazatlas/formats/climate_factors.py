@@ -45,13 +45,14 @@ def _row(source: str, number: int, raw: dict[str, str | None]) -> tuple[ChangeFa
     if cell["hazard"] and cell["hazard"] not in HAZARDS:
         bad("hazard", f"{cell['hazard']!r}: expected one of {', '.join(HAZARDS)}")
     region = cell["region"]
-    if region and region != "*" and not (len(region) == 3 and region.isalpha() and region.isupper()):
+    if region and region != "*" and not (len(region) == 3 and region.isascii() and region.isalpha()
+                                             and region.isupper()):
         bad("region", f"{region!r}: expected an ISO3 country code (e.g. SRB) or '*'")
     scenario = cell["scenario"]
     if scenario and (scenario == BASELINE or not SCENARIO.match(scenario)):
         bad("scenario", f"{scenario!r}: expected a projection, RCPn.n or SSPn-n.n")
     horizon = cell["horizon"]
-    if horizon and not (horizon.isdigit() and 2000 <= int(horizon) <= 2300):
+    if horizon and not (horizon.isascii() and horizon.isdigit() and 2000 <= int(horizon) <= 2300):
         bad("horizon", f"{horizon!r}: expected the projection's year (2000-2300)")
     numbers: dict[str, float] = {}
     for k in ("return_period_years", "factor"):

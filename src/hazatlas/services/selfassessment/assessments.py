@@ -14,7 +14,15 @@ from hazatlas.domain.selfassessment import access
 from hazatlas.domain.selfassessment import assessment as model
 from hazatlas.domain.selfassessment.framework import DEFAULT_VERSION, load_framework
 from hazatlas.services.selfassessment import prefill
-from hazatlas.services.selfassessment.common import ASSESSMENT, date, load, now_utc, write
+from hazatlas.services.selfassessment.common import (
+    ASSESSMENT,
+    date,
+    listing,
+    load,
+    now_utc,
+    revisions_of,
+    write,
+)
 from hazatlas.storage import selfassessment as store
 from hazatlas.storage.db import Database
 
@@ -88,16 +96,12 @@ def refresh(db: Database, principal: Principal, country: str, round_id: str, *,
 
 def list_assessments(db: Database, principal: Principal,
                      country: str | None = None) -> list[dict[str, Any]]:
-    with db.transaction() as s:
-        rows = store.listing(s, ASSESSMENT, country)
-    return [r for r in rows if access.can_read(principal, r["country"])]
+    return listing(db, principal, ASSESSMENT, country)
 
 
 def revisions(db: Database, principal: Principal, country: str,
               round_id: str) -> list[dict[str, Any]]:
-    with db.transaction() as s:
-        load(s, principal, ASSESSMENT, country, round_id)
-        return store.revisions(s, ASSESSMENT, country, round_id)
+    return revisions_of(db, principal, ASSESSMENT, country, round_id)
 
 
 def progress(db: Database, principal: Principal, country: str, from_round: str,

@@ -61,6 +61,22 @@ def load(s: Any, principal: Principal, kind: str, country: str, round_id: str, *
     return doc
 
 
+def listing(db: Any, principal: Principal, kind: str,
+            country: str | None = None) -> list[dict[str, Any]]:
+    """The documents of ``kind`` (of ``country``) that ``principal`` may read."""
+    with db.transaction() as s:
+        rows = store.listing(s, kind, country)
+    return [r for r in rows if access.can_read(principal, r["country"])]
+
+
+def revisions_of(db: Any, principal: Principal, kind: str, country: str,
+                 round_id: str) -> list[dict[str, Any]]:
+    """Every saved revision of a document of ``kind``, oldest first."""
+    with db.transaction() as s:
+        load(s, principal, kind, country, round_id)
+        return store.revisions(s, kind, country, round_id)
+
+
 def date(value: dt.date | str, name: str) -> dt.date:
     if isinstance(value, dt.date):
         return value

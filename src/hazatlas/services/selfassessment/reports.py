@@ -15,7 +15,15 @@ from hazatlas.domain.errors import ConflictError, NotFoundError, Problem, Valida
 from hazatlas.domain.selfassessment import access
 from hazatlas.domain.selfassessment import report as model
 from hazatlas.services.selfassessment import prefill
-from hazatlas.services.selfassessment.common import REPORT, date, load, now_utc, write
+from hazatlas.services.selfassessment.common import (
+    REPORT,
+    date,
+    listing,
+    load,
+    now_utc,
+    revisions_of,
+    write,
+)
 from hazatlas.storage import selfassessment as store
 from hazatlas.storage.db import Database
 
@@ -108,16 +116,12 @@ def sign_off(db: Database, principal: Principal, country: str, round_id: str, *,
 
 def list_reports(db: Database, principal: Principal,
                  country: str | None = None) -> list[dict[str, Any]]:
-    with db.transaction() as s:
-        rows = store.listing(s, REPORT, country)
-    return [r for r in rows if access.can_read(principal, r["country"])]
+    return listing(db, principal, REPORT, country)
 
 
 def revisions(db: Database, principal: Principal, country: str,
               round_id: str) -> list[dict[str, Any]]:
-    with db.transaction() as s:
-        load(s, principal, REPORT, country, round_id)
-        return store.revisions(s, REPORT, country, round_id)
+    return revisions_of(db, principal, REPORT, country, round_id)
 
 
 def export(db: Database, principal: Principal, country: str, round_id: str, fmt: str,
