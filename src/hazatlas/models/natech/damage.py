@@ -7,10 +7,13 @@ its scenario parameters (https://rapidn.jrc.ec.europa.eu/TR/risk-assessment1;
 https://rapidn.jrc.ec.europa.eu/risk_state/list). Here a classification is the rows of
 ``natech_damage_classifications.csv``: damage state, its wording, the LOC state (RAPID-N's
 default mapping DS1 None, DS2 Minor, DS3 Moderate, DS4 Major, DS5 Catastrophic, confirmed) and
-a **release fraction** of the unit's content. RAPID-N's translation of a LOC state into a
-released amount was not retrieved, so the fractions of DS2-DS4 are a hazatlas assumption (the
-CSV's ``release_fraction_status`` says which); DS1 = 0 and DS5 = 1 follow from the HAZUS
-wording ("no damage", "loss of all content").
+a **release fraction** of the unit's content. RAPID-N's default risk states carry no released
+amount (their scenario parameters are empty; the user enters release rate, duration or hole
+size per risk state: Girgin & Necci 2018, EUR 29511 EN), and no published fraction per state
+was found (Salzano et al. 2003 and Fabbrocino et al. 2005 relate damage states one-to-one to
+risk states; their quantities were not read), so the fractions of DS2-DS4 are a hazatlas
+assumption (the CSV's ``release_fraction_status`` says which); DS1 = 0 and DS5 = 1 follow from
+the HAZUS wording ("no damage", "loss of all content").
 
 >>> c = classification("hazus-2010-storage-tank")
 >>> c.states, c.loc_states
