@@ -150,9 +150,24 @@ def test_schematic_reaches_join_the_network_at_their_mouths(net: RiverNetwork) -
 def test_names_guide_the_snapping(net: RiverNetwork) -> None:
     for water, river in [("Somes", "Someș"), ("Szamos", "Someș"), ("Tisa", "Tisza"),
                          ("Sasar", "Săsar"), ("Akhangaran", "Angren"), ("Chirchiq", "Chirchik"),
-                         ("Bela reka", "Borska reka"), ("Syr Darya", "Syr Darya")]:  # fmt: skip
+                         ("Bela reka", "Borska reka"), ("Syr Darya", "Syr Darya"),
+                         ("Naryn", "Naryn")]:  # fmt: skip
         hits = reaches_for_water(net, water)
         assert len(hits) and all(net.river_name(int(i)) == river for i in hits), water
+
+
+def test_a_river_is_found_under_its_source_name_and_its_renamed_reaches(
+    net: RiverNetwork,
+) -> None:
+    """The Syr Darya: river_names.csv renames the reaches Natural Earth calls "Naryn" below the
+    Kara Darya junction; the reaches Natural Earth itself calls "Syr Darya" (Khujand and below)
+    belong to the same river. A site at Degmay (near Khujand, 8 km from the river) snaps there,
+    not some 60 km upstream onto the renamed reaches in the Fergana valley."""
+    hits = reaches_for_water(net, "Syr Darya")
+    source_named = {i for i in range(len(net)) if net.name[i] == "Syr Darya"}
+    assert source_named and source_named <= {int(i) for i in hits}
+    snap = snap_to_reaches(net, hits, np.array([69.73]), np.array([40.215]), 20_000)
+    assert 0 <= snap.reach_index[0] and snap.distance_m[0] < 10_000
 
 
 @pytest.mark.parametrize(

@@ -246,8 +246,10 @@ def snap_to_reaches(
 
 def _reach_name_keys(network: RiverNetwork) -> tuple[list[set[str]], list[set[str]]]:
     """Per reach, the folded names a receiving water may give: (1) the canonical main-stem
-    name and its names by language (:mod:`hazatlas.geo.river_names`), (2) the source data's
-    name and alternative names."""
+    name and its names by language (:mod:`hazatlas.geo.river_names`), the source data's name
+    standing in as the canonical one where the reach has none (so that the reaches Natural Earth
+    itself calls "Syr Darya" are found together with those renamed "Syr Darya"), (2) the source
+    data's name and alternative names."""
     from hazatlas.geo.network import fold
 
     n = len(network)
@@ -257,7 +259,7 @@ def _reach_name_keys(network: RiverNetwork) -> tuple[list[set[str]], list[set[st
     canonical: list[set[str]] = []
     source: list[set[str]] = []
     for nm, a, rv, by_lang in zip(network.name, alt, river, langs, strict=True):
-        keys = {fold(rv)}
+        keys = {fold(rv or nm)}
         for value in dict(by_lang).values():
             keys |= {fold(value)} | {fold(s) for s in str(value).split("/")}
         canonical.append(keys - {""})
