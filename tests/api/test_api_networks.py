@@ -49,3 +49,40 @@ def test_unknown_network_is_404_and_no_file_is_read(client, name):
     assert r.status_code == 404, r.text
     s = client.get("/api/establishments/RS-PANCEVO-HIP/screening", params={"network": name})
     assert s.status_code == 404, s.text
+
+
+def test_the_scenario_page_draws_a_run_on_the_network_it_was_made_on(client, db, gpkg, tmp_path):
+    """A river run on a stored network is drawn with that network's reaches (not with bundled
+    reaches that may share the ids); once the network is rebuilt from another file, the reaches
+    are not drawn and the page says why."""
+    from hazatlas.services import scenarios
+    from hazatlas.web.scenarios import drawing, view
+
+    networks.build_network(db, SYSTEM, gpkg, "danube", replace=True)
+    doc = client.post("/api/scenarios/river", json={**RIVER, "network": "danube"},
+                      headers=auth(client, "rs")).json()  # fmt: skip
+    stored = scenarios.get(db, SYSTEM, doc["scenario_id"])
+    net, note = view.network_of(db, stored)
+    assert note is None and net is not None
+    reaches = [f for f in view.scenario_view(SYSTEM, stored, {}, str, db)["layers"]["features"]
+               if f["properties"]["role"] == "reach"]  # fmt: skip
+    assert len(reaches) == len(doc["profile"]) > 1
+    for f, p in list(zip(reaches, doc["profile"], strict=True))[1:]:
+        end = net.geometry[net.index_of(int(p["reach_id"]))].coords[-1]
+        assert f["geometry"]["coordinates"][-1] == [round(end[0], 5), round(end[1], 5)]
+    # the bundled network has none of these reaches: drawn on it, the run lost its river
+    assert not [f for f in drawing.river_layers(doc)["features"] if f["properties"]["role"] == "reach"]
+
+    other = tmp_path / "other_hydrorivers.gpkg"
+    table = synthetic_network(300, seed=9, bbox=(18.0, 42.0, 30.5, 47.6))
+    write_hydrorivers(other, hydrorivers_columns(table), table)
+    networks.build_network(db, SYSTEM, other, "danube", replace=True)
+    net, note = view.network_of(db, stored)
+    assert net is None and note is not None and "rebuilt" in note
+    values = view.scenario_view(SYSTEM, stored, {}, str, db)
+    assert values["network_note"] == note
+    assert [f["properties"]["role"] for f in values["layers"]["features"]] == ["release"]
+    page = client.get(f"/scenarios/{doc['scenario_id']}")
+    if page.status_code == 200:  # anonymous readers see runs not tied to a site
+        assert 'id="network-note"' in page.text and "rebuilt" in page.text
+    networks.build_network(db, SYSTEM, gpkg, "danube", replace=True)

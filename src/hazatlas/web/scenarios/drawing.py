@@ -1,7 +1,8 @@
 """What the map of a stored scenario draws, as GeoJSON built on the server.
 
 * **River spill**: the reaches of the downstream path (the run's longitudinal profile, one entry
-  per reach) with their Natural Earth geometry from the bundled network, each in the colour of
+  per reach) with their geometry from the network the run was made on (the bundled Natural
+  Earth network, or a stored network: :func:`hazatlas.web.scenarios.view.network_of`), each in the colour of
   its arrival time above the threshold (:data:`ARRIVAL_BINS`; grey where the threshold is never
   exceeded), and the release point.
 * **Gas release**: each level's footprint and its wind-direction uncertainty wedge (the polygons
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import math
 from typing import Any
+
+from hazatlas.domain.errors import HazatlasError
 
 #: Arrival time bins (upper bound in hours, colour) of the reaches; colours from red (soon) to
 #: violet (late), each at least 3:1 against the pale land of the base map.
@@ -73,15 +76,18 @@ def _point(lon: float, lat: float, **properties: Any) -> dict[str, Any]:
     return _feature({"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}, **properties)
 
 
-def river_layers(result: dict[str, Any]) -> dict[str, Any]:
-    """The spill's reaches coloured by arrival, and the release point."""
-    net = _network()
+def river_layers(result: dict[str, Any], net: Any = None, *, draw_reaches: bool = True
+                 ) -> dict[str, Any]:
+    """The spill's reaches coloured by arrival (on ``net``, the network the run was made on;
+    default: the bundled one; none when ``draw_reaches`` is false), and the release point."""
+    if net is None:
+        net = _network()
     start = result["source"]["start"]
     features: list[dict[str, Any]] = []
-    for p in result.get("profile") or []:
+    for p in (result.get("profile") or []) if draw_reaches else []:
         try:
             i = net.index_of(int(p["reach_id"]))
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, HazatlasError):
             continue
         b = arrival_bin(hours_between(start, p.get("arrival")))
         coords = _line(net.geometry[i].coords)
@@ -150,19 +156,20 @@ def _cut(geom: Any, length_m: float, start_m: float, end_m: float) -> list[list[
     return _line(part.coords) if part.geom_type == "LineString" else []
 
 
-def runout_path(runout: dict[str, Any]) -> list[list[list[float]]]:
+def runout_path(runout: dict[str, Any], net: Any = None) -> list[list[list[float]]]:
     """The mapped river from where the runout enters it to where it stops: each path entry's
     reach cut to the kilometres it covers (the first from its end less what it covers, the last
     from its start to the stop's offset)."""
     path, stop = runout.get("path") or [], runout.get("stop")
     if not path or not stop:
         return []
-    net = _network()
+    if net is None:
+        net = _network()
     lines = []
     for k, p in enumerate(path):
         try:
             i = net.index_of(int(p["reach_id"]))
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, HazatlasError):
             continue
         length = float(net.length_m[i])
         covered = (float(p["to_km"]) - float(p["from_km"])) * 1000.0
@@ -175,9 +182,11 @@ def runout_path(runout: dict[str, Any]) -> list[list[list[float]]]:
 
 
 def runout_layers(runout: dict[str, Any], dam: list[float] | None,
-                  entry: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The dam, the runout path, where it stops and where the tailings enter the river."""
-    lines = runout_path(runout)
+                  entry: dict[str, Any] | None = None, net: Any = None, *,
+                  draw_reaches: bool = True) -> dict[str, Any]:
+    """The dam, the runout path (on ``net``, as :func:`river_layers`), where it stops and where
+    the tailings enter the river."""
+    lines = runout_path(runout, net) if draw_reaches else []
     features = [_feature({"type": "LineString", "coordinates": line}, role="runout",
                          colour="#6b3e26") for line in lines]
     if dam is not None and lines:

@@ -41,7 +41,8 @@ def scenario_page(scenario_id: str, request: Request) -> Response:
         return render(request, "scenario_page.html", status_code=403, s=None, denied=scenario_id)
     names = _names(request)
     values = view.scenario_view(principal, stored, names,
-                                i18n.number_formatter(i18n.language_of(request)))
+                                i18n.number_formatter(i18n.language_of(request)),
+                                request.app.state.db)
     return render(request, "scenario_page.html", names=names, **values)
 
 

@@ -7,7 +7,39 @@ from collections.abc import Callable
 from typing import Any
 
 from hazatlas.domain.access import Principal
+from hazatlas.domain.errors import NotFoundError
+from hazatlas.services.store import Database
 from hazatlas.web.scenarios import chart, drawing, rerun
+
+#: the file name a stored network has in a run's provenance (services/networks.network_version)
+_STORED = "network:"
+
+
+def network_of(db: Database, stored: dict[str, Any]) -> tuple[Any, str | None]:
+    """The river network a stored run was made on, to draw its reaches, and why not when it
+    cannot be drawn: ``(None, None)`` for runs on the packaged data (the bundled network, the
+    drawing's default); the stored network its provenance names (``network:NAME (file)``) while
+    that network is still built from the same file (the SHA-256 recorded with the run); and
+    ``(None, reason)`` when the run was made on a user's network file (not kept by hazatlas) or
+    on a stored network since deleted or rebuilt from another file: its reaches are then not
+    drawn, rather than drawn on reaches of another network that happen to share their ids."""
+    from hazatlas.services import networks
+
+    for d in (stored["result"].get("provenance") or {}).get("data") or []:
+        name = str(d.get("file", ""))
+        if name.startswith(_STORED):
+            net_name = name[len(_STORED):].split(" (", 1)[0]
+            try:
+                current = networks.network_version(db, net_name)
+            except NotFoundError:
+                return None, f"the stored river network {net_name!r} no longer exists"
+            if current["sha256"] != d.get("sha256"):
+                return None, (f"the stored river network {net_name!r} has been rebuilt from "
+                              "another file since the run")
+            return networks.load_network(db, net_name), None
+        if not name.startswith(("geo/", "reference/")):
+            return None, f"the run was made on a river network file ({name})"
+    return None, None
 
 
 def _when(text: str | None) -> str | None:
@@ -48,10 +80,10 @@ def _chart(extra: dict[str, Any] | None, names: dict[str, str],
 
 
 def river(principal: Principal, stored: dict[str, Any], names: dict[str, str],
-          num: Callable[..., str]) -> dict[str, Any]:
+          num: Callable[..., str], net: Any = None, draw: bool = True) -> dict[str, Any]:
     result = stored["result"]
     extra = rerun.extra(principal, stored)
-    return {"layers": drawing.river_layers(result), "rows": _river_rows(result, extra),
+    return {"layers": drawing.river_layers(result, net, draw_reaches=draw), "rows": _river_rows(result, extra),
             "chart": _chart(extra, names, num), "reproduced": extra is not None,
             "bins": [colour for _, colour in drawing.ARRIVAL_BINS], "not_above": drawing.NOT_ABOVE}
 
@@ -65,10 +97,11 @@ def plume(principal: Principal, stored: dict[str, Any]) -> dict[str, Any]:
             "colours": drawing.ZONE_COLOURS, "inputs": values}
 
 
-def runout(stored: dict[str, Any]) -> dict[str, Any]:
+def runout(stored: dict[str, Any], net: Any = None, draw: bool = True) -> dict[str, Any]:
     result = stored["result"]
     dam = rerun.inputs(stored).get("at")
-    return {"layers": drawing.runout_layers(result, dam), "runout": result, "dam": dam}
+    return {"layers": drawing.runout_layers(result, dam, None, net, draw_reaches=draw),
+            "runout": result, "dam": dam}
 
 
 def _leading_spill(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -80,16 +113,17 @@ def _leading_spill(result: dict[str, Any]) -> dict[str, Any] | None:
     return next((sp for sp in spills if sp.get("constituent") == first), spills[0] if spills else None)
 
 
-def tailings_failure(stored: dict[str, Any]) -> dict[str, Any]:
+def tailings_failure(stored: dict[str, Any], net: Any = None, draw: bool = True
+                     ) -> dict[str, Any]:
     """The runout part, and the river reaches of the leading constituent by arrival."""
     result = stored["result"]
     e = result.get("establishment") or {}
     dam = [e["lon"], e["lat"]] if e.get("lon") is not None else None
     entry = result.get("river_entry")
-    layers = drawing.runout_layers(result.get("runout") or {}, dam, entry)
+    layers = drawing.runout_layers(result.get("runout") or {}, dam, entry, net, draw_reaches=draw)
     spill = _leading_spill(result)
     if spill is not None:
-        reaches = [f for f in drawing.river_layers(spill)["features"]
+        reaches = [f for f in drawing.river_layers(spill, net, draw_reaches=draw)["features"]
                    if f["properties"]["role"] == "reach"]
         layers["features"] = reaches + layers["features"]
     return {"layers": layers, "runout": result.get("runout") or {}, "dam": dam, "entry": entry,
@@ -98,15 +132,19 @@ def tailings_failure(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_view(principal: Principal, stored: dict[str, Any], names: dict[str, str],
-                  num: Callable[..., str]) -> dict[str, Any]:
-    """Everything the page of a stored run shows."""
+                  num: Callable[..., str], db: Database | None = None) -> dict[str, Any]:
+    """Everything the page of a stored run shows; with ``db``, the reaches are drawn on the
+    network the run was made on (:func:`network_of`), and ``network_note`` says why they are
+    not drawn when that network is gone."""
     kind = stored["kind"]
+    net, note = network_of(db, stored) if db is not None and kind != "plume" else (None, None)
+    draw = note is None
     if kind == "river":
-        parts = river(principal, stored, names, num)
+        parts = river(principal, stored, names, num, net, draw)
     elif kind == "plume":
         parts = plume(principal, stored)
     elif kind == "runout":
-        parts = runout(stored)
+        parts = runout(stored, net, draw)
     else:
-        parts = tailings_failure(stored)
-    return {"s": stored, "r": stored["result"], "kind": kind, **parts}
+        parts = tailings_failure(stored, net, draw)
+    return {"s": stored, "r": stored["result"], "kind": kind, "network_note": note, **parts}
