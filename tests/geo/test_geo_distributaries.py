@@ -172,3 +172,18 @@ def test_a_row_that_does_not_fit_the_network_is_refused() -> None:
     with pytest.raises(ValidationError) as err:
         apply_to_features(feats, branches)
     assert any("reach 3 is not in the network" in p.message for p in err.value.problems)
+
+
+def test_the_stored_reaches_carry_the_mended_delta(sqlite_database) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from hazatlas.storage.tables import RiverReachRow
+
+    with sqlite_database.transaction() as s:
+        rows = {
+            r.reach_id: r
+            for r in s.execute(select(RiverReachRow)).scalars()
+            if r.reach_id in (312, 476, 477, 478)
+        }
+        assert rows[477].next_down == 476 and rows[312].next_down == 478
+        assert rows[478].name == "Bratul Tulcea"
