@@ -3,7 +3,9 @@
 published river kilometres, lakes, gauged discharges and the main-stem names of
 ``data/geo/river_names.csv`` (:mod:`hazatlas.geo.river_names`), extended with the schematic
 reaches of ``data/geo/schematic_*.csv`` (:mod:`hazatlas.geo.schematic`) after the
-calibration and the names, so neither depends on them.
+calibration and the names, so neither depends on them. The forks of the Danube Delta
+(``river_distributaries.csv``, :mod:`hazatlas.geo.distributaries`) mend Natural Earth's
+topology there before anything else and give the branches their shares of the discharge.
 
 Natural Earth 1:10m lines are generalised and shorter than the published river kilometres
 (Danube about 5 %, Tisza 13 %, Syr Darya 25 %). For each stretch of
@@ -25,6 +27,7 @@ import shapely  # type: ignore[import-untyped]
 
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.reference import data_path, load_table
+from hazatlas.geo.distributaries import apply_to_features, bundled_branches
 from hazatlas.geo.gauges import BUNDLED_SOURCE
 from hazatlas.geo.network import RiverNetwork
 from hazatlas.geo.river_names import main_stem_names
@@ -42,14 +45,19 @@ def default_network() -> RiverNetwork:
 
     path = data_path("geo", "rivers", "ne10m_river_network.geojson")
     doc = json.loads(path.read_text(encoding="utf-8"))
-    feats = [
-        (f["properties"], shapely.from_geojson(json.dumps(f["geometry"]))) for f in doc["features"]
-    ]
+    feats, branches = apply_to_features(
+        [
+            (f["properties"], shapely.from_geojson(json.dumps(f["geometry"])))
+            for f in doc["features"]
+        ],
+        bundled_branches(),
+    )
     raw = RiverNetwork.from_features(feats, "raw", with_lakes=False, assign=False)
     factor = length_factors(raw)
     attributes = dict(raw.attributes)
     for key in ("name_alt", "basin_outlet", "outlet_type"):
         attributes[key] = tuple(str(p.get(key) or "") for p, _ in feats)
+    attributes.update(branches)
     attributes["river"], attributes["river_names"] = main_stem_names(raw, attributes["name_alt"])
     cols = extend(
         ReachColumns(

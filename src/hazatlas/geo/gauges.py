@@ -10,7 +10,9 @@ network without their schematic reaches) is left out with a note rather than put
 low/mean and high/mean ratios of the gauges that give all three. Between and above gauges the
 discharge follows the rule of :func:`hazatlas.geo.hydraulics.assign_discharge`; a network other
 than the bundled one uses, where no gauge is downstream, the median residual specific
-discharge of the bundled network's gauges.
+discharge of the bundled network's gauges. A network whose reaches carry ``branch_of`` and
+``branch_share`` (the bundled one, ``river_distributaries.csv``) then splits the flow at its
+forks (:func:`hazatlas.geo.distributaries.split_discharges`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from hazatlas.domain.reference import load_table
 from hazatlas.geo import hydraulics as hy
+from hazatlas.geo.distributaries import split_discharges
 
 if TYPE_CHECKING:
     from hazatlas.geo.network import RiverNetwork
@@ -76,18 +79,31 @@ def assign_discharges(net: RiverNetwork) -> Discharges:
     origin = np.zeros(0, dtype="<U12")
     specific = float("nan")
     inflow = drainage = np.zeros(0)
+    flows: dict[str, np.ndarray] = {}
     for flow in FLOWS:
         dflt = None if default is None else default * scale[flow]
         res = hy.assign_discharge(
             net.downstream, net.length_m, list(net.groups), gauges.index, gauges.by_flow[flow], dflt
         )
-        by_flow[flow] = readonly(res.discharge_m3_s)
+        flows[flow] = res.discharge_m3_s.copy()
         if flow == "mean":
             origin = res.origin.astype("<U12")
             origin[origin == "gauged"] = gauges.label
-            inflow, drainage = res.inflow_m3_s, res.drainage_length_m
+            inflow, drainage = res.inflow_m3_s.copy(), res.drainage_length_m.copy()
             if len(gauges.index):
                 specific = float(np.median(res.specific_m3_s_per_m[gauges.index]))
+    if "branch_of" in net.attributes:  # forks (hazatlas.geo.distributaries)
+        gauged = np.zeros(len(net), dtype=bool)
+        gauged[gauges.index] = True
+        pairs = [(inflow, flows["mean"]), (drainage, drainage)]
+        pairs += [(flows[f], flows[f]) for f in FLOWS]
+        shifted = split_discharges(
+            net.downstream, net.level, net.reach_id, net.attributes["branch_of"],
+            net.attributes["branch_share"], gauged, pairs,
+        )  # fmt: skip
+        origin[shifted[origin[shifted] == "default"]] = "interpolated"
+    for flow in FLOWS:
+        by_flow[flow] = readonly(flows[flow])
     return Discharges(
         MappingProxyType(by_flow),
         readonly(origin),

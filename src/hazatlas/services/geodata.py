@@ -1,5 +1,7 @@
 """Loading the bundled geodata (Natural Earth countries and river network) into the database,
-and the country polygons used to check that a site lies in its stated country."""
+and the country polygons used to check that a site lies in its stated country. The stored
+reaches carry the Danube Delta's mended topology, as the bundled network does
+(``river_distributaries.csv``, :mod:`hazatlas.geo.distributaries`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shapely  # type: ignore[import-untyped]
 import shapely.geometry  # type: ignore[import-untyped]
 
 from hazatlas.domain.reference import data_path, load_table
+from hazatlas.geo.distributaries import apply_to_features, bundled_branches
 from hazatlas.storage import geodata as stored
 from hazatlas.storage.db import Database, Session
 
@@ -78,9 +81,13 @@ def _load(session: Session, *, rivers: bool) -> dict[str, int]:
     n_reaches = 0
     if rivers:
         doc = json.loads(data_path(*RIVERS_FILE).read_text(encoding="utf-8"))
+        # the Danube Delta's topology mended as in the bundled network (river_distributaries.csv)
+        feats, _ = apply_to_features(
+            [(f["properties"], shapely.geometry.shape(f["geometry"])) for f in doc["features"]],
+            bundled_branches(),
+        )
         reach_rows = []
-        for f in doc["features"]:
-            p = f["properties"]
+        for p, geom in feats:
             reach_rows.append(
                 {
                     "reach_id": int(p["reach_id"]),
@@ -88,7 +95,7 @@ def _load(session: Session, *, rivers: bool) -> dict[str, int]:
                     "name": p.get("name") or None,
                     "system": p.get("system") or None,
                     "length_km": float(p["length_km"]),
-                    "geometry_wkb": shapely.to_wkb(shapely.geometry.shape(f["geometry"])),
+                    "geometry_wkb": shapely.to_wkb(geom),
                     "source": "Natural Earth 1:10m rivers + Europe supplement v4.0.0. " + NE_CREDIT,
                 }
             )

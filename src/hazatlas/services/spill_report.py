@@ -135,7 +135,8 @@ def mixing_length_m(run: SpillRun, flow: str | float) -> float:
 
 def spill_warnings(run: SpillRun) -> list[str]:
     """Validity warnings of a run: the model's envelope on the selected flow's path, points
-    within the cross-sectional mixing length, a source far from the mapped river."""
+    within the cross-sectional mixing length, a source far from the mapped river, the forks
+    of the path (``hazatlas.geo.distributaries.path_forks``)."""
     req, sel = run.request, run.runs[run.selected]
     warnings = sel.model.warnings()
     mix = mixing_length_m(run, sel.flow)
@@ -155,6 +156,9 @@ def spill_warnings(run: SpillRun) -> list[str]:
         f"reach {f['reach_id']} ({f['river'] or 'unnamed'}) on the path: {f['message']}"
         for f in path_plausibility(run)
     ]
+    from hazatlas.geo.distributaries import path_forks
+
+    warnings += path_forks(run.network, run.path_reaches)
     return warnings
 
 
