@@ -54,7 +54,8 @@ def merge_entries(text: str, entries: Sequence[Mapping[str, object]]) -> tuple[s
     ids that were replaced."""
     starts = [m.start() for m in _BLOCK.finditer(text)]
     head = text[:starts[0]] if starts else text
-    blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
+    ends = starts[1:] + [len(text)] if starts else []
+    blocks = [text[a:b] for a, b in zip(starts, ends, strict=True)]
     by_id = {_block_id(b): i for i, b in enumerate(blocks)}
     replaced = []
     for fields in entries:

@@ -10,6 +10,7 @@ for the datasets fetched).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,8 +32,11 @@ def mosaic(tiles: Sequence[Path], bbox: Sequence[float], out: Path) -> dict[str,
                                                f"({exc})")]) from None
         west, south, east, north = (float(v) for v in bbox)
         part = out.with_name(out.name + ".part")
-        merge(sources, bounds=(west, south, east, north), dst_path=part,
-              dst_kwds={"driver": "GTiff", "compress": "deflate", "tiled": True})
+        with warnings.catch_warnings():  # rasterio 1.4's merge multiplies Affines with `*`
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            merge(sources, bounds=(west, south, east, north), dst_path=part,
+                  dst_kwds={"driver": "GTiff", "compress": "deflate", "tiled": True,
+                            "blockxsize": 256, "blockysize": 256})
     finally:
         for ds in sources:
             ds.close()
