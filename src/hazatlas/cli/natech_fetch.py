@@ -100,5 +100,6 @@ def fetch(
     if as_json:
         print_json(doc)
         return
-    typer.echo(f"wrote {doc['manifest']}: {', '.join(doc['layers'])}")
+    layers: Any = doc["layers"]
+    typer.echo(f"wrote {doc['manifest']}: {', '.join(layers)}")
     typer.echo(f"licence {doc['licence']}; attribution: {doc['attribution']}")

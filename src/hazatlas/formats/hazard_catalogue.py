@@ -144,10 +144,11 @@ def _numbers(checks: _Checks) -> tuple[tuple[int, ...], tuple[float, float, floa
     if not (isinstance(rps, list) and rps and all(isinstance(r, int) and r > 1 for r in rps)):
         checks.problem("return_periods", f"{rps!r}: expected whole years > 1")
         rps = []
-    box = checks.table.get("coverage")
-    ok = isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box)
+    raw = checks.table.get("coverage")
+    box: list[Any] = raw if isinstance(raw, list) else []
+    ok = len(box) == 4 and all(isinstance(v, int | float) for v in box)
     if not ok or not (-180 <= box[0] < box[2] <= 180 and -90 <= box[1] < box[3] <= 90):
-        checks.problem("coverage", f"{box!r}: expected [west, south, east, north] in degrees")
+        checks.problem("coverage", f"{raw!r}: expected [west, south, east, north] in degrees")
         box = [-180.0, -90.0, 180.0, 90.0]
     above = checks.table.get("hazardous_above", 0.0)
     if not isinstance(above, int | float):

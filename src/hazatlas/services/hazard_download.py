@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -154,7 +153,7 @@ def download(url: str, dest: Path, *, retries: int = 3, retry_delay_s: float = 2
             break
         except _Retry as exc:
             reasons.append(str(exc))
-        except (urllib.error.URLError, socket.timeout, ConnectionError, HTTPException) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError, HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             reasons.append(f"cannot reach the server ({reason})")
         if progress:
