@@ -80,7 +80,7 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
                              "ignore_range": False,
                              "url": f"http://127.0.0.1:{httpd.server_address[1]}"}
     httpd.state = state  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
     httpd.shutdown()
