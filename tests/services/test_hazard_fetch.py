@@ -25,6 +25,7 @@ from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.formats.hazard_catalogue import load_catalogue, parse_catalogue
 from hazatlas.formats.hazard_layers import read_manifest
+from hazatlas.formats.manifest_update import merge_entries, update_manifest
 from hazatlas.formats.hazard_rasters import sample_layers
 from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.services import hazard_fetch, natech
@@ -423,3 +424,42 @@ def test_cli_list_and_errors():
     assert refused.exit_code == 2 and "CC BY-NC-SA" in refused.output
     missing = runner.invoke(cli, ["natech", "fetch", "jrc-europe-flood"])
     assert missing.exit_code == 2 and "--dest" in missing.output
+
+
+def test_merge_replaces_the_block_of_the_same_id_and_keeps_the_rest():
+    text = ('# head\n[[layer]]\nid = "a"\npath = "old.tif"\n\n# mine\n[[layer]]\nid = "b"\n'
+            'path = "b.tif"\n')
+    merged, replaced = merge_entries(text, [{"id": "a", "path": "new.tif"},
+                                            {"id": "c", "path": "c.tif"}])
+    assert replaced == ["a"]
+    assert merged == ('# head\n[[layer]]\nid = "a"\npath = "new.tif"\n\n[[layer]]\nid = "b"\n'
+                      'path = "b.tif"\n\n[[layer]]\nid = "c"\npath = "c.tif"\n')
+
+
+def test_a_manifest_that_would_not_load_is_not_written(tmp_path):
+    path = tmp_path / "layers.toml"
+    path.write_text("# kept\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no such file next to the manifest"):
+        update_manifest(path, [{"id": "x", "kind": "raster", "path": "missing.tif",
+                                "hazard": "flood", "intensity_measure": "depth", "unit": "m",
+                                "return_period_years": 100, "scenario": "baseline",
+                                "source": "s", "licence": "l"}])
+    assert path.read_text(encoding="utf-8") == "# kept\n"
+
+
+def test_cli_takes_the_mirror_from_the_environment(server, tmp_path):
+    _tif(server["root"] / "mirror" / "jrc-europe-flood" / "Europe_RP50_filled_depth.tif",
+         np.full((4, 4), 1.25), 20.0, 46.0)
+    dest = tmp_path / "d"
+    result = CliRunner().invoke(cli, ["natech", "fetch", "jrc-europe-flood", "--return-period",
+                                      "50", "--dest", str(dest)],
+                                env={"HAZATLAS_HAZARD_MIRROR": server["url"] + "/mirror"})
+    assert result.exit_code == 0, result.output
+    assert "jrc-europe-flood-rp50" in result.output
+    got = _sample(dest / "layers.toml", [("p", 21.0, 45.0)])
+    assert got[("jrc-europe-flood-rp50", "p")].value == pytest.approx(1.25)
+
+
+def test_only_http_addresses_are_fetched(tmp_path):
+    with pytest.raises(FetchError, match="expected an http"):
+        download("file:///etc/hostname", tmp_path / "x")

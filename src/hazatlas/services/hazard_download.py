@@ -19,6 +19,7 @@ import os
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ def download(url: str, dest: Path, *, retries: int = 3, retry_delay_s: float = 2
     (``status = "present"``; it only got its name after passing its checks) unless ``force``;
     its checksum is checked when one is given. ``check`` (e.g. "is this a readable raster")
     runs on the complete part file before the rename; when it raises, the part is deleted."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError(f"{url}: expected an http:// or https:// address", url)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists() and not force:
         digest = sha256_of(dest)
