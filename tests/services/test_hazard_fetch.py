@@ -25,8 +25,8 @@ from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import HazatlasError, ValidationError
 from hazatlas.formats.hazard_catalogue import load_catalogue, parse_catalogue
 from hazatlas.formats.hazard_layers import read_manifest
-from hazatlas.formats.manifest_update import merge_entries, update_manifest
 from hazatlas.formats.hazard_rasters import sample_layers
+from hazatlas.formats.manifest_update import merge_entries, update_manifest
 from hazatlas.formats.register_columns import COLUMNS
 from hazatlas.services import hazard_fetch, natech
 from hazatlas.services.hazard_download import FetchError, download
