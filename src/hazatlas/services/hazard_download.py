@@ -84,7 +84,11 @@ def _total(response: Any, start: int) -> tuple[int, int | None]:
     return 0, int(length) if length and length.isdigit() else None
 
 
-def _attempt(url: str, part: Path, timeout_s: float) -> tuple[int | None, bool]:
+REPORT_EVERY = 64 << 20  # bytes between two progress messages of one download
+
+
+def _attempt(url: str, part: Path, timeout_s: float,
+             progress: Callable[[str], None] | None = None) -> tuple[int | None, bool]:
     """One request appending to ``part``; the file's announced size and whether it resumed."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": USER_AGENT}
@@ -115,8 +119,13 @@ def _attempt(url: str, part: Path, timeout_s: float) -> tuple[int | None, bool]:
             mode, resumed = ("ab" if have else "wb"), bool(have)
         try:
             with part.open(mode) as out:
+                done = out.tell()
                 for block in iter(lambda: response.read(CHUNK), b""):
                     out.write(block)
+                    if progress and (done + len(block)) // REPORT_EVERY > done // REPORT_EVERY:
+                        of = f" of {total / 1e6:.0f}" if total else ""
+                        progress(f"{url}: {(done + len(block)) / 1e6:.0f}{of} MB")
+                    done += len(block)
         except (HTTPException, OSError) as exc:
             raise _Retry(f"the connection broke ({exc})") from None
     size = part.stat().st_size
@@ -152,7 +161,7 @@ def download(url: str, dest: Path, *, retries: int = 3, retry_delay_s: float = 2
     reasons: list[str] = []
     for attempt in range(1, retries + 2):
         try:
-            _total_size, resumed = _attempt(url, part, timeout_s)
+            _total_size, resumed = _attempt(url, part, timeout_s, progress)
             break
         except _Retry as exc:
             reasons.append(str(exc))
