@@ -463,3 +463,16 @@ def test_cli_takes_the_mirror_from_the_environment(server, tmp_path):
 def test_only_http_addresses_are_fetched(tmp_path):
     with pytest.raises(FetchError, match="expected an http"):
         download("file:///etc/hostname", tmp_path / "x")
+
+
+def test_a_geotiff_cut_short_is_not_usable(tmp_path):
+    from hazatlas.formats.raster_mosaic import check_raster
+
+    whole = tmp_path / "whole.tif"
+    rng = np.random.default_rng(3)
+    _tif(whole, rng.random((200, 200)), 20.0, 46.0, 0.01)
+    assert check_raster(whole)["width"] == 200
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(ValidationError, match="cut.tif"):
+        check_raster(cut)

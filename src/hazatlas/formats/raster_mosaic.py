@@ -48,14 +48,16 @@ def mosaic(tiles: Sequence[Path], bbox: Sequence[float], out: Path) -> dict[str,
 
 def check_raster(path: Path) -> dict[str, object]:
     """The CRS, size and bounds of a raster file; a ValidationError naming the file when GDAL
-    cannot read it or it declares no CRS (a server's error page saved as .tif, a cut file)."""
+    cannot read it, it declares no CRS, or its first or last cell cannot be read (a server's
+    error page saved as .tif, a file cut short by a server that announced no size)."""
     import rasterio
 
     try:
         with rasterio.open(path) as ds:
             if ds.crs is None:
                 raise ValidationError([Problem(path.name, None, "", "the raster declares no CRS")])
-            ds.read(1, window=((0, min(1, ds.height)), (0, min(1, ds.width))))
+            ds.read(1, window=((0, 1), (0, 1)))  # the first and the last cell: a file cut
+            ds.read(1, window=((ds.height - 1, ds.height), (ds.width - 1, ds.width)))  # short
             return {"crs": str(ds.crs), "width": ds.width, "height": ds.height,
                     "bounds": list(ds.bounds)}
     except rasterio.errors.RasterioError as exc:
