@@ -476,3 +476,13 @@ def test_a_geotiff_cut_short_is_not_usable(tmp_path):
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     with pytest.raises(ValidationError, match="cut.tif"):
         check_raster(cut)
+
+
+def test_a_tile_index_that_is_not_geojson_is_not_kept(server, tmp_path):
+    (server["root"] / "glofas").mkdir()
+    (server["root"] / "glofas" / "tile_extents.geojson").write_text("<html>maintenance</html>")
+    sel = hazard_fetch.select("glofas-flood", return_periods=[100], bbox=[20, 45, 21, 46],
+                              base_url=server["url"] + "/glofas")
+    with pytest.raises(FetchError, match="not a GeoJSON tile index"):
+        hazard_fetch.fetch(sel, tmp_path / "d", **FAST)
+    assert not (tmp_path / "d" / "glofas-flood" / "tile_extents.geojson").exists()

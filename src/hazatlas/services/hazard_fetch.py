@@ -254,7 +254,8 @@ def _manual(sel: Selection, urls: Sequence[str], dest: Path, exc: FetchError) ->
         f"\n  ... and {len(urls) - 20} more" if len(urls) > 20 else "")
     return HazatlasError(
         f"cannot reach {exc.url} ({exc.reason}). Without internet here, download these files on a "
-        f"machine that has it, put them under {dest / sel.dataset.id} with the same names "
+        f"machine that has it, put them under {dest / sel.dataset.id} with their paths under "
+        f"{sel.base_url}/ "
         f"and run the same command again (files already there are used as they are), or declare "
         f"them in a layers.toml by hand (docs/natech.md, section Fetching the open datasets); a "
         f"mirror can be named with --base-url or HAZATLAS_HAZARD_MIRROR:\n{listing}")
@@ -285,7 +286,8 @@ def fetch(sel: Selection, dest: Path, *, checksums: dict[str, str] | None = None
         if ds.tiling == "tile-index":
             assert sel.bbox is not None
             index_url = f"{sel.base_url}/{ds.tile_index}"
-            files.append(get(index_url, f"{ds.id}/{ds.tile_index}", None))
+            files.append(get(index_url, f"{ds.id}/{ds.tile_index}",
+                             lambda p: tiles_in(p, (-180.0, -90.0, 180.0, 90.0))))
             tiles = tiles_in(dest / ds.id / ds.tile_index, sel.bbox)
             if not tiles:
                 raise ValidationError([_problem("--bbox", f"no tile of {ds.id} meets "
