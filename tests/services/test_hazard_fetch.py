@@ -244,6 +244,7 @@ def test_wri_future_scenario_horizon_and_model_name_the_files_and_layers(server,
     assert layers["wri-aqueduct-riverine-rp100"].scenario == "baseline"
     future = layers["wri-aqueduct-riverine-RCP8.5-2050-GFDL-ESM2M-rp100"]
     assert (future.scenario, future.horizon) == ("RCP8.5", "2050")
+    assert doc["notes"] == []  # the files are in EPSG:4326 as the catalogue says
     got = _sample(dest / "layers.toml", [("p", 21.0, 45.0)])
     assert got[(future.id, "p")].value == pytest.approx(1.5)
 
@@ -486,3 +487,17 @@ def test_a_tile_index_that_is_not_geojson_is_not_kept(server, tmp_path):
     with pytest.raises(FetchError, match="not a GeoJSON tile index"):
         hazard_fetch.fetch(sel, tmp_path / "d", **FAST)
     assert not (tmp_path / "d" / "glofas-flood" / "tile_extents.geojson").exists()
+
+
+def test_a_file_in_another_crs_is_declared_and_said(server, tmp_path):
+    path = server["root"] / "jrc" / "Europe_RP10_filled_depth.tif"
+    path.parent.mkdir(parents=True)
+    with rasterio.open(path, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32",
+                       crs="EPSG:3035", transform=Affine(1000.0, 0, 5_000_000.0, 0, -1000.0,
+                                                         2_800_000.0)) as ds:
+        ds.write(np.full((4, 4), 1.0, dtype="float32"), 1)
+    sel = hazard_fetch.select("jrc-europe-flood", return_periods=[10],
+                              base_url=server["url"] + "/jrc")
+    doc = hazard_fetch.fetch(sel, tmp_path / "d", **FAST)
+    assert doc["notes"] == ["jrc-europe-flood/Europe_RP10_filled_depth.tif: the file's CRS is "
+                            "EPSG:3035, the catalogue says EPSG:4326 (sampling uses the file's)"]

@@ -103,3 +103,6 @@ def fetch(
     layers: Any = doc["layers"]
     typer.echo(f"wrote {doc['manifest']}: {', '.join(layers)}")
     typer.echo(f"licence {doc['licence']}; attribution: {doc['attribution']}")
+    notes: Any = doc["notes"]
+    for note in notes:
+        typer.echo(f"note: {note}")

@@ -301,6 +301,9 @@ def fetch(sel: Selection, dest: Path, *, checksums: dict[str, str] | None = None
         if exc.offline:
             raise _manual(sel, urls or [exc.url], dest, exc) from None
         raise
+    notes = [f"{rel}: the file's CRS is {crs}, the catalogue says {ds.crs} (sampling uses the "
+             "file's)" for layer in layers for _, rel in layer.files
+             if (crs := str(check_raster(dest / rel)["crs"])) != ds.crs]
     entries = []
     for layer in layers:
         path = layer.files[0][1]
@@ -313,4 +316,4 @@ def fetch(sel: Selection, dest: Path, *, checksums: dict[str, str] | None = None
     return {"dataset": ds.id, "manifest": str(manifest), "base_url": sel.base_url,
             "files": files, "layers": [e["id"] for e in entries], "replaced": replaced,
             "manifest_layers": len(declared), "licence": ds.licence,
-            "attribution": ds.attribution, "tiles": [t[1] for t in tiles]}
+            "attribution": ds.attribution, "tiles": [t[1] for t in tiles], "notes": notes}
