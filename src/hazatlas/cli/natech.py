@@ -244,4 +244,7 @@ def register(app: typer.Typer) -> None:
 
     natech_app.add_typer(chain_app, name="chain")
     natech_app.command("demo-layers")(handle_errors(demo_layers))
+    from hazatlas.cli.natech_fetch import fetch
+
+    natech_app.command("fetch")(handle_errors(fetch))
     app.add_typer(natech_app, name="natech")
