@@ -178,6 +178,19 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
     return rows
 
 
+def rank_in_country(db: Database, principal: Principal, establishment_id: str,
+                    country: str) -> dict[str, Any]:
+    """Where a site of ``country`` stands in its country's ranking (:func:`ranking` with
+    ``group_by="country"``, as ``principal`` sees it): ``rank`` (``None``: not ranked),
+    ``ranked`` (how many sites of the country are) and the site's ``damage_priority``.
+    The site page shows it beside the site's damage events."""
+    rows = ranking(db, principal, group_by="country", country=country)
+    mine = next((r for r in rows if r["establishment_id"] == establishment_id), None)
+    return {"rank": mine["rank"] if mine else None,
+            "ranked": sum(r["rank"] is not None for r in rows),
+            "damage_priority": mine["damage_priority"] if mine else 0}
+
+
 def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:
     """Write ranking rows as CSV or GeoJSON (by the file extension)."""
     write_ranked(rows, path, RANK_COLUMNS)
