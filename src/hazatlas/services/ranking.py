@@ -123,10 +123,8 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
         raise ValidationError([Problem("parameter", None, "group_by",
                                        f"'{group_by}' is not 'basin' or 'country'")])
     with db.transaction() as s:
-        ids = repo.all_ids(s)
+        ids = repo.all_ids(s, country or None)  # one country's sites only: read no others
         ests = repo.get_many(s, ids)
-    if country:
-        ids = [i for i in ids if ests[i].country_iso3 == country]
     screened = _screened(db, ids)
     net, systems = _network_basins()
     natural = None
