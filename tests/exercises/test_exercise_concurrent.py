@@ -1,7 +1,8 @@
 """Two controllers release the same inject at once (issue 16 known gap, now closed): the
 release and its message's outbox rows are one transaction that claims the exercise first, so
 exactly one message is queued and leaves, and the other controller is refused with a clear
-error; on SQLite and on PostGIS. And a release whose message cannot be sent records nothing."""
+error; on SQLite and on PostGIS. The start with a communication test likewise, and a release
+whose message cannot be sent records nothing."""
 
 from __future__ import annotations
 
@@ -122,3 +123,45 @@ def test_a_message_that_cannot_be_sent_records_nothing(db, people, clock, settin
     assert all(i["released_at"] is None for i in ex["injects"])  # W, due too, is not released
     assert not [e for e in ex["journal"] if e["kind"] == "inject"]
     assert _warnings(db, people, settings) == []
+
+
+def test_two_controllers_start_with_a_communication_test(db, people, clock, settings,
+                                                          monkeypatch):
+    """Starting the clock with a communication test is claimed the same way: the second start
+    waits for the first and is refused; one campaign, one Test message."""
+    md = people["md"]
+    exercises.create(db, md, exercise_id="dd-start", title="Two starts (example)",
+                     type="table_top", parties=["MDA", "ROU", "UKR"], plan_id="danube-delta",
+                     scheduled_on=T0.date().isoformat(), accident=ACCIDENT,
+                     staff=[("admin", "controller")])
+    outcome: dict[str, object] = {}
+
+    def start(who: str) -> None:
+        try:
+            outcome[who] = exercises.start(db, people[who], settings, "dd-start",
+                                           communication_test_window_s=900,
+                                           clock=clock.at(0))["campaign_id"]
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome[who] = exc
+
+    second = threading.Thread(target=start, args=("admin",))
+    campaign = NotifyService.start_campaign
+    calls: list[str] = []
+
+    def interleave(self, *args, **kwargs):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            second.start()
+            second.join(timeout=2)  # it stays blocked on the claim: the first goes on anyway
+        return campaign(self, *args, **kwargs)
+
+    monkeypatch.setattr(NotifyService, "start_campaign", interleave)
+    start("md")
+    second.join()
+    assert isinstance(outcome["md"], int)
+    assert isinstance(outcome["admin"], ConflictError), outcome["admin"]
+    assert "is running, not planned" in str(outcome["admin"])
+    assert len(calls) == 1
+    tests = [r for r in NotifyService(db, people["admin"], settings).list_reports()
+             if r["type"] == "test"]
+    assert [r["campaign_id"] for r in tests] == [outcome["md"]]
