@@ -86,7 +86,7 @@ def _add(request: Request, establishment_id: str, fields: dict[str, Any]) -> Res
 
 @router.post("/damage/{event_id}/assessment", dependencies=[Depends(session.require_csrf)])
 async def assess_damage(event_id: int, request: Request) -> Response:
-    """Assess an event (``extent``: the assessed extent, empty keeps the reported one;
+    """Assess an event (``extent``: the assessed extent, empty keeps the current one;
     ``note``); then the site's page, which shows the assessment and its effect. On a refusal,
     the page the form was on (``back``: ``list`` for ``/damage``, else the site's page) again,
     with the problems by field and the values kept."""
