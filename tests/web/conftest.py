@@ -4,11 +4,16 @@
 Every page opened through :func:`open_page` records its requests; a test fails if any request
 leaves 127.0.0.1 (no CDN, no tiles, no fonts from the internet). Screenshots go to
 ``HAZATLAS_SCREENSHOTS`` (default ``tests/web/screenshots/``, not committed).
+
+The HTTP tests of the pages (``TestClient`` against the app in-process) share
+:func:`client_of` (a client signed in as a user whose password is :data:`PASSWORD`) and
+:func:`csrf` (the CSRF token of a page's forms).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 CHROMIUM = os.environ.get("HAZATLAS_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -29,6 +35,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
+#: the password the HTTP tests give the users they create
+PASSWORD = "correct horse battery staple"
+
+
+def client_of(app, username: str | None) -> TestClient:
+    """A client of ``app``, signed in as ``username`` (password :data:`PASSWORD`) unless None."""
+    c = TestClient(app)
+    if username:
+        r = c.post("/login", data={"username": username, "password": PASSWORD,
+                                   "csrf_token": csrf(c, "/login")}, follow_redirects=False)
+        assert r.status_code == 303, r.text[:300]
+    return c
+
+
+def csrf(client: TestClient, path: str) -> str:
+    """The CSRF token in the forms of the page at ``path`` (the session's)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
 
 
 def free_port() -> int:

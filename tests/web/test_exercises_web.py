@@ -23,7 +23,8 @@ from hazatlas.services import exercises, plans, users
 from hazatlas.services.notify import NotifyService
 from hazatlas.services.settings import Settings
 
-PASSWORD = "correct horse battery staple"
+from .conftest import PASSWORD, client_of, csrf
+
 SECRET = "test-secret-key-of-the-exercise-pages-0123456789abcdef"
 
 
@@ -63,21 +64,6 @@ def app(db, mailbox):  # noqa: F811
     exercises.add_inject(db, md, "dd-web", inject_id="I3", offset_s=6 * 3600,
                          synopsis="Moldova asks Romania for booms", from_party="MDA", to=["ROU"])
     return create_app(settings, db)
-
-
-def client_of(app, username: str | None) -> TestClient:
-    c = TestClient(app)
-    if username:
-        r = c.post("/login", data={"username": username, "password": PASSWORD,
-                                   "csrf_token": csrf(c, "/login")}, follow_redirects=False)
-        assert r.status_code == 303, r.text[:300]
-    return c
-
-
-def csrf(client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
 
 
 def row(page: str, table: str, key: str) -> str:

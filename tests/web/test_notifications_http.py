@@ -20,7 +20,8 @@ from hazatlas.services.demo_mail import MailSink
 from hazatlas.services.notify import NotifyService, outbox_config
 from hazatlas.services.settings import Settings
 
-PASSWORD = "correct horse battery staple"
+from .conftest import PASSWORD, client_of, csrf
+
 SECRET = "test-secret-key-of-the-notification-pages-0123456789"
 
 
@@ -48,21 +49,6 @@ def app(db, settings):
         users.create_user(db, name, "national", country=iso3, password=PASSWORD)
     users.create_user(db, "op", "public", password=PASSWORD)
     return create_app(settings, db)
-
-
-def client_of(app, username: str | None) -> TestClient:
-    c = TestClient(app)
-    if username:
-        r = c.post("/login", data={"username": username, "password": PASSWORD,
-                                   "csrf_token": csrf(c, "/login")}, follow_redirects=False)
-        assert r.status_code == 303, r.text[:300]
-    return c
-
-
-def csrf(client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
 
 
 def send_as_rou(db, settings, status: str = "exercise") -> str:

@@ -13,7 +13,6 @@ import json
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from tests.plans.conftest import DEPOT, TERMINAL
 
 from hazatlas.api.app import create_app
@@ -23,7 +22,8 @@ from hazatlas.services.notify import NotifyService
 from hazatlas.services.register import RegisterService
 from hazatlas.services.settings import Settings
 
-PASSWORD = "correct horse battery staple"
+from .conftest import PASSWORD, client_of, csrf
+
 SECRET = "test-secret-key-of-the-plan-pages-0123456789abcdef"
 
 
@@ -57,21 +57,6 @@ def app(db):
                  area_kind="basin", area="Sava", form="standalone_agreement",
                  parties=["SRB", "BIH"], languages=["sr"], review_interval_months=24)
     return create_app(settings, db)
-
-
-def client_of(app, username: str | None) -> TestClient:
-    c = TestClient(app)
-    if username:
-        r = c.post("/login", data={"username": username, "password": PASSWORD,
-                                   "csrf_token": csrf(c, "/login")}, follow_redirects=False)
-        assert r.status_code == 303, r.text[:300]
-    return c
-
-
-def csrf(client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
 
 
 def ids(html: str) -> list[str]:

@@ -27,6 +27,7 @@ from hazatlas.domain.damage import DAM_UNIT, MAX_TEXT, DamageEvent, Extent, pars
 from hazatlas.domain.errors import NotFoundError, PermissionDeniedError, Problem, ValidationError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
 from hazatlas.domain.text import first_unstorable
+from hazatlas.models.natech.reported import DAMS, TANKS, reported_state
 from hazatlas.storage import damage as store
 from hazatlas.storage import repositories as repo
 from hazatlas.storage.db import Database
@@ -47,6 +48,13 @@ def _site(s: Any, establishment_id: str) -> Establishment:
     if e is None:
         raise NotFoundError(f"establishment '{establishment_id}' not found")
     return e
+
+
+def may_assess(principal: Principal, country_iso3: str) -> bool:
+    """Whether ``principal`` may assess the damage events of a site of ``country_iso3``: an
+    administrator or that country's national authority (module doc)."""
+    return principal.is_admin or (principal.role is Role.NATIONAL
+                                  and principal.country_iso3 == country_iso3)
 
 
 def _full(principal: Principal, e: Establishment) -> bool:
@@ -102,6 +110,43 @@ class DamageService:
             events = store.for_sites(s, [e.id])
         return [d for d in (shown(self.principal, e, ev) for ev in events) if d is not None]
 
+    def event(self, event_id: int) -> dict[str, Any]:
+        """One event as the user may see it (:class:`NotFoundError` if they may not)."""
+        with self.db.transaction() as s:
+            event = store.get(s, event_id)
+            e = repo.get(s, event.establishment_id) if event is not None else None
+        found = shown(self.principal, e, event) if event is not None and e is not None else None
+        if found is None:
+            raise NotFoundError(f"damage event {event_id} not found")
+        return found
+
+    def effect(self, establishment_id: str) -> dict[str, Any] | None:
+        """How the site's events the user may see raise its release assumptions and its rank
+        (:mod:`hazatlas.services.damage_effect`; ``None`` without events): the worst extent
+        counted (assessed events with their assessed extent, unassessed ones with the reported
+        one) with its damage state, LOC state and ``loss_of_content`` (which moves the site
+        before the undamaged ones in the rankings), ``damage_priority`` as the rankings sort on
+        it, the number of events and of unassessed ones; and ``units``, each named unit's
+        reported state and the release fraction its release is floored at (``None`` for a user
+        who may not read the site in full: units are inventory lines)."""
+        from hazatlas.services.damage_effect import rank_fields, site_summary
+
+        with self.db.transaction() as s:
+            e = _site(s, establishment_id)
+            events = [ev for ev in store.for_sites(s, [e.id])
+                      if shown(self.principal, e, ev) is not None]
+        summary = site_summary(events)
+        if summary is None:
+            return None
+        units = []
+        for label, extent in summary["units"].items():
+            state = reported_state(extent, DAMS if label == DAM_UNIT else TANKS)
+            units.append({"unit": label, "extent": extent, "damage_state": state.damage_state,
+                          "loc_state": state.loc_state,
+                          "release_fraction": state.release_fraction})
+        out = {k: v for k, v in summary.items() if k not in ("units", "priority")}
+        return {**out, **rank_fields(summary), "units": units if _full(self.principal, e) else None}
+
     def visible_events(self, *, unassessed: bool = False,
                        country: str | None = None) -> list[dict[str, Any]]:
         """Every event (or every unassessed one) the user may see, newest first."""
@@ -127,8 +172,7 @@ class DamageService:
             e = _site(s, event.establishment_id) if event is not None else None
             if event is None or e is None or shown(self.principal, e, event) is None:
                 raise NotFoundError(f"damage event {event_id} not found")
-            if not (self.principal.is_admin or (self.principal.role is Role.NATIONAL
-                                                and self.principal.country_iso3 == e.country_iso3)):
+            if not may_assess(self.principal, e.country_iso3):
                 raise PermissionDeniedError(
                     f"{self.principal.username} may not assess damage of '{e.id}' "
                     f"({e.country_iso3}): only its country's authority or an administrator")

@@ -123,10 +123,8 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
         raise ValidationError([Problem("parameter", None, "group_by",
                                        f"'{group_by}' is not 'basin' or 'country'")])
     with db.transaction() as s:
-        ids = repo.all_ids(s)
+        ids = repo.all_ids(s, country or None)  # one country's sites only: read no others
         ests = repo.get_many(s, ids)
-    if country:
-        ids = [i for i in ids if ests[i].country_iso3 == country]
     screened = _screened(db, ids)
     net, systems = _network_basins()
     natural = None
@@ -176,6 +174,19 @@ def ranking(db: Database, principal: Principal, *, group_by: str = "basin",
             rank += 1
             row["rank"] = rank
     return rows
+
+
+def rank_in_country(db: Database, principal: Principal, establishment_id: str,
+                    country: str) -> dict[str, Any]:
+    """Where a site of ``country`` stands in its country's ranking (:func:`ranking` with
+    ``group_by="country"``, as ``principal`` sees it): ``rank`` (``None``: not ranked),
+    ``ranked`` (how many sites of the country are) and the site's ``damage_priority``.
+    The site page shows it beside the site's damage events."""
+    rows = ranking(db, principal, group_by="country", country=country)
+    mine = next((r for r in rows if r["establishment_id"] == establishment_id), None)
+    return {"rank": mine["rank"] if mine else None,
+            "ranked": sum(r["rank"] is not None for r in rows),
+            "damage_priority": mine["damage_priority"] if mine else 0}
 
 
 def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:

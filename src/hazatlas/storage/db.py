@@ -79,6 +79,14 @@ class Database:
         with self.sessions() as session, session.begin():
             yield session
 
+    def joined(self, session: Session) -> Database:
+        """This database as seen from inside ``session``'s open transaction: its
+        :meth:`transaction` yields ``session`` itself and neither commits nor rolls back, so a
+        use case given it writes in the caller's transaction, committed or rolled back with the
+        rest (an exercise's release and the outbox rows of the message it sends,
+        ``services/exercises/play.py``)."""
+        return _Joined(self, session)
+
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (creates it in an empty database)."""
         from alembic import command
@@ -93,6 +101,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Joined(Database):
+    """:meth:`Database.joined`: the same engine, one caller's session."""
+
+    def __init__(self, outer: Database, session: Session) -> None:  # no new engine
+        self.url, self.engine, self.sessions = outer.url, outer.engine, outer.sessions
+        self._session = session
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        yield self._session
 
 
 def alembic_config(db: Database):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hazatlas.storage.exercise_tables import ExerciseJournalRow, ExerciseRow
@@ -24,6 +24,18 @@ def lock(session: Session, exercise_id: str) -> dict[str, Any] | None:
     row = session.scalars(select(ExerciseRow).where(ExerciseRow.id == exercise_id)
                           .with_for_update()).first()
     return None if row is None else dict(row.document)
+
+
+def claim(session: Session, exercise_id: str) -> None:
+    """Take the exercise's write lock as the transaction's **first** statement: an UPDATE of its
+    row that changes nothing. On PostgreSQL it locks the row until commit; on SQLite it takes
+    the database's write lock before anything is read (a second writer waits, up to the busy
+    timeout, and then reads what the first committed). A use case that sends a message on a
+    state it reads (the release of an inject) claims first, so two callers cannot both see the
+    inject unreleased."""
+    session.execute(update(ExerciseRow).where(ExerciseRow.id == exercise_id)
+                    .values(updated_at=ExerciseRow.updated_at)
+                    .execution_options(synchronize_session=False))
 
 
 def _when(value: str | None) -> dt.datetime | None:

@@ -411,5 +411,9 @@ def query_ids(session: Session, q: Query) -> tuple[list[str], int]:
     return page, int(total)
 
 
-def all_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(EstablishmentRow.id).order_by(EstablishmentRow.id)))
+def all_ids(session: Session, country: str | None = None) -> list[str]:
+    """Every establishment id (of one ISO3 ``country`` if given), by id."""
+    stmt = select(EstablishmentRow.id)
+    if country is not None:
+        stmt = stmt.where(EstablishmentRow.country_iso3 == country)
+    return list(session.scalars(stmt.order_by(EstablishmentRow.id)))

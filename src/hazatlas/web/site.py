@@ -86,4 +86,5 @@ def site_page_with(request: Request, establishment_id: str, status_code: int = 2
         return render(request, "site.html", status_code=404, e=None, missing=establishment_id)
     return render(request, "site.html", status_code=status_code,
                   saved=request.query_params.get("saved") == "1",
-                  damage_saved=request.query_params.get("damage") == "1", **{**view, **extra})
+                  damage_saved=request.query_params.get("damage") == "1",
+                  damage_assessed=request.query_params.get("assessed"), **{**view, **extra})

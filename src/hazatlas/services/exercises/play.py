@@ -9,9 +9,15 @@ exercise's clock (:func:`hazatlas.services.notify.common.clock`), so the measure
 with it. A message a participant sends themselves (``hazatlas notify send`` with status
 ``exercise``) is linked to the exercise with ``log --report``.
 
-The message is sent in its own transaction before the release is recorded: if recording fails
-(another controller released the same inject in between), the message has gone and the error
-says so.
+The release and its message are **one transaction**: it first claims the exercise
+(:func:`hazatlas.storage.exercises.claim`, a write lock taken before anything is read), then
+checks that the inject is unreleased, writes the report with its outbox rows
+(:meth:`hazatlas.storage.db.Database.joined`: the notification use case writes in this
+transaction) and records the release. A second controller releasing the same inject waits for
+the first, then is refused (:class:`~hazatlas.domain.errors.ConflictError`, "was released at
+... by ...; nothing was sent"): exactly one message leaves, and if anything fails nothing is
+recorded and nothing is queued. Starting the clock with a communication test is one
+transaction in the same way. Releasing every due inject is all-or-nothing.
 """
 
 from __future__ import annotations
@@ -54,35 +60,37 @@ def start(db: Database, principal: Principal, settings: Settings, exercise_id: s
     """Start the scenario clock at scenario time ``offset_s``; with
     ``communication_test_window_s``, also send a communication test (a Test message to every
     active contact of the Parties, :mod:`hazatlas.services.notify.campaigns`) whose
-    acknowledgements within the window are counted in the report."""
+    acknowledgements within the window are counted in the report. One transaction: the test's
+    outbox rows are queued only if the start is recorded (module doc)."""
     at = now(clock)
     with db.transaction() as s:
+        store.claim(s, exercise_id)
         ex = load(s, principal, exercise_id)
         access.check_role(principal, ex, StaffRole.CONTROLLER, "start the clock")
-        rules.start(ex, at, offset_s)  # refuses a second start before anything is sent
-    if ex.type is ExerciseType.COMMUNICATION_TEST and communication_test_window_s is None:
-        raise ValidationError([Problem("parameter", None, "communication_test_window_s",
-                                       "a communication test exercise sends its test when it "
-                                       "starts: give the window to acknowledge in (seconds)")])
-    campaign_id = None
-    if communication_test_window_s is not None:
-        if not 60 <= communication_test_window_s <= 7 * 86_400:
+        after = rules.start(ex, at, offset_s)  # refuses a second start before anything is sent
+        window = communication_test_window_s
+        if ex.type is ExerciseType.COMMUNICATION_TEST and window is None:
             raise ValidationError([Problem("parameter", None, "communication_test_window_s",
-                                           f"{communication_test_window_s}: expected 60 s to 7 days")])
-        with notify_clock(lambda: at):
-            started = NotifyService(db, principal, settings).start_campaign(
-                f"{ex.title} ({ex.id}): communication test", communication_test_window_s,
-                parties=list(ex.parties), sender_country=_lead_party(principal, ex))
-        campaign_id = started["campaign_id"]
-
-    def step(s: Any, ex: Exercise) -> tuple[Exercise, dict[str, Any]]:
-        after = replace(rules.start(ex, at, offset_s), campaign_id=campaign_id)
+                                           "a communication test exercise sends its test when "
+                                           "it starts: give the window to acknowledge in "
+                                           "(seconds)")])
+        campaign_id = None
+        if window is not None:
+            if not 60 <= window <= 7 * 86_400:
+                raise ValidationError([Problem("parameter", None, "communication_test_window_s",
+                                               f"{window}: expected 60 s to 7 days")])
+            with notify_clock(lambda: at):
+                started = NotifyService(db.joined(s), principal, settings).start_campaign(
+                    f"{ex.title} ({ex.id}): communication test", window,
+                    parties=list(ex.parties), sender_country=_lead_party(principal, ex))
+            campaign_id = started["campaign_id"]
+        after = replace(after, campaign_id=campaign_id)
         _journal(s, after, at, "state", principal.username,
                  f"clock started at {rules.clock_text(offset_s)}"
                  + (f"; communication test (campaign {campaign_id})" if campaign_id else ""))
-        return after, {"state": [str(ex.state), str(after.state)],
-                       "campaign_id": [None, campaign_id]}
-    return change(db, principal, exercise_id, "start", step)
+        write(s, principal, after, "start", {"state": [str(ex.state), str(after.state)],
+                                             "campaign_id": [None, campaign_id]})
+    return get(db, principal, exercise_id)
 
 
 def _references(db: Database, settings: Settings, ex: Exercise, journal: list[dict[str, Any]],
@@ -127,6 +135,8 @@ def message_of(ex: Exercise, inject: Inject, at: dt.datetime,
 
 def _send(db: Database, principal: Principal, settings: Settings, ex: Exercise, inject: Inject,
           at: dt.datetime) -> str:
+    """Write the inject's report and its outbox rows; ``db`` is the releasing transaction's
+    (:meth:`~hazatlas.storage.db.Database.joined`)."""
     with db.transaction() as s:
         journal = store.journal(s, ex.id)
     data = message_of(ex, inject, at, _references(db, settings, ex, journal,
@@ -142,12 +152,26 @@ def _send(db: Database, principal: Principal, settings: Settings, ex: Exercise, 
     return view["id"]
 
 
+def _unreleased(ex: Exercise, inject: Inject, at: dt.datetime, by: str) -> None:
+    """Refuse an inject already released (by whom), before anything is sent."""
+    try:
+        rules.release(ex, inject.id, at, by)
+    except ConflictError as exc:
+        done = ex.inject(inject.id)
+        who = f" by {done.released_by}" if done.released_by else ""
+        raise ConflictError(f"{exc}{who}; nothing was sent" if done.released_at else str(exc)
+                            ) from None
+
+
 def release(db: Database, principal: Principal, settings: Settings, exercise_id: str,
             inject_id: str | None = None, *, clock: Clock | None = None) -> dict[str, Any]:
     """Release inject ``inject_id``, or (without it) every inject whose scenario time has
-    come; returns ``{"released": [inject ids], "exercise": ...}``."""
+    come; returns ``{"released": [inject ids], "exercise": ...}``. One transaction with the
+    messages' outbox rows (module doc)."""
     at = now(clock)
+    released = []
     with db.transaction() as s:
+        store.claim(s, exercise_id)  # a concurrent release waits here, then sees this one
         ex = load(s, principal, exercise_id)
         access.check_role(principal, ex, StaffRole.CONTROLLER, "release injects")
         if ex.state is not State.RUNNING:
@@ -155,24 +179,18 @@ def release(db: Database, principal: Principal, settings: Settings, exercise_id:
                                 "while it runs")
         todo = [ex.inject(inject_id)] if inject_id else rules.due(ex, at)
         for inject in todo:
-            rules.release(ex, inject.id, at, principal.username)  # refuses a second release
-    released = []
-    for inject in todo:
-        report_id = _send(db, principal, settings, ex, inject, at) if inject.message else None
-
-        def step(s: Any, ex: Exercise, inject: Inject = inject,
-                 report_id: str | None = report_id) -> tuple[Exercise, dict[str, Any]]:
-            try:
-                after = rules.release(ex, inject.id, at, principal.username, report_id)
-            except ConflictError as exc:
-                raise ConflictError(f"{exc}; message {report_id} was sent nevertheless"
-                                    if report_id else str(exc)) from None
+            _unreleased(ex, inject, at, principal.username)
+        for inject in todo:
+            report_id = (_send(db.joined(s), principal, settings, ex, inject, at)
+                         if inject.message else None)
+            after = rules.release(ex, inject.id, at, principal.username, report_id)
             sent = f" → {', '.join(inject.to)} (report {report_id})" if report_id else ""
             _journal(s, after, at, "inject", principal.username, f"{inject.synopsis}{sent}",
                      party=inject.from_party, inject_id=inject.id, report_id=report_id)
-            return after, {"inject": [None, inject.id], "report_id": [None, report_id]}
-        change(db, principal, exercise_id, "release", step)
-        released.append(inject.id)
+            write(s, principal, after, "release",
+                  {"inject": [None, inject.id], "report_id": [None, report_id]})
+            ex = after
+            released.append(inject.id)
     return {"released": released, "exercise": get(db, principal, exercise_id)}
 
 
