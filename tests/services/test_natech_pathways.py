@@ -2,10 +2,10 @@
 plume model for every site and event, checked against the chains for the same site and event.
 
 Sites and layers are built in the test and are **illustrative**, not data of real sites: a
-10 t benzene tank at Pančevo on the Danube (it floats at 3 m of water: D = H = 2.42 m, critical
-depth 2.46 m... below 3 m, see tests/services/test_natech_region.py for the arithmetic), a
-5000 t benzene tank beside it (does not float), a 10 t chlorine store near the Romanian border
-(20 km east: wind from the west), and a tailings dam at Stolice (0.1 Mm3, 10 m high, As/Sb/Pb as
+10 t benzene tank at Pančevo on the Danube (it floats under 3 m of water: critical depth 2.46 m
+by the defaults, see tests/services/test_natech_region.py), a 5000 t benzene tank beside it
+(critical depth 17.6 m: it does not float), a 10 t chlorine store about 20 km west of the
+Romanian border (wind from the west), and a tailings dam at Stolice (0.1 Mm3, 10 m high, As/Sb/Pb as
 in tests/services/test_natech_chain.py). Layers: 3 m of flood (100 years) and 0.5 g of PGA
 (475 years) over lon 19-22, lat 44-46.
 """
@@ -144,8 +144,6 @@ def test_no_release_no_pathway(doc):
     flood = [e for u in site["units"] for e in u["events"] if e["hazard"] == "flood"]
     assert flood and all(e["release_per_event"] == 0.0 for e in flood)  # it does not float
     assert not any(e["hazard"] == "flood" for e in site["pathways"]["events"])
-    no_release = natech.screen  # the same site with no release at all: no pathway, no entry
-    assert no_release is not None
 
 
 def test_a_site_without_any_release_has_no_pathway(filled, tmp_path, network):
@@ -225,8 +223,6 @@ def test_ranking_and_exports_carry_the_countries(doc, tmp_path):
     assert rows["RS-P-BENZ"]["first_foreign_country"] == "ROU"
     assert rows["RS-P-BENZ"]["first_foreign_arrival_h"] > 0
     assert "ROU" in rows["RS-P-CL2"]["countries_reached"]
-    assert rows["RS-P-BIG"]["countries_reached"] == rows["RS-P-BENZ"]["countries_reached"] or \
-        rows["RS-P-BIG"]["first_foreign_arrival_h"] is None or True
     natech_region.export(doc["ranking"], tmp_path / "r.csv")
     natech_region.export(doc["ranking"], tmp_path / "r.geojson")
     with open(tmp_path / "r.csv", encoding="utf-8", newline="") as f:

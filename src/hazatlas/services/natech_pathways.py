@@ -172,28 +172,30 @@ class _Site:
         self.warnings = warnings
         self.entry: dict[str, Any] | None = None
         self.dam: dict[str, Any] | None = None
-        self._river: RiverRuns | None | bool = False  # False: not looked for yet
-        self._dam: tuple[dict[str, float], RiverRuns] | None | bool = False
+        self._looked: set[str] = set()  # "river", "dam": looked for (found or not)
+        self._river: RiverRuns | None = None
+        self._dam: tuple[dict[str, float], RiverRuns] | None = None
 
     def river(self) -> RiverRuns | None:
-        if self._river is False:
+        if "river" not in self._looked:
+            self._looked.add("river")
             try:
                 self.entry, notes = river_entry_point(self.network(), self.est)
             except ValidationError as exc:
                 self.warnings.append(f"river pathway not run: {'; '.join(map(str, exc.problems))}")
-                self._river = None
                 return None
             self.warnings.extend(notes)
             self._river = RiverRuns(self.entry, self.opts, self.network(), self.reuse)
-        return self._river or None
+        return self._river
 
     def dam_source(self, released_m3: float) -> tuple[dict[str, float], RiverRuns] | None:
         """The dam failure chain's pieces for a failure (runout, river entry, constituent
         masses at the regression's released volume)."""
         from hazatlas.services import tailings_failure as tf
 
-        if self._dam is not False:
-            return self._dam or None
+        if "dam" in self._looked:
+            return self._dam
+        self._looked.add("dam")
         t = self.est.tailings
         assert t is not None and t.stored_volume_m3 and t.dam_height_m
         req = tf.TailingsFailureRequest(self.est.id, self.opts.start, flow=self.opts.flow,
@@ -204,7 +206,6 @@ class _Site:
             entry, entry_notes = tf.river_entry(net, self.est, runout.result.runout_km)
         except ValidationError as exc:
             self.warnings.append(f"dam pathway not run: {'; '.join(map(str, exc.problems))}")
-            self._dam = None
             return None
         released = runout.result.released_volume_m3
         rels, skipped, rel_notes = tf._releases(req, self.est, runout,
