@@ -12,6 +12,9 @@ What it times, on ``--sites`` demo-like sites (default 1,000):
    event only the mass changes, ``services/spill_rescale.with_mass``) and with ``reuse=False``
    (the baseline: a new ``run_spill`` for every release of every event, as the chains do). Both
    must give the same pathways (the script stops otherwise).
+4. **the river spills alone, both ways**: every (site, substance, mass) of the river spills of
+   step 3 run with one ``RiverRuns`` per site entry, reused or not; the countries of each run
+   (``spill_report.country_rows``) must be equal.
 
 Input, built by the script (nothing downloaded): the demo register's establishments copied
 ``--sites`` times in all, each copy moved by up to ±0.02° (seeded), with its inventory (so
@@ -110,6 +113,29 @@ def strip(doc: dict) -> dict:
     return out
 
 
+def river_only(doc: dict, opts: PathwayOptions, network: RiverNetwork) -> tuple[float, float]:
+    """Time the tanks' river spills of every site and event, reused and not; check equal."""
+    from hazatlas.services.natech_pathways import RiverRuns
+    from hazatlas.services.spill_report import country_rows
+
+    work = [(s["pathways"]["river_entry"], [(sp["substance"], sp["mass_kg"])
+                                           for e in s["pathways"]["events"]
+                                           for sp in e["river"]["spills"]])
+            for s in doc["sites"] if s["pathways"]["river_entry"]]
+    times, answers = [], []
+    for reuse in (True, False):
+        t0 = time.perf_counter()
+        runs = []
+        for entry, spills in work:  # one RiverRuns per site, as add_pathways
+            site = RiverRuns(entry, opts, network, reuse)
+            runs += [site.run(sub, m) for sub, m in spills]
+        times.append(time.perf_counter() - t0)
+        answers.append([country_rows(r) for r in runs])
+    if answers[0] != answers[1]:
+        raise SystemExit("the river spills differ between reused and new runs")
+    return times[0], times[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", type=int, default=1_000)
@@ -144,6 +170,7 @@ def main() -> None:
         t0 = time.perf_counter()
         add_pathways(base, sites, OPTIONS, network, reuse=False)
         t_base = time.perf_counter() - t0
+        t_river_reuse, t_river_new = river_only(doc, OPTIONS, network)
         db.dispose()
     if not (reused == base == doc == again):
         raise SystemExit("the pathways differ between the reused runs and new runs")
@@ -162,6 +189,9 @@ def main() -> None:
     print(f"screening with pathways, second run:       {t_again:.2f} s")
     print(f"pathways alone, reused runs (hazatlas):    {t_reuse:.2f} s")
     print(f"pathways alone, a new run per release:     {t_base:.2f} s (baseline; same pathways: "
+          "checked equal)")
+    print(f"river spills alone, reused runs:           {t_river_reuse:.2f} s")
+    print(f"river spills alone, a new run per release: {t_river_new:.2f} s (same countries: "
           "checked equal)")
     print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()} on {os.cpu_count()} CPUs")
 

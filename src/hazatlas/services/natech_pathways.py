@@ -17,12 +17,13 @@ event (hazard × return period × scenario × horizon) with a release above zero
 
 The river entry, the runout and one spill run per substance are computed once per site; per
 event only the mass changes (:func:`hazatlas.services.spill_rescale.with_mass`, equal to a new
-run). A site without a river reach, or whose dam has no volume, keeps its other pathways and
+run); a plume is run per gas and mass (the same mass in several events is run once). A site without a river reach, or whose dam has no volume, keeps its other pathways and
 says why in ``warnings``.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -175,6 +176,7 @@ class _Site:
         self._looked: set[str] = set()  # "river", "dam": looked for (found or not)
         self._river: RiverRuns | None = None
         self._dam: tuple[dict[str, float], RiverRuns] | None = None
+        self._plumes: dict[tuple[str, float], dict[str, Any]] = {}
 
     def river(self) -> RiverRuns | None:
         if "river" not in self._looked:
@@ -224,6 +226,17 @@ class _Site:
                      RiverRuns(entry, self.opts, net, self.reuse))
         return self._dam
 
+    def plume(self, substance: str, mass_kg: float) -> dict[str, Any]:
+        """The plume of ``mass_kg`` of ``substance`` at the site; the same release in another
+        event (a tank that floats at every return period) is not run again (with ``reuse``)."""
+        found = self._plumes.get((substance, mass_kg)) if self.reuse else None
+        if found is None:
+            a = plume(self.opts, self.est, substance, mass_kg, self.warnings)
+            found = {k: a[k] for k in ("substance", "mass_kg", "zones", "countries",
+                                       "max_distance_km")}
+            self._plumes[(substance, mass_kg)] = found
+        return copy.deepcopy(found)
+
     def event(self, key: tuple[str, float, str, str],
               releases: list[tuple[str, str, str, float]], dam_m3: float,
               released_m3: float | None) -> dict[str, Any]:
@@ -241,10 +254,7 @@ class _Site:
                              "threshold_mg_l": r.threshold_mg_l} for u, s, m, r in spills],
                  "not_modelled": skipped,
                  "countries": combine_countries([(s, r) for _, s, _, r in spills])}
-        air = [plume(self.opts, self.est, s, m, self.warnings)
-               for _, s, medium, m in releases if medium == "air"]
-        air = [{k: a[k] for k in ("substance", "mass_kg", "zones", "countries",
-                                  "max_distance_km")} for a in air]
+        air = [self.plume(s, m) for _, s, medium, m in releases if medium == "air"]
         dam = None
         if dam_m3 > 0 and released_m3:
             source = self.dam_source(released_m3)
