@@ -112,3 +112,24 @@ def test_screen_route_climate(db, sample_csv, layers_dir):
         r = client.get("/api/natech/screen", params={"layers": "floods", "format": "csv",
                                                      "table": "climate"})
         assert r.status_code == 422 and "no climate results" in r.text
+
+
+def test_screen_route_pathways(sqlite_db, sample_csv, layers_dir):
+    with _client(sqlite_db, sample_csv, layers_dir) as client:
+        params = {"layers": "floods", "pathways": "true", "start": "2014-05-16T12:00"}
+        r = client.get("/api/natech/screen", params=params)
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["pathways"]["start"] == "2014-05-16T12:00" and doc["pathways"]["flow"] == "high"
+        assert all("pathways" in s for s in doc["sites"])
+        assert all("countries_reached" in row for row in doc["ranking"])
+        exported = client.get("/api/natech/screen", params={**params, "format": "csv"})
+        assert exported.status_code == 200
+        assert "first_foreign_arrival_h" in exported.text.splitlines()[0]
+        plain = client.get("/api/natech/screen", params={"layers": "floods"}).json()
+        assert not any("pathways" in s for s in plain["sites"])
+        for bad, field in (({"start": None}, "start"), ({"flow": "medium"}, "flow"),
+                           ({"stability": "Q"}, "stability")):
+            r = client.get("/api/natech/screen", params={k: v for k, v in
+                                                         {**params, **bad}.items() if v})
+            assert r.status_code == 422 and field in r.text, (bad, r.text)

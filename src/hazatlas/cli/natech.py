@@ -1,7 +1,7 @@
 """``hazatlas natech``: Natech screening of register sites against loaded hazard layers.
 
 ``hazatlas natech screen --layers MANIFEST.toml [--establishment ID ...] [--country ISO3]
-[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
+[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--pathways --start ISO] [--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
 probabilities and expected release of each unit per event and per year, and the Tailings Hazard
 Index with its earthquake and flood inputs (:mod:`hazatlas.services.natech`; docs/natech.md).
 """
@@ -48,18 +48,46 @@ def screen(
     climate_export: Annotated[list[Path] | None, typer.Option(
         "--climate-export", help="Write the results side by side per scenario to FILE.csv or "
         "FILE.geojson (repeatable)")] = None,
+    pathways: Annotated[bool, typer.Option(
+        "--pathways", help="Pass every event's releases to the river or plume model and give "
+        "the countries reached (needs --start; docs/natech.md, section Pathways)")] = False,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="With --pathways: time of the events, ISO 8601 (arrival times, the "
+        "month of the water temperature)")] = None,
+    flow: Annotated[str, typer.Option("--flow", help="With --pathways: river flow, low | mean "
+                                      "| high, or a discharge at the entry, e.g. 800m3/s")] = "high",
+    days: Annotated[float, typer.Option("--days", help="With --pathways: horizon of the river "
+                                        "runs, days")] = 30.0,
+    wind_speed: Annotated[float, typer.Option("--wind-speed", help="With --pathways: wind "
+                                              "speed for a gas release, m/s")] = 3.0,
+    stability: Annotated[str, typer.Option("--stability", help="With --pathways: Pasquill "
+                                           "class A-F")] = "D",
+    wind_from: Annotated[float, typer.Option("--wind-from", help="With --pathways: wind "
+                                             "direction (from), degrees")] = 270.0,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
+    from hazatlas.cli.natech_chain import _start
+    from hazatlas.cli.scenario import _flow
     from hazatlas.services import natech, natech_climate, natech_region
+    from hazatlas.services.natech_pathways import PathwayOptions
 
+    options = None
+    if pathways:
+        if start is None:
+            raise typer.BadParameter("--pathways needs the time of the events",
+                                     param_hint="--start")
+        options = PathwayOptions(_start(start), _flow(flow), days, wind_speed, stability,
+                                 wind_from)
+    elif start is not None:
+        raise typer.BadParameter("--start is for --pathways", param_hint="--start")
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
                         event_layer=event, climate=climate,
-                        design_return_period_years=design_return_period)
+                        design_return_period_years=design_return_period, pathways=options)
     for path in export or []:
         natech_region.export(doc["ranking"], path)
     for path in climate_export or []:
@@ -194,6 +222,12 @@ def _print(doc: dict[str, Any]) -> None:
                                   f"expected release {kg:.3g} kg/year")
         if site["thi"] is not None:
             console.print(f"  THI {site['thi']['value']:.1f} (inputs {site['thi']['inputs']})")
+        for ev in site.get("pathways", {}).get("events", []):
+            first = ("" if ev["first_foreign_arrival_h"] is None else
+                     f"; first abroad {ev['first_foreign_country']} after "
+                     f"{ev['first_foreign_arrival_h']:g} h")
+            console.print(f"  {ev['hazard']} {ev['return_period_years']:g} y {ev['scenario']}: "
+                          f"reaches {', '.join(ev['countries_reached']) or 'no country'}{first}")
         for w in site["warnings"]:
             console.print(f"  [yellow]warning:[/yellow] {w}")
     ranking = Table("rank", "site", "country", "tanks kg/year", "dam m3/year", "THI")

@@ -51,6 +51,7 @@ from hazatlas.models.natech.tailings import HazusLiquefaction
 from hazatlas.models.tailings.runout import runout_model
 from hazatlas.services import damage_effect
 from hazatlas.services.damage import visible_by_site
+from hazatlas.services.natech_pathways import PathwayOptions
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.store import Database
 
@@ -81,11 +82,18 @@ def _per_year(events: Sequence[EventResult]) -> dict[str, dict[str, float]]:
 
 
 def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
-           warnings: list[str], damage: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+           warnings: list[str], damage: dict[str, Any] | None = None,
+           gases: bool = False) -> list[dict[str, Any]]:
     units = []
     for i, item in enumerate(e.inventory):
         label = item.line_id or item.storage_unit or f"line {i + 1}"
-        if item.physical_state not in TANK_STATES:
+        gas = gases and item.physical_state == PhysicalState.LIQUEFIED_GAS
+        if gas:
+            warnings.append(f"{label} ({item.substance_name}): a liquefied-gas store is taken as "
+                            "a vertical tank with the tank curves and flotation of an "
+                            "atmospheric one (assumption: pressure vessels on saddles are "
+                            "usually anchored)")
+        elif item.physical_state not in TANK_STATES:
             warnings.append(f"{label} ({item.substance_name}): no fragility model for a "
                             f"{item.physical_state.value} store; not assessed")
             continue
@@ -104,6 +112,7 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
             events = damage_effect.floor_events(events, reported, unit.content_kg)
         units.append({
             "unit": unit.to_dict(),
+            "medium": "air" if gas else "water",
             "reported_damage": reported.to_dict() if reported else None,
             "damage_release": reported.release_fraction * unit.content_kg if reported else 0.0,
             "events": [ev.to_dict() for ev in events],
@@ -166,14 +175,14 @@ def _thi(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> di
 
 
 def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
-          damage: dict[str, Any] | None = None) -> dict[str, Any]:
+          damage: dict[str, Any] | None = None, gases: bool = False) -> dict[str, Any]:
     warnings = [
         f"layer {lay.id}: no model takes {lay.hazard} {lay.intensity_measure} in {lay.unit}; "
         "sampled only"
         for lay, _ in samples if not _modelled(lay)
     ]
     warnings += [f"layer {lay.id}: {s.status} ({s.note})" for lay, s in samples if s.value is None]
-    units = _tanks(e, samples, warnings, damage)
+    units = _tanks(e, samples, warnings, damage, gases)
     dam = _tailings(e, samples, warnings, damage)
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for u in units:
@@ -202,13 +211,18 @@ def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
 def screen(db: Database, principal: Principal, manifest: Path, *,
            establishment_ids: Sequence[str] = (), country: str | None = None,
            event_layer: str | None = None, climate: Path | None = None,
-           design_return_period_years: float | None = None) -> dict[str, Any]:
+           design_return_period_years: float | None = None,
+           pathways: PathwayOptions | None = None, network: Any = None) -> dict[str, Any]:
     """Natech screening of the given establishments (or a country's, or all the user sees),
     with their ranking and, for ``event_layer``, the sites in that layer's footprint
     (:mod:`hazatlas.services.natech_region`); with future layers in the manifest or a change
-    factor table ``climate``, the ``climate`` part (:mod:`hazatlas.services.natech_climate`)."""
+    factor table ``climate``, the ``climate`` part (:mod:`hazatlas.services.natech_climate`);
+    with ``pathways``, each site's releases passed to the river or plume model and the countries
+    reached (:mod:`hazatlas.services.natech_pathways`; liquefied gases are then assessed too)."""
     from hazatlas.services import natech_climate, natech_region
 
+    if pathways is not None:
+        pathways.check()
     layers = read_manifest(manifest)
     factors = read_factors(climate) if climate is not None else []
     if event_layer is not None and event_layer not in {la.id for la in layers}:
@@ -231,9 +245,14 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     doc: dict[str, Any] = {
         "manifest": manifest.name,
         "layers": [layer.to_dict() for layer in [*layers, *derived]],
-        "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())))
+        "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())),
+                        gases=pathways is not None)
                   for e, s in zip(sites, per_site, strict=True)],
     }
+    if pathways is not None:
+        from hazatlas.services.natech_pathways import add_pathways
+
+        add_pathways(doc, sites, pathways, network)
     doc["ranking"] = natech_region.ranking(doc)
     if event_layer is not None:
         doc["event"] = natech_region.event(doc, event_layer)

@@ -34,6 +34,14 @@ from hazatlas.domain.inventory import InventoryItem, PhysicalState
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.screening import TankUnit, tank_event, tank_unit
 from hazatlas.models.natech.tailings import FreeboardScreen
+from hazatlas.services.natech_pathways import (
+    PathwayOptions,
+    RiverRuns,
+    chain_countries,
+    known,
+    plume,
+    river_entry_point,
+)
 from hazatlas.services.tailings_failure import TailingsFailureRequest
 
 WATER_STATES = {PhysicalState.LIQUID, PhysicalState.SLURRY, PhysicalState.UNKNOWN}
@@ -148,30 +156,12 @@ def _unit_release(i: int, item: InventoryItem, depth: float,
                     item.substance_name, mass, notes)
 
 
-def river_entry_point(network: Any, est: Establishment) -> tuple[dict[str, Any], list[str]]:
-    """The receiving reach of the site as screening finds it, at its point nearest the site."""
-    from hazatlas.services.river_entry import receiving_point
-
-    entry = receiving_point(network, est)
-    i, pt, notes = entry.index, entry.point, entry.notes
-    notes.append("the spill starts at the river entry at the flood time: the way from the tanks "
-                 "to the river is not modelled (arrivals are early)")
-    return {"lon": pt.x, "lat": pt.y, "reach_id": int(network.reach_id[i]),
-            "river": network.river_name(i) or None,
-            "distance_km": entry.distance_km,
-            "match": str(entry.batch.snap_status[0])}, notes
-
-
 def _river(req: FloodChainRequest, est: Establishment, releases: list[_Release],
            network: Any, warnings: list[str]) -> dict[str, Any] | None:
-    from hazatlas.services.spill import SpillRequest, run_spill
-    from hazatlas.services.spill_substances import find_substance
-    from hazatlas.services.tailings_failure import _known, combine_countries
+    from hazatlas.services.tailings_failure import combine_countries
 
     skipped: list[dict[str, str]] = []
-    water = [(r, _known(find_substance, r.substance, None, skipped))
-             for r in releases if r.medium == "water"]
-    water = [(r, k) for r, k in water if k]
+    water = [r for r in releases if r.medium == "water" and known(r.substance, skipped)]
     if not water:
         return {"entry": None, "spills": [], "not_modelled": skipped, "countries": []}
     if network is None:
@@ -180,50 +170,28 @@ def _river(req: FloodChainRequest, est: Establishment, releases: list[_Release],
         network = RiverNetwork.load_default()
     entry, notes = river_entry_point(network, est)
     warnings += notes
-    runs = []
-    for r, _ in water:
-        run = run_spill(SpillRequest(lon=entry["lon"], lat=entry["lat"], mass_kg=r.mass_kg,
-                                     start=req.start, substance=r.substance, flow=req.flow,
-                                     days=req.days), network)
-        runs.append((r, run))
+    runs = RiverRuns(entry, _options(req), network, reuse=False)
+    spills = [(r, runs.run(r.substance, r.mass_kg)) for r in water]
+    for r, run in spills:
         warnings += [f"{r.substance}: {w}" for w in run.warnings]
     return {
         "entry": entry,
         "spills": [{"substance": r.substance, "mass_kg": r.mass_kg, **run.to_json()}
-                   for r, run in runs],
+                   for r, run in spills],
         "not_modelled": skipped,
-        "countries": combine_countries([(r.substance, run) for r, run in runs]),
+        "countries": combine_countries([(r.substance, run) for r, run in spills]),
     }
+
+
+def _options(req: FloodChainRequest) -> PathwayOptions:
+    return PathwayOptions(req.start, req.flow, req.days, req.wind_speed_m_s, req.stability,
+                          req.wind_from_deg)
 
 
 def _air(req: FloodChainRequest, est: Establishment, releases: list[_Release],
          warnings: list[str]) -> list[dict[str, Any]]:
-    from hazatlas.services.air import PlumeRequest, run_plume
-
-    out = []
-    for r in releases:
-        if r.medium != "air":
-            continue
-        res = run_plume(PlumeRequest(wind_speed_m_s=req.wind_speed_m_s, stability=req.stability,
-                                     mass_kg=r.mass_kg, substance=r.substance,
-                                     at=(est.lon, est.lat), wind_from_deg=req.wind_from_deg))
-        warnings += [f"{r.substance} (air): {w}" for w in res.warnings]
-        out.append({"substance": r.substance, "mass_kg": r.mass_kg, **res.to_json()})
-    return out
-
-
-def chain_countries(river: dict[str, Any] | None, air: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The countries of the chain: per river crossing, the first arrival; per plume, the
-    countries its zones reach (no time: the plume is a steady screen)."""
-    out = [{"country": c["country"], "pathway": "river", "river_km_from_entry":
-            c["river_km_from_entry"], "first_arrival": c["first_arrival"],
-            "peak_time": c["peak_time"], "substance": c["constituent"],
-            "above_threshold": bool(c["above_threshold"])}
-           for c in (river or {}).get("countries", [])]
-    for a in air:
-        out += [{"country": iso3, "pathway": "air", "substance": a["substance"]}
-                for iso3 in a["countries"]]
-    return out
+    return [plume(_options(req), est, r.substance, r.mass_kg, warnings)
+            for r in releases if r.medium == "air"]
 
 
 def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,

@@ -13,6 +13,11 @@ Built on the document of :func:`hazatlas.services.natech.screen` (docs/natech.md
   hazard, return period, scenario and horizon); and the totals: the sites that would fail
   together in that event.
 * :func:`export`: the ranking as CSV or GeoJSON (by the file's extension).
+
+With pathways (``services/natech_pathways.py``) each ranking row also has
+``countries_reached`` (in any baseline event), ``first_foreign_country`` and
+``first_foreign_arrival_h`` (hours from the event to the first river arrival above the
+threshold in a country other than the site's), and the exports carry them.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from hazatlas.services.damage_effect import rank_fields
 COLUMNS = ["rank", "establishment_id", "name", "country", "kind", "lon", "lat",
            "tank_release_per_year_kg", "dam_release_per_year_m3", "max_flood_depth_m",
            "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage"]
+#: added to the ranking and its exports when the screening ran with pathways
+PATHWAY_COLUMNS = ["countries_reached", "first_foreign_country", "first_foreign_arrival_h"]
 
 
 def _baseline_sum(per_year: dict[str, dict[str, float]]) -> float:
@@ -55,6 +62,7 @@ def ranking(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "thi": s["thi"]["value"] if s["thi"] else None,
             "warnings": len(s["warnings"]),
             **rank_fields(s.get("damage")),
+            **({k: s["pathways"][k] for k in PATHWAY_COLUMNS} if "pathways" in s else {}),
         })
     # reported damage with loss of content first (services/damage_effect.py)
     rows.sort(key=lambda r: (-r["damage_priority"], -r["tank_release_per_year_kg"], -r["dam_release_per_year_m3"],
@@ -134,4 +142,5 @@ def export(rows: list[dict[str, Any]], path: Path) -> None:
     """Write Natech ranking rows as CSV or GeoJSON (by the file extension)."""
     from hazatlas.services.ranking import write_ranked
 
-    write_ranked(rows, path, COLUMNS)
+    write_ranked(rows, path, COLUMNS + (PATHWAY_COLUMNS if rows and "countries_reached" in rows[0]
+                                        else []))

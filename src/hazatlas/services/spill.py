@@ -410,21 +410,23 @@ def _river_path(run: SpillRun, flow: str | float, lengths: np.ndarray) -> RiverP
 
 def _run_flow(run: SpillRun, flow: str | float, lengths: np.ndarray) -> PathRun:
     path = _river_path(run, flow, lengths)
-    model = RiverSpillModel(path)
+    return _path_run(run, str(flow), RiverSpillModel(path), float(path.discharge_m3_s[0]))
+
+
+def _path_run(run: SpillRun, flow: str, model: RiverSpillModel, discharge: float) -> PathRun:
     thr = run.threshold_mg_l / 1000.0
     release = run.release
     total = model.moments.total_length_m
     border_d = np.clip([c.river_distance_m for c in run.crossings], 1.0, total)
     leg_s = run.first_leg.time_s
     return PathRun(
-        flow=str(flow),
-        model=model,
+        flow=flow, model=model,  # fmt: skip
         points=_delayed(model.compute(release, run.point_distance_m, thr), leg_s)
         if run.point_distance_m.size
         else None,
         borders=_delayed(model.compute(release, border_d, thr), leg_s) if border_d.size else None,
         profile=_delayed(model.compute(release, model.moments.end_m, thr), leg_s),
-        source_discharge_m3_s=float(path.discharge_m3_s[0]),
+        source_discharge_m3_s=discharge,
     )
 
 

@@ -96,6 +96,11 @@ def _countries(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
     return out
 
 
+def country_rows(run: SpillRun) -> list[dict[str, Any]]:
+    """The ``countries`` of :func:`spill_document` (selected flow) without the rest of it."""
+    return _countries(run, run.runs[run.selected])
+
+
 def _profile(run: SpillRun, pr: PathRun) -> list[dict[str, Any]]:
     net = run.network
     out = []

@@ -433,7 +433,9 @@ def combine_countries(runs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     threshold, else the one whose peak comes closest to its threshold."""
     if not runs:
         return []
-    docs = [run.to_json()["countries"] for _, run in runs]
+    from hazatlas.services.spill_report import country_rows
+
+    docs = [country_rows(run) for _, run in runs]  # the "countries" of each spill's document
     out = []
     for i, crossing in enumerate(runs[0][1].crossings):
         rows = [_at_border(name, run, doc[i], i) for (name, run), doc in zip(runs, docs, strict=True)]

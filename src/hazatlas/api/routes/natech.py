@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from starlette.background import BackgroundTask
 from hazatlas.api.deps import get_db, get_principal, get_settings
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.services import natech, natech_climate, natech_region
+from hazatlas.services import natech, natech_climate, natech_pathways, natech_region
 from hazatlas.services.settings import Settings
 from hazatlas.services.store import Database
 
@@ -38,13 +39,25 @@ def screen(db: Db, user: User, settings: Config,
            table: Annotated[str, Query(pattern="^(ranking|climate)$", description="what csv "
                                        "and geojson give: the ranking or the climate "
                                        "results side by side")] = "ranking",
-           format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json"):
+           format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json",
+           pathways: Annotated[bool, Query(description="pass every event's releases to the "
+                                           "river or plume model (needs start)")] = False,
+           start: Annotated[datetime | None, Query(description="time of the events, ISO "
+                                                   "8601 (with pathways)")] = None,
+           flow: Annotated[str, Query(max_length=20, description="low | mean | high, or a "
+                                      "discharge in m3/s at the entry")] = "high",
+           days: Annotated[float, Query(gt=0, le=365)] = 30.0,
+           wind_speed: Annotated[float, Query(gt=0, le=100)] = 3.0,
+           stability: Annotated[str, Query(pattern="^[A-F]$")] = "D",
+           wind_from: Annotated[float, Query(ge=0, le=360)] = 270.0):
+    options = _pathways(pathways, start, flow, days, wind_speed, stability, wind_from)
     path = natech_region.manifest_in(settings.hazard_layers_dir, layers)
     factors = (natech_climate.table_in(settings.hazard_layers_dir, climate)
                if climate is not None else None)
     doc: dict[str, Any] = natech.screen(db, user, path, establishment_ids=establishment or (),
                                         country=country, event_layer=event, climate=factors,
-                                        design_return_period_years=design_return_period)
+                                        design_return_period_years=design_return_period,
+                                        pathways=options)
     if format == "json":
         return doc
     if table == "climate" and "climate" not in doc:
@@ -58,3 +71,20 @@ def screen(db: Db, user: User, settings: Config,
     else:
         natech_region.export(doc["ranking"], out)
     return FileResponse(out, filename=out.name, background=BackgroundTask(tmp.cleanup))
+
+
+def _pathways(on: bool, start: datetime | None, flow: str, days: float, wind_speed: float,
+              stability: str, wind_from: float) -> natech_pathways.PathwayOptions | None:
+    if not on:
+        return None
+    if start is None:
+        raise ValidationError([Problem("parameter", None, "start", "pathways needs the time "
+                                       "of the events (start, ISO 8601)")])
+    q: str | float = flow
+    if flow not in ("low", "mean", "high"):
+        try:
+            q = float(flow)
+        except ValueError:
+            raise ValidationError([Problem("parameter", None, "flow", f"'{flow}': expected low, "
+                                           "mean, high or a discharge in m3/s")]) from None
+    return natech_pathways.PathwayOptions(start, q, days, wind_speed, stability, wind_from)
