@@ -140,7 +140,10 @@ def test_forecast_document() -> None:
     ])
     doc = forecast_document(_run(), obs)
     assert set(doc["parameters"]) == {"mass_kg", "release_start", "velocity_factor",
-                                      "dispersion_factor"}
+                                      "dispersion_factor", "velocity_factor_by_stretch"}
+    (stretch,) = doc["parameters"].pop("velocity_factor_by_stretch")  # one station: one stretch
+    assert stretch["from_river_km"] == 0.0 and stretch["to_river_km"] is None
+    assert stretch["fitted"] == doc["parameters"]["velocity_factor"]["fitted"]
     for p in doc["parameters"].values():
         assert {"prior", "fitted", "low", "high", "unit"} <= set(p)
     assert doc["rms_log_residual"]["fitted"] < doc["rms_log_residual"]["prior"]
@@ -220,3 +223,19 @@ def test_api_observations(client) -> None:  # type: ignore[no-untyped-def]
     assert res.status_code == 422 and "unknown station 'Atlantis'" in res.text
     without = {k: v for k, v in body.items() if k != "observations"}
     assert "forecast" not in client.post("/api/scenarios/river", json=without).json()
+
+
+def test_phase_column() -> None:
+    """``phase`` is optional; peak, rising, falling or empty, case-insensitive; anything else is
+    refused naming the row and the column."""
+    rows = observations_from_json([
+        {"station": "Csenger", "time": "2000-02-01T20:30+01:00", "concentration_mg_l": 32.6,
+         "phase": "Peak"},
+        {"station": "Szeged", "time": "2000-02-11T23:00+01:00", "concentration_mg_l": 1.1},
+    ])
+    assert [r.phase for r in rows.rows] == ["peak", ""]
+    with pytest.raises(ValidationError) as err:
+        observations_from_json([{"station": "Csenger", "time": "2000-02-01T20:30+01:00",
+                                 "concentration_mg_l": 32.6, "phase": "top"}])
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (1, "phase") and "'top'" in problem.message
