@@ -206,7 +206,7 @@ def test_api_observations(client) -> None:  # type: ignore[no-untyped-def]
                 {"station": "Csenger", "time": "2000-02-01T16:00+01:00",
                  "concentration_mg_l": 1.0},
                 {"station": "Csenger", "time": "2000-02-01T20:30+01:00",
-                 "concentration_mg_l": 32.6}]}
+                 "concentration_mg_l": 32.6, "phase": "peak"}]}
     res = client.post("/api/scenarios/river", json=body)
     assert res.status_code == 200, res.text
     doc = res.json()
@@ -221,6 +221,9 @@ def test_api_observations(client) -> None:  # type: ignore[no-untyped-def]
                                     "concentration_mg_l": 1.0}])
     res = client.post("/api/scenarios/river", json=bad)
     assert res.status_code == 422 and "unknown station 'Atlantis'" in res.text
+    bad = dict(body, observations=[{"station": "Csenger", "time": "2000-02-01T16:00Z",
+                                    "concentration_mg_l": 1.0, "phase": "top"}])
+    assert client.post("/api/scenarios/river", json=bad).status_code == 422
     without = {k: v for k, v in body.items() if k != "observations"}
     assert "forecast" not in client.post("/api/scenarios/river", json=without).json()
 
