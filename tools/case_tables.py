@@ -84,7 +84,7 @@ LOWER = [("Romanian border (15 Feb, 0.33 mg/l)", "ROU", "2000-02-15T06:00+02:00"
          ("Moldova Nouă (16 Feb, 0.196)", "Moldova Noua", "2000-02-16T06:00+02:00", 0.196),
          ("Bulgarian border (18 Feb, 0.139)", "BGR", "2000-02-18T12:00+02:00", 0.139)]
 FORECAST = [*SPILL[:7], "--start", "2000-01-30T22:00+02:00", *SPILL[9:],
-            "--decay-per-day", "0", "--threshold", "0.05mg/l", "--flow", "FLOW", "--days", "40",
+            "--water-temp", "2", "--threshold", "0.05mg/l", "--flow", "FLOW", "--days", "40",
             "--point", "Moldova Noua=21.66,44.72", "--observations", UPPER_STATIONS,
             "--no-store", "--json"]
 SCENARIO = ["scenario", "tailings-failure", "--establishment", "RO-BM-AURUL",
@@ -324,9 +324,9 @@ def decay_tables() -> None:
 
 
 def forecast_table() -> None:
-    heading(PAGE, "Forecast from measurements (FLOW = high, mean, low)", FORECAST)
+    heading(PAGE, "Forecast from measurements (FLOW = low, 5.06, mean, high)", FORECAST)
     rows, bands_text = [], []
-    for flow in ("high", "mean", "low"):
+    for flow in ("low", "5.06", "mean", "high"):
         # run from anywhere: the file as printed is relative to the repository's root
         doc = run_json([flow if a == "FLOW" else str(ROOT / a) if a == UPPER_STATIONS else a
                         for a in FORECAST])
@@ -334,27 +334,29 @@ def forecast_table() -> None:
         p = fc["parameters"]
         shift_h = (datetime.fromisoformat(p["release_start"]["fitted"])
                    - datetime.fromisoformat(p["release_start"]["prior"])).total_seconds() / 3600
-        factors = (f"{half_up(p['velocity_factor']['fitted'], '0.01')}, "
-                   f"{half_up(p['dispersion_factor']['fitted'], '0.01')}, "
-                   f"{p['mass_kg']['fitted'] / p['mass_kg']['prior']:.1f}, {signed(shift_h)} h")
+        stretches = " / ".join(str(half_up(x["fitted"], "0.01"))
+                               for x in p["velocity_factor_by_stretch"])
+        factors = (f"{stretches}, {half_up(p['dispersion_factor']['fitted'], '0.01')}, "
+                   f"{p['mass_kg']['fitted'] / 1000:.0f} t, {signed(shift_h)} h")
         found = {e.get("name") or e["country"]: e for e in fc["points"] + fc["countries"]}
         cells = []
         for _, key, when, value in LOWER:
             e, reported = found[key], datetime.fromisoformat(when)
-            err = [(datetime.fromisoformat(e[k]["arrival"]) - reported).total_seconds() / 86_400
+            err = [signed((datetime.fromisoformat(e[k]["arrival"]) - reported).total_seconds()
+                          / 86_400, 2) if e[k]["arrival"] else "never above 0.05 mg/l"
                    for k in ("prior", "fitted")]
-            peak = [e[k]["peak_mg_l"] / value for k in ("prior", "fitted")]
-            cells.append(f"{signed(err[0])} → {signed(err[1])} d; "
-                         f"×{peak[0]:.2f} → ×{peak[1]:.2f}")
-        rows.append([flow, factors, *cells])
+            peak = [signed(math.log(e[k]["peak_mg_l"] / value), 2) for k in ("prior", "fitted")]
+            cells.append(f"{err[0]} → {err[1]} d; {peak[0]} → {peak[1]}")
+        rows.append(["February (5.06 m³/s)" if flow == "5.06" else flow, factors, *cells])
         low, high = found["ROU"]["band"]["arrival"]
         bands_text.append(f"- {flow}: 90 % band of the arrival at the Romanian border "
-                          f"{day(low)} – {day(high) if high else 'beyond the run'}; "
+                          f"{day(low) if low else 'never'} – "
+                          f"{day(high) if high else 'beyond the run'}; "
                           "rms ln residual "
                           f"{fc['rms_log_residual']['prior']:.2f} → "
                           f"{fc['rms_log_residual']['fitted']:.2f}; warnings "
                           f"{fc['warnings'] or 'none'}")
-    table(["prior flow", "fitted factors (velocity, dispersion, mass, start)",
+    table(["prior flow", "fitted: velocity factor per stretch, dispersion, mass, start",
            *(label for label, *_ in LOWER)], rows)
     print("\n".join(bands_text) + "\n")
 

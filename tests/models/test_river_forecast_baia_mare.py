@@ -1,6 +1,8 @@
 """Forecast from measurements on the 2000 Baia Mare spill (docs/cases/baia-mare-2000.md):
 the run is fitted to the two upper-station measurements of docs/cases/baia-mare-2000-upper-stations.csv
-(Csenger, Szeged) and compared with what was reported at the lower stations on the Danube."""
+(Csenger, Szeged) and compared with what was reported at the lower stations on the Danube, with
+the default decay corrected to the case's water temperature (2 °C) at low, mean, February 2000's
+(0.84 x mean: 5.06 m³/s at the source, docs/cases/baia-mare-2000.md "Which flow") and high flow."""
 
 from __future__ import annotations
 
@@ -26,14 +28,18 @@ LOWER = {
 }
 
 
+FLOWS: list[str | float] = ["low", "mean", 5.06, "high"]
+
+
 @cache
-def errors(flow: str) -> dict[str, dict[str, float]]:
-    """Per lower station: arrival error (days, model - reported) and ln(model peak / reported)
-    of the prior run at ``flow`` and of the run fitted to the upper stations."""
+def errors(flow: str | float) -> dict[str, dict[str, float]]:
+    """Per lower station: arrival error (days, model - reported; NaN if the run never crosses
+    the threshold there) and ln(model peak / reported) of the prior run at ``flow`` and of the
+    run fitted to the upper stations."""
     run = run_spill(SpillRequest(
         lon=23.58, lat=47.66, mass_kg=100_000.0,
         start=datetime.fromisoformat("2000-01-30T22:00+02:00"), duration_s=12 * 3600.0,
-        substance="cyanide", decay_per_day=0.0, threshold_mg_l=0.05, flow=flow, days=40,
+        substance="cyanide", water_temp_c=2.0, threshold_mg_l=0.05, flow=flow, days=40,
         points=(NamedPoint("Moldova Noua", 21.66, 44.72),)))
     doc = forecast_document(run, read_observations(UPPER))
     places = {e.get("name") or e["country"]: e for e in doc["points"] + doc["countries"]}
@@ -42,30 +48,37 @@ def errors(flow: str) -> dict[str, dict[str, float]]:
         e, reported = places[name], datetime.fromisoformat(when)
         out[name] = {
             f"{k}_days": (datetime.fromisoformat(e[k]["arrival"]) - reported).total_seconds()
-            / 86_400.0 for k in ("prior", "fitted")} | {
+            / 86_400.0 if e[k]["arrival"] else math.nan for k in ("prior", "fitted")} | {
             f"{k}_ln_peak": math.log(e[k]["peak_mg_l"] / value) for k in ("prior", "fitted")}
     return out
 
 
-@pytest.mark.parametrize("flow", ["mean", "high"])
-def test_upper_stations_correct_a_wrong_flow(flow: str) -> None:
-    """Run at mean or high flow (February 2000 was low), the forecast on the Danube is days
-    early; fitted to Csenger and Szeged it comes within two days of the reports."""
-    print(f"\n{flow} flow: arrival error days (prior -> fitted), ln(peak / reported)")
-    for name, e in errors(flow).items():
-        print(f"{name:13s} {e['prior_days']:+6.1f} -> {e['fitted_days']:+5.1f}    "
+def _show(flow: str | float) -> dict[str, dict[str, float]]:
+    print(f"\n{flow} flow, 2 °C: arrival error days (prior -> fitted), ln(peak / reported)")
+    out = errors(flow)
+    for name, e in out.items():
+        print(f"{name:13s} {e['prior_days']:+6.2f} -> {e['fitted_days']:+5.2f}    "
               f"{e['prior_ln_peak']:+5.2f} -> {e['fitted_ln_peak']:+5.2f}")
-        assert e["prior_days"] < -2.5
-        assert abs(e["fitted_days"]) < 2.0 and abs(e["fitted_days"]) < abs(e["prior_days"])
+    return out
 
 
-def test_low_flow_prior_is_moved_later() -> None:
-    """At low flow (February 2000 was low) the prior is already within a day and a half of the
-    reports, late; the fit to Csenger and Szeged moves it about half a day later still, because
-    one velocity factor serves the whole path, as docs/cases/baia-mare-2000.md says."""
-    for name, e in errors("low").items():
-        print(f"\nlow flow, {name}: arrival {e['prior_days']:+.1f} -> {e['fitted_days']:+.1f} d, "
-              f"peak x{math.exp(e['prior_ln_peak']):.2f} -> x{math.exp(e['fitted_ln_peak']):.2f}")
-        assert abs(e["prior_days"]) < 1.5
-        assert 0.2 < e["fitted_days"] - e["prior_days"] < 1.0
+@pytest.mark.parametrize("flow", FLOWS)
+def test_upper_stations_improve_the_lower_arrivals(flow: str | float) -> None:
+    """At every flow the arrival at each lower station (held out of the fit) is closer to the
+    report after the fit than before (a prior that never arrives counts as worse)."""
+    for name, e in _show(flow).items():
+        before = math.inf if math.isnan(e["prior_days"]) else abs(e["prior_days"])
+        assert abs(e["fitted_days"]) < before, (flow, name)
 
+
+@pytest.mark.parametrize("flow", ["mean", "high"])
+def test_a_wrong_flow_is_corrected(flow: str) -> None:
+    """Run at mean or high flow (February 2000 was lower), the forecast on the Danube is days
+    early; fitted to Csenger and Szeged it comes within a day and a half of the reports (about half
+    a day at mean flow), and at high flow
+    (peaks a factor 3-6 low) the peaks come closer too."""
+    for name, e in errors(flow).items():
+        assert e["prior_days"] < -2.0 or math.isnan(e["prior_days"]), name
+        assert abs(e["fitted_days"]) < 1.5, name
+        if flow == "high":
+            assert abs(e["fitted_ln_peak"]) < abs(e["prior_ln_peak"]), name

@@ -140,7 +140,10 @@ def test_forecast_document() -> None:
     ])
     doc = forecast_document(_run(), obs)
     assert set(doc["parameters"]) == {"mass_kg", "release_start", "velocity_factor",
-                                      "dispersion_factor"}
+                                      "dispersion_factor", "velocity_factor_by_stretch"}
+    (stretch,) = doc["parameters"].pop("velocity_factor_by_stretch")  # one station: one stretch
+    assert stretch["from_river_km"] == 0.0 and stretch["to_river_km"] is None
+    assert stretch["fitted"] == doc["parameters"]["velocity_factor"]["fitted"]
     for p in doc["parameters"].values():
         assert {"prior", "fitted", "low", "high", "unit"} <= set(p)
     assert doc["rms_log_residual"]["fitted"] < doc["rms_log_residual"]["prior"]
@@ -203,7 +206,7 @@ def test_api_observations(client) -> None:  # type: ignore[no-untyped-def]
                 {"station": "Csenger", "time": "2000-02-01T16:00+01:00",
                  "concentration_mg_l": 1.0},
                 {"station": "Csenger", "time": "2000-02-01T20:30+01:00",
-                 "concentration_mg_l": 32.6}]}
+                 "concentration_mg_l": 32.6, "phase": "peak"}]}
     res = client.post("/api/scenarios/river", json=body)
     assert res.status_code == 200, res.text
     doc = res.json()
@@ -218,5 +221,24 @@ def test_api_observations(client) -> None:  # type: ignore[no-untyped-def]
                                     "concentration_mg_l": 1.0}])
     res = client.post("/api/scenarios/river", json=bad)
     assert res.status_code == 422 and "unknown station 'Atlantis'" in res.text
+    bad = dict(body, observations=[{"station": "Csenger", "time": "2000-02-01T16:00Z",
+                                    "concentration_mg_l": 1.0, "phase": "top"}])
+    assert client.post("/api/scenarios/river", json=bad).status_code == 422
     without = {k: v for k, v in body.items() if k != "observations"}
     assert "forecast" not in client.post("/api/scenarios/river", json=without).json()
+
+
+def test_phase_column() -> None:
+    """``phase`` is optional; peak, rising, falling or empty, case-insensitive; anything else is
+    refused naming the row and the column."""
+    rows = observations_from_json([
+        {"station": "Csenger", "time": "2000-02-01T20:30+01:00", "concentration_mg_l": 32.6,
+         "phase": "Peak"},
+        {"station": "Szeged", "time": "2000-02-11T23:00+01:00", "concentration_mg_l": 1.1},
+    ])
+    assert [r.phase for r in rows.rows] == ["peak", ""]
+    with pytest.raises(ValidationError) as err:
+        observations_from_json([{"station": "Csenger", "time": "2000-02-01T20:30+01:00",
+                                 "concentration_mg_l": 32.6, "phase": "top"}])
+    (problem,) = err.value.problems
+    assert (problem.row, problem.field) == (1, "phase") and "'top'" in problem.message

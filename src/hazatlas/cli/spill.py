@@ -106,7 +106,8 @@ def spill(
     observations: Annotated[
         Path | None,
         typer.Option("--observations", help="Measured concentrations (CSV: station or lon,lat, "
-                     "time, concentration in mg/l): fit the run to them and add the forecast"),
+                     "time, concentration in mg/l, optional phase: peak, rising or falling): fit "
+                     "the run to them and add the forecast"),
     ] = None,
     establishment: str | None = EstablishmentOption,
     no_store: bool = NoStoreOption,

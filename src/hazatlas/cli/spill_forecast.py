@@ -25,8 +25,14 @@ def print_forecast(fc: dict[str, Any]) -> None:
                   f"{fc['flow']} flow): {fc['method']}")
     params = Table("parameter", "prior", "fitted", "low", "high")
     for name, p in fc["parameters"].items():
+        if name == "velocity_factor_by_stretch":
+            continue
         show = _short if name == "release_start" else _num
         params.add_row(name, show(p["prior"]), show(p["fitted"]), show(p["low"]), show(p["high"]))
+    for p in fc["parameters"].get("velocity_factor_by_stretch", [])[1:]:
+        below = f"velocity_factor below km {p['from_river_km']:g}"
+        params.add_row(below, _num(p["prior"]), _num(p["fitted"]), _num(p["low"]),
+                       _num(p["high"]))
     console.print(params)
     res = Table("row", "station", "time", "observed mg/l", "prior mg/l", "fitted mg/l",
                 "ln residual (fitted)")

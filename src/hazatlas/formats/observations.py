@@ -16,6 +16,12 @@ A CSV file (UTF-8, a header row) with one measurement per row:
     ``/`` (``concentration_ug_l``, ``concentration_mg_m3``), converted by pint
     (:mod:`hazatlas.formats.units`). Zero means "measured, nothing found"; negative is refused.
 
+``phase`` (optional)
+    where on the cloud's passage the value was taken, when it is known: ``peak`` (the highest
+    value at that station: the peak passed at that time), ``rising`` (before the peak),
+    ``falling`` (after it), or empty (not known). The fit then also matches the modelled peak
+    time to it (docs/models/river.md, "Forecast from measurements").
+
 Other columns (``source``, ``notes``) are kept out of the fit and ignored. Every problem names
 the file, the row (the header is row 1) and the column; nothing is read from a file with a
 problem.
@@ -42,6 +48,8 @@ from hazatlas.formats.tables import read_text
 from hazatlas.formats.units import parse_quantity
 
 CONCENTRATION = "concentration"
+PHASES = ("", "peak", "rising", "falling")
+"""Accepted values of the ``phase`` column (case-insensitive; empty: not known)."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,13 @@ class ObservationRow:
     lat: float | None
     time: datetime
     concentration_mg_l: float
+    phase: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The fields of the API's ``observations`` item."""
         return {"station": self.station, "lon": self.lon, "lat": self.lat,
-                "time": self.time.isoformat(), "concentration_mg_l": self.concentration_mg_l}
+                "time": self.time.isoformat(), "concentration_mg_l": self.concentration_mg_l,
+                "phase": self.phase}
 
     @property
     def label(self) -> str:
@@ -137,12 +147,13 @@ def observations_from_json(
     items: Sequence[Mapping[str, Any]], source: str = "observations"
 ) -> ObservationSet:
     """The API's ``observations`` list (``station`` or ``lon``/``lat``, ``time``,
-    ``concentration_mg_l``) as an :class:`ObservationSet`; rows are numbered from 1."""
+    ``concentration_mg_l``, optional ``phase``) as an :class:`ObservationSet`; rows are numbered
+    from 1."""
     problems: list[Problem] = []
     rows: list[ObservationRow] = []
     for n, item in enumerate(items, start=1):
         cell = {k: "" if item.get(k) is None else str(item.get(k))
-                for k in ("station", "lon", "lat", "time", "concentration_mg_l")}
+                for k in ("station", "lon", "lat", "time", "concentration_mg_l", "phase")}
         row = _row(source, n, cell, "concentration_mg_l", problems)
         if row is not None:
             rows.append(row)
@@ -202,9 +213,13 @@ def _row(source: str, n: int, cell: Mapping[str, str], conc: str,
         else:
             if not (math.isfinite(value) and value >= 0):
                 bad(conc, f"'{text}': a concentration must be zero or positive")
+    phase = cell.get("phase", "").strip().casefold()
+    if phase not in PHASES:
+        bad("phase", f"'{cell.get('phase')}': peak, rising, falling or empty expected (where "
+            "on the cloud's passage the value was taken)")
     if len(problems) > before or when is None or value is None:
         return None
-    return ObservationRow(n, station, lon, lat, when, value)
+    return ObservationRow(n, station, lon, lat, when, value, phase)
 
 
 def _number(text: str, field: str, low: float, high: float, bad: Any) -> float | None:

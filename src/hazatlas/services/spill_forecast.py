@@ -25,6 +25,7 @@ from hazatlas.models.river.calibration import (
     Calibration,
     Measurement,
     ObservationFit,
+    step_name,
 )
 from hazatlas.models.river.forecast import Forecast, forecast
 from hazatlas.models.river.spill import Breakthrough
@@ -87,7 +88,8 @@ def measurements(run: SpillRun, observations: ObservationSet) -> list[Measuremen
             continue
         # model time: from the release's arrival at the river (after the unmapped first leg)
         seconds = (row.time - start).total_seconds() - run.first_leg.time_s
-        out.append(Measurement(row.label, dist, seconds, row.concentration_mg_l / 1000.0))
+        out.append(Measurement(row.label, dist, seconds, row.concentration_mg_l / 1000.0,
+                               row.phase))
     if problems:
         raise ValidationError(problems)
     return out
@@ -130,8 +132,10 @@ def forecast_document(run: SpillRun, observations: ObservationSet) -> dict[str, 
     return {
         "flow": run.selected,
         "method": (
-            "source mass and time, velocity and dispersion factors fitted to the measurements "
-            "by regularised least squares on ln concentration; band: central "
+            "source mass and time, a velocity factor per stretch between observed stations (the "
+            "last one carried downstream) and a dispersion factor fitted to the measurements "
+            "by regularised least squares on ln concentration (and on the peak time where a "
+            "measurement's phase is given); band: central "
             f"{BAND_LEVEL:.0%} of {ENSEMBLE_SIZE} runs drawn from the fit's parameter "
             "covariance"),
         "model": ObservationFit.describe(),
@@ -189,7 +193,22 @@ def _parameters(run: SpillRun, fit: Calibration) -> dict[str, Any]:
     for name in PARAMETERS[2:]:
         out[name] = {"prior": prior[name], "fitted": _sig(fitted[name]),
                      "low": _sig(iv[name][0]), "high": _sig(iv[name][1]), "unit": "1"}
+    # one velocity factor per stretch between observed stations, the last carried downstream
+    out["velocity_factor_by_stretch"] = [
+        {"from_river_km": _km(run, lo), "to_river_km": None if hi is None else _km(run, hi),
+         "prior": prior[name], "fitted": _sig(fitted[name]), "low": _sig(iv[name][0]),
+         "high": _sig(iv[name][1]), "unit": "1"}
+        for name, lo, hi in _stretches(fit)]
     return out
+
+
+def _stretches(fit: Calibration) -> list[tuple[str, float, float | None]]:
+    """(name in ``values()``, from m, to m or None: carried to the outlet) per stretch."""
+    bounds = fit.fitted.boundaries_m
+    names = ["velocity_factor"] + [step_name(b) for b in bounds]
+    starts = [0.0, *bounds]
+    ends: list[float | None] = [*bounds, None]
+    return list(zip(names, starts, ends, strict=True))
 
 
 def _residuals(run: SpillRun, observations: ObservationSet, fit: Calibration) -> list[dict]:

@@ -45,6 +45,9 @@ class ObservationIn(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90)
     time: datetime
     concentration_mg_l: float = Field(..., ge=0, le=1e6)
+    phase: Literal["", "peak", "rising", "falling"] | None = Field(None, description=(
+        "where on the cloud's passage the value was taken, when known: peak (the highest "
+        "value at the station), rising (before the peak), falling (after it)"))
 
 
 class RiverSpillIn(BaseModel):
