@@ -244,4 +244,8 @@ def register(app: typer.Typer) -> None:
 
     natech_app.add_typer(chain_app, name="chain")
     natech_app.command("demo-layers")(handle_errors(demo_layers))
+    from hazatlas.cli.natech_earthquake import demo_set, earthquake
+
+    natech_app.command("earthquake")(handle_errors(earthquake))
+    natech_app.command("demo-set")(handle_errors(demo_set))
     app.add_typer(natech_app, name="natech")
