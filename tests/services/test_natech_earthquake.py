@@ -30,7 +30,7 @@ from hazatlas.models.natech.gmpe import Boatwright2003, Singh1993
 from hazatlas.models.natech.screening import tank_event, tank_unit
 from hazatlas.services import natech
 from hazatlas.services import natech_earthquake as eq
-from hazatlas.services.natech_demo import DEMO_REGION_BBOX, write_demo_set
+from hazatlas.services.natech_demo import DEMO_REGION_BBOX
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.settings import Settings
 
@@ -201,13 +201,16 @@ def test_api_earthquake(demo):
 
 
 def test_demo_set_covers_every_site_and_gives_releases(demo, tmp_path):
-    """``natech demo-set`` (what make demo serves), here with 0.1 degree cells to keep the test
+    """``hazatlas natech demo-set`` (what make demo serves), here with 0.1 degree cells to keep the test
     short: every demo site lies inside every layer's raster or is beyond the earthquake
     scenario's distance range, and the screening gives non-zero releases."""
     sites = list_establishments(demo, SYSTEM)
     w, s, e, n = DEMO_REGION_BBOX
     assert all(w < x.lon < e and s < x.lat < n for x in sites)
-    doc = write_demo_set(tmp_path, cell_deg=0.1)
+    done = CliRunner().invoke(cli, ["natech", "demo-set", str(tmp_path), "--cell", "0.1",
+                                    "--json"])
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.output)
     manifest = tmp_path / "layers.toml"
     layers = read_manifest(manifest)
     assert {la.hazard for la in layers} == {"flood", "earthquake"}
