@@ -161,22 +161,35 @@ def test_write_layer_is_read_by_the_screening(demo, tmp_path):
         value = site["hazards"][0]["value"]
         # bilinear sampling of a 0.02 degree grid: within 5 % of the GMPE at the site
         assert value == pytest.approx(pga[site["establishment_id"]], rel=0.05)
-    # a second write into the same manifest is refused
+    # writing the scenario again rewrites its own manifest; appending it to a manifest that
+    # already declares it is refused, and so are a bad box and return period
+    eq.write_layer(tmp_path, PANCEVO, bbox=(17.0, 41.0, 25.0, 48.0), cell_deg=0.02,
+                   return_period_years=475.0)
+    assert len(read_manifest(tmp_path / "eq-scenario-test-pancevo.toml")) == 1
+    with pytest.raises(ValidationError) as err:
+        eq.write_layer(tmp_path, PANCEVO, bbox=(25.0, 41.0, 17.0, 48.0), cell_deg=0.0,
+                       return_period_years=-1.0)
+    assert {p.field for p in err.value.problems} == {"bbox", "cell_deg", "return_period"}
     with pytest.raises(ValidationError, match="already declares"):
         eq.write_layer(tmp_path, PANCEVO, bbox=(17.0, 41.0, 25.0, 48.0), cell_deg=0.02,
                        return_period_years=475.0,
                        manifest="eq-scenario-test-pancevo.toml")
 
 
-def test_cli_earthquake(demo):
+def test_cli_earthquake(demo, tmp_path):
     runner = CliRunner()
     db = str(demo.url)
     args = ["natech", "earthquake", "--magnitude", "6.5", "--lon", "20.68", "--lat", "44.83",
             "--country", "SRB", "--json"]
-    done = runner.invoke(cli, [*args, "--db", db])
+    done = runner.invoke(cli, [*args, "--db", db, "--write-layer", str(tmp_path), "--bbox",
+                               "18,42,24,47", "--cell", "0.1", "--return-period", "100"])
     assert done.exit_code == 0, done.output
     doc = json.loads(done.output)
     assert doc["scenario"]["depth_km"] == 10.0 and doc["failing_together"]["sites"]
+    assert [la.id for la in read_manifest(tmp_path / "eq-scenario-scenario.toml")] == [
+        "eq-scenario-scenario"] == [doc["layer"]["layer_id"]]
+    no_box = runner.invoke(cli, [*args, "--db", db, "--write-layer", str(tmp_path)])
+    assert no_box.exit_code != 0 and "--bbox" in no_box.output
     bad = runner.invoke(cli, ["natech", "earthquake", "--magnitude", "9.9", "--lon", "20",
                               "--lat", "44", "--db", db])
     assert bad.exit_code != 0 and "magnitude" in bad.output and "3.3" in bad.output

@@ -304,8 +304,9 @@ def write_layer(folder: Path, s: Scenario, *, bbox: Sequence[float], cell_deg: f
                 return_period_years: float,
                 return_period_basis: str = "given by the user (a scenario has none of its own)",
                 manifest: str | None = None) -> dict[str, Any]:
-    """Write the scenario's PGA GeoTIFF into ``folder`` and its manifest entry: into the
-    manifest ``manifest`` (appended; created if missing) or ``<layer id>.toml``."""
+    """Write the scenario's PGA GeoTIFF into ``folder`` and its manifest entry: appended to the
+    manifest ``manifest`` (created if missing; refused if it already declares the layer) or,
+    without ``manifest``, as the scenario's own ``<layer id>.toml`` (rewritten)."""
     from hazatlas.formats.hazard_rasters import write_lonlat_grid
 
     check(s)
@@ -314,22 +315,23 @@ def write_layer(folder: Path, s: Scenario, *, bbox: Sequence[float], cell_deg: f
     if folder.exists() and not folder.is_dir():
         raise ValidationError([input_problem("folder", f"{folder} is not a directory")])
     folder.mkdir(parents=True, exist_ok=True)
-    grid = pga_grid(s, bbox, cell_deg)
     layer_id = f"eq-scenario-{s.name}"
     name = f"{layer_id}.tif"
-    write_lonlat_grid(folder / name, np.where(np.isfinite(grid), grid, -9999.0), bbox[0],
-                      bbox[3], cell_deg)
     target = folder / (manifest or f"{layer_id}.toml")
     entry = layer_entry(s, name, return_period_years, return_period_basis)
-    if target.exists():
+    header = "# hazatlas earthquake SCENARIO layer, not a hazard map (docs/natech.md)\n\n"
+    if manifest is not None and target.exists():
         text = target.read_text(encoding="utf-8")
         if f'id = "{layer_id}"' in text:
             raise ValidationError([input_problem("manifest", f"{target.name} already declares "
                                                  f"the layer {layer_id}")])
-        target.write_text(text.rstrip("\n") + "\n\n" + entry, encoding="utf-8")
+        text = text.rstrip("\n") + "\n\n" + entry
     else:
-        target.write_text("# hazatlas earthquake SCENARIO layer, not a hazard map "
-                          "(docs/natech.md)\n\n" + entry, encoding="utf-8")
+        text = header + entry  # the scenario's own manifest is rewritten with its GeoTIFF
+    grid = pga_grid(s, bbox, cell_deg)
+    write_lonlat_grid(folder / name, np.where(np.isfinite(grid), grid, -9999.0), bbox[0],
+                      bbox[3], cell_deg)
+    target.write_text(text, encoding="utf-8")
     finite = grid[np.isfinite(grid)]
     return {"layer_id": layer_id, "path": str(folder / name), "manifest": str(target),
             "bbox": list(bbox), "cell_deg": cell_deg, "return_period_years": return_period_years,
