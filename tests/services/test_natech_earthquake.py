@@ -45,6 +45,13 @@ def demo(sqlite_db):
     return sqlite_db
 
 
+@pytest.fixture
+def demo_any(db):
+    """The demo register on SQLite and PostGIS."""
+    RegisterService(db, SYSTEM).import_file(data_path("demo", "register.csv"))
+    return db
+
+
 def _hypo_km(s, lon, lat):
     _, _, d = GEOD.inv(s.lon, s.lat, lon, lat)
     return math.hypot(d / 1000.0, s.depth_km)
@@ -105,7 +112,8 @@ def test_same_pga_as_the_gmpe(demo, gmpe):
     assert "KG-JA-MAILUUSUU" in doc["outside_validity"]
 
 
-def test_sites_failing_together(demo):
+def test_sites_failing_together(demo_any):
+    demo = demo_any
     doc = eq.run(demo, SYSTEM, PANCEVO)
     sites = {r["establishment_id"]: r for r in doc["sites"]}
     by_id = {e.id: e for e in list_establishments(demo, SYSTEM)}
