@@ -92,8 +92,8 @@ VRANCEA_1977 = Scenario(
     depth_km=93.0,
     gmpe="boatwright2003",
     source=("Vrancea earthquake of 4 March 1977, 19:21:57 UTC: epicentre 45.77 N 26.76 E, focal "
-            "depth 93 km, Mw 7.4 (Romanian National Institute for Earth Physics, INFP, as "
-            "reported in the Romanian press; the ISC-GEM catalogue gives Mw 7.5 and 85.3 km). "
+            "depth 93 km, Mw 7.4 (as given in the Romanian press, romaniatv.net, March 2020; the "
+            "ISC-GEM catalogue gives Mw 7.5 and 85.3 km, a relocation 98 km). "
             "A SCENARIO computed by the GMPE, not a hazard map and not the recorded shaking"),
 )
 SCENARIOS = {VRANCEA_1977.name: VRANCEA_1977}
