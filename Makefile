@@ -1,6 +1,7 @@
 # hazatlas — the two commands a newcomer runs:
 #   make demo   set up a virtual environment, build the demo database (SQLite) and the demo
-#               flood layers (a proxy, var/demo-layers) and serve them on http://127.0.0.1:8000/
+#               layers (var/demo-layers: a flood proxy over every demo site's region and the
+#               Vrancea 1977 earthquake scenario) and serve them on http://127.0.0.1:8000/
 #   make test   set up the virtual environment and run lint (ruff), the architecture contracts
 #               (lint-imports), the type check (mypy) and the whole test suite (SQLite always;
 #               PostGIS and Chromium tests when available, required when CI=true)
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 demo: $(STAMP)
-	test -f var/demo-layers/layers.toml || $(BIN)/hazatlas natech demo-layers var/demo-layers
+	test -f var/demo-layers/eq-scenario-vrancea-1977.tif || $(BIN)/hazatlas natech demo-set var/demo-layers
 	HAZATLAS_HAZARD_LAYERS_DIR=var/demo-layers $(BIN)/hazatlas demo
 
 lint: $(STAMP)

@@ -33,6 +33,7 @@ ROUTERS = (
     "damage",
     "exercises",
     "natech",
+    "natech_earthquake",
     "opendata",
     "implementation",
     "dialogue",

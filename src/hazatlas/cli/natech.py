@@ -281,4 +281,8 @@ def register(app: typer.Typer) -> None:
     from hazatlas.cli.natech_fetch import fetch
 
     natech_app.command("fetch")(handle_errors(fetch))
+    from hazatlas.cli.natech_earthquake import demo_set, earthquake
+
+    natech_app.command("earthquake")(handle_errors(earthquake))
+    natech_app.command("demo-set")(handle_errors(demo_set))
     app.add_typer(natech_app, name="natech")

@@ -6,6 +6,12 @@ read. The depths are a **proxy, not a flood map** (:mod:`hazatlas.geo.flood_prox
 in code from the bundled Natural Earth rivers and their assigned discharges, nothing
 downloaded, and every layer says so in its ``source``. No earthquake proxy is written: the
 bundled data holds nothing a PGA could honestly be derived from.
+
+``hazatlas natech demo-set DIR`` (:func:`write_demo_set`, what ``make demo`` serves) writes
+the same flood proxy over :data:`DEMO_REGION_BBOX`, the box of every demo register site
+(Central Asia and the Caucasus included), and adds one earthquake layer: the **scenario** of
+the Vrancea earthquake of 4 March 1977 computed by the Boatwright et al. (2003) estimator
+(:mod:`hazatlas.services.natech_earthquake`), labelled as a scenario, not a hazard map.
 """
 
 from __future__ import annotations
@@ -29,6 +35,22 @@ from hazatlas.models.natech.flood import coefficient
 #: west of the Dnipro: the demo register's European sites)
 DEFAULT_BBOX = (16.0, 41.0, 35.0, 51.0)
 DEFAULT_RETURN_PERIODS = (10.0, 100.0, 500.0)
+#: lon/lat box of every site of the demo register (src/hazatlas/data/demo/register.csv: lon
+#: 17.5-82.6, lat 38.5-50.7) and the plans demo's Giurgiulesti terminal, with a margin: the
+#: Danube basin, the Western Balkans, Ukraine, Moldova, the Caucasus and Central Asia
+DEMO_REGION_BBOX = (16.0, 37.0, 84.0, 52.0)
+#: the demo earthquake layer's box and cell: the Boatwright et al. (2003) estimator's distance
+#: validity (< 370 km) around Vrancea lies inside it
+DEMO_EQ_BBOX = (20.0, 41.0, 33.0, 50.0)
+DEMO_EQ_CELL_DEG = 0.05
+#: the return period declared for the Vrancea scenario layer (the manifest requires one):
+#: recurrence of Mw >= 7.4 Vrancea intermediate-depth events estimated from the catalogues
+#: (Radulian et al. 2000, "Seismic hazard of Romania: deterministic approach", Pure and Applied
+#: Geophysics 157, as quoted in citing literature; not read in the paper itself: unconfirmed)
+DEMO_EQ_RETURN_PERIOD_YEARS = 50.0
+DEMO_EQ_RETURN_PERIOD_BASIS = (
+    "recurrence of Mw >= 7.4 Vrancea events from the catalogues (Radulian et al. 2000, Pure "
+    "Appl. Geophys. 157, as quoted; unconfirmed), a demo assumption")
 MANIFEST = "layers.toml"
 SOURCE = ("hazatlas demo PROXY, not a flood map: a band along the Natural Earth 1:10m rivers "
           "bundled with hazatlas, depth = rise of the water level from the mean annual flood to the "
@@ -120,3 +142,19 @@ def _entry(layer_id: str, path: str, t: float) -> str:
             f"return_period_years = {t:g}\nscenario = \"baseline\"\nsource = {q(SOURCE)}\n"
             f"licence = {q(LICENCE)}\nsampling = \"nearest\"\nhazardous_above = 0.0\n"
             "search_radius_m = 10000\n")
+
+
+def write_demo_set(folder: Path, *, cell_deg: float = 0.01,
+                   return_periods: Sequence[float] = DEFAULT_RETURN_PERIODS,
+                   network: Any = None) -> dict[str, Any]:
+    """The demo layer set: the flood proxy over :data:`DEMO_REGION_BBOX` and the Vrancea 1977
+    earthquake scenario, in one ``layers.toml`` (what ``make demo`` serves)."""
+    from hazatlas.services.natech_earthquake import VRANCEA_1977, write_layer
+
+    doc = write_demo_layers(folder, bbox=DEMO_REGION_BBOX, cell_deg=cell_deg,
+                            return_periods=return_periods, network=network)
+    doc["earthquake"] = write_layer(
+        Path(folder), VRANCEA_1977, bbox=DEMO_EQ_BBOX, cell_deg=DEMO_EQ_CELL_DEG,
+        return_period_years=DEMO_EQ_RETURN_PERIOD_YEARS,
+        return_period_basis=DEMO_EQ_RETURN_PERIOD_BASIS, manifest=MANIFEST)
+    return doc
