@@ -5,6 +5,7 @@ browser walk-through is in test_scenarios_browser.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -159,6 +160,18 @@ def test_curves_are_shown_only_when_the_rerun_gives_the_stored_result(app):
     own_network = {**stored, "id": "own", "result": {**stored["result"], "provenance": {
         "data": [{"file": "/home/user/rivers.gpkg", "sha256": "0"}]}}}
     assert rerun.extra(SYSTEM, own_network) is None
+    # the reaches are labelled with the river's names in the riparian languages
+    layers = json.loads(re.search(r'id="scenario-data">(.*?)</script>', page.text, re.S).group(1))
+    labels = {f["properties"].get("label") for f in layers["layers"]["features"]}
+    danube = next(lb for lb in labels if lb and lb.startswith("Danube ("))
+    assert {"Donau", "Duna", "Dunărea", "Дунай"} <= set(danube[len("Danube ("):-1].split(" / "))
+    # a run on a user's network file: its reaches are not drawn on the bundled network, and the
+    # page says why
+    from hazatlas.web.scenarios import view
+
+    own = view.scenario_view(SYSTEM, {**own_network, "kind": "river"}, {}, str, app.state.db)
+    assert own["network_note"] and "/home/user/rivers.gpkg" in own["network_note"]
+    assert [f["properties"]["role"] for f in own["layers"]["features"]] == ["release"]
 
 
 def test_a_tailings_failure_refused_by_the_model_shows_its_field(app):

@@ -53,6 +53,20 @@ def arrival_bin(hours: float | None) -> int | None:
     return next(i for i, (upper, _) in enumerate(ARRIVAL_BINS) if hours < upper)
 
 
+def river_label(river: str | None, names: dict[str, str] | None) -> str | None:
+    """The river's name as a map label: its canonical name, then its other names in the
+    riparian languages (``river_names`` of the run's profile, from the river-name table), each
+    once: ``Tisza (Theiß / Tisa / Тиса)``."""
+    if not river:
+        return None
+    others: list[str] = []
+    for value in (names or {}).values():
+        for name in str(value).split(" / "):
+            if name and name != river and name not in others:
+                others.append(name)
+    return f"{river} ({' / '.join(others)})" if others else river
+
+
 def _network() -> Any:
     from hazatlas.geo.network import RiverNetwork
 
@@ -99,7 +113,8 @@ def river_layers(result: dict[str, Any], net: Any = None, *, draw_reaches: bool 
         features.append(_feature(
             {"type": "LineString", "coordinates": coords},
             role="reach", colour=NOT_ABOVE if b is None else ARRIVAL_BINS[b][1], bin=b,
-            river=p.get("river"), km=p.get("river_km_from_source"), arrival=p.get("arrival"),
+            river=p.get("river"), label=river_label(p.get("river"), p.get("river_names")),
+            km=p.get("river_km_from_source"), arrival=p.get("arrival"),
             peak_mg_l=p.get("peak_mg_l")))
     src = result["source"]
     features.append(_point(src["lon"], src["lat"], role="release", colour="#111"))

@@ -49,7 +49,7 @@
     },
     onEachFeature: function (f, layer) {
       var p = f.properties;
-      var text = p.name || p.level || p.river || "";
+      var text = p.name || p.level || p.label || p.river || "";
       if (p.km !== undefined && p.km !== null) { text += " — km " + p.km; }
       if (p.arrival) { text += " — " + p.arrival.replace("T", " "); }
       if (text) { layer.bindTooltip(text); }
