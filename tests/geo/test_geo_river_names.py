@@ -73,3 +73,28 @@ def test_screening_results_carry_the_names(net: RiverNetwork) -> None:
     assert r["river"] == "Someș" and r["river_names"]["hu"] == "Szamos"
     r = screen_point(20.18, 47.17, network=net)  # Szolnok
     assert r["river"] == "Tisza" and r["river_names"]["sr"].startswith("Tisa")
+
+
+@pytest.mark.parametrize(
+    ("water", "river"),
+    [("Maros", "Mures"), ("Mureș", "Mures"), ("Nistru", "Dniester"), ("Дністер", "Dniester"),
+     ("Kür", "Kura"), ("Araz", "Aras"), ("Шу", "Chu"), ("Sirdaryo", "Syr Darya"),
+     ("Сырдарья", "Syr Darya"), ("Norin", "Naryn")],
+)
+def test_a_receiving_water_in_a_riparian_language_finds_its_river(
+    net: RiverNetwork, water: str, river: str
+) -> None:
+    """The names by language of the programme's other rivers (Mureș/Maros, Dniester/Nistru,
+    Kura/Kür, Aras/Araz, Chu/Shu, Syr Darya/Sirdaryo, Naryn/Norin) guide the snapping like the
+    Danube's; the Syr Darya's names cover both its renamed reaches and Natural Earth's own."""
+    from hazatlas.geo.snapping import reaches_for_water
+
+    hits = reaches_for_water(net, water)
+    assert len(hits) and {net.river_name(int(i)) for i in hits} == {river}
+    if river == "Syr Darya":
+        assert {int(i) for i in hits} == {int(i) for i in reaches_for_water(net, "Syr Darya")}
+
+
+def test_the_naryn_keeps_its_name_above_the_junction_and_not_below(net: RiverNetwork) -> None:
+    names = {net.river_name(int(i)) for i in net.reaches_named("Naryn")}
+    assert names == {"Naryn", "Syr Darya"}  # Natural Earth's "Naryn": renamed below the junction

@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 PATH_SNAP_M = 5_000.0
 
 #: Language codes of the ``name_*`` columns, in output order.
-LANGUAGES = ("en", "de", "sk", "hu", "hr", "sr", "ro", "bg", "uk")
+#: (the Danube and Tisza countries, then Russian and the languages of the Central Asian and
+#: Caucasus riparians)
+LANGUAGES = ("en", "de", "sk", "hu", "hr", "sr", "ro", "bg", "uk",
+             "ru", "uz", "kk", "ky", "tg", "az", "ka", "hy")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
