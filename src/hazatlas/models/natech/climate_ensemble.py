@@ -195,13 +195,24 @@ def _site_min(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
 
 
 def _nan_stats(x: FloatArray) -> FloatArray:
-    """:func:`stats` over the non-NaN samples of each row (NaN where a row has none)."""
+    """:func:`stats` over the non-NaN samples of each row (NaN where a row has none); the
+    percentiles by numpy's default (linear) rule on the sorted values, NaNs sorted last."""
     out = np.full(x.shape[:-1] + (len(STATS),), np.nan)
-    rows = ~np.isnan(x).all(axis=-1)
-    if rows.any():
-        v = x[rows]
-        pct = np.nanpercentile(v, [5.0, 50.0, 95.0], axis=-1)
-        out[rows] = np.stack([np.nanmean(v, axis=-1), pct[0], pct[1], pct[2]], axis=-1)
+    valid = ~np.isnan(x)
+    count = valid.sum(axis=-1)
+    rows = count > 0
+    if not rows.any():
+        return out
+    v = np.sort(x[rows], axis=-1)
+    n = count[rows]
+    out[rows, 0] = np.where(valid[rows], x[rows], 0.0).sum(axis=-1) / n
+    for j, q in enumerate((5.0, 50.0, 95.0), start=1):
+        pos = q / 100.0 * (n - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        a = np.take_along_axis(v, lo[:, None], axis=-1)[:, 0]
+        b = np.take_along_axis(v, hi[:, None], axis=-1)[:, 0]
+        out[rows, j] = a + (pos - lo) * (b - a)
     return out
 
 
@@ -253,12 +264,28 @@ class _RouteFlow:
     q: FloatArray
     t_peak: FloatArray
     c_unit: FloatArray
+    #: the mass of each route and sample when all its tanks release their whole content (a
+    #: flotation), and its arrival, computed once when first needed (the same numbers)
+    full_mass: FloatArray
+    full_arrival: list[FloatArray]
 
     @classmethod
-    def of(cls, routes: Routes, flow_u: FloatArray, flow: str) -> _RouteFlow:
+    def of(cls, routes: Routes, flow_u: FloatArray, flow: str, content: FloatArray
+           ) -> _RouteFlow:
         mean, var, q = flow_moments(routes, flow_u[routes.site], flow)
         t_peak, c_unit = unit_peak(routes, mean, var, q)
-        return cls(routes, mean, var, q, t_peak, c_unit)
+        full = cls._mass(routes, content)
+        return cls(routes, mean, var, q, t_peak, c_unit, full, [])
+
+    @staticmethod
+    def _mass(r: Routes, tank_release: FloatArray) -> FloatArray:
+        """Per route and sample, the sum of its tanks' releases ``tank_release[tank, sample]``."""
+        s_n = tank_release.shape[1]
+        routed = r.tank_route >= 0
+        flat = (r.tank_route[routed][:, None] * s_n + np.arange(s_n)[None, :]).ravel()
+        mass = np.bincount(flat, weights=tank_release[routed].ravel(),
+                           minlength=r.site.size * s_n).reshape(r.site.size, s_n)
+        return np.asarray(mass, dtype=np.float64)
 
     def event(self, tank_release: FloatArray, no_value: NDArray[np.bool_]
               ) -> tuple[FloatArray, FloatArray]:
@@ -267,13 +294,14 @@ class _RouteFlow:
         ``tank_release[tank, sample]``; NaN at sites without a route or a value."""
         r = self.routes
         n_sites = no_value.size
-        s_n = tank_release.shape[1]
-        routed = r.tank_route >= 0
-        flat = (r.tank_route[routed][:, None] * s_n + np.arange(s_n)[None, :]).ravel()
-        mass = np.bincount(flat, weights=tank_release[routed].ravel(),
-                           minlength=r.site.size * s_n).reshape(r.site.size, s_n)
-        t_arr = arrival(r, np.asarray(mass, dtype=np.float64), self.mean, self.var, self.q,
-                        self.t_peak, self.c_unit)
+        mass = self._mass(r, tank_release)
+        full = mass == self.full_mass
+        args = (self.mean, self.var, self.q, self.t_peak, self.c_unit)
+        t_arr = arrival(r, mass, *args, where=~full)
+        if full.any():
+            if not self.full_arrival:
+                self.full_arrival.append(arrival(r, self.full_mass, *args))
+            t_arr[full] = self.full_arrival[0][full]
         has = np.zeros(n_sites, dtype=bool)
         has[r.site] = True
         off = (~has | no_value)[:, None]
@@ -294,9 +322,9 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
     site_eps = np.exp(u.intensity_sigma * rng.standard_normal((len(hazards), n_sites, s_n)))
     # drawn after the tanks' numbers, which therefore do not depend on the dams and routes
     dam_draw = _DamDraw.of(dams, rng, u, n_sites) if dams is not None else None
-    route_flow = (_RouteFlow.of(routes, rng.uniform(0.0, 1.0, size=(n_sites, s_n)), u.flow)
-                  if routes is not None else None)
     content = tanks.content_kg[:, None] * fill / tanks.design_fill[:, None]
+    route_flow = (_RouteFlow.of(routes, rng.uniform(0.0, 1.0, size=(n_sites, s_n)), u.flow,
+                                content) if routes is not None else None)
     one_each = n_t == n_sites and bool(np.array_equal(tanks.site, np.arange(n_sites)))
     flat = (tanks.site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
 
@@ -326,6 +354,11 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
         for c in range(n_scen):
             for k in range(n_rp):
                 no_value = np.isnan(curves.intensity[:, c, k])
+                if no_value.all():  # no layer for this event (e.g. a scenario without one)
+                    for arr in (site_release, site_p, dam_release, dam_p, above, first):
+                        if arr is not None:
+                            arr[:, c, k] = np.nan
+                    continue
                 im = np.where(no_value, 0.0, curves.intensity[:, c, k])[:, None] * site_eps[h]
                 im_t = im if one_each else im[tanks.site]
                 if curves.hazard == "earthquake":

@@ -28,8 +28,11 @@ flows, where the model was run; the hydraulics between them are not recomputed).
 flow (``low``, ``mean`` or ``high``) the moments are the model's. The peak and the arrival at the
 border are those of the river model for an instantaneous release, from its pure functions:
 peak time and peak of Eq. (K1) (``kernels.peak_time_instantaneous``, ``kernels.instantaneous``),
-arrival where the curve first exceeds the substance's threshold (the Newton search of
-``models/river/spill``), plus the site's first-leg time. The mass is the site's release of the
+arrival where the curve first exceeds the substance's threshold (the leading-edge search of
+``models/river/spill._crossings``: the same first guess from the exponent of (K1) and the same
+safeguarded Newton iteration as ``kernels.newton`` in log time, each element iterated until it
+converges rather than until all have (:func:`newton_each`); the trailing edge is not needed),
+plus the site's first-leg time. The mass is the site's release of the
 substance in the event (the sum over its tanks of that substance; the expected release of an
 earthquake event, all or nothing for flotation). The arrival is not made causal over the
 element ends as ``RiverSpillModel.compute`` does (which matters only where the dispersion jumps
@@ -40,13 +43,13 @@ earliest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hazatlas.models.river import kernels
-from hazatlas.models.river.spill import Release, _crossings
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -150,12 +153,69 @@ def unit_peak(routes: Routes, mean: FloatArray, var: FloatArray, q: FloatArray
     return t_peak, c_peak
 
 
+def leading_edge(mean: FloatArray, var: FloatArray, q_per_kg: FloatArray, t_peak: FloatArray,
+                 c_peak: FloatArray, threshold: float, decay_per_s: float) -> FloatArray:
+    """First time (s) the instantaneous curve (K1) with peak ``c_peak`` (kg/m³) at ``t_peak``
+    reaches ``threshold`` (every ``c_peak`` above it): the rising branch of
+    ``models/river/spill._crossings``. ``q_per_kg`` is the diluting discharge over the mass
+    (the curve of M kg in Q is that of 1 kg in Q / M)."""
+    log_thr = float(np.log(threshold))
+    lam = kernels.shape(mean, var)
+    ln_ratio = np.log(c_peak / threshold)
+    b = 2.0 * lam * mean + 2.0 * mean * mean * ln_ratio
+    root = np.sqrt(np.maximum(b * b - 4.0 * lam * lam * mean * mean, 0.0))
+    early = (b - root) / (2.0 * lam)
+
+    def rising(s: FloatArray, i: IntArray) -> tuple[FloatArray, FloatArray]:  # in log time
+        t = np.exp(s)
+        m, v = mean[i], var[i]
+        value = kernels.log_instantaneous(1.0, m, v, q_per_kg[i], t, decay_per_s)
+        slope = kernels.dlog_instantaneous_dt(m, v, t, decay_per_s)
+        return value - log_thr, slope * t
+
+    guess = np.log(np.clip(early, t_peak * 1e-12, t_peak))
+    out: FloatArray = np.exp(newton_each(rising, np.log(t_peak) - 60.0, np.log(t_peak), guess))
+    return out
+
+
+def newton_each(fun: Callable[[FloatArray, IntArray], tuple[FloatArray, FloatArray]],
+                lo: FloatArray, hi: FloatArray, start: FloatArray, iterations: int = 80,
+                xtol: float = 1e-11) -> FloatArray:
+    """The safeguarded Newton iteration of ``kernels.newton`` for an increasing function, each
+    element stopped when it has converged: ``fun(x, i)`` gives the value and the derivative at
+    ``x`` for the elements ``i``."""
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    x = np.clip(np.asarray(start, dtype=float), lo, hi)
+    active = np.arange(x.size)
+    for _ in range(iterations):
+        xa = x[active]
+        f, df = fun(xa, active)
+        above = f > 0  # the root lies below x
+        ha = np.where(above, xa, hi[active])
+        la = np.where(above, lo[active], xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nxt = xa - f / df
+        bad = ~np.isfinite(nxt) | (nxt < la) | (nxt > ha)
+        nxt = np.where(bad, 0.5 * (la + ha), nxt)
+        done = (np.abs(nxt - xa) <= xtol * (1.0 + np.abs(xa))) | (f == 0)
+        x[active], lo[active], hi[active] = nxt, la, ha
+        active = active[~done]
+        if not active.size:
+            break
+    out: FloatArray = x
+    return out
+
+
 def arrival(routes: Routes, mass: FloatArray, mean: FloatArray, var: FloatArray,
-            q: FloatArray, t_peak: FloatArray, c_unit: FloatArray) -> FloatArray:
+            q: FloatArray, t_peak: FloatArray, c_unit: FloatArray,
+            where: NDArray[np.bool_] | None = None) -> FloatArray:
     """Arrival (s after the release at the site) at the threshold per route and sample; NaN
-    where the peak ``mass x c_unit`` stays at or below the threshold."""
+    where the peak ``mass x c_unit`` stays at or below the threshold (and, with ``where``,
+    where it is false)."""
     out = np.full(mass.shape, np.nan)
     above = mass * c_unit > routes.threshold_kg_m3[:, None]
+    if where is not None:
+        above &= where
     if not above.any():
         return out
     keys = np.stack([routes.decay_per_s, routes.threshold_kg_m3], axis=1)
@@ -165,8 +225,6 @@ def arrival(routes: Routes, mass: FloatArray, mean: FloatArray, var: FloatArray,
         if not sel.any():
             continue
         m = mass[sel]
-        # linear in the mass: the curve of M kg in a discharge Q is that of 1 kg in Q / M
-        arr, _ = _crossings(Release(1.0, 0.0, k), mean[sel], var[sel], q[sel] / m,
-                            t_peak[sel], c_unit[sel] * m, thr)
+        arr = leading_edge(mean[sel], var[sel], q[sel] / m, t_peak[sel], c_unit[sel] * m, thr, k)
         out[sel] = arr + np.broadcast_to(routes.leg_s[:, None], mass.shape)[sel]
     return out
