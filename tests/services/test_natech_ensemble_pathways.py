@@ -230,6 +230,11 @@ def test_cli_ensemble_flow_and_dams(filled, manifest):
     assert doc["inputs"]["uncertainty"]["dam_volume_sigma_log10"] == 0.3
     tmf = next(s for s in doc["sites"] if s["establishment_id"] == "KG-T-TMF")
     assert len(tmf["scenarios"][0]["tailings_dam"]["events"]) == 2
+    shown = CliRunner().invoke(cli, ["natech", "ensemble", "--layers", str(manifest),
+                                     "--samples", "5", "--single-process", "--no-progress",
+                                     "--db", str(filled.url)], prog_name="hazatlas")
+    assert shown.exit_code == 0, shown.output
+    assert "Tailings dams and the river pathway" in shown.output and "SRB" in shown.output
     bad = CliRunner().invoke(cli, ["natech", "ensemble", "--layers", str(manifest), "--flow",
                                    "medium", "--db", str(filled.url)], prog_name="hazatlas")
     assert bad.exit_code == 2 and "medium" in bad.output

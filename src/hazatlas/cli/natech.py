@@ -184,8 +184,35 @@ def _print_ensemble(doc: dict[str, Any]) -> None:
                           *("-" if t[k] is None else f"{t[k]:.3g}"
                             for k in ("mean", "p05", "p50", "p95")))
     console.print(table)
+    _print_pathways(console, doc)
     for w in doc["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _print_pathways(console: Any, doc: dict[str, Any]) -> None:
+    """The dams' released volume per year and the river pathway's border exceedances."""
+    from rich.table import Table
+
+    table = Table("site", "scenario", "dam m3/year mean", "first foreign country",
+                  "border exceedances/year", title="Tailings dams and the river pathway")
+    rows = 0
+    for site in doc["sites"]:
+        border = site.get("first_foreign_country") or {}
+        for sc in site["scenarios"]:
+            dam, river = sc.get("tailings_dam"), sc.get("river")
+            if dam is None and river is None:
+                continue
+            when = sc["scenario"] if sc["scenario"] == "baseline" else \
+                f"{sc['scenario']} {sc['horizon']}"
+            mean = dam["release_per_year_m3"]["mean"] if dam else None
+            per_year = ", ".join(f"{h} {v:.3g}" for h, v in
+                                 river["exceedances_per_year"].items()
+                                 if v is not None) if river else ""
+            table.add_row(site["establishment_id"], when, "-" if mean is None else f"{mean:.3g}",
+                          border.get("country") or "-", per_year or "-")
+            rows += 1
+    if rows:
+        console.print(table)
 
 
 def _print(doc: dict[str, Any]) -> None:
