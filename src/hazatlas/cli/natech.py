@@ -136,6 +136,16 @@ def ensemble(
         "--fragility-sigma", min=0.0, max=3.0, help="Log-sd of the fragility medians")] = None,
     intensity_sigma: Annotated[float | None, typer.Option(
         "--intensity-sigma", min=0.0, max=3.0, help="Log-sd of the site intensity")] = None,
+    flow: Annotated[str, typer.Option(
+        "--flow", help="River flow of the pathway to the first foreign country: sampled "
+        "(log-uniform between the low and high flow of the site's reach), low, mean or high")
+    ] = "sampled",
+    dam_volume_sigma: Annotated[float, typer.Option(
+        "--dam-volume-sigma", min=0.0, max=2.0,
+        help="Log10-sd of a tailings dam's released volume (default 0: the paper's standard "
+        "error was not retrieved)")] = 0.0,
+    no_river: Annotated[bool, typer.Option(
+        "--no-river", help="Leave out the river pathway to the first foreign country")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress",
                                            help="Progress bar on standard error")] = True,
     output: Annotated[Path | None, typer.Option("--output", help="Write the JSON to FILE")] = None,
@@ -152,9 +162,16 @@ def ensemble(
         raise typer.BadParameter("give --scheduler or --single-process, not both",
                                  param_hint="--scheduler")
     database = open_db(db)
+    from hazatlas.models.natech.ensemble_pathways import FLOW_CHOICES
+
+    if flow not in FLOW_CHOICES:
+        raise typer.BadParameter(f"{flow!r}: expected one of {', '.join(FLOW_CHOICES)}",
+                                 param_hint="--flow")
     inp = ens.prepare(database, principal(database, as_user), layers, climate=climate,
-                      establishment_ids=establishment or (), country=country)
+                      establishment_ids=establishment or (), country=country,
+                      river=not no_river)
     u = ens.default_uncertainty(samples)
+    u = dataclasses.replace(u, flow=flow, dam_volume_sigma_log10=dam_volume_sigma)
     given: dict[str, float | None] = {"fill_low": fill_low, "fill_high": fill_high, "fragility_sigma": fragility_sigma,
              "intensity_sigma": intensity_sigma}
     u = dataclasses.replace(u, **{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
@@ -163,7 +180,8 @@ def ensemble(
                                  "0 <= low <= high, high > 0", param_hint="--fill-low")
     runner = "single" if single_process else scheduler or "local"
     results = ens.run(inp.tanks, inp.hazards, len(inp.sites), u, seed=seed,
-                      chunk_size=chunk_size, runner=runner, workers=workers, progress=progress)
+                      chunk_size=chunk_size, runner=runner, workers=workers, progress=progress,
+                      dams=inp.dams, routes=inp.routes)
     label = {"single": "single process", "local": f"local cluster ({workers} workers)"}.get(
         runner, f"scheduler {runner}")
     doc = ens.document(inp, results, u, seed=seed, chunk_size=chunk_size, runner=label)
@@ -194,8 +212,35 @@ def _print_ensemble(doc: dict[str, Any]) -> None:
                           *("-" if t[k] is None else f"{t[k]:.3g}"
                             for k in ("mean", "p05", "p50", "p95")))
     console.print(table)
+    _print_pathways(console, doc)
     for w in doc["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _print_pathways(console: Any, doc: dict[str, Any]) -> None:
+    """The dams' released volume per year and the river pathway's border exceedances."""
+    from rich.table import Table
+
+    table = Table("site", "scenario", "dam m3/year mean", "first foreign country",
+                  "border exceedances/year", title="Tailings dams and the river pathway")
+    rows = 0
+    for site in doc["sites"]:
+        border = site.get("first_foreign_country") or {}
+        for sc in site["scenarios"]:
+            dam, river = sc.get("tailings_dam"), sc.get("river")
+            if dam is None and river is None:
+                continue
+            when = sc["scenario"] if sc["scenario"] == "baseline" else \
+                f"{sc['scenario']} {sc['horizon']}"
+            mean = dam["release_per_year_m3"]["mean"] if dam else None
+            per_year = ", ".join(f"{h} {v:.3g}" for h, v in
+                                 river["exceedances_per_year"].items()
+                                 if v is not None) if river else ""
+            table.add_row(site["establishment_id"], when, "-" if mean is None else f"{mean:.3g}",
+                          border.get("country") or "-", per_year or "-")
+            rows += 1
+    if rows:
+        console.print(table)
 
 
 def _print(doc: dict[str, Any]) -> None:

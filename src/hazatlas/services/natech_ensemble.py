@@ -15,10 +15,14 @@
    ``LocalCluster`` started for the run (the default), or on the scheduler at an address; a
    progress bar on standard error. The chunks and their random numbers do not depend on the
    runner, so the result is the same (tested).
+   Tailings dams and the river pathway to the first foreign country (``ensemble_pathways``,
+   arrays built once by ``services/natech_ensemble_routes``) ride in the same chunks.
 3. :func:`document`: per site and scenario, the statistics (mean, 5th, 50th and 95th
    percentiles over the samples) of the expected release per year per hazard and in total, and
    per return period the probability that a tank of the site loses containment (statistics)
-   and the mean release per event.
+   and the mean release per event; the dam's (earthquake: failure probability, released
+   volume) and the river pathway's (probability that the first foreign country receives more
+   than the substance's threshold, arrival time statistics) when the site has them.
 
 Dask is imported inside the functions that use it (``tests/test_cli_startup.py``).
 """
@@ -40,6 +44,7 @@ from hazatlas.domain.hazard_layer import BASELINE, HazardLayer
 from hazatlas.formats.climate_factors import read_factors
 from hazatlas.formats.hazard_bulk import finite_or_none, sample_values
 from hazatlas.formats.hazard_layers import read_manifest
+from hazatlas.geo.network import RiverNetwork
 from hazatlas.models.natech.climate import ChangeFactor, best_factor
 from hazatlas.models.natech.climate_ensemble import (
     HAZARDS,
@@ -51,10 +56,18 @@ from hazatlas.models.natech.climate_ensemble import (
     run_chunk,
 )
 from hazatlas.models.natech.damage import classification
+from hazatlas.models.natech.ensemble_pathways import Dams, Routes
 from hazatlas.models.natech.flood import coefficient
 from hazatlas.models.natech.fragility import curve_parameters
 from hazatlas.models.natech.screening import TankUnit, tank_unit
 from hazatlas.services.natech import TANK_STATES
+from hazatlas.services.natech_ensemble_routes import (
+    RouteSites,
+    chunk_dams,
+    chunk_routes,
+    river_routes,
+    site_dams,
+)
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.store import Database
 
@@ -84,6 +97,9 @@ class EnsembleInput:
     layers: list[dict[str, Any]] = field(default_factory=list)
     factors: list[ChangeFactor] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    dams: Dams | None = None
+    routes: Routes | None = None
+    route_sites: RouteSites | None = None
 
 
 def tanks_of(units: Sequence[TankUnit], site_index: Sequence[int]) -> Tanks:
@@ -109,8 +125,6 @@ def _site_tanks(sites: Sequence[Establishment], warnings: list[str]
                 ) -> tuple[list[TankUnit], list[int]]:
     units, index = [], []
     for i, e in enumerate(sites):
-        if e.tailings is not None:
-            warnings.append(f"{e.id}: the tailings dam is not part of the ensemble (tanks only)")
         for n, item in enumerate(e.inventory):
             label = item.line_id or item.storage_unit or f"line {n + 1}"
             if item.physical_state not in TANK_STATES:
@@ -177,8 +191,11 @@ def curves(layers: Sequence[HazardLayer], values: Sequence[np.ndarray],
 
 def prepare(db: Database, principal: Principal, manifest: Path, *,
             climate: Path | None = None, establishment_ids: Sequence[str] = (),
-            country: str | None = None) -> EnsembleInput:
-    """The ensemble's inputs from the register and the layers (see the module)."""
+            country: str | None = None, river: bool = True,
+            network: RiverNetwork | None = None) -> EnsembleInput:
+    """The ensemble's inputs from the register and the layers (see the module); with
+    ``river``, the routes to the first foreign country on ``network`` (default: the bundled
+    network)."""
     layers = read_manifest(manifest)
     factors = read_factors(climate) if climate is not None else []
     if establishment_ids:
@@ -202,20 +219,33 @@ def prepare(db: Database, principal: Principal, manifest: Path, *,
     hazards, scenarios, notes = curves(modelled, values, [e.country_iso3 for e in sites],
                                        [e.receiving_water for e in sites], factors)
     units, index = _site_tanks(sites, warnings)
-    if not units:
+    dams = site_dams(sites, warnings)
+    if not units and not dams.site.size:
         raise HazatlasError("none of the establishments has a tank to assess (liquid, slurry "
-                            "or unknown state)")
+                            "or unknown state) or a tailings dam with its stored volume and "
+                            "dam height")
+    routes = route_sites = None
+    if river and units:
+        from hazatlas.services.screen import screen_establishments
+
+        batch = screen_establishments(sites, network=network)
+        routes, route_sites = river_routes(batch, index, [u.substance for u in units],
+                                           warnings)
     return EnsembleInput(
         sites=[{"establishment_id": e.id, "name": e.name, "country": e.country_iso3,
                 "lon": e.lon, "lat": e.lat} for e in sites],
         tanks=tanks_of(units, index), units=units, hazards=hazards, scenarios=scenarios,
         layers=[la.to_dict() for la in modelled], factors=list(factors),
-        warnings=warnings + notes)
+        warnings=warnings + notes, dams=dams if dams.site.size else None, routes=routes,
+        route_sites=route_sites)
 
 
-def chunks(inp_tanks: Tanks, hazards: tuple[HazardCurves, ...], n_sites: int, chunk_size: int
-           ) -> list[tuple[int, int, Tanks, tuple[HazardCurves, ...]]]:
-    """The fixed chunks: (chunk, number of sites, its tanks, its hazard curves)."""
+def chunks(inp_tanks: Tanks, hazards: tuple[HazardCurves, ...], n_sites: int, chunk_size: int,
+           dams: Dams | None = None, routes: Routes | None = None
+           ) -> list[tuple[int, int, Tanks, tuple[HazardCurves, ...], Dams | None,
+                           Routes | None]]:
+    """The fixed chunks: (chunk, number of sites, its tanks, its hazard curves, its dams, its
+    routes)."""
     out = []
     order = np.argsort(inp_tanks.site, kind="stable")
     sorted_site = inp_tanks.site[order]
@@ -231,19 +261,22 @@ def chunks(inp_tanks: Tanks, hazards: tuple[HazardCurves, ...], n_sites: int, ch
                   fractions=it.fractions)
         hz = tuple(HazardCurves(h.hazard, h.return_periods_years, h.intensity[start:stop])
                    for h in hazards)
-        out.append((k, stop - start, t, hz))
+        out.append((k, stop - start, t, hz,
+                    chunk_dams(dams, start, stop) if dams is not None else None,
+                    chunk_routes(routes, start, stop, sel) if routes is not None else None))
     return out
 
 
 def run(tanks: Tanks, hazards: tuple[HazardCurves, ...], n_sites: int, u: Uncertainty, *,
         seed: int, chunk_size: int = DEFAULT_CHUNK_SIZE, runner: str = "local",
-        workers: int = 2, progress: bool = True) -> list[ChunkResult]:
+        workers: int = 2, progress: bool = True, dams: Dams | None = None,
+        routes: Routes | None = None) -> list[ChunkResult]:
     """Every chunk's result, in chunk order, computed by ``runner``: ``single`` (one process,
     Dask's synchronous scheduler), ``local`` (a LocalCluster of ``workers`` processes) or the
     address of a Dask scheduler (``tcp://host:8786``)."""
     if chunk_size < 1:
         raise ValidationError([Problem("parameter", None, "chunk_size", "expected >= 1")])
-    parts = chunks(tanks, hazards, n_sites, chunk_size)
+    parts = chunks(tanks, hazards, n_sites, chunk_size, dams, routes)
     if runner == "single":
         return _single(parts, seed, u, progress)
     return _cluster(parts, seed, u, runner, workers, progress)
@@ -253,7 +286,7 @@ def _single(parts: list[Any], seed: int, u: Uncertainty, progress: bool) -> list
     import dask
     from dask.diagnostics import ProgressBar
 
-    tasks = [dask.delayed(run_chunk)(k, seed, n, t, hz, u) for k, n, t, hz in parts]
+    tasks = [dask.delayed(run_chunk)(k, seed, n, t, hz, u, d, r) for k, n, t, hz, d, r in parts]
     if progress:
         with ProgressBar(out=sys.stderr):
             done = dask.compute(*tasks, scheduler="synchronous")
@@ -292,8 +325,8 @@ def _cluster(parts: list[Any], seed: int, u: Uncertainty, runner: str, workers: 
         cluster = None
         client = Client(runner, timeout="30s")
     try:
-        futures = [client.submit(run_chunk, k, seed, n, t, hz, u, pure=False)
-                   for k, n, t, hz in parts]
+        futures = [client.submit(run_chunk, k, seed, n, t, hz, u, d, r, pure=False)
+                   for k, n, t, hz, d, r in parts]
         done = []
         tick = _bar(len(futures)) if progress else None
         for future in as_completed(futures):
@@ -336,6 +369,23 @@ def document(inp: EnsembleInput, results: Sequence[ChunkResult], u: Uncertainty,
     r_ev = [np.concatenate([r.release_per_event_kg[h] for r in results])
             for h in range(len(names))]
     tanks_per_site = np.bincount(inp.tanks.site, minlength=len(inp.sites))
+    dams = [r.dams for r in results]
+    dam = None
+    if all(d is not None for d in dams) and dams:
+        dam = tuple(np.concatenate([getattr(d, f) for d in dams])  # type: ignore[arg-type]
+                    for f in ("release_per_year_m3", "p_failure", "release_per_event_m3"))
+        quake = names.index("earthquake")
+    dam_site = np.zeros(len(inp.sites), dtype=bool)
+    if inp.dams is not None:
+        dam_site[inp.dams.site] = True
+    rivers = [r.river for r in results]
+    river = None
+    if all(r is not None for r in rivers) and rivers:
+        river = ([np.concatenate([r.p_above[h] for r in rivers])  # type: ignore[union-attr]
+                  for h in range(len(names))],
+                 [np.concatenate([r.arrival_s[h] for r in rivers])  # type: ignore[union-attr]
+                  for h in range(len(names))],
+                 np.concatenate([r.per_year for r in rivers]))  # type: ignore[union-attr]
     sites = []
     for i, site in enumerate(inp.sites):
         scen = []
@@ -348,15 +398,50 @@ def document(inp: EnsembleInput, results: Sequence[ChunkResult], u: Uncertainty,
                                   float(r_ev[h][i, c, k]))}
                              for k, rp in enumerate(inp.hazards[h].return_periods_years)]
                       for h, name in enumerate(names)}
-            scen.append({**sc, "release_per_year_kg": yearly, "events": events})
-        sites.append({**site, "tanks": int(tanks_per_site[i]), "scenarios": scen})
+            entry = {**sc, "release_per_year_kg": yearly, "events": events}
+            if dam is not None and dam_site[i]:
+                rps = inp.hazards[quake].return_periods_years
+                entry["tailings_dam"] = {
+                    "release_per_year_m3": _stats(dam[0][i, c]),
+                    "events": [{"return_period_years": float(rp),
+                                "p_failure": _stats(dam[1][i, c, k]),
+                                "release_per_event_m3_mean": finite_or_none(
+                                    float(dam[2][i, c, k]))} for k, rp in enumerate(rps)]}
+            if river is not None and inp.route_sites is not None and \
+                    inp.route_sites.status[i] is None and inp.route_sites.substances[i]:
+                entry["river"] = {
+                    "exceedances_per_year": {name: finite_or_none(float(river[2][i, c, h]))
+                                             for h, name in enumerate(names)},
+                    "events": {name: [{"return_period_years": float(rp),
+                                       "p_above_threshold": finite_or_none(
+                                           float(river[0][h][i, c, k])),
+                                       "arrival_h": _stats(river[1][h][i, c, k] / 3600.0)}
+                                      for k, rp in enumerate(
+                                          inp.hazards[h].return_periods_years)]
+                               for h, name in enumerate(names)}}
+            scen.append(entry)
+        out = {**site, "tanks": int(tanks_per_site[i]), "scenarios": scen}
+        if inp.dams is not None:
+            out["tailings_dam"] = bool(dam_site[i])
+        rs = inp.route_sites
+        if rs is not None:
+            out["first_foreign_country"] = {
+                "country": rs.country[i],
+                "river_distance_km": finite_or_none(float(rs.distance_m[i]) / 1000.0),
+                "routed": rs.status[i] is None and bool(rs.substances[i]),
+                "why_not": rs.status[i] if rs.status[i] is not None else (
+                    None if rs.substances[i] else "no substance with a river threshold"),
+                "substances": rs.substances[i]}
+        sites.append(out)
     return {
         "kind": "natech-ensemble",
         "inputs": {"seed": seed, "samples": u.samples, "chunk_size": chunk_size,
                    "chunks": len(results), "runner": runner,
                    "uncertainty": {"fill_low": u.fill_low, "fill_high": u.fill_high,
                                    "fragility_sigma": u.fragility_sigma,
-                                   "intensity_sigma": u.intensity_sigma}},
+                                   "intensity_sigma": u.intensity_sigma,
+                                   "dam_volume_sigma_log10": u.dam_volume_sigma_log10,
+                                   "flow": u.flow}},
         "layers": inp.layers,
         "factors": [f.to_dict() for f in inp.factors],
         "scenarios": inp.scenarios,

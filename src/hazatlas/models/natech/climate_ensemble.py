@@ -45,6 +45,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr  # type: ignore[import-untyped]
 
+from hazatlas.models.natech.ensemble_pathways import (
+    DamResult,
+    Dams,
+    RiverResult,
+    Routes,
+    arrival,
+    dam_failure,
+    flow_moments,
+    unit_peak,
+)
 from hazatlas.models.natech.fragility import ordered
 
 FloatArray = NDArray[np.float64]
@@ -89,6 +99,11 @@ class Uncertainty:
     fragility_sigma: float
     intensity_sigma: float
     water_density_kg_m3: float = 1000.0
+    #: log10 standard deviation of the released volume of a tailings dam (0: the regression's
+    #: value; the paper's standard error was not retrieved, see ``ensemble_pathways``)
+    dam_volume_sigma_log10: float = 0.0
+    #: river flow of the pathway: ``sampled`` (log-uniform low..high) or low / mean / high
+    flow: str = "sampled"
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,8 @@ class ChunkResult:
     release_per_year_kg: FloatArray
     p_release: tuple[FloatArray, ...]
     release_per_event_kg: tuple[FloatArray, ...]
+    dams: DamResult | None = None
+    river: RiverResult | None = None
 
 
 def stats(x: FloatArray) -> FloatArray:
@@ -158,16 +175,156 @@ def _critical_depth(t: Tanks, fill: FloatArray, rho_w: float) -> FloatArray:
     return out
 
 
+def _site_any(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
+    """1 where any element of a site is true in ``x[element, sample]`` (bool), else 0."""
+    s_n = x.shape[1]
+    flat = (site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
+    out = np.bincount(flat, weights=x.ravel().astype(float), minlength=n_sites * s_n)
+    hit: FloatArray = (out.reshape(n_sites, s_n) > 0).astype(float)
+    return hit
+
+
+def _site_min(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
+    """The smallest non-NaN value of a site's elements in ``x[element, sample]`` (NaN: none)."""
+    s_n = x.shape[1]
+    out = np.full(n_sites * s_n, np.inf)
+    flat = (site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
+    np.minimum.at(out, flat, np.where(np.isnan(x), np.inf, x).ravel())
+    out[np.isinf(out)] = np.nan
+    return out.reshape(n_sites, s_n)
+
+
+def _nan_stats(x: FloatArray) -> FloatArray:
+    """:func:`stats` over the non-NaN samples of each row (NaN where a row has none); the
+    percentiles by numpy's default (linear) rule on the sorted values, NaNs sorted last."""
+    out = np.full(x.shape[:-1] + (len(STATS),), np.nan)
+    valid = ~np.isnan(x)
+    count = valid.sum(axis=-1)
+    rows = count > 0
+    if not rows.any():
+        return out
+    v = np.sort(x[rows], axis=-1)
+    n = count[rows]
+    out[rows, 0] = np.where(valid[rows], x[rows], 0.0).sum(axis=-1) / n
+    for j, q in enumerate((5.0, 50.0, 95.0), start=1):
+        pos = q / 100.0 * (n - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        a = np.take_along_axis(v, lo[:, None], axis=-1)[:, 0]
+        b = np.take_along_axis(v, hi[:, None], axis=-1)[:, 0]
+        out[rows, j] = a + (pos - lo) * (b - a)
+    return out
+
+
+@dataclass(frozen=True)
+class _DamDraw:
+    """A chunk's dams with their sampled curve shifts and released volumes (m³)."""
+
+    dams: Dams
+    shift: FloatArray
+    volume: FloatArray
+    has: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, dams: Dams, rng: np.random.Generator, u: Uncertainty, n_sites: int
+           ) -> _DamDraw:
+        s_n = u.samples
+        shift = np.exp(u.fragility_sigma * rng.standard_normal((dams.site.size, s_n)))
+        volume = dams.released_m3[:, None] * 10.0 ** (
+            u.dam_volume_sigma_log10 * rng.standard_normal((dams.site.size, s_n)))
+        has = np.zeros(n_sites, dtype=bool)
+        has[dams.site] = True
+        return cls(dams, shift, volume, has)
+
+    def event(self, im: FloatArray, no_value: NDArray[np.bool_]
+              ) -> tuple[FloatArray, FloatArray]:
+        """Per site and sample: the dams' release (m³) and P(any dam fails) at ``im[site,
+        sample]``; NaN at sites without a dam or without a value."""
+        n_sites, s_n = im.shape
+        d = self.dams
+        p_dam = dam_failure(d, im[d.site], self.shift)
+        flat = (d.site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
+        rel = np.bincount(flat, weights=(p_dam * self.volume).ravel(), minlength=n_sites * s_n)
+        with np.errstate(divide="ignore"):
+            p = -np.expm1(np.bincount(flat, weights=np.log1p(-p_dam).ravel(),
+                                      minlength=n_sites * s_n))
+        off = (~self.has | no_value)[:, None]
+        return (np.where(off, np.nan, rel.reshape(n_sites, s_n)),
+                np.where(off, np.nan, p.reshape(n_sites, s_n)))
+
+
+@dataclass(frozen=True)
+class _RouteFlow:
+    """A chunk's routes at the sampled flows: moments, peak time and unit peak per route and
+    sample (computed once per chunk)."""
+
+    routes: Routes
+    mean: FloatArray
+    var: FloatArray
+    q: FloatArray
+    t_peak: FloatArray
+    c_unit: FloatArray
+    #: the mass of each route and sample when all its tanks release their whole content (a
+    #: flotation), and its arrival, computed once when first needed (the same numbers)
+    full_mass: FloatArray
+    full_arrival: list[FloatArray]
+
+    @classmethod
+    def of(cls, routes: Routes, flow_u: FloatArray, flow: str, content: FloatArray
+           ) -> _RouteFlow:
+        mean, var, q = flow_moments(routes, flow_u[routes.site], flow)
+        t_peak, c_unit = unit_peak(routes, mean, var, q)
+        full = cls._mass(routes, content)
+        return cls(routes, mean, var, q, t_peak, c_unit, full, [])
+
+    @staticmethod
+    def _mass(r: Routes, tank_release: FloatArray) -> FloatArray:
+        """Per route and sample, the sum of its tanks' releases ``tank_release[tank, sample]``."""
+        s_n = tank_release.shape[1]
+        routed = r.tank_route >= 0
+        flat = (r.tank_route[routed][:, None] * s_n + np.arange(s_n)[None, :]).ravel()
+        mass = np.bincount(flat, weights=tank_release[routed].ravel(),
+                           minlength=r.site.size * s_n).reshape(r.site.size, s_n)
+        return np.asarray(mass, dtype=np.float64)
+
+    def event(self, tank_release: FloatArray, no_value: NDArray[np.bool_]
+              ) -> tuple[FloatArray, FloatArray]:
+        """Per site and sample: 1 when the first foreign country receives more than the
+        threshold (else 0), and the earliest arrival (s; NaN: none), for the tanks' releases
+        ``tank_release[tank, sample]``; NaN at sites without a route or a value."""
+        r = self.routes
+        n_sites = no_value.size
+        mass = self._mass(r, tank_release)
+        full = mass == self.full_mass
+        args = (self.mean, self.var, self.q, self.t_peak, self.c_unit)
+        t_arr = arrival(r, mass, *args, where=~full)
+        if full.any():
+            if not self.full_arrival:
+                self.full_arrival.append(arrival(r, self.full_mass, *args))
+            t_arr[full] = self.full_arrival[0][full]
+        has = np.zeros(n_sites, dtype=bool)
+        has[r.site] = True
+        off = (~has | no_value)[:, None]
+        return (np.where(off, np.nan, _site_any(r.site, ~np.isnan(t_arr), n_sites)),
+                np.where(off, np.nan, _site_min(r.site, t_arr, n_sites)))
+
+
 def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
-              hazards: tuple[HazardCurves, ...], u: Uncertainty) -> ChunkResult:
-    """The statistics of one chunk of ``n_sites`` sites (see the module). Arrays are
-    ``[tank or site, ..., sample]``."""
+              hazards: tuple[HazardCurves, ...], u: Uncertainty, dams: Dams | None = None,
+              routes: Routes | None = None) -> ChunkResult:
+    """The statistics of one chunk of ``n_sites`` sites (see the module), with its tailings
+    dams and river routes when given (``ensemble_pathways``). Arrays are ``[tank or site, ...,
+    sample]``."""
     rng = np.random.default_rng([seed, chunk])
     n_t, s_n = tanks.site.size, u.samples
     fill = rng.uniform(u.fill_low, u.fill_high, size=(n_t, s_n))
     median_factor = np.exp(u.fragility_sigma * rng.standard_normal((n_t, s_n)))
     site_eps = np.exp(u.intensity_sigma * rng.standard_normal((len(hazards), n_sites, s_n)))
+    # drawn after the tanks' numbers, which therefore do not depend on the dams and routes
+    dam_draw = _DamDraw.of(dams, rng, u, n_sites) if dams is not None else None
     content = tanks.content_kg[:, None] * fill / tanks.design_fill[:, None]
+    route_flow = (_RouteFlow.of(routes, rng.uniform(0.0, 1.0, size=(n_sites, s_n)), u.flow,
+                                content) if routes is not None else None)
     one_each = n_t == n_sites and bool(np.array_equal(tanks.site, np.arange(n_sites)))
     flat = (tanks.site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
 
@@ -182,21 +339,34 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
     n_scen = hazards[0].intensity.shape[1] if hazards else 0
     per_year = np.zeros((n_sites, n_scen, len(hazards) + 1, s_n))
     p_out, r_out = [], []
+    dam_out: DamResult | None = None
+    river_p, river_t = [], []
+    river_year = np.full((n_sites, n_scen, len(hazards)), np.nan)
     h_cr = _critical_depth(tanks, fill, u.water_density_kg_m3)
     for h, curves in enumerate(hazards):
         n_rp = curves.return_periods_years.size
         site_release = np.empty((n_sites, n_scen, n_rp, s_n))
         site_p = np.empty((n_sites, n_scen, n_rp, s_n))
+        quake = dam_draw if curves.hazard == "earthquake" else None
+        shape = (n_sites, n_scen, n_rp, s_n)
+        dam_release, dam_p = (np.empty(shape), np.empty(shape)) if quake else (None, None)
+        above, first = (np.empty(shape), np.empty(shape)) if route_flow else (None, None)
         for c in range(n_scen):
             for k in range(n_rp):
                 no_value = np.isnan(curves.intensity[:, c, k])
+                if no_value.all():  # no layer for this event (e.g. a scenario without one)
+                    for arr in (site_release, site_p, dam_release, dam_p, above, first):
+                        if arr is not None:
+                            arr[:, c, k] = np.nan
+                    continue
                 im = np.where(no_value, 0.0, curves.intensity[:, c, k])[:, None] * site_eps[h]
                 im_t = im if one_each else im[tanks.site]
                 if curves.hazard == "earthquake":
                     frac, p_any = _seismic(tanks, im_t, median_factor)
                 else:
                     frac = p_any = (im_t > h_cr).astype(float)
-                rel = per_site(frac * content)
+                tank_release = frac * content
+                rel = per_site(tank_release)
                 if one_each:
                     p_site = p_any
                 else:
@@ -205,10 +375,24 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
                 rel[no_value] = np.nan
                 site_release[:, c, k] = rel
                 site_p[:, c, k] = np.where(no_value[:, None], np.nan, p_site)
+                if quake is not None and dam_release is not None and dam_p is not None:
+                    dam_release[:, c, k], dam_p[:, c, k] = quake.event(im, no_value)
+                if route_flow is not None and above is not None and first is not None:
+                    above[:, c, k], first[:, c, k] = route_flow.event(tank_release, no_value)
         per_year[:, :, h] = annual(curves.return_periods_years, site_release)
         p_out.append(stats(site_p))
         r_out.append(site_release.mean(axis=-1))
+        if dam_release is not None and dam_p is not None:
+            dam_out = DamResult(stats(annual(curves.return_periods_years, dam_release)),
+                                stats(dam_p), dam_release.mean(axis=-1))
+        if above is not None and first is not None:
+            p_above = above.mean(axis=-1)
+            river_p.append(p_above)
+            river_t.append(_nan_stats(first))
+            river_year[:, :, h] = annual(curves.return_periods_years, p_above[..., None])[..., 0]
     hazard_years = per_year[:, :, :-1]
     per_year[:, :, -1] = np.where(np.isnan(hazard_years).all(axis=2), np.nan,
                                   np.where(np.isnan(hazard_years), 0.0, hazard_years).sum(axis=2))
-    return ChunkResult(chunk, stats(per_year), tuple(p_out), tuple(r_out))
+    river = (RiverResult(tuple(river_p), tuple(river_t), river_year)
+             if routes is not None else None)
+    return ChunkResult(chunk, stats(per_year), tuple(p_out), tuple(r_out), dam_out, river)
