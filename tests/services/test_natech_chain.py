@@ -245,3 +245,21 @@ def test_cli_chains(demo_sqlite):
                                "RS-PAN-PETROHEMIJA", "--start", "2014-05-16T12:00", "--db", url],
                          prog_name="hazatlas")
     assert done.exit_code == 2 and "give either a flood depth" in done.output
+
+
+def test_flood_chain_runs_the_first_leg_as_screening(demo_db):
+    """The released liquid leaves the site, not the river bank: the spill is released at the
+    tanks with the site's receiving water, so it runs the same unmapped first leg to the Danube
+    as screening (3.5 km, about 2 h at every flow) and reaches Romania after it."""
+    from hazatlas.geo.network import RiverNetwork
+    from hazatlas.services.screen import Site, screen_sites
+
+    doc = run_flood_chain(demo_db, SYSTEM, FloodChainRequest(
+        "RS-PAN-PETROHEMIJA", START, flood_depth_m=2.0, fill_at_flood=0.1, flow="mean"))
+    spill = doc["river"]["spills"][0]
+    screening = screen_sites([Site("RS-PAN-PETROHEMIJA", *PANCEVO, "SRB", "Danube")],
+                             network=RiverNetwork.load_default()).results()[0]
+    assert screening["first_leg"]["length_km"] > 1.0
+    assert spill["source"]["first_leg"] == screening["first_leg"]
+    assert (spill["source"]["lon"], spill["source"]["lat"]) == PANCEVO
+    assert not any("not modelled (arrivals are early)" in w for w in doc["warnings"])

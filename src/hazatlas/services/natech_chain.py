@@ -170,7 +170,7 @@ def _river(req: FloodChainRequest, est: Establishment, releases: list[_Release],
         network = RiverNetwork.load_default()
     entry, notes = river_entry_point(network, est)
     warnings += notes
-    runs = RiverRuns(entry, _options(req), network, reuse=False)
+    runs = RiverRuns(entry, _options(req), network, reuse=False, site=est)
     spills = [(r, runs.run(r.substance, r.mass_kg)) for r in water]
     for r, run in spills:
         warnings += [f"{r.substance}: {w}" for w in run.warnings]

@@ -85,8 +85,6 @@ def river_entry_point(network: Any, est: Establishment) -> tuple[dict[str, Any],
 
     entry = receiving_point(network, est)
     i, pt, notes = entry.index, entry.point, entry.notes
-    notes.append("the spill starts at the river entry at the event time: the way from the tanks "
-                 "to the river is not modelled (arrivals are early)")
     return {"lon": pt.x, "lat": pt.y, "reach_id": int(network.reach_id[i]),
             "river": network.river_name(i) or None,
             "distance_km": entry.distance_km,
@@ -108,9 +106,21 @@ class RiverRuns:
     (``reuse=False``: a new run every time, the baseline of ``benchmarks/natech_pathways.py``)."""
 
     def __init__(self, entry: dict[str, Any], opts: PathwayOptions, network: Any,
-                 reuse: bool = True) -> None:
+                 reuse: bool = True, site: Establishment | None = None) -> None:
         self.entry, self.opts, self.network, self.reuse = entry, opts, network, reuse
+        self.site = site
         self._runs: dict[str, Any] = {}
+
+    def _release_point(self) -> dict[str, Any]:
+        """Where the spill is released: at the ``site`` (tanks), snapped as screening snaps it
+        (its receiving water guides the snapping) so that the spill runs the same unmapped first
+        leg from the site to the river as screening and ``hazatlas spill`` at the site, every
+        time counted from the event; else at the river entry (a dam's runout reaches the river:
+        the chain starts there at the failure time)."""
+        if self.site is None:
+            return {"lon": self.entry["lon"], "lat": self.entry["lat"]}
+        return {"lon": self.site.lon, "lat": self.site.lat,
+                "receiving_water": self.site.receiving_water}
 
     def run(self, substance: str, mass_kg: float) -> Any:
         from hazatlas.services.spill import SpillRequest, run_spill
@@ -120,7 +130,7 @@ class RiverRuns:
         if ref is not None:
             return ref if ref.request.mass_kg == mass_kg else with_mass(ref, mass_kg)
         o = self.opts
-        run = run_spill(SpillRequest(lon=self.entry["lon"], lat=self.entry["lat"],
+        run = run_spill(SpillRequest(**self._release_point(),
                                      mass_kg=mass_kg, start=o.start, substance=substance,
                                      flow=o.flow, days=o.days), self.network)
         self._runs[substance] = run
@@ -187,7 +197,8 @@ class _Site:
                 self.warnings.append(f"river pathway not run: {'; '.join(map(str, exc.problems))}")
                 return None
             self.warnings.extend(notes)
-            self._river = RiverRuns(self.entry, self.opts, self.network(), self.reuse)
+            self._river = RiverRuns(self.entry, self.opts, self.network(), self.reuse,
+                                    site=self.est)
         return self._river
 
     def dam_source(self, released_m3: float) -> tuple[dict[str, float], RiverRuns] | None:
