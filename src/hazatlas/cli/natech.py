@@ -1,7 +1,8 @@
 """``hazatlas natech``: Natech screening of register sites against loaded hazard layers.
 
 ``hazatlas natech screen --layers MANIFEST.toml [--establishment ID ...] [--country ISO3]
-[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
+[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--curves FILE.csv [--default-curve NAME]]
+[--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
 probabilities and expected release of each unit per event and per year, and the Tailings Hazard
 Index with its earthquake and flood inputs (:mod:`hazatlas.services.natech`; docs/natech.md).
 """
@@ -48,18 +49,27 @@ def screen(
     climate_export: Annotated[list[Path] | None, typer.Option(
         "--climate-export", help="Write the results side by side per scenario to FILE.csv or "
         "FILE.geojson (repeatable)")] = None,
+    curves: Annotated[Path | None, typer.Option(
+        "--curves", help="Custom fragility curve table (CSV; docs/natech.md, section Custom "
+        "curves): a tank with tank_model = custom:NAME goes through curve NAME")] = None,
+    default_curve: Annotated[str | None, typer.Option(
+        "--default-curve", help="Curve of the --curves table for every tank that names no "
+        "tank_model")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
 ) -> None:
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
-    from hazatlas.services import natech, natech_climate, natech_region
+    from hazatlas.services import natech, natech_climate, natech_curves, natech_region
 
+    table = natech_curves.load(curves, default_curve) if curves is not None else None
+    natech_curves.check_default(table, default_curve)
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
                         event_layer=event, climate=climate,
-                        design_return_period_years=design_return_period)
+                        design_return_period_years=design_return_period,
+                        curves=table, default_curve=default_curve)
     for path in export or []:
         natech_region.export(doc["ranking"], path)
     for path in climate_export or []:
