@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from scipy.stats import norm
+from tests.services.test_natech_chain import demo_sqlite  # noqa: F401
 from tests.services.test_natech_service import filled, filled_sqlite, manifest  # noqa: F401
 from typer.testing import CliRunner
 
@@ -97,3 +98,29 @@ def test_cli_curves(filled_sqlite, manifest, tmp_path: Path):  # noqa: F811
                                str(path), "--db", url], prog_name="hazatlas")
     assert done.exit_code == 2
     assert "curves.csv, row 3, column 'median'" in done.output
+
+
+def test_flood_chain_with_curves(demo_sqlite, tmp_path: Path):  # noqa: F811
+    url = str(demo_sqlite.url)
+    path = tmp_path / "curves.csv"
+    path.write_text(CURVES, encoding="utf-8")
+    runner = CliRunner()
+    args = ["natech", "chain", "flood", "--establishment", "RS-PAN-PETROHEMIJA", "--start",
+            "2014-05-16T12:00", "--depth", "2m", "--curves", str(path), "--db", url, "--json"]
+    done = runner.invoke(cli, [*args, "--default-curve", "wet"], prog_name="hazatlas")
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.output)
+    assert doc["custom_curves"]["file"] == "curves.csv"
+    assert doc["units"]
+    for u in doc["units"]:
+        assert u["unit"]["custom_curve"] == "custom:wet"
+        assert u["flood"]["model"] == "custom:wet"
+        assert u["release_kg"] == pytest.approx(u["unit"]["content_kg"] * _fraction(2.0))
+    # a curve of another hazard leaves the flotation limit state in place, and says so
+    done = runner.invoke(cli, [*args, "--default-curve", "gust"], prog_name="hazatlas")
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.output)
+    assert {u["flood"]["model"] for u in doc["units"]} != {"custom:gust"}
+    assert any("does not take flood depth in m" in w for w in doc["warnings"])
+    done = runner.invoke(cli, [*args, "--default-curve", "nope"], prog_name="hazatlas")
+    assert done.exit_code == 2 and "no such curve in curves.csv" in done.output

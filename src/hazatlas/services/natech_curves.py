@@ -106,3 +106,12 @@ def route(curve: CustomFragility | None, layer: HazardLayer, modelled: bool) -> 
     if curve is not None and curve.hazard == layer.hazard:
         return "skip"
     return "shipped" if modelled else "none"
+
+
+def flood_depth_curve(table: CurveTable | None, unit: TankUnit) -> CustomFragility | None:
+    """The tank's custom curve when it takes flood depth in m (the flood chain's intensity)."""
+    curve = table.curve_of(unit) if table is not None else None
+    if curve is None or (curve.hazard, curve.intensity_measure.lower(), curve.unit) != (
+            "flood", "depth", "m"):
+        return None
+    return curve
