@@ -71,7 +71,7 @@ def screen(
                         design_return_period_years=design_return_period,
                         curves=table, default_curve=default_curve)
     for path in export or []:
-        natech_region.export(doc["ranking"], path)
+        natech_region.export(doc["ranking"], path, doc["layers"])
     for path in climate_export or []:
         if "climate" not in doc:
             raise typer.BadParameter("the manifest has no future layer and no --climate table "

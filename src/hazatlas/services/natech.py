@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from hazatlas.models.natech.screening import (
 )
 from hazatlas.models.natech.tailings import HazusLiquefaction
 from hazatlas.models.tailings.runout import runout_model
-from hazatlas.services import damage_effect, natech_curves
+from hazatlas.services import damage_effect, natech_attribution, natech_curves
 from hazatlas.services.damage import visible_by_site
 from hazatlas.services.natech_curves import CurveTable
 from hazatlas.services.register import RegisterService, list_establishments
@@ -106,8 +107,9 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
                      for (layer, _), r in zip(samples, routes, strict=True)
                      if r == "skip" and curve is not None]
         events = [
-            tank_event(unit, layer.hazard, s.value, layer.return_period_years, layer.scenario,
-                       layer.horizon, curve=curve if r == "custom" else None)
+            replace(tank_event(unit, layer.hazard, s.value, layer.return_period_years,
+                               layer.scenario, layer.horizon,
+                               curve=curve if r == "custom" else None), layer_id=layer.id)
             for (layer, s), r in zip(samples, routes, strict=True)
             if s.value is not None and r in ("custom", "shipped")
         ]
@@ -150,7 +152,7 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
         events.append(EventResult(
             "earthquake", damage.model, layer.scenario, layer.horizon, layer.return_period_years,
             s.value, "g", damage, p * released if released is not None else 0.0, "m3",
-            (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",),
+            (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",), layer.id,
         ))
     reported = damage_effect.unit_state(site_damage, DAM_UNIT)
     if reported is not None and released is not None:
@@ -249,7 +251,7 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     derived, per_site, notes = natech_climate.with_table(sites, layers, per_site, factors)
     doc: dict[str, Any] = {
         "manifest": manifest.name,
-        "layers": [layer.to_dict() for layer in [*layers, *derived]],
+        "layers": [natech_attribution.describe(layer) for layer in [*layers, *derived]],
         "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())), curves,
                         default_curve)
                   for e, s in zip(sites, per_site, strict=True)],
@@ -257,6 +259,7 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     if curves is not None:
         doc["custom_curves"] = {**curves.describe(), "default_curve": default_curve}
     doc["ranking"] = natech_region.ranking(doc)
+    natech_attribution.annotate_rows(doc["ranking"], doc["sites"], doc["layers"])
     if event_layer is not None:
         doc["event"] = natech_region.event(doc, event_layer)
     if factors or any(la.scenario != BASELINE for la in layers):

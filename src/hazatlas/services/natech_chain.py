@@ -34,7 +34,7 @@ from hazatlas.domain.inventory import InventoryItem, PhysicalState
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.screening import TankUnit, tank_event, tank_unit
 from hazatlas.models.natech.tailings import FreeboardScreen
-from hazatlas.services import natech_curves
+from hazatlas.services import natech_attribution, natech_curves
 from hazatlas.services.natech_curves import CurveTable
 from hazatlas.services.tailings_failure import TailingsFailureRequest
 
@@ -111,6 +111,7 @@ def _depth(req: FloodChainRequest, est: Establishment) -> tuple[float, dict[str,
                                  "layer_id": layer.id, "return_period_years":
                                  layer.return_period_years, "scenario": layer.scenario,
                                  "horizon": layer.horizon, "layer_source": layer.source,
+                                 **natech_attribution.of_layer(layer),
                                  **sample.to_dict()}
 
 

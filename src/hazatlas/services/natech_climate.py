@@ -77,7 +77,8 @@ def with_table(sites: Sequence[Establishment], layers: Sequence[HazardLayer],
                 horizon=horizon, source=f"{base.source} x climate change factor (table)",
                 licence=base.licence, sampling=base.sampling, band=base.band,
                 nodata_is=base.nodata_is, hazardous_above=base.hazardous_above,
-                search_radius_m=base.search_radius_m, user_supplied=base.user_supplied)
+                search_radius_m=base.search_radius_m, user_supplied=base.user_supplied,
+                attribution=base.attribution)
             derived.append(layer)
             plans.append((k, layer))
     out: list[Pairs] = []

@@ -23,10 +23,12 @@ from typing import Any
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.hazard_layer import BASELINE
 from hazatlas.services.damage_effect import rank_fields
+from hazatlas.services.natech_attribution import COLUMNS as ATTRIBUTION_COLUMNS
 
 COLUMNS = ["rank", "establishment_id", "name", "country", "kind", "lon", "lat",
            "tank_release_per_year_kg", "dam_release_per_year_m3", "max_flood_depth_m",
-           "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage"]
+           "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage",
+           *ATTRIBUTION_COLUMNS]
 
 
 def _baseline_sum(per_year: dict[str, dict[str, float]]) -> float:
@@ -130,8 +132,10 @@ def manifest_in(folder: str, name: str) -> Path:
     return path
 
 
-def export(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write Natech ranking rows as CSV or GeoJSON (by the file extension)."""
+def export(rows: list[dict[str, Any]], path: Path,
+           layers: list[dict[str, Any]] | None = None) -> None:
+    """Write Natech ranking rows as CSV or GeoJSON (by the file extension); the GeoJSON has
+    ``layers`` (the document's, with their source, licence and attribution) as a member."""
     from hazatlas.services.ranking import write_ranked
 
-    write_ranked(rows, path, COLUMNS)
+    write_ranked(rows, path, COLUMNS, members={"layers": layers} if layers is not None else None)

@@ -56,5 +56,5 @@ def screen(db: Db, user: User, settings: Config,
     if table == "climate":
         natech_climate.export(doc["climate"]["table"], out)
     else:
-        natech_region.export(doc["ranking"], out)
+        natech_region.export(doc["ranking"], out, doc["layers"])
     return FileResponse(out, filename=out.name, background=BackgroundTask(tmp.cleanup))

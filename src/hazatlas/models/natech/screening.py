@@ -201,6 +201,8 @@ class EventResult:
     release_per_event: float
     release_unit: str
     notes: tuple[str, ...] = field(default=())
+    #: the hazard layer the intensity was read from, when there is one
+    layer_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -219,6 +221,7 @@ class EventResult:
             "release_per_event": self.release_per_event,
             "release_unit": self.release_unit,
             "warnings": list(d.warnings) + list(self.notes),
+            **({"layer_id": self.layer_id} if self.layer_id is not None else {}),
         }
 
 
