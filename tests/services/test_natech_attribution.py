@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tests.services.test_natech_chain import _depth_raster, demo_sqlite  # noqa: F401
+from tests.services.test_natech_service import filled, manifest  # noqa: F401
 
 from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import ValidationError
 from hazatlas.formats.hazard_layers import read_manifest
 from hazatlas.services import natech, natech_attribution, natech_region
 from hazatlas.services.natech_chain import FloodChainRequest, run_flood_chain
-from tests.services.test_natech_chain import _depth_raster, demo_sqlite  # noqa: F401
-from tests.services.test_natech_service import filled, manifest  # noqa: F401
 
 NC = 'licence = "CC BY-NC-SA 4.0"\nuser_supplied = true\nattribution = "Credit line of the test"\n'
 
