@@ -17,7 +17,7 @@ from tests.services.test_natech_service import filled, manifest  # noqa: F401
 from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import ValidationError
 from hazatlas.formats.hazard_layers import read_manifest
-from hazatlas.services import natech, natech_attribution, natech_region
+from hazatlas.services import natech, natech_attribution, natech_climate, natech_region
 from hazatlas.services.natech_chain import FloodChainRequest, run_flood_chain
 
 NC = 'licence = "CC BY-NC-SA 4.0"\nuser_supplied = true\nattribution = "Credit line of the test"\n'
@@ -106,3 +106,18 @@ def test_flood_chain_carries_the_layer_licence(demo_sqlite, tmp_path):  # noqa: 
     assert flood["layer_attribution"] == "Credit line of the test"
     assert flood["layer_user_supplied"] is True
     assert "non-commercial" in flood["licence_notice"]
+
+
+def test_climate_rows_carry_the_layers_of_their_scenario(filled, nc_manifest, tmp_path):  # noqa: F811
+    doc = natech.screen(filled, SYSTEM, nc_manifest, establishment_ids=["RS-TEST-CHEM"])
+    rows = {(r["scenario"], r["horizon"]): r for r in doc["climate"]["table"]}
+    base, future = rows[("baseline", "baseline")], rows[("RCP8.5", "2050")]
+    assert "pga475" in base["layer_ids"] and "flood100-2050" not in base["layer_ids"]
+    assert base["licence_notice"] and "CC BY-NC-SA 4.0" in base["licence_notice"][0]
+    assert future["layer_ids"] == ["flood100-2050"] and future["licence_notice"] is None
+    assert future["attribution"] == ["built in the test (licence CC0)"]
+    natech_climate.export(doc["climate"]["table"], tmp_path / "c.geojson", doc["layers"])
+    fc = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))
+    assert [la["id"] for la in fc["layers"]] == [la["id"] for la in doc["layers"]]
+    assert {tuple(f["properties"]["layer_ids"]) for f in fc["features"]} == {
+        tuple(base["layer_ids"]), ("flood100-2050",)}

@@ -76,7 +76,7 @@ def screen(
         if "climate" not in doc:
             raise typer.BadParameter("the manifest has no future layer and no --climate table "
                                      "was given: nothing to compare", param_hint="--climate-export")
-        natech_climate.export(doc["climate"]["table"], path)
+        natech_climate.export(doc["climate"]["table"], path, doc["layers"])
     if as_json:
         print_json(doc)
         return

@@ -267,4 +267,6 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
             doc, layers, derived, per_site, factors, notes,
             design_return_period_years=design_return_period_years
             or natech_climate.DEFAULT_DESIGN_RETURN_PERIOD_YEARS)
+        natech_attribution.annotate_rows(doc["climate"]["table"], doc["sites"], doc["layers"],
+                                         per_scenario=True)
     return doc

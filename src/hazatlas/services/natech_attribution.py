@@ -62,15 +62,18 @@ def describe(layer: HazardLayer) -> dict[str, Any]:
 
 
 def annotate_rows(rows: Iterable[dict[str, Any]], sites: Iterable[Mapping[str, Any]],
-                  layers: Iterable[Mapping[str, Any]]) -> None:
+                  layers: Iterable[Mapping[str, Any]], *, per_scenario: bool = False) -> None:
     """Add ``layer_ids``, ``attribution`` and ``licence_notice`` to each ranking row, from the
-    layers with a value at its site (``sites`` of the screening document, matched by id)."""
+    layers with a value at its site (``sites`` of the screening document, matched by id); with
+    ``per_scenario`` (the climate rows), only the layers of the row's scenario and horizon."""
     by_id = {la["id"]: la for la in layers}
-    used = {s["establishment_id"]: list(dict.fromkeys(
-        h["layer_id"] for h in s["hazards"] if h["value"] is not None and h["layer_id"] in by_id))
-        for s in sites}
+    hazards = {s["establishment_id"]: s["hazards"] for s in sites}
     for row in rows:
-        ids = used.get(row["establishment_id"], [])
+        ids = list(dict.fromkeys(
+            h["layer_id"] for h in hazards.get(row["establishment_id"], [])
+            if h["value"] is not None and h["layer_id"] in by_id
+            and (not per_scenario or (h["scenario"], h["horizon"]) == (row["scenario"],
+                                                                       row["horizon"]))))
         row["layer_ids"] = ids
         row["attribution"] = list(dict.fromkeys(by_id[i]["attribution"] for i in ids))
         notices = [by_id[i]["licence_notice"] for i in ids if by_id[i]["licence_notice"]]

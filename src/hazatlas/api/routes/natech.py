@@ -87,7 +87,7 @@ def _answer(db: Database, user: Principal, settings: Settings, layers: str,
     tmp = tempfile.TemporaryDirectory()
     out = Path(tmp.name) / f"hazatlas-natech-{table}.{format}"
     if table == "climate":
-        natech_climate.export(doc["climate"]["table"], out)
+        natech_climate.export(doc["climate"]["table"], out, doc["layers"])
     else:
         natech_region.export(doc["ranking"], out, doc["layers"])
     return FileResponse(out, filename=out.name, background=BackgroundTask(tmp.cleanup))
