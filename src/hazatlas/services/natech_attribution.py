@@ -20,7 +20,7 @@ download page), hence ``user_supplied`` in the manifest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hazatlas.domain.hazard_layer import HazardLayer
@@ -85,3 +85,23 @@ def of_layer(layer: HazardLayer) -> dict[str, Any]:
     d = describe(layer)
     return {"layer_licence": d["licence"], "layer_attribution": d["attribution"],
             "layer_user_supplied": d["user_supplied"], "licence_notice": d["licence_notice"]}
+
+
+def of_thi_inputs(pairs: Sequence[tuple[HazardLayer, Any]]) -> dict[str, Any]:
+    """``layer_ids``, ``attribution`` and ``licence_notice`` of the layers that can give the
+    THI's natural inputs at a site (baseline earthquake PGA in g of the THI's return period,
+    baseline floods up to the flood-prone return period; those with a value there)."""
+    from hazatlas.services.screen_indices import (
+        FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS,
+        THI_RETURN_PERIOD_YEARS,
+    )
+
+    used = [lay for lay, s in pairs if lay.scenario == "baseline" and s.value is not None and (
+        (lay.hazard == "earthquake" and (lay.intensity_measure.lower(), lay.unit) == ("pga", "g")
+         and lay.return_period_years == THI_RETURN_PERIOD_YEARS)
+        or (lay.hazard == "flood"
+            and lay.return_period_years <= FLOOD_PRONE_MAX_RETURN_PERIOD_YEARS))]
+    notices = [n for n in (notice(lay) for lay in used) if n]
+    return {"layer_ids": [lay.id for lay in used],
+            "attribution": list(dict.fromkeys(attribution(lay) for lay in used)),
+            "licence_notice": notices or None}
