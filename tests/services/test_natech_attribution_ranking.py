@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.damage.test_damage_effect import filled, folder  # noqa: F401
 
 from hazatlas.api.app import create_app
 from hazatlas.domain.access import SYSTEM
 from hazatlas.services import ranking
 from hazatlas.services.settings import Settings
-from tests.damage.test_damage_effect import filled, folder  # noqa: F401
 
 
 @pytest.fixture
