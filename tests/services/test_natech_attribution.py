@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from tests.services.test_natech_chain import _depth_raster, demo_sqlite  # noqa: F401
-from tests.services.test_natech_service import filled, manifest  # noqa: F401
+from tests.services.test_natech_service import filled, filled_sqlite, manifest  # noqa: F401
+from typer.testing import CliRunner
 
+from hazatlas.cli.main import app as cli
 from hazatlas.domain.access import SYSTEM
 from hazatlas.domain.errors import ValidationError
 from hazatlas.formats.hazard_layers import read_manifest
@@ -121,3 +123,16 @@ def test_climate_rows_carry_the_layers_of_their_scenario(filled, nc_manifest, tm
     assert [la["id"] for la in fc["layers"]] == [la["id"] for la in doc["layers"]]
     assert {tuple(f["properties"]["layer_ids"]) for f in fc["features"]} == {
         tuple(base["layer_ids"]), ("flood100-2050",)}
+
+
+def test_cli_export_and_notice(filled_sqlite, nc_manifest, tmp_path):  # noqa: F811
+    out = tmp_path / "rank.csv"
+    done = CliRunner().invoke(cli, ["natech", "screen", "--layers", str(nc_manifest),
+                                    "--export", str(out), "--db", str(filled_sqlite.url)],
+                              prog_name="hazatlas", terminal_width=400)
+    assert done.exit_code == 0, done.output
+    assert "licence: layer pga475 is under a non-commercial licence (CC BY-NC-SA 4.0)" in \
+        done.output
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all("pga475" in r["licence_notice"] for r in rows if "pga475" in r["layer_ids"])

@@ -93,6 +93,11 @@ def test_cli_curves(filled_sqlite, manifest, tmp_path: Path):  # noqa: F811
     doc = json.loads(done.output)
     assert doc["custom_curves"]["file"] == "curves.csv"
     assert doc["sites"][0]["units"][0]["unit"]["custom_curve"] == "custom:wet"
+    done = runner.invoke(cli, ["natech", "screen", "--layers", str(manifest), "--establishment",
+                               "RS-TEST-CHEM", "--curves", str(path), "--default-curve", "wet",
+                               "--db", url], prog_name="hazatlas")
+    assert done.exit_code == 0, done.output
+    assert "custom curves of curves.csv: gust (wind speed in m/s; source: invented" in done.output
     path.write_text(CURVES.replace("1.0,3.0,0.5", "1.0,abc,0.5"), encoding="utf-8")
     done = runner.invoke(cli, ["natech", "screen", "--layers", str(manifest), "--curves",
                                str(path), "--db", url], prog_name="hazatlas")

@@ -213,6 +213,14 @@ def _print(doc: dict[str, Any]) -> None:
                         f"{r['dam_release_per_year_m3']:.3g}",
                         "-" if r["thi"] is None else f"{r['thi']:.1f}")
     console.print(ranking)
+    if "custom_curves" in doc:
+        cc = doc["custom_curves"]
+        console.print(f"custom curves of {cc['file']}: " + "; ".join(
+            f"{c['curve']} ({c['hazard']} {c['intensity_measure']} in {c['unit']}; source: "
+            f"{c['source']})" for c in cc["curves"]))
+    for layer in doc["layers"]:
+        if layer["licence_notice"]:
+            console.print(f"[yellow]licence:[/yellow] {layer['licence_notice']}")
     if "climate" in doc:
         _print_climate(console, doc["climate"])
     if "event" in doc:
