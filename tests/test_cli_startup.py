@@ -75,7 +75,7 @@ def test_top_level_help_imports_no_command(tmp_path):
 
 # a command module may use another's plain helpers
 USES = {"demo": {"serve"}, "runout": {"plume"}, "notify": {"notify_draft"},
-        "natech": {"natech_chain", "natech_fetch"}, "implementation": {"implementation_report"}}
+        "natech": {"natech_chain", "natech_fetch", "natech_earthquake"}, "implementation": {"implementation_report"}}
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -133,3 +133,36 @@ def test_screen_route_pathways(sqlite_db, sample_csv, layers_dir):
             r = client.get("/api/natech/screen", params={k: v for k, v in
                                                          {**params, **bad}.items() if v})
             assert r.status_code == 422 and field in r.text, (bad, r.text)
+
+
+# invented curves for the test (not a published model): flood depth in m
+CURVES = ("curve,hazard,intensity_measure,unit,damage_state,loc_state,release_fraction,median,"
+          "beta,source\nwet,flood,depth,m,DS1,Catastrophic,1.0,1.0,0.5,invented for the test\n")
+
+
+def test_screen_with_curves_in_the_body(db, sample_csv, layers_dir):
+    with _client(db, sample_csv, layers_dir) as client:
+        headers = {"Authorization": f"Bearer {client.token}", "Content-Type": "text/csv"}
+        params = {"layers": "floods", "country": "SRB", "default_curve": "wet"}
+        r = client.post("/api/natech/screen", params=params, headers=headers,
+                        content=CURVES.encode())
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["custom_curves"]["file"] == "curves (request body)"
+        assert doc["custom_curves"]["curves"][0]["source"] == "invented for the test"
+        assert doc["custom_curves"]["default_curve"] == "wet"  # (the sample has no liquid
+        # store: the curve's use by tanks is checked in tests/services/test_natech_curves.py)
+        assert {la["id"]: la["attribution"] for la in doc["layers"]} == {
+            "flood100": "built in the test (licence CC0)"}
+        r = client.post("/api/natech/screen", params={**params, "default_curve": "dry"},
+                        headers=headers, content=CURVES.encode())
+        assert r.status_code == 422 and "'dry': no such curve" in r.text
+        r = client.post("/api/natech/screen", params=params, headers=headers,
+                        content=CURVES.replace(",0.5,", ",-1,").encode())
+        assert r.status_code == 422
+        assert "curves (request body), row 2, column 'beta'" in r.text
+        r = client.get("/api/natech/screen", headers=headers,
+                       params={"layers": "floods", "country": "SRB", "format": "csv"})
+        row = next(csv.DictReader(io.StringIO(r.text)))
+        assert row["layer_ids"] == "flood100" and row["licence_notice"] == ""
+        assert row["attribution"] == "built in the test (licence CC0)"

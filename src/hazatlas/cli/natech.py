@@ -1,7 +1,9 @@
 """``hazatlas natech``: Natech screening of register sites against loaded hazard layers.
 
 ``hazatlas natech screen --layers MANIFEST.toml [--establishment ID ...] [--country ISO3]
-[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--pathways --start ISO] [--json]``: the hazard at each site per layer (return period, scenario, horizon), the damage
+[--event LAYER] [--export FILE.csv|FILE.geojson ...] [--pathways --start ISO]
+[--curves FILE.csv [--default-curve NAME]] [--json]``: the hazard at each site per layer (return
+period, scenario, horizon), the damage
 probabilities and expected release of each unit per event and per year, and the Tailings Hazard
 Index with its earthquake and flood inputs (:mod:`hazatlas.services.natech`; docs/natech.md).
 """
@@ -64,6 +66,12 @@ def screen(
                                            "class A-F")] = "D",
     wind_from: Annotated[float, typer.Option("--wind-from", help="With --pathways: wind "
                                              "direction (from), degrees")] = 270.0,
+    curves: Annotated[Path | None, typer.Option(
+        "--curves", help="Custom fragility curve table (CSV; docs/natech.md, section Custom "
+        "curves): a tank with tank_model = custom:NAME goes through curve NAME")] = None,
+    default_curve: Annotated[str | None, typer.Option(
+        "--default-curve", help="Curve of the --curves table for every tank that names no "
+        "tank_model")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine JSON")] = False,
@@ -71,7 +79,7 @@ def screen(
     """Hazard per return period at each site, damage and release per unit, THI inputs."""
     from hazatlas.cli.natech_chain import _start
     from hazatlas.cli.scenario import _flow
-    from hazatlas.services import natech, natech_climate, natech_region
+    from hazatlas.services import natech, natech_climate, natech_curves, natech_region
     from hazatlas.services.natech_pathways import PathwayOptions
 
     options = None
@@ -83,18 +91,21 @@ def screen(
                                  wind_from)
     elif start is not None:
         raise typer.BadParameter("--start is for --pathways", param_hint="--start")
+    table = natech_curves.load(curves, default_curve) if curves is not None else None
+    natech_curves.check_default(table, default_curve)
     database = open_db(db)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
                         event_layer=event, climate=climate,
-                        design_return_period_years=design_return_period, pathways=options)
+                        design_return_period_years=design_return_period, pathways=options,
+                        curves=table, default_curve=default_curve)
     for path in export or []:
-        natech_region.export(doc["ranking"], path)
+        natech_region.export(doc["ranking"], path, doc["layers"])
     for path in climate_export or []:
         if "climate" not in doc:
             raise typer.BadParameter("the manifest has no future layer and no --climate table "
                                      "was given: nothing to compare", param_hint="--climate-export")
-        natech_climate.export(doc["climate"]["table"], path)
+        natech_climate.export(doc["climate"]["table"], path, doc["layers"])
     if as_json:
         print_json(doc)
         return
@@ -282,6 +293,14 @@ def _print(doc: dict[str, Any]) -> None:
                         f"{r['dam_release_per_year_m3']:.3g}",
                         "-" if r["thi"] is None else f"{r['thi']:.1f}")
     console.print(ranking)
+    if "custom_curves" in doc:
+        cc = doc["custom_curves"]
+        console.print(f"custom curves of {cc['file']}: " + "; ".join(
+            f"{c['curve']} ({c['hazard']} {c['intensity_measure']} in {c['unit']}; source: "
+            f"{c['source']})" for c in cc["curves"]))
+    for layer in doc["layers"]:
+        if layer["licence_notice"]:
+            console.print(f"[yellow]licence:[/yellow] {layer['licence_notice']}")
     if "climate" in doc:
         _print_climate(console, doc["climate"])
     if "event" in doc:

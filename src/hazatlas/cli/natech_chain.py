@@ -56,6 +56,12 @@ def flood(
     stability: Annotated[str, typer.Option("--stability", help="Pasquill class A-F")] = "D",
     wind_from: Annotated[float, typer.Option("--wind-from", help="Wind direction (from), "
                                              "degrees")] = 270.0,
+    curves: Annotated[Path | None, typer.Option(
+        "--curves", help="Custom fragility curve table (CSV; docs/natech.md, section Custom "
+        "curves): a tank with tank_model = custom:NAME goes through curve NAME")] = None,
+    default_curve: Annotated[str | None, typer.Option(
+        "--default-curve", help="Curve of the --curves table for every tank that names no "
+        "tank_model")] = None,
     db: str | None = DbOption,
     as_user: str | None = AsOption,
     as_json: JsonOpt = False,
@@ -71,8 +77,13 @@ def flood(
                        if depth is not None else None),
         layers=layers, layer_id=layer, flow=_flow(flow), days=days, wind_speed_m_s=wind_speed,
         stability=stability, wind_from_deg=wind_from, fill_at_flood=fill)
+    from hazatlas.services import natech_curves
+
+    table = natech_curves.load(curves, default_curve) if curves is not None else None
+    natech_curves.check_default(table, default_curve)
     database = open_db(db)
-    doc = run_flood_chain(database, principal(database, as_user), req)
+    doc = run_flood_chain(database, principal(database, as_user), req, curves=table,
+                          default_curve=default_curve)
     if as_json:
         print_json(doc)
         return

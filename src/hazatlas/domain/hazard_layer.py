@@ -51,6 +51,8 @@ class HazardLayer:
     value_field: str | None = None
     value: float | None = None
     user_supplied: bool = False
+    #: the credit line the licence asks for (None: "source (licence ...)" is used)
+    attribution: str | None = None
 
     @property
     def label(self) -> str:

@@ -64,6 +64,7 @@ KEYS = set(REQUIRED_TEXT) | {
     "value_field",
     "value",
     "user_supplied",
+    "attribution",
 }
 
 
@@ -145,6 +146,9 @@ def _layer(
     user_supplied = table.get("user_supplied", False)
     if not isinstance(user_supplied, bool):
         layer.problem("user_supplied", f"{user_supplied!r}: expected true or false")
+    attribution = table.get("attribution")
+    if attribution is not None and not (isinstance(attribution, str) and attribution.strip()):
+        layer.problem("attribution", f"{attribution!r}: expected a non-empty text")
     field, value = _polygon_value(layer, kind)
     path = values["path"]
     if folder is not None and path and not (folder / path).is_file():
@@ -169,6 +173,7 @@ def _layer(
         value_field=field,
         value=value,
         user_supplied=bool(user_supplied),
+        attribution=attribution.strip() if isinstance(attribution, str) else None,
     )
     return (None if layer.problems else built), layer.problems
 

@@ -98,8 +98,13 @@ def natech_layer(db: Database, principal: Principal, *, folder: str, layers: str
                 "max_pga_g": row["max_pga_g"] if row else None,
                 "damage_events": len(events), "reported_damage": worst,
                 "unassessed_damage": any(not ev["assessed"] for ev in events),
+                "layer_ids": row["layer_ids"] if row else [],
+                "licence_notice": row["licence_notice"] if row else None,
             },
         })
     return {"type": "FeatureCollection", "features": features, "layers": layers,
+            "layer_attribution": [{k: la[k] for k in ("id", "source", "licence", "attribution",
+                                                       "user_supplied", "licence_notice")}
+                                  for la in doc_layers],
             "classes": list(CLASSES), "numberMatched": total, "truncated": total > len(by_id),
             "note": None if layers else "no hazard layer manifest chosen: damaged sites only"}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ from hazatlas.models.natech.screening import (
 )
 from hazatlas.models.natech.tailings import HazusLiquefaction
 from hazatlas.models.tailings.runout import runout_model
-from hazatlas.services import damage_effect
+from hazatlas.services import damage_effect, natech_attribution, natech_curves
 from hazatlas.services.damage import visible_by_site
+from hazatlas.services.natech_curves import CurveTable
 from hazatlas.services.natech_pathways import PathwayOptions
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.store import Database
@@ -83,7 +85,8 @@ def _per_year(events: Sequence[EventResult]) -> dict[str, dict[str, float]]:
 
 def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
            warnings: list[str], damage: dict[str, Any] | None = None,
-           gases: bool = False) -> list[dict[str, Any]]:
+           gases: bool = False, curves: CurveTable | None = None,
+           default_curve: str | None = None) -> list[dict[str, Any]]:
     units = []
     for i, item in enumerate(e.inventory):
         label = item.line_id or item.storage_unit or f"line {i + 1}"
@@ -98,14 +101,24 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
                             f"{item.physical_state.value} store; not assessed")
             continue
         try:
-            unit = tank_unit(label, item.substance_name, item.max_quantity_kg, item.extra)
+            unit = tank_unit(label, item.substance_name, item.max_quantity_kg, item.extra,
+                             curves=curves.curves if curves else None, default_curve=default_curve)
         except ValidationError as exc:
             warnings += [f"{label}: {p}" for p in exc.problems]
             continue
+        curve = curves.curve_of(unit) if curves else None
+        routes = [natech_curves.route(curve, layer, _modelled(layer)) for layer, _ in samples]
+        warnings += [f"{label}: layer {layer.id} ({layer.intensity_measure} in {layer.unit}) not "
+                     f"assessed: its custom curve {unit.custom_curve} takes {layer.hazard} as "
+                     f"{curve.intensity_measure} in {curve.unit}"
+                     for (layer, _), r in zip(samples, routes, strict=True)
+                     if r == "skip" and curve is not None]
         events = [
-            tank_event(unit, layer.hazard, s.value, layer.return_period_years, layer.scenario,
-                       layer.horizon)
-            for layer, s in samples if s.value is not None and _modelled(layer)
+            replace(tank_event(unit, layer.hazard, s.value, layer.return_period_years,
+                               layer.scenario, layer.horizon,
+                               curve=curve if r == "custom" else None), layer_id=layer.id)
+            for (layer, s), r in zip(samples, routes, strict=True)
+            if s.value is not None and r in ("custom", "shipped")
         ]
         reported = damage_effect.unit_state(damage, label)
         if reported is not None:
@@ -147,7 +160,7 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
         events.append(EventResult(
             "earthquake", damage.model, layer.scenario, layer.horizon, layer.return_period_years,
             s.value, "g", damage, p * released if released is not None else 0.0, "m3",
-            (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",),
+            (f"susceptibility {susceptibility} assumed (natech_unit_defaults.csv)",), layer.id,
         ))
     reported = damage_effect.unit_state(site_damage, DAM_UNIT)
     if reported is not None and released is not None:
@@ -175,14 +188,17 @@ def _thi(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]]) -> di
 
 
 def _site(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
-          damage: dict[str, Any] | None = None, gases: bool = False) -> dict[str, Any]:
+          damage: dict[str, Any] | None = None, gases: bool = False,
+          curves: CurveTable | None = None, default_curve: str | None = None) -> dict[str, Any]:
+    custom = list(curves.curves.values()) if curves else []
     warnings = [
         f"layer {lay.id}: no model takes {lay.hazard} {lay.intensity_measure} in {lay.unit}; "
         "sampled only"
-        for lay, _ in samples if not _modelled(lay)
+        for lay, _ in samples
+        if not _modelled(lay) and not any(natech_curves.takes(c, lay) for c in custom)
     ]
     warnings += [f"layer {lay.id}: {s.status} ({s.note})" for lay, s in samples if s.value is None]
-    units = _tanks(e, samples, warnings, damage, gases)
+    units = _tanks(e, samples, warnings, damage, gases, curves, default_curve)
     dam = _tailings(e, samples, warnings, damage)
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for u in units:
@@ -212,15 +228,19 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
            establishment_ids: Sequence[str] = (), country: str | None = None,
            event_layer: str | None = None, climate: Path | None = None,
            design_return_period_years: float | None = None,
-           pathways: PathwayOptions | None = None, network: Any = None) -> dict[str, Any]:
+           pathways: PathwayOptions | None = None, network: Any = None,
+           curves: CurveTable | None = None, default_curve: str | None = None) -> dict[str, Any]:
     """Natech screening of the given establishments (or a country's, or all the user sees),
     with their ranking and, for ``event_layer``, the sites in that layer's footprint
     (:mod:`hazatlas.services.natech_region`); with future layers in the manifest or a change
     factor table ``climate``, the ``climate`` part (:mod:`hazatlas.services.natech_climate`);
     with ``pathways``, each site's releases passed to the river or plume model and the countries
-    reached (:mod:`hazatlas.services.natech_pathways`; liquefied gases are then assessed too)."""
+    reached (:mod:`hazatlas.services.natech_pathways`; liquefied gases are then assessed too);
+    with a custom curve table ``curves`` (and ``default_curve``), tanks naming one of its
+    curves go through it (:mod:`hazatlas.services.natech_curves`)."""
     from hazatlas.services import natech_climate, natech_region
 
+    natech_curves.check_default(curves, default_curve)
     if pathways is not None:
         pathways.check()
     layers = read_manifest(manifest)
@@ -244,16 +264,19 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
     derived, per_site, notes = natech_climate.with_table(sites, layers, per_site, factors)
     doc: dict[str, Any] = {
         "manifest": manifest.name,
-        "layers": [layer.to_dict() for layer in [*layers, *derived]],
+        "layers": [natech_attribution.describe(layer) for layer in [*layers, *derived]],
         "sites": [_site(e, s, damage_effect.site_summary(events.get(e.id, ())),
-                        gases=pathways is not None)
+                        gases=pathways is not None, curves=curves, default_curve=default_curve)
                   for e, s in zip(sites, per_site, strict=True)],
     }
+    if curves is not None:
+        doc["custom_curves"] = {**curves.describe(), "default_curve": default_curve}
     if pathways is not None:
         from hazatlas.services.natech_pathways import add_pathways
 
         add_pathways(doc, sites, pathways, network)
     doc["ranking"] = natech_region.ranking(doc)
+    natech_attribution.annotate_rows(doc["ranking"], doc["sites"], doc["layers"])
     if event_layer is not None:
         doc["event"] = natech_region.event(doc, event_layer)
     if factors or any(la.scenario != BASELINE for la in layers):
@@ -261,4 +284,6 @@ def screen(db: Database, principal: Principal, manifest: Path, *,
             doc, layers, derived, per_site, factors, notes,
             design_return_period_years=design_return_period_years
             or natech_climate.DEFAULT_DESIGN_RETURN_PERIOD_YEARS)
+        natech_attribution.annotate_rows(doc["climate"]["table"], doc["sites"], doc["layers"],
+                                         per_scenario=True)
     return doc

@@ -34,6 +34,8 @@ from hazatlas.domain.inventory import InventoryItem, PhysicalState
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.screening import TankUnit, tank_event, tank_unit
 from hazatlas.models.natech.tailings import FreeboardScreen
+from hazatlas.services import natech_attribution, natech_curves
+from hazatlas.services.natech_curves import CurveTable
 from hazatlas.services.natech_pathways import (
     PathwayOptions,
     RiverRuns,
@@ -117,6 +119,7 @@ def _depth(req: FloodChainRequest, est: Establishment) -> tuple[float, dict[str,
                                  "layer_id": layer.id, "return_period_years":
                                  layer.return_period_years, "scenario": layer.scenario,
                                  "horizon": layer.horizon, "layer_source": layer.source,
+                                 **natech_attribution.of_layer(layer),
                                  **sample.to_dict()}
 
 
@@ -132,20 +135,28 @@ def _at_fill(unit: TankUnit, fill: float | None) -> TankUnit:
 
 
 def _unit_release(i: int, item: InventoryItem, depth: float,
-                  fill: float | None = None) -> _Release | str:
-    """The flotation of the line's tank and its release, or why it is not assessed."""
+                  fill: float | None = None, curves: CurveTable | None = None,
+                  default_curve: str | None = None) -> _Release | str:
+    """The flotation of the line's tank (or its custom curve of flood depth in m) and its
+    release, or why it is not assessed."""
     label = item.line_id or item.storage_unit or f"line {i + 1}"
     state = item.physical_state
     if state not in WATER_STATES | AIR_STATES:
         return f"{label} ({item.substance_name}): no flood model for a {state.value} store"
     try:
-        unit = _at_fill(tank_unit(label, item.substance_name, item.max_quantity_kg, item.extra),
-                        fill)
+        unit = _at_fill(tank_unit(label, item.substance_name, item.max_quantity_kg, item.extra,
+                                  curves=curves.curves if curves else None,
+                                  default_curve=default_curve), fill)
     except ValidationError as exc:
         return f"{label}: " + "; ".join(str(p) for p in exc.problems)
-    event = tank_event(unit, "flood", depth, math.inf, "baseline", "baseline").to_dict()
+    curve = natech_curves.flood_depth_curve(curves, unit)
+    event = tank_event(unit, "flood", depth, math.inf, "baseline", "baseline",
+                       curve=curve).to_dict()
     event.pop("return_period_years")
     notes = []
+    if unit.custom_curve is not None and curve is None:
+        notes.append(f"{label}: its custom curve {unit.custom_curve} does not take flood depth "
+                     "in m; the flotation limit state is used")
     if state in AIR_STATES:
         notes.append(f"{label} ({item.substance_name}): a liquefied-gas store is taken as a "
                      "vertical tank that floats like an atmospheric one (assumption: pressure "
@@ -195,10 +206,14 @@ def _air(req: FloodChainRequest, est: Establishment, releases: list[_Release],
 
 
 def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,
-                    network: Any = None) -> dict[str, Any]:
-    """flood depth → tank flotation → release → river spill / plume → countries."""
+                    network: Any = None, *, curves: CurveTable | None = None,
+                    default_curve: str | None = None) -> dict[str, Any]:
+    """flood depth → tank flotation → release → river spill / plume → countries; with a custom
+    curve table, tanks naming one of its flood depth curves go through it
+    (:mod:`hazatlas.services.natech_curves`)."""
     from hazatlas.services.register import RegisterService
 
+    natech_curves.check_default(curves, default_curve)
     fill = req.fill_at_flood
     if fill is not None and not (math.isfinite(fill) and 0 < fill <= 1):
         raise_problems([input_problem("fill_at_flood", f"{fill!r}: expected a fraction in (0, 1]")])
@@ -210,7 +225,7 @@ def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,
                         f"'{principal.username}'; the inventory shown may be incomplete")
     releases: list[_Release] = []
     for i, item in enumerate(est.inventory):
-        r = _unit_release(i, item, depth, req.fill_at_flood)
+        r = _unit_release(i, item, depth, req.fill_at_flood, curves, default_curve)
         if isinstance(r, str):
             warnings.append(f"{r}; not assessed")
         else:
@@ -218,7 +233,7 @@ def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,
             warnings += r.notes
     river = _river(req, est, releases, network, warnings)
     air = _air(req, est, releases, warnings)
-    return {
+    doc = {
         "kind": "natech-flood-tanks",
         "establishment": {"id": est.id, "name": est.name, "country_iso3": est.country_iso3,
                           "lon": est.lon, "lat": est.lat,
@@ -233,6 +248,9 @@ def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,
         "countries": chain_countries(river, air),
         "warnings": list(dict.fromkeys(warnings)),
     }
+    if curves is not None:
+        doc["custom_curves"] = {**curves.describe(), "default_curve": default_curve}
+    return doc
 
 
 # -- heavy rain → dam --------------------------------------------------------------------------

@@ -34,12 +34,13 @@ from hazatlas.models.natech.climate import (
     intensity_ratio,
     shifted_return_period,
 )
+from hazatlas.services.natech_attribution import COLUMNS as ATTRIBUTION_COLUMNS
 
 Pairs = list[tuple[HazardLayer, LayerSample]]
 DEFAULT_DESIGN_RETURN_PERIOD_YEARS = 100.0
 COLUMNS = ["establishment_id", "name", "country", "lon", "lat", "scenario", "horizon",
            "from", "tank_release_per_year_kg", "tank_release_ratio", "dam_release_per_year_m3",
-           "max_flood_depth_m", "max_pga_g", "return_periods_years"]
+           "max_flood_depth_m", "max_pga_g", "return_periods_years", *ATTRIBUTION_COLUMNS]
 
 
 def _key(layer: HazardLayer) -> tuple[str, str, str, float]:
@@ -77,7 +78,8 @@ def with_table(sites: Sequence[Establishment], layers: Sequence[HazardLayer],
                 horizon=horizon, source=f"{base.source} x climate change factor (table)",
                 licence=base.licence, sampling=base.sampling, band=base.band,
                 nodata_is=base.nodata_is, hazardous_above=base.hazardous_above,
-                search_radius_m=base.search_radius_m, user_supplied=base.user_supplied)
+                search_radius_m=base.search_radius_m, user_supplied=base.user_supplied,
+                attribution=base.attribution)
             derived.append(layer)
             plans.append((k, layer))
     out: list[Pairs] = []
@@ -245,8 +247,10 @@ def table_in(folder: str, name: str) -> Path:
     return path
 
 
-def export(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write the side-by-side rows (``climate.table``) as CSV or GeoJSON (by the extension)."""
+def export(rows: list[dict[str, Any]], path: Path,
+           layers: list[dict[str, Any]] | None = None) -> None:
+    """Write the side-by-side rows (``climate.table``) as CSV or GeoJSON (by the extension);
+    the GeoJSON has ``layers`` (with their source, licence and attribution) as a member."""
     from hazatlas.services.ranking import write_ranked
 
-    write_ranked(rows, path, COLUMNS)
+    write_ranked(rows, path, COLUMNS, members={"layers": layers} if layers is not None else None)

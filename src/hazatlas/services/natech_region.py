@@ -28,10 +28,12 @@ from typing import Any
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.domain.hazard_layer import BASELINE
 from hazatlas.services.damage_effect import rank_fields
+from hazatlas.services.natech_attribution import COLUMNS as ATTRIBUTION_COLUMNS
 
 COLUMNS = ["rank", "establishment_id", "name", "country", "kind", "lon", "lat",
            "tank_release_per_year_kg", "dam_release_per_year_m3", "max_flood_depth_m",
-           "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage"]
+           "max_pga_g", "thi", "warnings", "reported_damage", "unassessed_damage",
+           *ATTRIBUTION_COLUMNS]
 #: added to the ranking and its exports when the screening ran with pathways
 PATHWAY_COLUMNS = ["countries_reached", "first_foreign_country", "first_foreign_arrival_h"]
 
@@ -138,9 +140,12 @@ def manifest_in(folder: str, name: str) -> Path:
     return path
 
 
-def export(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write Natech ranking rows as CSV or GeoJSON (by the file extension)."""
+def export(rows: list[dict[str, Any]], path: Path,
+           layers: list[dict[str, Any]] | None = None) -> None:
+    """Write Natech ranking rows as CSV or GeoJSON (by the file extension); the GeoJSON has
+    ``layers`` (the document's, with their source, licence and attribution) as a member."""
     from hazatlas.services.ranking import write_ranked
 
     write_ranked(rows, path, COLUMNS + (PATHWAY_COLUMNS if rows and "countries_reached" in rows[0]
-                                        else []))
+                                        else []),
+                 members={"layers": layers} if layers is not None else None)

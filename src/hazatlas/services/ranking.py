@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,9 +194,11 @@ def export_ranking(rows: list[dict[str, Any]], path: Path) -> None:
     write_ranked(rows, path, RANK_COLUMNS)
 
 
-def write_ranked(rows: list[dict[str, Any]], path: Path, columns: Sequence[str]) -> None:
+def write_ranked(rows: list[dict[str, Any]], path: Path, columns: Sequence[str],
+                 members: Mapping[str, Any] | None = None) -> None:
     """Write ranked sites (``columns`` of each row, with ``establishment_id``, ``lon`` and
     ``lat``) as CSV or GeoJSON by the file extension; a list value is one cell joined by ";".
+    ``members`` are added to the GeoJSON FeatureCollection (e.g. the layers' attribution).
     Used by the ranking and by the Natech ranking (``services/natech_region.py``)."""
     path = Path(path)
     if path.suffix.lower() in (".geojson", ".json"):
@@ -204,8 +206,8 @@ def write_ranked(rows: list[dict[str, Any]], path: Path, columns: Sequence[str])
                   "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                   "properties": {k: r[k] for k in columns if k not in ("lon", "lat")}}
                  for r in rows]
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": feats},
-                                   ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps({"type": "FeatureCollection", **(members or {}),
+                                    "features": feats}, ensure_ascii=False), encoding="utf-8")
         return
     if path.suffix.lower() != ".csv":
         raise ValidationError([Problem("parameter", None, "export",

@@ -26,6 +26,7 @@ import numpy as np
 
 from hazatlas.domain.errors import HazatlasError
 from hazatlas.domain.establishment import Establishment, EstablishmentKind
+from hazatlas.services import natech_attribution
 
 
 @functools.cache
@@ -308,8 +309,8 @@ def thi_with_layers(establishments: Sequence[Establishment], manifest: Any
     n = len(tmf)
     out: dict[str, dict[str, Any]] = {}
     for i, e in enumerate(tmf):
-        pga, flood = thi_natural_inputs([(layers[k], samples[k * n + i])
-                                         for k in range(len(layers))])
+        pairs = [(layers[k], samples[k * n + i]) for k in range(len(layers))]
+        pga, flood = thi_natural_inputs(pairs)
         try:
             result = tailings_hazard_index(e, seismic_pga_g=pga, flood_prone=flood)
         except HazatlasError as exc:
@@ -317,7 +318,8 @@ def thi_with_layers(establishments: Sequence[Establishment], manifest: Any
             continue
         out[e.id] = {
             "thi": result.value if result else None,
-            "inputs": {"seismic_pga_g": pga, "flood_prone": flood, "layers": manifest.name},
+            "inputs": {"seismic_pga_g": pga, "flood_prone": flood, "layers": manifest.name,
+                       **natech_attribution.of_thi_inputs(pairs)},
             "missing": [k for k, v in (("seismic_pga_g", pga), ("flood_prone", flood))
                         if v is None],
         }

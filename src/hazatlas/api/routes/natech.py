@@ -7,18 +7,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from hazatlas.api.deps import get_db, get_principal, get_settings
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import Problem, ValidationError
-from hazatlas.services import natech, natech_climate, natech_pathways, natech_region
+from hazatlas.services import natech, natech_climate, natech_curves, natech_pathways, natech_region
 from hazatlas.services.settings import Settings
 from hazatlas.services.store import Database
 
 router = APIRouter(prefix="/api/natech", tags=["natech"])
+#: largest custom curve table the API takes (characters)
+MAX_CURVES = 1_000_000
 
 Db = Annotated[Database, Depends(get_db)]
 User = Annotated[Principal, Depends(get_principal)]
@@ -51,13 +53,45 @@ def screen(db: Db, user: User, settings: Config,
            stability: Annotated[str, Query(pattern="^[A-F]$")] = "D",
            wind_from: Annotated[float, Query(ge=0, le=360)] = 270.0):
     options = _pathways(pathways, start, flow, days, wind_speed, stability, wind_from)
+    return _answer(db, user, settings, layers, establishment, country, event, climate,
+                   design_return_period, table, format, pathways=options)
+
+
+@router.post("/screen", summary="Natech screening with a custom fragility curve table (the "
+             "request body, CSV)")
+def screen_with_curves(db: Db, user: User, settings: Config,
+                       curves: Annotated[str, Body(media_type="text/csv", max_length=MAX_CURVES,
+                                                   description="custom curve table (CSV, "
+                                                   "docs/natech.md, section Custom curves)")],
+                       layers: Annotated[str, Query(max_length=100)],
+                       establishment: Annotated[list[str] | None, Query(max_length=100)] = None,
+                       country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+                       event: Annotated[str | None, Query(max_length=200)] = None,
+                       climate: Annotated[str | None, Query(max_length=100)] = None,
+                       design_return_period: Annotated[float | None, Query(gt=0, le=1e6)] = None,
+                       default_curve: Annotated[str | None, Query(
+                           max_length=100, description="curve of the table for every tank that "
+                           "names no tank_model")] = None,
+                       table: Annotated[str, Query(pattern="^(ranking|climate)$")] = "ranking",
+                       format: Annotated[str, Query(pattern="^(json|csv|geojson)$")] = "json"):
+    parsed = natech_curves.from_text(curves, "curves (request body)", default_curve)
+    return _answer(db, user, settings, layers, establishment, country, event, climate,
+                   design_return_period, table, format, parsed, default_curve)
+
+
+def _answer(db: Database, user: Principal, settings: Settings, layers: str,
+            establishment: list[str] | None, country: str | None, event: str | None,
+            climate: str | None, design_return_period: float | None, table: str, format: str,
+            curves: natech_curves.CurveTable | None = None, default_curve: str | None = None,
+            pathways: natech_pathways.PathwayOptions | None = None):
     path = natech_region.manifest_in(settings.hazard_layers_dir, layers)
     factors = (natech_climate.table_in(settings.hazard_layers_dir, climate)
                if climate is not None else None)
     doc: dict[str, Any] = natech.screen(db, user, path, establishment_ids=establishment or (),
                                         country=country, event_layer=event, climate=factors,
                                         design_return_period_years=design_return_period,
-                                        pathways=options)
+                                        pathways=pathways, curves=curves,
+                                        default_curve=default_curve)
     if format == "json":
         return doc
     if table == "climate" and "climate" not in doc:
@@ -67,9 +101,9 @@ def screen(db: Db, user: User, settings: Config,
     tmp = tempfile.TemporaryDirectory()
     out = Path(tmp.name) / f"hazatlas-natech-{table}.{format}"
     if table == "climate":
-        natech_climate.export(doc["climate"]["table"], out)
+        natech_climate.export(doc["climate"]["table"], out, doc["layers"])
     else:
-        natech_region.export(doc["ranking"], out)
+        natech_region.export(doc["ranking"], out, doc["layers"])
     return FileResponse(out, filename=out.name, background=BackgroundTask(tmp.cleanup))
 
 

@@ -72,6 +72,7 @@ class CustomFragility(LognormalFragility):
         first = rows[0].cells
         self.curve = curve
         self.hazard = first["hazard"]
+        self.intensity_measure = first["intensity_measure"]
         self.unit = first["unit"]
         self.curve_source = first["source"]
         self._intensity = _slug(f"{first['intensity_measure']}_{first['unit']}")

@@ -35,6 +35,7 @@ from typing import Any
 
 from hazatlas.domain.reference import load_table
 from hazatlas.models.base import input_problem, raise_problems
+from hazatlas.models.natech.custom import CustomFragility
 from hazatlas.models.natech.damage import DamageResult
 from hazatlas.models.natech.flood import TankFlotation
 from hazatlas.models.natech.fragility import SHIPPED
@@ -70,6 +71,9 @@ class TankUnit:
     fill_height_m: float
     tank_mass_kg: float
     assumed: tuple[str, ...]
+    #: ``custom:NAME`` when a user's curve (``models/natech/custom.py``) replaces the shipped
+    #: model of its hazard (see :func:`tank_event`)
+    custom_curve: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -89,9 +93,23 @@ def _given_number(given: Mapping[str, str], key: str, low: float, high: float) -
     return value
 
 
+CUSTOM_PREFIX = "custom:"
+
+
+def _custom_curve(model: str, curves: Mapping[str, CustomFragility]) -> str:
+    name = model[len(CUSTOM_PREFIX):].strip()
+    if name not in curves:
+        known = ", ".join(sorted(curves)) if curves else "none: no custom curve table was given"
+        raise_problems([input_problem("tank_model", f"{model!r}: no custom curve {name!r} "
+                                      f"(curves of the table: {known})")])
+    return f"{CUSTOM_PREFIX}{name}"
+
+
 def _tank_model(given: Mapping[str, str], assumed: list[str]) -> str:
     model = given.get("tank_model")
     anchored = (given.get("anchored") or "").strip().lower()
+    if model and model.startswith(CUSTOM_PREFIX):
+        model = None
     if model:
         if model not in SHIPPED:
             raise_problems(
@@ -109,13 +127,28 @@ def _tank_model(given: Mapping[str, str], assumed: list[str]) -> str:
 
 
 def tank_unit(
-    unit_id: str, substance: str, content_kg: float, given: Mapping[str, str]
+    unit_id: str,
+    substance: str,
+    content_kg: float,
+    given: Mapping[str, str],
+    *,
+    curves: Mapping[str, CustomFragility] | None = None,
+    default_curve: str | None = None,
 ) -> TankUnit:
-    """A tank holding ``content_kg``, from the unit data ``given`` and the defaults."""
+    """A tank holding ``content_kg``, from the unit data ``given`` and the defaults.
+
+    ``tank_model = custom:NAME`` in ``given`` picks the curve NAME of ``curves`` (a custom curve
+    table); ``default_curve`` (a curve name) is taken for a tank that names no model. The
+    shipped seismic model is still chosen (from the anchorage or the default) for the hazards
+    the custom curve does not cover."""
     if not (math.isfinite(content_kg) and content_kg > 0):
         raise_problems([input_problem("max_quantity_kg", f"{content_kg!r}: expected > 0 kg")])
     d = defaults()
     assumed: list[str] = []
+    chosen = (given.get("tank_model") or "").strip()
+    if not chosen and default_curve:
+        chosen = f"{CUSTOM_PREFIX}{default_curve}"
+    custom = _custom_curve(chosen, curves or {}) if chosen.startswith(CUSTOM_PREFIX) else None
     model = _tank_model(given, assumed)
     values: dict[str, float] = {}
     for key, low, high in (("fill_fraction", 0.0, 1.0), ("liquid_density_kg_m3", 0.0, 3e4)):
@@ -149,6 +182,7 @@ def tank_unit(
         values["fill_fraction"] * height,
         mass,
         tuple(assumed),
+        custom,
     )
 
 
@@ -167,6 +201,8 @@ class EventResult:
     release_per_event: float
     release_unit: str
     notes: tuple[str, ...] = field(default=())
+    #: the hazard layer the intensity was read from, when there is one
+    layer_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -185,6 +221,7 @@ class EventResult:
             "release_per_event": self.release_per_event,
             "release_unit": self.release_unit,
             "warnings": list(d.warnings) + list(self.notes),
+            **({"layer_id": self.layer_id} if self.layer_id is not None else {}),
         }
 
 
@@ -195,10 +232,20 @@ def tank_event(
     return_period_years: float,
     scenario: str,
     horizon: str,
+    *,
+    curve: CustomFragility | None = None,
 ) -> EventResult:
     """The tank's damage and expected release (kg) at a PGA (g, earthquake) or a flood depth
-    (m above the tank base, flood)."""
-    if hazard == "earthquake":
+    (m above the tank base, flood); with ``curve`` (the unit's custom curve, whose hazard,
+    measure and unit the caller has matched to the layer's), at that curve's intensity."""
+    notes: tuple[str, ...] = ()
+    if curve is not None:
+        if curve.hazard != hazard:
+            raise ValueError(f"custom curve {curve.curve!r} is for {curve.hazard}, not {hazard}")
+        damage = curve.damage(fill_fraction=None, **{curve.intensity_name(): [intensity]})
+        unit_name = curve.unit
+        notes = (f"custom curve {curve.curve!r} (source: {curve.curve_source})",)
+    elif hazard == "earthquake":
         damage = SHIPPED[unit.tank_model]().damage(
             pga_g=[intensity], fill_fraction=unit.fill_fraction
         )
@@ -226,6 +273,7 @@ def tank_event(
         damage,
         release,
         "kg",
+        notes,
     )
 
 
