@@ -35,10 +35,11 @@ answered by array look-ups, not by a graph search per site. The precomputed obje
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -206,6 +207,10 @@ class RiverRuns:
     ptr: np.ndarray  # (n + 1,) first flat run of each reach
     pos: np.ndarray  # flat runs: reach + start / (length + 1), ascending
     length_m: np.ndarray  # max(length_m, 1) per reach
+    #: flat runs: the state of each as a code into ``table`` (equal states, equal codes;
+    #: code 0 is the empty state); None where built without (see :meth:`state_codes`)
+    code: np.ndarray | None = None
+    table: tuple[State, ...] = ()
 
     @classmethod
     def build(cls, network: RiverNetwork, snap: SnapIndex, cells: bool = True) -> RiverRuns:
@@ -213,35 +218,86 @@ class RiverRuns:
         n = len(network)
         bounds = np.searchsorted(feat, np.arange(n + 1))
         uniform, single = _single_state(feat, code, n)
-        zero = readonly(np.zeros(1))  # shared by every reach of one run (read-only)
-        once = [(st,) for st in table]
-        run_start: list[np.ndarray] = [zero] * n
-        run_state: list[tuple[State, ...]] = [once[c] for c in single.tolist()]
-        sizes = np.ones(n, dtype=np.int64)
-        mixed = np.flatnonzero(~uniform)
-        for r in mixed.tolist():  # reaches with two states or more: smoothed one by one
+        code_of = {st: k for k, st in enumerate(table)}
+        run_code = single.copy()  # per reach its first run's code, then the flat runs'
+        mixed_starts: dict[int, list[float]] = {}
+        mixed_codes: dict[int, list[int]] = {}
+        for r in np.flatnonzero(~uniform).tolist():  # two states or more: smoothed one by one
             lo, hi = bounds[r], bounds[r + 1]
             off = offset[lo:hi]
             mids = (off[:-1] + off[1:]) / 2
             st = [0.0, *mids.tolist()]
             en = [*mids.tolist(), float(network.length_m[r])]
             s, ss = _smooth(st, en, [table[c] for c in code[lo:hi].tolist()])
-            if len(ss) == 1:  # smoothed into one run: starts at 0
-                run_state[r] = (ss[0],)
-                continue
-            run_start[r] = readonly(s)
-            run_state[r] = tuple(ss)
-            sizes[r] = len(s)
+            run_code[r] = code_of[ss[0]]
+            if len(ss) > 1:  # else smoothed into one run: starts at 0
+                mixed_starts[r] = s
+                mixed_codes[r] = [code_of[x] for x in ss]
+        sizes = np.ones(n, dtype=np.int64)
+        multi = np.array(sorted(mixed_starts), dtype=np.int64)
+        sizes[multi] = [len(mixed_starts[r]) for r in multi.tolist()]
         ptr = np.concatenate([[0], np.cumsum(sizes)])
-        length = np.maximum(network.length_m, 1.0)
-        reach_of = np.repeat(np.arange(n), sizes)
         flat = np.zeros(int(ptr[-1]))
+        flat_code = np.repeat(run_code, sizes)
+        for r in multi.tolist():
+            flat[ptr[r] : ptr[r + 1]] = mixed_starts[r]
+            flat_code[ptr[r] : ptr[r + 1]] = mixed_codes[r]
+        return cls.from_arrays(network.length_m, ptr, flat, flat_code, tuple(table))
+
+    @classmethod
+    def from_arrays(
+        cls,
+        length_m: np.ndarray,
+        ptr: np.ndarray,
+        start: np.ndarray,
+        code: np.ndarray,
+        table: tuple[State, ...],
+    ) -> RiverRuns:
+        """The runs of flat arrays (as :meth:`arrays` gives them): ``ptr`` the first flat run
+        of each reach, ``start`` and ``code`` the start offset and state code of each flat
+        run, ``table`` the states by code; ``length_m`` the reaches' lengths."""
+        n = len(ptr) - 1
+        sizes = np.diff(ptr)
+        zero = readonly(np.zeros(1))  # shared by every reach of one run (read-only)
+        once = [(st,) for st in table]
+        run_start: list[np.ndarray] = [zero] * n
+        run_state: list[tuple[State, ...]] = [once[c] for c in code[ptr[:-1]].tolist()]
         for r in np.flatnonzero(sizes > 1).tolist():
-            flat[ptr[r] : ptr[r + 1]] = run_start[r]
-        pos = flat / (length[reach_of] + 1.0) + reach_of
-        return cls(
-            tuple(run_start), tuple(run_state), readonly(ptr), readonly(pos), readonly(length)
-        )
+            lo, hi = int(ptr[r]), int(ptr[r + 1])
+            run_start[r] = readonly(start[lo:hi])
+            run_state[r] = tuple(table[c] for c in code[lo:hi].tolist())
+        length = np.maximum(length_m, 1.0)
+        reach_of = np.repeat(np.arange(n), sizes)
+        pos = start / (length[reach_of] + 1.0) + reach_of
+        return cls(tuple(run_start), tuple(run_state), readonly(ptr, np.int64), readonly(pos),
+                   readonly(length), readonly(code, np.int64), tuple(table))  # fmt: skip
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[State, ...]]:
+        """``(ptr, start, code, table)``: what :meth:`from_arrays` takes back."""
+        code, table = self.state_codes()
+        start = np.zeros(int(self.ptr[-1]))
+        for r in np.flatnonzero(np.diff(self.ptr) > 1).tolist():
+            start[self.ptr[r] : self.ptr[r + 1]] = self.start[r]
+        return self.ptr, start, code, table
+
+    def state_codes(self) -> tuple[np.ndarray, tuple[State, ...]]:
+        """The state code of every flat run and the states by code (computed from
+        :attr:`state` where the runs were built without them)."""
+        if self.code is not None:
+            return self.code, self.table
+        table: list[State] = [()]
+        code_of: dict[State, int] = {(): 0}
+        out = np.zeros(int(self.ptr[-1]), dtype=np.int64)
+        k = 0
+        for states in self.state:
+            for st in states:
+                c = code_of.get(st)
+                if c is None:
+                    c = code_of[st] = len(table)
+                    table.append(st)
+                out[k] = c
+                k += 1
+        return readonly(out), tuple(table)
 
     def run_of(self, reach: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
         """Index of the state run that contains each (reach, offset), vectorised."""
@@ -306,31 +362,83 @@ def build_tails(
     network: RiverNetwork, runs: RiverRuns, contacts: Contacts = MappingProxyType({})
 ) -> tuple[tuple[Transition, ...], ...]:
     """For each reach, the state transitions from the end of the reach to the outlet
-    (the junction into the downstream reach and the riparian ``contacts`` included). One
-    reverse topological sweep."""
-    run_state = runs.state
-    n = len(network)
-    tail: list[tuple[Transition, ...]] = [()] * n
-    within: list[tuple[Transition, ...]] = [()] * n  # from the start of each reach
-    # a reach of one run without riparian contacts has no transitions of its own
-    plain = (np.diff(runs.ptr) == 1).tolist()
-    down = network.downstream.tolist()
-    for idx in reversed(network.groups):
-        for r in idx.tolist():
-            d = down[r]
-            own = () if plain[r] and r not in contacts else reach_transitions(r, runs, contacts)[1]
-            if d >= 0:
-                junction: tuple[Transition, ...] = ()
-                if run_state[d][0] != run_state[r][-1] and run_state[d][0]:
-                    junction = (Transition(d, 0.0, run_state[r][-1], run_state[d][0]),)
-                tail[r] = junction + within[d]
-            within[r] = own + tail[r]
-    return tuple(tail)
+    (the junction into the downstream reach and the riparian ``contacts`` included), all of
+    them at once: ``tuple(Tails(network, runs, contacts))``, what ``network.index.tails``
+    answers reach by reach."""
+    return tuple(Tails(network, runs, contacts))
 
 
-def transitions_to_outlet(network: RiverNetwork) -> tuple[tuple[Transition, ...], ...]:
+class Tails(Sequence[tuple[Transition, ...]]):
+    """Per reach, the state transitions from the end of the reach to the outlet (the junction
+    into the downstream reach and the riparian ``contacts`` included), each computed on first
+    use and kept (``network.index.tails``).
+
+    The tail of a reach is the junction into its downstream reach ``d`` (where the state
+    changes) followed by ``d``'s own transitions and ``d``'s tail; a reach's tail is built by
+    walking down to the first reach whose tail is known (or the outlet) and back up, so a
+    screening pays for the reaches below its sites only, not for every reach of a network of
+    a million (the same tuples as one reverse topological sweep over all of them)."""
+
+    def __init__(self, network: RiverNetwork, runs: RiverRuns, contacts: Contacts) -> None:
+        self._runs, self._contacts = runs, contacts
+        self._down = network.downstream
+        self._plain = np.diff(runs.ptr) == 1  # one run and (if no contact) nothing of its own
+        self._tail: list[tuple[Transition, ...] | None] = [None] * len(network)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._tail)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[Transition, ...]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[tuple[Transition, ...]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        r = int(i)
+        if r < 0:
+            r += len(self._tail)
+        if not 0 <= r < len(self._tail):
+            raise IndexError(f"reach {i} out of range")
+        done = self._tail[r]
+        if done is not None:
+            return done
+        with self._lock:
+            return self._build(r)
+
+    def _build(self, r: int) -> tuple[Transition, ...]:
+        tail, down, runs, contacts = self._tail, self._down, self._runs, self._contacts
+        path = []
+        x = r
+        while x >= 0 and tail[x] is None:
+            path.append(x)
+            x = int(down[x])
+        run_state = runs.state
+        for x in reversed(path):
+            d = int(down[x])
+            if d < 0:
+                tail[x] = ()
+                continue
+            junction: tuple[Transition, ...] = ()
+            if run_state[d][0] != run_state[x][-1] and run_state[d][0]:
+                junction = (Transition(d, 0.0, run_state[x][-1], run_state[d][0]),)
+            own = (
+                ()
+                if self._plain[d] and d not in contacts
+                else reach_transitions(d, runs, contacts)[1]
+            )
+            below = tail[d]
+            assert below is not None  # built before (further down the path) or known
+            tail[x] = junction + own + below
+        out = tail[r]
+        assert out is not None
+        return out
+
+
+def transitions_to_outlet(network: RiverNetwork) -> Sequence[tuple[Transition, ...]]:
     """For each reach, the state transitions from its end to the outlet
-    (``network.index.tails``, see :func:`build_tails`)."""
+    (``network.index.tails``, see :class:`Tails`; each built on first use)."""
     return network.index.tails
 
 
