@@ -104,7 +104,6 @@ class RiverNetwork:
     lake_volume_m3: np.ndarray
     discharges: Discharges | None
     notes: tuple[str, ...]
-    _index: Mapping[int, int]
     _hydraulics: Mapping[str, Hydraulics]
 
     def __init__(
@@ -160,7 +159,6 @@ class RiverNetwork:
             "lake_volume_m3",
             readonly(np.full(n, np.nan) if lake_volume_m3 is None else lake_volume_m3, float),
         )
-        init(self, "_index", MappingProxyType({int(r): i for i, r in enumerate(self.reach_id)}))
         if index_arrays is not None:  # before the gauges are snapped (assign_discharges)
             from hazatlas.geo.network_index import NetworkIndex
 
@@ -249,6 +247,11 @@ class RiverNetwork:
     # -- lookup -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.reach_id)
+
+    @functools.cached_property
+    def _index(self) -> Mapping[int, int]:
+        """Array index by reach id (built on the first :meth:`index_of`)."""
+        return MappingProxyType({int(r): i for i, r in enumerate(self.reach_id.tolist())})
 
     def index_of(self, reach_id: int) -> int:
         """Array index of a reach id; raises HazatlasError if unknown."""

@@ -127,10 +127,13 @@ def show_network(db: Database, name: str) -> dict[str, Any]:
     return _out(row)
 
 
-def load_network(db: Database, name: str) -> RiverNetwork:
+def load_network(db: Database, name: str, *, stored_index: bool = True) -> RiverNetwork:
     """The stored network ``name`` as a :class:`RiverNetwork` (source ``network:NAME``),
     loaded once per process and version (a rebuild is seen at the next call); the last
-    :data:`MAX_LOADED` networks loaded are kept."""
+    :data:`MAX_LOADED` networks loaded are kept. Its snapping index and state runs are read
+    from the archive where they were stored by this code and data (:func:`index_problem`);
+    ``stored_index=False``: built afresh instead, and the network not kept (benchmarks and
+    tests compare the two)."""
     from hazatlas.geo.network_build import to_network
 
     with db.transaction() as s:
@@ -140,16 +143,18 @@ def load_network(db: Database, name: str) -> RiverNetwork:
         key = (str(db.url), name)
         with _lock:
             hit = _loaded.get(key)
-        if hit is not None and hit[0] == row.created_at:
+        if stored_index and hit is not None and hit[0] == row.created_at:
             return hit[1]
         data = stored.archive(s, name)
     assert data is not None
-    decoded = stored.decode_all(data)
+    decoded = stored.decode_all(data, with_index=stored_index)
     built = decoded.built
     del data
     attributes: Mapping[str, tuple[Any, ...]] = (
         {"basin": (row.basin,) * len(built.downstream)} if row.basin else {}
     )
+    if not stored_index:
+        return to_network(built, f"network:{name}", dict(attributes))
     problem = index_problem(decoded)
     net = to_network(built, f"network:{name}", dict(attributes),
                      index_arrays=decoded.index if problem is None else None)  # fmt: skip
