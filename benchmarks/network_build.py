@@ -10,14 +10,17 @@ What it does
    ``.osm.pbf`` (pyosmium's writer), built as well.
 2. ``hazatlas network build`` (``services.networks.build_network``) into a fresh SQLite
    database: read, check, build, store. Timed, with the child process's peak RSS.
-3. In a fresh process per network (the stored one, then the bundled one): load it
-   (``load_network`` / ``RiverNetwork.load_default``), ``screen.prepare`` (the indexes:
-   snapping tree, country runs, transitions, travel times) and the screening of the sites
-   (``screen_sites(...).results()``). Timed, with the peak RSS.
-4. In a fresh process: the river state runs of the stored network (the bulk of
-   ``screen.prepare``) built both ways, by lon/lat cells and point by point, timed and checked
-   equal (else exit 1); and the web map's layer of the network: the size and time of three
-   views' answers.
+3. In a fresh process per network: load it (``load_network`` / ``RiverNetwork.load_default``),
+   ``screen.prepare`` (the indexes: snapping tree, country runs, contacts, travel times) and
+   the screening of the sites (``screen_sites(...).results()``). Timed, with the peak RSS.
+   Three runs: the stored network as loaded (its snapping index and state runs read from the
+   archive, stored there at build time), the same stored network with them built on load
+   (``load_network(..., stored_index=False)``, the way before), and the bundled network. The
+   answers of the first two must be identical, array by array and site by site (else exit 1).
+4. In a fresh process: the snapping index and state runs read from the archive against the
+   same built afresh, array by array (else exit 1); the river state runs of the stored network
+   built both ways, by lon/lat cells and point by point, timed and checked equal (else exit 1);
+   and the web map's layer of the network: the size and time of three views' answers.
 5. Compares the answers site by site. Sites: half *on the main stems* (points on the bundled
    reach lines, moved about 10 m), half random points on land in the Danube/Tisza/Sava box
    (lon 13-30, lat 42-49). Where they must agree (else exit 1): the nearest border (country

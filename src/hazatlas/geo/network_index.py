@@ -14,7 +14,11 @@ A network is immutable, so everything derived from it is built once and never ch
 * :attr:`NetworkIndex.travel` - travel time to the outlet per flow;
 * :attr:`NetworkIndex.outlet_names` - the water body each outlet reach drains to.
 
-Each is built on first use (``functools.cached_property``). Two look-ups that depend on the question are memoised here too:
+Each is built on first use (``functools.cached_property``); the snapping index and the state
+runs of a network stored with them (``hazatlas network build``) are read back from their
+arrays instead (:func:`stored_arrays`, :meth:`NetworkIndex.attach`, stamped by
+:func:`index_stamp` so that indexes stored by other code or data are not used), and the tails
+are built reach by reach on first use (:class:`hazatlas.geo.paths.Tails`). Two look-ups that depend on the question are memoised here too:
 the snapping index of a set of reaches (one river's reaches, see
 :func:`hazatlas.geo.snapping.snap_to_reaches`) and the first arrivals below a point
 (:func:`hazatlas.geo.paths.key_events`).

@@ -1,5 +1,6 @@
 """River networks users build (``river_network`` table): one row per network, its arrays in
-one NumPy archive (``.npz``, :func:`numpy.savez_compressed`) in the ``data`` column.
+one NumPy archive (``.npz``: the network's arrays compressed, its derived indexes stored
+uncompressed and aligned, read in place; :func:`encode`) in the ``data`` column.
 
 Why one row and not a row per reach (as ``river_reach`` for the map): a network is loaded
 whole for every screening, and a million reaches are read back from one archive in about a
