@@ -231,11 +231,13 @@ def to_network(
     attributes: dict[str, tuple[object, ...]] | None = None,
     dispersion_method: str = "fischer1975",
     index_arrays: Mapping[str, np.ndarray] | None = None,
+    assign: bool = True,
 ) -> RiverNetwork:
     """The :class:`RiverNetwork` of a built network: the file's discharges are its gauges
     (origin ``user``, rule in :mod:`hazatlas.geo.gauges`), hydraulics as for every network;
     its snapping index and state runs read from ``index_arrays`` if given (stored with it,
-    :func:`hazatlas.geo.network_index.stored_arrays`; the caller checks their stamp)."""
+    :func:`hazatlas.geo.network_index.stored_arrays`; the caller checks their stamp);
+    ``assign=False``: without discharges and hydraulics (what the indexes do not need)."""
     from hazatlas.geo.network import RiverNetwork
 
     t = built.table
@@ -252,4 +254,5 @@ def to_network(
         source=source,
         notes=t.notes,
         index_arrays=index_arrays,
+        assign=assign,
     )

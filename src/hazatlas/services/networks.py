@@ -109,7 +109,8 @@ def _derived_indexes(built: Any, name: str) -> dict[str, Any]:
     from hazatlas.geo.network_build import to_network
     from hazatlas.geo.network_index import stored_arrays
 
-    return stored_arrays(to_network(built, f"network:{name}").index)
+    # without discharges (the indexes depend on the lines, lengths and names only)
+    return stored_arrays(to_network(built, f"network:{name}", assign=False).index)
 
 
 def list_networks(db: Database) -> list[dict[str, Any]]:
