@@ -119,10 +119,6 @@ class SegmentIndex:
             cKDTree(self.xyz, balanced_tree=False, compact_nodes=False) if len(self.xyz) else None
         )
 
-    #: The arrays of :meth:`arrays`, in order.
-    ARRAYS = ("lon", "lat", "feature", "is_first", "xyz", "along", "tree_nodes", "tree_indices",
-              "tree_bounds", "tree_shape", "spacing_m")  # fmt: skip
-
     def arrays(self) -> dict[str, np.ndarray]:
         """The index as plain arrays (no pickle), for :meth:`from_arrays`: the densified
         vertices, their unit vectors and chord distances along, and the KD-tree's own state
@@ -152,7 +148,8 @@ class SegmentIndex:
         """The index of :meth:`arrays` (the same arrays and KD-tree, nothing recomputed but
         the last-vertex flags)."""
         self = cls.__new__(cls)
-        self.lon, self.lat, self.feature, self.is_first = a["lon"], a["lat"], a["feature"], a["is_first"]
+        self.lon, self.lat = a["lon"], a["lat"]
+        self.feature, self.is_first = a["feature"], a["is_first"]
         n, m, leafsize, n_features = (int(v) for v in a["tree_shape"])
         self.n_features = n_features
         self.spacing_m = float(a["spacing_m"][0])
