@@ -10,14 +10,17 @@ What it does
    ``.osm.pbf`` (pyosmium's writer), built as well.
 2. ``hazatlas network build`` (``services.networks.build_network``) into a fresh SQLite
    database: read, check, build, store. Timed, with the child process's peak RSS.
-3. In a fresh process per network (the stored one, then the bundled one): load it
-   (``load_network`` / ``RiverNetwork.load_default``), ``screen.prepare`` (the indexes:
-   snapping tree, country runs, transitions, travel times) and the screening of the sites
-   (``screen_sites(...).results()``). Timed, with the peak RSS.
-4. In a fresh process: the river state runs of the stored network (the bulk of
-   ``screen.prepare``) built both ways, by lon/lat cells and point by point, timed and checked
-   equal (else exit 1); and the web map's layer of the network: the size and time of three
-   views' answers.
+3. In a fresh process per network: load it (``load_network`` / ``RiverNetwork.load_default``),
+   ``screen.prepare`` (the indexes: snapping tree, country runs, contacts, travel times) and
+   the screening of the sites (``screen_sites(...).results()``). Timed, with the peak RSS.
+   Three runs: the stored network as loaded (its snapping index and state runs read from the
+   archive, stored there at build time), the same stored network with them built on load
+   (``load_network(..., stored_index=False)``, the way before), and the bundled network. The
+   answers of the first two must be identical, array by array and site by site (else exit 1).
+4. In a fresh process: the snapping index and state runs read from the archive against the
+   same built afresh, array by array (else exit 1); the river state runs of the stored network
+   built both ways, by lon/lat cells and point by point, timed and checked equal (else exit 1);
+   and the web map's layer of the network: the size and time of three views' answers.
 5. Compares the answers site by site. Sites: half *on the main stems* (points on the bundled
    reach lines, moved about 10 m), half random points on land in the Danube/Tisza/Sava box
    (lon 13-30, lat 42-49). Where they must agree (else exit 1): the nearest border (country
@@ -94,7 +97,9 @@ def child_build(db_url: str, path: str, name: str) -> None:
                       "summary": doc["summary"]}))  # fmt: skip
 
 
-def child_screen(db_url: str, name: str, sites_path: str, out_path: str) -> None:
+def child_screen(db_url: str, name: str, sites_path: str, out_path: str, how: str = "") -> None:
+    """Load (``how`` "fresh": the stored network with its indexes built as before, not read
+    from the archive), prepare and screen; the answers to ``out_path``."""
     from hazatlas.geo.network import RiverNetwork
     from hazatlas.services import screen
     from hazatlas.services.networks import load_network
@@ -110,7 +115,7 @@ def child_screen(db_url: str, name: str, sites_path: str, out_path: str) -> None
     if name == "bundled":
         net = RiverNetwork.load_default()
     else:
-        net = load_network(open_database(db_url), name)
+        net = load_network(open_database(db_url), name, stored_index=how != "fresh")
     t1 = time.perf_counter()
     screen.prepare(net)
     t2 = time.perf_counter()
@@ -147,7 +152,8 @@ def child_screen(db_url: str, name: str, sites_path: str, out_path: str) -> None
         ),  # fmt: skip
     )
     print(json.dumps({"load_s": t1 - t0, "prepare_s": t2 - t1, "screen_s": t3 - t2,
-                      "reaches": len(net), "peak_rss_mb": rss_mb()}))  # fmt: skip
+                      "reaches": len(net), "peak_rss_mb": rss_mb(),
+                      "stored_index": net.index.stored}))  # fmt: skip
 
 
 def child_check(db_url: str, name: str) -> None:
@@ -163,7 +169,22 @@ def child_check(db_url: str, name: str) -> None:
     from hazatlas.services.networks import load_network
     from hazatlas.services.store import open_database
 
-    net = load_network(open_database(db_url), name)
+    db = open_database(db_url)
+    net = load_network(db, name)
+    # the indexes read from the archive against the same built afresh: array by array
+    fresh = load_network(db, name, stored_index=False)
+    a, b = net.index.snap, fresh.index.snap
+    stored_same = bool(net.index.stored) and all(
+        np.array_equal(getattr(a.segments, k), getattr(b.segments, k))
+        and getattr(a.segments, k).dtype == getattr(b.segments, k).dtype
+        for k in ("lon", "lat", "feature", "is_first", "is_last", "xyz", "along")
+    )
+    stored_same &= np.array_equal(a.scale, b.scale) and np.array_equal(a.river_key, b.river_key)
+    ra, rb = net.index.runs, fresh.index.runs
+    stored_same &= ra.state == rb.state and np.array_equal(ra.ptr, rb.ptr)
+    stored_same &= np.array_equal(ra.pos, rb.pos) and np.array_equal(ra.code, rb.code)
+    stored_same &= all(np.array_equal(x, y) for x, y in zip(ra.start, rb.start, strict=True))
+    del fresh, a, b, ra, rb
     borders.prepare()
     # the lookups both builds share, built before either is timed (else the first one pays
     # for them and the second finds them ready)
@@ -196,6 +217,7 @@ def child_check(db_url: str, name: str) -> None:
                       "matched": doc["numberMatched"], "returned": doc["numberReturned"],
                       "bytes": len(body), "gzip_bytes": len(gz)})  # fmt: skip
     print(json.dumps({"runs_points_s": t1 - t0, "runs_cells_s": t2 - t1, "same": bool(same),
+                      "stored_same": bool(stored_same),
                       "runs": int(fast.ptr[-1]), "layer_s": t4 - t3, "views": views}))  # fmt: skip
 
 
@@ -214,6 +236,21 @@ def spawn(*args: str, refusal_ok: bool = False) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- comparison
+def _same_npz(a_path: str, b_path: str) -> bool:
+    """Whether two answer files hold the same arrays, exactly (nan equal to nan)."""
+    with np.load(a_path, allow_pickle=True) as fa, np.load(b_path, allow_pickle=True) as fb:
+        if sorted(fa.files) != sorted(fb.files):
+            return False
+        for k in fa.files:
+            x, y = fa[k], fb[k]
+            if x.dtype != y.dtype or x.shape != y.shape:
+                return False
+            nan_ok = x.dtype.kind == "f"
+            if not np.array_equal(x, y, equal_nan=nan_ok):
+                return False
+    return True
+
+
 def compare(a_path: str, b_path: str, on_stem: np.ndarray, element: np.ndarray) -> dict[str, float]:
     """``a``: the synthetic network's answers, ``b``: the bundled one's; ``element``: the bundled
     reach of each synthetic reach (0 for tributaries), by synthetic reach id - FIRST_ID."""
@@ -309,14 +346,20 @@ def main() -> None:
     sites_path = str(tmp / "sites.npz")
     np.savez(sites_path, **sites)
     res = {}
-    for name in ("synthetic", "bundled"):
-        res[name] = spawn("screen", db_url, name, sites_path, str(tmp / f"{name}.npz"))
+    # "synthetic": as loaded, its snapping index and state runs read from the archive;
+    # "synthetic-fresh": the same stored network with them built on load (the way before)
+    for name, how in (("synthetic", ""), ("synthetic-fresh", "fresh"), ("bundled", "")):
+        base = name.split("-")[0]
+        res[name] = spawn("screen", db_url, base, sites_path, str(tmp / f"{name}.npz"), how)
     print(f"\nscreening {args.sites:,} sites (fresh process each):")
-    print(f"{'network':<12}{'reaches':>10}{'load s':>9}{'prepare s':>11}{'screen s':>10}"
+    print(f"{'network':<17}{'reaches':>10}{'load s':>9}{'prepare s':>11}{'screen s':>10}"
           f"{'sites/s':>10}{'peak RSS MB':>13}")  # fmt: skip
     for name, r in res.items():
-        print(f"{name:<12}{r['reaches']:>10,}{r['load_s']:>9.1f}{r['prepare_s']:>11.1f}"
+        print(f"{name:<17}{r['reaches']:>10,}{r['load_s']:>9.1f}{r['prepare_s']:>11.1f}"
               f"{r['screen_s']:>10.1f}{args.sites / r['screen_s']:>10,.0f}{r['peak_rss_mb']:>13.0f}")  # fmt: skip
+    same_answers = _same_npz(str(tmp / "synthetic.npz"), str(tmp / "synthetic-fresh.npz"))
+    print(f"indexes read from the archive: {res['synthetic']['stored_index']}; answers equal to "
+          f"those with the indexes built, array by array and site by site: {same_answers}")  # fmt: skip
     chk = spawn("check", db_url, "synthetic")
     print(f"\nriver state runs of the synthetic network ({chk['runs']:,} runs), same snapping "
           f"index: point by point {chk['runs_points_s']:.1f} s, by cells {chk['runs_cells_s']:.1f} s"
@@ -326,9 +369,14 @@ def main() -> None:
         print(f"  zoom {v['zoom']:>2} bbox {v['bbox']}: {v['matched']:,} reaches in view, "
               f"{v['returned']:,} sent, {v['bytes'] / 1e3:,.0f} kB ({v['gzip_bytes'] / 1e3:,.0f} kB "
               f"gzip) in {v['s'] * 1e3:.0f} ms")  # fmt: skip
+    print(f"snapping index and state runs read from the archive equal those built, array by "
+          f"array: {chk['stored_same']}")  # fmt: skip
     total = {k: r["prepare_s"] + r["screen_s"] for k, r in res.items()}
-    print(f"prepare + screening: synthetic {total['synthetic']:.1f} s, bundled "
-          f"{total['bundled']:.1f} s ({total['synthetic'] / total['bundled']:.2f}x)")  # fmt: skip
+    every = {k: r["load_s"] + r["prepare_s"] + r["screen_s"] for k, r in res.items()}
+    for what, t in (("prepare + screening", total), ("load + prepare + screening", every)):
+        print(f"{what}: synthetic {t['synthetic']:.1f} s ({t['synthetic'] / t['bundled']:.2f}x "
+              f"the bundled network), built on load {t['synthetic-fresh']:.1f} s "
+              f"({t['synthetic-fresh'] / t['bundled']:.2f}x), bundled {t['bundled']:.1f} s")  # fmt: skip
     cmp = compare(
         str(tmp / "synthetic.npz"), str(tmp / "bundled.npz"), sites["on_stem"], table.element
     )
@@ -342,6 +390,9 @@ def main() -> None:
     # reverse); see docs/screening.md
     if not chk["same"]:
         sys.exit("the river state runs by cells differ from the point-by-point ones")
+    if not (chk["stored_same"] and same_answers and res["synthetic"]["stored_index"]):
+        sys.exit("the indexes read from the archive, or the answers with them, differ from "
+                 "those built")  # fmt: skip
     if (
         cmp["same nearest border (%)"] < 100.0
         or cmp["of those, same river km to the outlet within 1 % (%)"] < 99.0

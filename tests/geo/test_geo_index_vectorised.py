@@ -142,10 +142,88 @@ def test_country_runs_equal_the_reach_by_reach_ones(network) -> None:
 
 def test_transitions_to_the_outlet_equal_the_reach_by_reach_ones(network) -> None:
     index = network.index
-    assert index.tails == old_tails(network, index.runs, index.contacts)
-    assert sum(len(t) for t in index.tails) > 0
+    old = old_tails(network, index.runs, index.contacts)
+    # built on demand (``paths.Tails``): asked first in an order that is not topological
+    # (upstream reaches before the ones below them, some twice), then all of them
+    lazy = paths.Tails(network, index.runs, index.contacts)
+    ask = np.random.default_rng(5).permutation(len(network))[:200].tolist()
+    for r in [*ask, *ask[:20]]:
+        assert lazy[r] == old[r]
+    assert tuple(lazy) == old and len(lazy) == len(old) and lazy[-1] == old[-1]
+    assert tuple(index.tails) == old
+    assert paths.build_tails(network, index.runs, index.contacts) == old
+    assert sum(len(t) for t in old) > 0
+    with pytest.raises(IndexError):
+        lazy[len(network)]
+
+
+def old_same_events_as(network) -> np.ndarray:
+    """The reach-by-reach rule of ``NetworkIndex.same_events_as`` (state tuples compared)."""
+    index = network.index
+    runs, contacts, down = index.runs, index.contacts, network.downstream
+    one_run = np.diff(runs.ptr) == 1
+    passes = np.zeros(len(network), dtype=bool)
+    for r in np.flatnonzero(one_run & (down >= 0)).tolist():
+        passes[r] = r not in contacts and runs.state[int(down[r])][0] == runs.state[r][0]
+    out = np.arange(len(network))
+    for idx in reversed(network.groups):
+        p = idx[passes[idx]]
+        out[p] = out[down[p]]
+    return out
+
+
+def test_reaches_with_the_same_events_equal_the_reach_by_reach_ones(network) -> None:
+    new = network.index.same_events_as
+    assert np.array_equal(new, old_same_events_as(network))
+    assert (new != np.arange(len(network))).any()
+
+
+def test_runs_read_back_from_their_arrays_are_the_same(network) -> None:
+    runs = network.index.runs
+    ptr, start, code, table = runs.arrays()
+    back = paths.RiverRuns.from_arrays(network.length_m, ptr, start, code, table)
+    assert back.state == runs.state and len(back.start) == len(runs.start)
+    for a, b in zip(back.start, runs.start, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    for name in ("ptr", "pos", "length_m", "code"):
+        x, y = getattr(back, name), getattr(runs, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    # runs built without codes (as the tests' hand-made ones) get the same ones computed
+    plain = paths.RiverRuns(runs.start, runs.state, runs.ptr, runs.pos, runs.length_m)
+    c2, t2 = plain.state_codes()
+    assert [t2[c] for c in c2.tolist()] == [table[c] for c in code.tolist()]
+
+
+def test_a_snapping_index_read_back_from_its_arrays_answers_the_same(network) -> None:
+    from hazatlas.geo.snapping import SnapIndex
+
+    snap = network.index.snap
+    back = SnapIndex.from_arrays(snap.arrays())
+    _same_segments(back.segments, snap.segments)
+    assert np.array_equal(back.scale, snap.scale)
+    assert np.array_equal(back.river_key, snap.river_key)
+    rng = np.random.default_rng(2)
+    lon, lat = rng.uniform(13, 30, 3000), rng.uniform(42, 49, 3000)
+    for a, b in ((back.segments, snap.segments),):
+        for k, bound in ((1, np.inf), (8, 20_000.0)):
+            x, y = a.query(lon, lat, k=k, max_distance_m=bound), b.query(lon, lat, k=k,
+                                                                        max_distance_m=bound)
+            for name in ("feature", "distance_m", "along_m", "lon", "lat"):
+                assert np.array_equal(getattr(x, name), getattr(y, name), equal_nan=True)
 
 
 def test_a_network_without_lines_or_reaches_still_builds() -> None:
     empty = SegmentIndex.from_lines(np.zeros(0, dtype=object))
     _same_segments(empty, SegmentIndex([]))
+
+
+def test_reaches_named_equal_the_reach_by_reach_ones(network) -> None:
+    alt = network.attributes.get("name_alt") or ("",) * len(network)
+    asked = ["Danube", "DONAU", "Tisza", "somes", "Prut", "", "no such river"]
+    asked += [network.name[i] for i in range(0, len(network), max(len(network) // 5, 1))]
+    for river in asked:
+        key = fold(river)
+        old = [i for i, (a, b) in enumerate(zip(network.name, alt, strict=True))
+               if key in {fold(a), fold(b)}]  # fmt: skip
+        new = network.reaches_named(river)
+        assert new.dtype == np.int64 and new.tolist() == old, river

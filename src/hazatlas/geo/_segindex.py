@@ -119,6 +119,51 @@ class SegmentIndex:
             cKDTree(self.xyz, balanced_tree=False, compact_nodes=False) if len(self.xyz) else None
         )
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as plain arrays (no pickle), for :meth:`from_arrays`: the densified
+        vertices, their unit vectors and chord distances along, and the KD-tree's own state
+        (:meth:`scipy.spatial.cKDTree.__getstate__`: its node buffer, the permutation of the
+        points, the bounding box, and ``(n, m, leafsize)``), so that it is read back, not
+        rebuilt. The node layout is scipy's: read back only by the same scipy version (the
+        caller stamps it)."""
+        if self.tree is None:
+            nodes, indices = np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.intp)
+            bounds, shape = np.zeros((2, 3)), np.array([0, 3, 0, self.n_features])
+        else:
+            state = self.tree.__getstate__()
+            tree_buf, _data, n, m, leafsize, maxes, mins, indices, boxsize, _bd = state
+            if boxsize is not None:  # never set here (no periodic box)
+                raise ValueError("a periodic KD-tree cannot be stored")
+            nodes = np.frombuffer(np.asarray(tree_buf).tobytes(), dtype=np.uint8)
+            bounds = np.vstack([maxes, mins])
+            shape = np.array([n, m, leafsize, self.n_features], dtype=np.int64)
+        return {"lon": self.lon, "lat": self.lat, "feature": self.feature,
+                "is_first": self.is_first, "xyz": self.xyz, "along": self.along,
+                "tree_nodes": nodes, "tree_indices": np.asarray(indices),
+                "tree_bounds": bounds, "tree_shape": shape,
+                "spacing_m": np.array([self.spacing_m])}  # fmt: skip
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> SegmentIndex:
+        """The index of :meth:`arrays` (the same arrays and KD-tree, nothing recomputed but
+        the last-vertex flags)."""
+        self = cls.__new__(cls)
+        self.lon, self.lat = a["lon"], a["lat"]
+        self.feature, self.is_first = a["feature"], a["is_first"]
+        n, m, leafsize, n_features = (int(v) for v in a["tree_shape"])
+        self.n_features = n_features
+        self.spacing_m = float(a["spacing_m"][0])
+        self.is_last = np.roll(self.is_first, -1) if len(self.is_first) else self.is_first
+        self.xyz, self.along = a["xyz"], a["along"]
+        self.tree = None
+        if n:
+            tree = cKDTree.__new__(cKDTree)
+            nodes = a["tree_nodes"].view("S1")
+            tree.__setstate__((nodes, self.xyz, n, m, leafsize, a["tree_bounds"][0],
+                               a["tree_bounds"][1], a["tree_indices"], None, None))  # fmt: skip
+            self.tree = tree
+        return self
+
     def feature_length_m(self) -> np.ndarray:
         out = np.zeros(self.n_features)
         last = np.flatnonzero(self.is_last)

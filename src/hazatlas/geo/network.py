@@ -17,7 +17,8 @@ and its attributes cannot be set. As in pyflwdir, the reach arrays keep the orde
 (a reach's index is its position in the file) and ``order`` is the topological sequence (every
 reach before its downstream reach; pyflwdir's ``idxs_seq`` read from the outlets up). Indexes
 derived from the network for snapping and downstream paths are built once, on first use, by
-its :attr:`RiverNetwork.index` (:class:`hazatlas.geo.network_index.NetworkIndex`).
+its :attr:`RiverNetwork.index` (:class:`hazatlas.geo.network_index.NetworkIndex`), or read from
+``index_arrays`` stored with a network (:func:`hazatlas.geo.network_index.stored_arrays`).
 """
 
 from __future__ import annotations
@@ -103,7 +104,6 @@ class RiverNetwork:
     lake_volume_m3: np.ndarray
     discharges: Discharges | None
     notes: tuple[str, ...]
-    _index: Mapping[int, int]
     _hydraulics: Mapping[str, Hydraulics]
 
     def __init__(
@@ -122,6 +122,7 @@ class RiverNetwork:
         source: str = "",
         notes: Sequence[str] = (),
         assign: bool = True,
+        index_arrays: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         n = len(reach_id)
         if dispersion_method not in hy.DISPERSION_METHODS:
@@ -158,7 +159,10 @@ class RiverNetwork:
             "lake_volume_m3",
             readonly(np.full(n, np.nan) if lake_volume_m3 is None else lake_volume_m3, float),
         )
-        init(self, "_index", MappingProxyType({int(r): i for i, r in enumerate(self.reach_id)}))
+        if index_arrays is not None:  # before the gauges are snapped (assign_discharges)
+            from hazatlas.geo.network_index import NetworkIndex
+
+            NetworkIndex.attach(self, index_arrays)
         discharges = None
         if assign:
             from hazatlas.geo.gauges import assign_discharges
@@ -244,6 +248,11 @@ class RiverNetwork:
     def __len__(self) -> int:
         return len(self.reach_id)
 
+    @functools.cached_property
+    def _index(self) -> Mapping[int, int]:
+        """Array index by reach id (built on the first :meth:`index_of`)."""
+        return MappingProxyType({int(r): i for i, r in enumerate(self.reach_id.tolist())})
+
     def index_of(self, reach_id: int) -> int:
         """Array index of a reach id; raises HazatlasError if unknown."""
         try:
@@ -266,13 +275,27 @@ class RiverNetwork:
     def reaches_named(self, river: str) -> np.ndarray:
         """Indices of reaches whose name (or alternative name) matches ``river``."""
         key = fold(river)
-        alt = self.attributes.get("name_alt") or ("",) * len(self)
-        hits = [
-            i
-            for i, (a, b) in enumerate(zip(self.name, alt, strict=True))
-            if key in {fold(a), fold(b)}
-        ]
-        return np.array(hits, dtype=np.int64)
+        hit = np.zeros(len(self), dtype=bool)
+        for codes, distinct in self._name_codes:
+            match = [k for k, nm in enumerate(distinct) if fold(nm) == key]
+            hit |= np.isin(codes, np.array(match, dtype=np.int64))
+        return np.flatnonzero(hit).astype(np.int64)
+
+    @functools.cached_property
+    def _name_codes(self) -> tuple[tuple[np.ndarray, tuple[str, ...]], ...]:
+        """For the names and the alternative names (``name_alt``, if any): a code per reach
+        and the distinct names by code (a million reaches share a few thousand names: each
+        name is folded once per look-up, not once per reach)."""
+        out: list[tuple[np.ndarray, tuple[str, ...]]] = []
+        alt = self.attributes.get("name_alt")
+        if not alt:  # no alternative names: every reach's is "" (as the reach-by-reach rule)
+            out.append((readonly(np.zeros(len(self), dtype=np.int64)), ("",)))
+        for names in (self.name, *((alt,) if alt else ())):
+            code_of: dict[str, int] = {}
+            codes = np.fromiter((code_of.setdefault(nm or "", len(code_of)) for nm in names),
+                                dtype=np.int64, count=len(names))  # fmt: skip
+            out.append((readonly(codes), tuple(code_of)))
+        return tuple(out)
 
     def reaches_matching(self, river: str) -> np.ndarray:
         """Reaches named ``river``, or whose name contains it as a whole word ("Timok" matches

@@ -18,6 +18,7 @@ lines HydroRIVERS was derived from), else the geodesic length of the line on WGS
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -229,9 +230,14 @@ def to_network(
     source: str,
     attributes: dict[str, tuple[object, ...]] | None = None,
     dispersion_method: str = "fischer1975",
+    index_arrays: Mapping[str, np.ndarray] | None = None,
+    assign: bool = True,
 ) -> RiverNetwork:
     """The :class:`RiverNetwork` of a built network: the file's discharges are its gauges
-    (origin ``user``, rule in :mod:`hazatlas.geo.gauges`), hydraulics as for every network."""
+    (origin ``user``, rule in :mod:`hazatlas.geo.gauges`), hydraulics as for every network;
+    its snapping index and state runs read from ``index_arrays`` if given (stored with it,
+    :func:`hazatlas.geo.network_index.stored_arrays`; the caller checks their stamp);
+    ``assign=False``: without discharges and hydraulics (what the indexes do not need)."""
     from hazatlas.geo.network import RiverNetwork
 
     t = built.table
@@ -247,4 +253,6 @@ def to_network(
         dispersion_method=dispersion_method,
         source=source,
         notes=t.notes,
+        index_arrays=index_arrays,
+        assign=assign,
     )

@@ -14,7 +14,11 @@ A network is immutable, so everything derived from it is built once and never ch
 * :attr:`NetworkIndex.travel` - travel time to the outlet per flow;
 * :attr:`NetworkIndex.outlet_names` - the water body each outlet reach drains to.
 
-Each is built on first use (``functools.cached_property``). Two look-ups that depend on the question are memoised here too:
+Each is built on first use (``functools.cached_property``); the snapping index and the state
+runs of a network stored with them (``hazatlas network build``) are read back from their
+arrays instead (:func:`stored_arrays`, :meth:`NetworkIndex.attach`, stamped by
+:func:`index_stamp` so that indexes stored by other code or data are not used), and the tails
+are built reach by reach on first use (:class:`hazatlas.geo.paths.Tails`). Two look-ups that depend on the question are memoised here too:
 the snapping index of a set of reaches (one river's reaches, see
 :func:`hazatlas.geo.snapping.snap_to_reaches`) and the first arrivals below a point
 (:func:`hazatlas.geo.paths.key_events`).
@@ -38,17 +42,44 @@ if TYPE_CHECKING:
 class NetworkIndex:
     """The derived indexes of ``network`` (see the module doc); get it as ``network.index``."""
 
-    def __init__(self, network: RiverNetwork) -> None:
+    def __init__(
+        self, network: RiverNetwork, stored: Mapping[str, np.ndarray] | None = None
+    ) -> None:
         self.network = network
+        self._stored = stored
         self._subsets: dict[tuple[int, ...], SegmentIndex] = {}
         self._events: dict[tuple[int, int, str], paths.KeyEvents] = {}
 
+    @classmethod
+    def attach(cls, network: RiverNetwork, stored: Mapping[str, np.ndarray]) -> NetworkIndex:
+        """Make ``network.index`` read its snapping index and state runs from ``stored`` (the
+        arrays of :func:`stored_arrays`, stamped :func:`index_stamp` - the caller checks the
+        stamp) instead of building them. Before ``network.index`` is first used."""
+        if "index" in network.__dict__:
+            raise ValueError("the network's index is in use already")
+        index = cls(network, stored)
+        network.__dict__["index"] = index  # the cached_property's slot
+        return index
+
+    @property
+    def stored(self) -> bool:
+        """Whether the snapping index and the state runs are read from stored arrays."""
+        return self._stored is not None
+
     @functools.cached_property
     def snap(self) -> snapping.SnapIndex:
+        if self._stored is not None:
+            return snapping.SnapIndex.from_arrays(_prefixed(self._stored, "snap."))
         return snapping.SnapIndex.build(self.network)
 
     @functools.cached_property
     def runs(self) -> paths.RiverRuns:
+        if self._stored is not None:
+            a = _prefixed(self._stored, "runs.")
+            table = tuple(tuple(s.split(",")) if s else () for s in a["table"].tolist())
+            return paths.RiverRuns.from_arrays(
+                self.network.length_m, a["ptr"], a["start"], a["code"], table
+            )
         return paths.RiverRuns.build(self.network, self.snap)
 
     @functools.cached_property
@@ -56,8 +87,8 @@ class NetworkIndex:
         return riparian.place_contacts(self.network)
 
     @functools.cached_property
-    def tails(self) -> tuple[tuple[paths.Transition, ...], ...]:
-        return paths.build_tails(self.network, self.runs, self.contacts)
+    def tails(self) -> paths.Tails:
+        return paths.Tails(self.network, self.runs, self.contacts)
 
     @functools.cached_property
     def upstream(self) -> paths.UpstreamIntervals:
@@ -95,11 +126,11 @@ class NetworkIndex:
         net, runs, contacts = self.network, self.runs, self.contacts
         n = len(net)
         down = net.downstream
-        state = runs.state
-        one_run = np.diff(runs.ptr) == 1
-        passes = np.zeros(n, dtype=bool)
-        for r in np.flatnonzero(one_run & (down >= 0)).tolist():
-            passes[r] = r not in contacts and state[int(down[r])][0] == state[r][0]
+        code, _ = runs.state_codes()  # equal states, equal codes
+        first = code[runs.ptr[:-1]]  # the state of each reach's first run
+        passes = (np.diff(runs.ptr) == 1) & (down >= 0)
+        passes[np.fromiter(contacts, dtype=np.int64, count=len(contacts))] = False
+        passes &= first[np.maximum(down, 0)] == first
         out = np.arange(n)
         for idx in reversed(net.groups):  # outlets first
             p = idx[passes[idx]]
@@ -123,3 +154,53 @@ class NetworkIndex:
         names = ("snap", "runs", "contacts", "tails", "upstream", "travel", "outlet_names",
                  "same_events_as")  # fmt: skip
         return {n for n in names if n in self.__dict__}
+
+
+#: Version of what :func:`stored_arrays` holds and of the rules it is computed by; part of
+#: :func:`index_stamp`. Raise it whenever the snapping index, the state runs or their layout
+#: change, so that indexes stored before are not read as current ones.
+INDEX_FORMAT = 1
+
+
+@functools.cache
+def index_stamp() -> str:
+    """What the stored indexes depend on besides the network: :data:`INDEX_FORMAT`, the
+    scipy version (the KD-tree's node layout), the constants of the snapping index and the
+    state runs, and the SHA-256 of the country polygons and land borders the runs are
+    computed from; a JSON text stored with them and compared on load."""
+    import hashlib
+    import json
+
+    import scipy  # type: ignore[import-untyped]
+
+    from hazatlas.domain.reference import data_path
+
+    files = ("ne10m_admin0_countries_region.geojson", "land_borders_derived.geojson")
+    data = {f: hashlib.sha256(data_path("geo", "boundaries", f).read_bytes()).hexdigest()[:16]
+            for f in files}  # fmt: skip
+    return json.dumps(
+        {"index_format": INDEX_FORMAT, "scipy": scipy.__version__,
+         "reach_spacing_m": snapping.REACH_SPACING_M,
+         "border_tolerance_m": paths.BORDER_TOLERANCE_M,
+         "min_border_run_m": paths.MIN_BORDER_RUN_M, "min_run_m": paths.MIN_RUN_M,
+         "data": data},
+        sort_keys=True,
+    )  # fmt: skip
+
+
+def stored_arrays(index: NetworkIndex) -> dict[str, np.ndarray]:
+    """The snapping index and the state runs of ``index`` (built now if they are not) as
+    plain arrays to store with the network (:meth:`NetworkIndex.attach` reads them back),
+    with their stamp (``stamp``, :func:`index_stamp`)."""
+    out = {f"snap.{k}": v for k, v in index.snap.arrays().items()}
+    ptr, start, code, table = index.runs.arrays()
+    if any("," in c for st in table for c in st):
+        raise ValueError("a country code with a comma cannot be stored")
+    out |= {"runs.ptr": ptr, "runs.start": start, "runs.code": code,
+            "runs.table": np.array([",".join(st) for st in table], dtype=str)}  # fmt: skip
+    out["stamp"] = np.array(index_stamp())
+    return out
+
+
+def _prefixed(a: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix) :]: v for k, v in a.items() if k.startswith(prefix)}

@@ -34,39 +34,38 @@ answered by array look-ups, not by a graph search per site. The precomputed obje
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from hazatlas.domain.reference import load_table
-from hazatlas.geo._segindex import SegmentIndex
-from hazatlas.geo.borders import (
-    _border_lines,
-    code_keys,
-    countries_at,
-    load_countries,
-    near_land_border,
-)
+from hazatlas.geo.borders import countries_at
 from hazatlas.geo.network import readonly
+from hazatlas.geo.river_runs import (
+    BORDER_TOLERANCE_M,
+    MIN_BORDER_RUN_M,
+    MIN_RUN_M,
+    RiverRuns,
+    State,
+    _all_codes,
+    _border_index,
+    _smooth,
+)
 from hazatlas.geo.upstream import UpstreamIntervals, on_path, upstream_intervals
 
 if TYPE_CHECKING:
     from hazatlas.geo.network import RiverNetwork
     from hazatlas.geo.network_index import NetworkIndex
     from hazatlas.geo.riparian import RiparianContact
-    from hazatlas.geo.snapping import SnapIndex
 
-BORDER_TOLERANCE_M = 1500.0
-MIN_BORDER_RUN_M = 8000.0
-MIN_RUN_M = 3000.0
-
-State = tuple[str, ...]
-
-__all__ = ["UpstreamIntervals", "on_path", "upstream_intervals"]  # kept here too (moved)
+# kept here too (moved to hazatlas.geo.upstream and hazatlas.geo.river_runs)
+__all__ = ["BORDER_TOLERANCE_M", "MIN_BORDER_RUN_M", "MIN_RUN_M", "RiverRuns", "State",
+           "UpstreamIntervals", "_all_codes", "_border_index", "_smooth", "countries_at",
+           "on_path", "upstream_intervals"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -98,175 +97,6 @@ def downstream_path(network: RiverNetwork, reach_index: int) -> np.ndarray:
         out.append(i)
         i = int(network.downstream[i])
     return np.array(out, dtype=np.int64)
-
-
-@functools.cache
-def _border_index() -> tuple[SegmentIndex, np.ndarray, np.ndarray]:
-    """The land borders as a segment index, with the two countries of each border line."""
-    lines, ca, cb = _border_lines()
-    return SegmentIndex(lines, 500.0), ca, cb
-
-
-@functools.cache
-def _all_codes() -> np.ndarray:
-    """Every country code and ``""``, sorted by :func:`hazatlas.geo.borders.code_keys`."""
-    codes = np.array(["", *load_countries()], dtype="<U3")
-    return codes[np.argsort(code_keys(codes), kind="stable")]
-
-
-def _sample_states(
-    network: RiverNetwork, snap: SnapIndex, cells: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[State]]:
-    """Reach, offset and state of every densified vertex of the snapping index; the state as a
-    code into the returned list of distinct states (code 0 is the empty state ``()``: equal
-    states have equal codes). ``cells=False``: every vertex tested point by point (the same
-    answers, slower; see :func:`hazatlas.geo.borders.countries_at`)."""
-    index = snap.segments
-    lon, lat, feat = index.lon, index.lat, index.feature
-    offset = index.along * snap.scale[feat]
-    country = countries_at(lon, lat, cells=cells)
-    bidx, ca, cb = _border_index()
-    # the exact distance only where a border may be within the tolerance (a cell test)
-    ask = near_land_border(lon, lat, BORDER_TOLERANCE_M) if cells else np.ones(len(lon), bool)
-    f = np.full(len(lon), -1, dtype=np.int64)
-    dist = np.full(len(lon), np.inf)
-    near = bidx.query(lon[ask], lat[ask], k=1, max_distance_m=BORDER_TOLERANCE_M)
-    f[ask], dist[ask] = near.feature[:, 0], near.distance_m[:, 0]
-    on_border = (f >= 0) & (dist <= BORDER_TOLERANCE_M)
-    # the state depends on (country, border line if on a border) only: one tuple per distinct
-    # pair, not per vertex
-    # (integer keys of the codes: sorting integers is much faster than sorting strings)
-    # (a look-up in the sorted keys of every code and a table of the pairs present instead
-    # of sorting the vertices: the same pairs in the same order)
-    names = _all_codes()
-    c_idx = np.searchsorted(code_keys(names), code_keys(country))
-    line = np.where(on_border, f, -1).astype(np.int64) + 1
-    pair = c_idx * (len(ca) + 1) + line
-    present = np.zeros(len(names) * (len(ca) + 1), dtype=bool)
-    present[pair] = True
-    pairs = np.flatnonzero(present)
-    which = (np.cumsum(present) - 1)[pair]
-    table: list[State] = [()]
-    code_of: dict[State, int] = {(): 0}
-    pair_code = np.zeros(len(pairs), dtype=np.int64)
-    for k, key in enumerate(pairs.tolist()):
-        c, fi = str(names[key // (len(ca) + 1)]), key % (len(ca) + 1) - 1
-        st = {c} if c else set()
-        if fi >= 0:
-            st |= {str(ca[fi]), str(cb[fi])}
-        state = tuple(sorted(st))
-        if state not in code_of:
-            code_of[state] = len(table)
-            table.append(state)
-        pair_code[k] = code_of[state]
-    return feat, offset, pair_code[which.reshape(-1)], table
-
-
-def _smooth(
-    starts: list[float], ends: list[float], states: list[State]
-) -> tuple[list[float], list[State]]:
-    # fill empty states (sea) with the previous (or next) state
-    for i in range(len(states)):
-        if not states[i]:
-            states[i] = states[i - 1] if i else next((s for s in states if s), ())
-    changed = True
-    while changed:
-        changed = False
-        runs = _merge(starts, ends, states)
-        starts, ends, states = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
-        for i, (a, b, s) in enumerate(runs):
-            limit = MIN_BORDER_RUN_M if len(s) > 1 else MIN_RUN_M
-            if len(runs) > 1 and b - a < limit:
-                states[i] = states[i - 1] if i else states[i + 1]
-                changed = True
-                break
-    return starts, states
-
-
-def _merge(
-    starts: list[float], ends: list[float], states: list[State]
-) -> list[tuple[float, float, State]]:
-    out: list[tuple[float, float, State]] = []
-    for a, b, s in zip(starts, ends, states, strict=True):
-        if out and out[-1][2] == s:
-            out[-1] = (out[-1][0], b, s)
-        else:
-            out.append((a, b, s))
-    return out
-
-
-@dataclass(frozen=True)
-class RiverRuns:
-    """Smoothed (start offset, state) runs along every reach, and a flat sorted key of all
-    runs for vectorised look-ups (:meth:`run_of`). Built once per network
-    (``network.index.runs``)."""
-
-    start: tuple[np.ndarray, ...]  # per reach, offsets (m) where its runs start; [0.0, ...]
-    state: tuple[tuple[State, ...], ...]  # per reach, the state of each run
-    ptr: np.ndarray  # (n + 1,) first flat run of each reach
-    pos: np.ndarray  # flat runs: reach + start / (length + 1), ascending
-    length_m: np.ndarray  # max(length_m, 1) per reach
-
-    @classmethod
-    def build(cls, network: RiverNetwork, snap: SnapIndex, cells: bool = True) -> RiverRuns:
-        feat, offset, code, table = _sample_states(network, snap, cells)
-        n = len(network)
-        bounds = np.searchsorted(feat, np.arange(n + 1))
-        uniform, single = _single_state(feat, code, n)
-        zero = readonly(np.zeros(1))  # shared by every reach of one run (read-only)
-        once = [(st,) for st in table]
-        run_start: list[np.ndarray] = [zero] * n
-        run_state: list[tuple[State, ...]] = [once[c] for c in single.tolist()]
-        sizes = np.ones(n, dtype=np.int64)
-        mixed = np.flatnonzero(~uniform)
-        for r in mixed.tolist():  # reaches with two states or more: smoothed one by one
-            lo, hi = bounds[r], bounds[r + 1]
-            off = offset[lo:hi]
-            mids = (off[:-1] + off[1:]) / 2
-            st = [0.0, *mids.tolist()]
-            en = [*mids.tolist(), float(network.length_m[r])]
-            s, ss = _smooth(st, en, [table[c] for c in code[lo:hi].tolist()])
-            if len(ss) == 1:  # smoothed into one run: starts at 0
-                run_state[r] = (ss[0],)
-                continue
-            run_start[r] = readonly(s)
-            run_state[r] = tuple(ss)
-            sizes[r] = len(s)
-        ptr = np.concatenate([[0], np.cumsum(sizes)])
-        length = np.maximum(network.length_m, 1.0)
-        reach_of = np.repeat(np.arange(n), sizes)
-        flat = np.zeros(int(ptr[-1]))
-        for r in np.flatnonzero(sizes > 1).tolist():
-            flat[ptr[r] : ptr[r + 1]] = run_start[r]
-        pos = flat / (length[reach_of] + 1.0) + reach_of
-        return cls(
-            tuple(run_start), tuple(run_state), readonly(ptr), readonly(pos), readonly(length)
-        )
-
-    def run_of(self, reach: np.ndarray, offset_m: np.ndarray) -> np.ndarray:
-        """Index of the state run that contains each (reach, offset), vectorised."""
-        q = reach + np.clip(offset_m, 0.0, None) / (self.length_m[reach] + 1.0)
-        j = np.searchsorted(self.pos, q, side="right") - 1
-        out: np.ndarray = np.maximum(j - self.ptr[reach], 0).astype(np.int64)
-        return out
-
-
-def _single_state(feat: np.ndarray, code: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per reach: whether all its samples that have a state have the same one (or none has
-    one, or it has no sample), and that state's code (0 if none). Such a reach is one run of
-    that state (what :func:`_smooth` makes of it: empty states take their neighbour's)."""
-    has = code > 0
-    fe, ce = feat[has], code[has]
-    lo = np.searchsorted(fe, np.arange(n), side="left")
-    hi = np.searchsorted(fe, np.arange(n), side="right")
-    some = hi > lo
-    first = np.zeros(n, dtype=np.int64)
-    first[some] = ce[lo[some]]
-    # a reach is uniform when each of its coded samples equals the reach's first one
-    differs = np.zeros(n, dtype=bool)
-    other = ce != first[fe]
-    differs[fe[other]] = True
-    return ~differs, first
 
 
 def river_runs(
@@ -306,31 +136,83 @@ def build_tails(
     network: RiverNetwork, runs: RiverRuns, contacts: Contacts = MappingProxyType({})
 ) -> tuple[tuple[Transition, ...], ...]:
     """For each reach, the state transitions from the end of the reach to the outlet
-    (the junction into the downstream reach and the riparian ``contacts`` included). One
-    reverse topological sweep."""
-    run_state = runs.state
-    n = len(network)
-    tail: list[tuple[Transition, ...]] = [()] * n
-    within: list[tuple[Transition, ...]] = [()] * n  # from the start of each reach
-    # a reach of one run without riparian contacts has no transitions of its own
-    plain = (np.diff(runs.ptr) == 1).tolist()
-    down = network.downstream.tolist()
-    for idx in reversed(network.groups):
-        for r in idx.tolist():
-            d = down[r]
-            own = () if plain[r] and r not in contacts else reach_transitions(r, runs, contacts)[1]
-            if d >= 0:
-                junction: tuple[Transition, ...] = ()
-                if run_state[d][0] != run_state[r][-1] and run_state[d][0]:
-                    junction = (Transition(d, 0.0, run_state[r][-1], run_state[d][0]),)
-                tail[r] = junction + within[d]
-            within[r] = own + tail[r]
-    return tuple(tail)
+    (the junction into the downstream reach and the riparian ``contacts`` included), all of
+    them at once: ``tuple(Tails(network, runs, contacts))``, what ``network.index.tails``
+    answers reach by reach."""
+    return tuple(Tails(network, runs, contacts))
 
 
-def transitions_to_outlet(network: RiverNetwork) -> tuple[tuple[Transition, ...], ...]:
+class Tails(Sequence[tuple[Transition, ...]]):
+    """Per reach, the state transitions from the end of the reach to the outlet (the junction
+    into the downstream reach and the riparian ``contacts`` included), each computed on first
+    use and kept (``network.index.tails``).
+
+    The tail of a reach is the junction into its downstream reach ``d`` (where the state
+    changes) followed by ``d``'s own transitions and ``d``'s tail; a reach's tail is built by
+    walking down to the first reach whose tail is known (or the outlet) and back up, so a
+    screening pays for the reaches below its sites only, not for every reach of a network of
+    a million (the same tuples as one reverse topological sweep over all of them)."""
+
+    def __init__(self, network: RiverNetwork, runs: RiverRuns, contacts: Contacts) -> None:
+        self._runs, self._contacts = runs, contacts
+        self._down = network.downstream
+        self._plain = np.diff(runs.ptr) == 1  # one run and (if no contact) nothing of its own
+        self._tail: list[tuple[Transition, ...] | None] = [None] * len(network)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._tail)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[Transition, ...]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[tuple[Transition, ...]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        r = int(i)
+        if r < 0:
+            r += len(self._tail)
+        if not 0 <= r < len(self._tail):
+            raise IndexError(f"reach {i} out of range")
+        done = self._tail[r]
+        if done is not None:
+            return done
+        with self._lock:
+            return self._build(r)
+
+    def _build(self, r: int) -> tuple[Transition, ...]:
+        tail, down, runs, contacts = self._tail, self._down, self._runs, self._contacts
+        path = []
+        x = r
+        while x >= 0 and tail[x] is None:
+            path.append(x)
+            x = int(down[x])
+        run_state = runs.state
+        for x in reversed(path):
+            d = int(down[x])
+            if d < 0:
+                tail[x] = ()
+                continue
+            junction: tuple[Transition, ...] = ()
+            if run_state[d][0] != run_state[x][-1] and run_state[d][0]:
+                junction = (Transition(d, 0.0, run_state[x][-1], run_state[d][0]),)
+            own = (
+                ()
+                if self._plain[d] and d not in contacts
+                else reach_transitions(d, runs, contacts)[1]
+            )
+            below = tail[d]
+            assert below is not None  # built before (further down the path) or known
+            tail[x] = junction + own + below
+        out = tail[r]
+        assert out is not None
+        return out
+
+
+def transitions_to_outlet(network: RiverNetwork) -> Sequence[tuple[Transition, ...]]:
     """For each reach, the state transitions from its end to the outlet
-    (``network.index.tails``, see :func:`build_tails`)."""
+    (``network.index.tails``, see :class:`Tails`; each built on first use)."""
     return network.index.tails
 
 

@@ -75,6 +75,20 @@ class SnapIndex:
         keys = _river_keys(network.name, fold)
         return cls(index, readonly(scale), readonly(keys))
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as plain arrays (``segments.*``, ``scale``, ``river_key``), for
+        :meth:`from_arrays`."""
+        out = {f"segments.{k}": v for k, v in self.segments.arrays().items()}
+        return {**out, "scale": self.scale, "river_key": self.river_key}
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> SnapIndex:
+        """The index of :meth:`arrays` (read back, not rebuilt)."""
+        from hazatlas.geo.network import readonly
+
+        seg = {k.split(".", 1)[1]: readonly(v) for k, v in a.items() if k.startswith("segments.")}
+        return cls(SegmentIndex.from_arrays(seg), readonly(a["scale"]), readonly(a["river_key"]))
+
 
 def _river_keys(names: Sequence[str | None], fold: Callable[[str | None], str]) -> np.ndarray:
     """An integer per reach, equal for reaches of the same folded name; each unnamed reach its

@@ -12,6 +12,7 @@ list and use them; building or replacing one needs an authenticated user.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 #: Networks kept loaded per process (the most recently loaded ones).
 MAX_LOADED = 2
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 _loaded: dict[tuple[str, str], tuple[Any, RiverNetwork]] = {}
 
 
@@ -79,7 +81,7 @@ def build_network(db: Database, principal: Principal, path: Path, name: str, *,
     kind, table = read_network_file(path)
     built = build(table)
     summary = {**built.summary(), "notes": list(table.notes)}
-    data = stored.encode(built)
+    data = stored.encode(built, _derived_indexes(built, name))
     sha = _sha256(path)
     with db.transaction() as s:
         old = stored.describe(s, name)
@@ -101,6 +103,16 @@ def build_network(db: Database, principal: Principal, path: Path, name: str, *,
     return _out(row)
 
 
+def _derived_indexes(built: Any, name: str) -> dict[str, Any]:
+    """The snapping index and the state runs of a built network, computed now to be stored
+    with it (:func:`hazatlas.geo.network_index.stored_arrays`): loading it then reads them."""
+    from hazatlas.geo.network_build import to_network
+    from hazatlas.geo.network_index import stored_arrays
+
+    # without discharges (the indexes depend on the lines, lengths and names only)
+    return stored_arrays(to_network(built, f"network:{name}", assign=False).index)
+
+
 def list_networks(db: Database) -> list[dict[str, Any]]:
     """Every stored network's description, by name."""
     with db.transaction() as s:
@@ -116,10 +128,13 @@ def show_network(db: Database, name: str) -> dict[str, Any]:
     return _out(row)
 
 
-def load_network(db: Database, name: str) -> RiverNetwork:
+def load_network(db: Database, name: str, *, stored_index: bool = True) -> RiverNetwork:
     """The stored network ``name`` as a :class:`RiverNetwork` (source ``network:NAME``),
     loaded once per process and version (a rebuild is seen at the next call); the last
-    :data:`MAX_LOADED` networks loaded are kept."""
+    :data:`MAX_LOADED` networks loaded are kept. Its snapping index and state runs are read
+    from the archive where they were stored by this code and data (:func:`index_problem`);
+    ``stored_index=False``: built afresh instead, and the network not kept (benchmarks and
+    tests compare the two)."""
     from hazatlas.geo.network_build import to_network
 
     with db.transaction() as s:
@@ -129,21 +144,49 @@ def load_network(db: Database, name: str) -> RiverNetwork:
         key = (str(db.url), name)
         with _lock:
             hit = _loaded.get(key)
-        if hit is not None and hit[0] == row.created_at:
+        if stored_index and hit is not None and hit[0] == row.created_at:
             return hit[1]
         data = stored.archive(s, name)
     assert data is not None
-    built = stored.decode(data)
+    decoded = stored.decode_all(data, with_index=stored_index)
+    built = decoded.built
+    del data
     attributes: Mapping[str, tuple[Any, ...]] = (
         {"basin": (row.basin,) * len(built.downstream)} if row.basin else {}
     )
-    net = to_network(built, f"network:{name}", dict(attributes))
+    if not stored_index:
+        return to_network(built, f"network:{name}", dict(attributes))
+    problem = index_problem(decoded)
+    net = to_network(built, f"network:{name}", dict(attributes),
+                     index_arrays=decoded.index if problem is None else None)  # fmt: skip
+    if problem is not None:  # computed on first use, as for any network: right, only slower
+        log.warning("river network %r: %s; its snapping index and state runs are computed "
+                    "again on every load (hazatlas network build FILE --name %s --replace "
+                    "stores current ones)", name, problem, name)  # fmt: skip
     with _lock:
         _loaded.pop(key, None)
         _loaded[key] = (row.created_at, net)
         while len(_loaded) > MAX_LOADED:  # a million reaches hold about 2 GB once indexed
             _loaded.pop(next(iter(_loaded)))
     return net
+
+
+def index_problem(decoded: stored.Decoded) -> str | None:
+    """Why the indexes stored with a network cannot be used (None if they can): none stored
+    (archive format 1), or stored by other code or data (their stamp differs from
+    :func:`hazatlas.geo.network_index.index_stamp`: what differs is named)."""
+    import json
+
+    from hazatlas.geo.network_index import index_stamp
+
+    if decoded.index is None:
+        return f"stored without its derived indexes (archive format {decoded.format})"
+    theirs = json.loads(str(decoded.index["stamp"])) if "stamp" in decoded.index else {}
+    ours = json.loads(index_stamp())
+    differ = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+    if differ:
+        return f"its derived indexes were stored by other code or data ({', '.join(differ)} differ)"
+    return None
 
 
 def network_version(db: Database, name: str) -> dict[str, str]:
