@@ -135,19 +135,34 @@ def _tanks(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
     return units
 
 
+def dam_released_volume(e: Establishment, warnings: list[str]) -> float | None:
+    """The volume a failure of the site's tailings dam releases (m³): the runout regression
+    ``larrauri2018`` of the stored volume and the dam height; None (and a warning) when the
+    register lacks either. Shared with the earthquake scenario (services/natech_earthquake)."""
+    t = e.tailings
+    if t is not None and t.stored_volume_m3 and t.dam_height_m:
+        return float(runout_model("larrauri2018").compute(
+            impounded_volume_m3=t.stored_volume_m3, dam_height_m=t.dam_height_m
+        ).released_volume_m3)
+    warnings.append("tailings dam: no stored volume or dam height, so no released volume")
+    return None
+
+
+def dam_liquefaction(pga_g: float) -> tuple[Any, float]:
+    """The dam's failure under a PGA: HAZUS conditional liquefaction probability with the
+    documented susceptibility (natech_unit_defaults.csv); the damage result and the
+    probability of failure."""
+    susceptibility = defaults()["tailings_susceptibility"]
+    damage = HazusLiquefaction().compute(pga_g=pga_g, susceptibility=susceptibility).damage()
+    return damage, float(damage.probabilities[0, 1])
+
+
 def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
               warnings: list[str], site_damage: dict[str, Any] | None = None
               ) -> dict[str, Any] | None:
     if e.kind != EstablishmentKind.TAILINGS and e.tailings is None:
         return None
-    t = e.tailings
-    released = None
-    if t is not None and t.stored_volume_m3 and t.dam_height_m:
-        released = runout_model("larrauri2018").compute(
-            impounded_volume_m3=t.stored_volume_m3, dam_height_m=t.dam_height_m
-        ).released_volume_m3
-    else:
-        warnings.append("tailings dam: no stored volume or dam height, so no released volume")
+    released = dam_released_volume(e, warnings)
     susceptibility = defaults()["tailings_susceptibility"]
     events = []
     for layer, s in samples:
@@ -155,8 +170,7 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
             "earthquake", "pga", "g"
         ):
             continue
-        damage = HazusLiquefaction().compute(pga_g=s.value, susceptibility=susceptibility).damage()
-        p = float(damage.probabilities[0, 1])
+        damage, p = dam_liquefaction(s.value)
         events.append(EventResult(
             "earthquake", damage.model, layer.scenario, layer.horizon, layer.return_period_years,
             s.value, "g", damage, p * released if released is not None else 0.0, "m3",

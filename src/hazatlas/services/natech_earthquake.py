@@ -46,8 +46,6 @@ from hazatlas.geo._geodesy import geodesic_m
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.gmpe import Boatwright2003, Singh1993
 from hazatlas.models.natech.screening import defaults, tank_event, tank_unit
-from hazatlas.models.natech.tailings import HazusLiquefaction
-from hazatlas.models.tailings.runout import runout_model
 from hazatlas.services.register import RegisterService, list_establishments
 from hazatlas.services.store import Database
 
@@ -168,20 +166,13 @@ def _tanks(e: Establishment, pga: float, warnings: list[str]) -> list[dict[str, 
 
 
 def _dam(e: Establishment, pga: float, warnings: list[str]) -> dict[str, Any] | None:
+    from hazatlas.services.natech import dam_liquefaction, dam_released_volume
+
     if e.kind != EstablishmentKind.TAILINGS and e.tailings is None:
         return None
-    t = e.tailings
-    released = None
-    if t is not None and t.stored_volume_m3 and t.dam_height_m:
-        released = runout_model("larrauri2018").compute(
-            impounded_volume_m3=t.stored_volume_m3, dam_height_m=t.dam_height_m
-        ).released_volume_m3
-    else:
-        warnings.append("tailings dam: no stored volume or dam height, so no released volume")
-    susceptibility = defaults()["tailings_susceptibility"]
-    damage = HazusLiquefaction().compute(pga_g=pga, susceptibility=susceptibility).damage()
-    p = float(damage.probabilities[0, 1])
-    return {"model": damage.model, "susceptibility": susceptibility,
+    released = dam_released_volume(e, warnings)
+    damage, p = dam_liquefaction(pga)
+    return {"model": damage.model, "susceptibility": defaults()["tailings_susceptibility"],
             "susceptibility_note": "assumed (natech_unit_defaults.csv)",
             "failure_probability": p, "released_volume_m3": released,
             "release_m3": p * released if released is not None else 0.0,
