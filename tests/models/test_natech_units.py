@@ -7,7 +7,8 @@ import math
 import pytest
 
 from hazatlas.domain.errors import ValidationError
-from hazatlas.models.natech.screening import TANK_KINDS, UNIT_KINDS, tank_event, tank_unit
+from hazatlas.domain.inventory import UNIT_KINDS
+from hazatlas.models.natech.screening import TANK_KINDS, tank_event, tank_unit
 
 GIVEN = {"unit_kind": "atmospheric_tank", "anchored": "true", "tank_diameter_m": "20",
          "tank_height_m": "10", "liquid_density_kg_m3": "800", "tank_mass_kg": "90000"}

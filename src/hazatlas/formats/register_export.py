@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hazatlas.domain.establishment import Establishment
+from hazatlas.domain.inventory import UNIT_FIELDS
 
 
 def field_text(value: Any) -> str:
@@ -82,6 +83,7 @@ def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, s
                 "storage_unit": item.storage_unit or "",
                 "cannot_initiate": "true" if item.cannot_initiate else "false",
                 "water_hazard_class": field_text(item.water_hazard_class),
+                **{k: item.extra.get(k, "") for k in UNIT_FIELDS},
             }
         )
     return rows

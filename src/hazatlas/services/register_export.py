@@ -32,7 +32,8 @@ from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS
 EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
 # Columns whose cells are numbers (XLSX writes them as number cells).
 NUMERIC_COLUMNS = ("lon", "lat", "stored_volume", "dam_height_m", "area_m2", "seveso_entry",
-                   "quantity", "water_hazard_class")
+                   "quantity", "water_hazard_class", "fill_fraction", "tank_diameter_m",
+                   "tank_height_m")
 
 
 def export_file(db: Database, principal: Principal, path: Path, *, fmt: str | None = None,
@@ -207,6 +208,11 @@ def record_rows(
             i[11].strip() if i[11] else "",  # storage_unit
             "true" if i[12] else "false",  # cannot_initiate
             "" if i[13] is None else str(i[13]).strip(),  # water_hazard_class (_fmt of one)
+            i[14] or "",  # unit_kind
+            "" if i[15] is None else ("true" if i[15] else "false"),  # anchored
+            _fmt(i[16]),  # fill_fraction
+            _fmt(i[17]),  # tank_diameter_m
+            _fmt(i[18]),  # tank_height_m
             *derived,
         ]
         for i in lines

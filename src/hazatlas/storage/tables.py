@@ -114,6 +114,12 @@ class InventoryItemRow(Base):
     storage_unit: Mapped[str | None] = mapped_column(String(200))
     cannot_initiate: Mapped[bool] = mapped_column(Boolean, default=False)
     water_hazard_class: Mapped[int | None] = mapped_column(Integer)
+    # the storage unit's data (domain.inventory.UNIT_FIELDS; migration 0015)
+    unit_kind: Mapped[str | None] = mapped_column(String(30))
+    anchored: Mapped[bool | None] = mapped_column(Boolean)
+    fill_fraction: Mapped[float | None] = mapped_column(Float)
+    tank_diameter_m: Mapped[float | None] = mapped_column(Float)
+    tank_height_m: Mapped[float | None] = mapped_column(Float)
 
 
 class ChangeRow(Base):

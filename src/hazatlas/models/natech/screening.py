@@ -41,24 +41,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hazatlas.domain.inventory import UNIT_KINDS
 from hazatlas.domain.reference import load_table
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.damage import DamageResult
 from hazatlas.models.natech.flood import TankFlotation
 from hazatlas.models.natech.fragility import SHIPPED
 
-#: unit kinds of an inventory line (register column ``unit_kind``): name -> meaning
-UNIT_KINDS = {
-    "atmospheric_tank": "atmospheric storage tank (vertical, on the ground)",
-    "pressurised_tank": "pressurised tank: bullet, sphere or other pressure vessel",
-    "drums": "drums, cylinders, IBCs or other containers",
-    "warehouse": "packaged goods in a building",
-    "pond": "pond, lagoon or tailings pond",
-    "heap": "heap, dump or stockpile",
-    "process_unit": "reactor, column or other process equipment",
-    "pipeline": "pipeline",
-    "other": "any other unit",
-}
 #: the unit kinds the tank models (fragility curves and flotation) take
 TANK_KINDS = frozenset({"atmospheric_tank"})
 

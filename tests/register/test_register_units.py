@@ -1,0 +1,85 @@
+"""The storage unit's columns of the register (unit kind, anchorage, fill, tank diameter and
+height): validated on import by row and column, stored, exported and read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from hazatlas.domain.access import SYSTEM
+from hazatlas.domain.errors import ValidationError
+from hazatlas.services.register import RegisterService
+from hazatlas.storage.repositories import Query
+
+UNIT = {"unit_kind": "Atmospheric_Tank", "anchored": "yes", "fill_fraction": "0.8",
+        "tank_diameter_m": "30", "tank_height_m": "14,5"}
+
+
+def svc(db):
+    return RegisterService(db, SYSTEM)
+
+
+def _rows(sample_rows, **unit):
+    return [dict(sample_rows[2], **unit), sample_rows[3]]
+
+
+def test_unit_columns_are_normalised_stored_and_read(db, sample_rows, make_csv):
+    svc(db).import_file(make_csv(_rows(sample_rows, **UNIT), "units.csv"))
+    e, _ = svc(db).get("RS-PANCEVO-HIP")
+    assert e.inventory[0].extra == {"unit_kind": "atmospheric_tank", "anchored": "true",
+                                    "fill_fraction": "0.8", "tank_diameter_m": "30.0",
+                                    "tank_height_m": "14.5"}
+    other, _ = svc(db).get("UA-KALUSH-HCB")
+    assert other.inventory[0].extra == {}
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "geojson"])
+def test_unit_columns_round_trip(db, sample_rows, make_csv, tmp_path, ext):
+    svc(db).import_file(make_csv(_rows(sample_rows, **UNIT), "units.csv"))
+    out = tmp_path / f"export.{ext}"
+    svc(db).export_file(out)
+    before = {e.id: e for e, _ in svc(db).all()}
+    report = svc(db).import_file(out)
+    assert report.summary.to_dict()["updated"] == 0
+    assert {e.id: e for e, _ in svc(db).all()} == before
+    if ext == "csv":
+        text = out.read_text(encoding="utf-8")
+        assert "atmospheric_tank,true,0.8,30.0,14.5" in text
+
+
+def test_changed_unit_data_is_an_update(db, sample_rows, make_csv):
+    svc(db).import_file(make_csv(_rows(sample_rows, **UNIT), "v1.csv"))
+    report = svc(db).import_file(make_csv(_rows(sample_rows, **{**UNIT, "anchored": "no"}),
+                                          "v2.csv"))
+    assert report.summary.to_dict()["updated"] == 1
+    e, _ = svc(db).get("RS-PANCEVO-HIP")
+    assert e.inventory[0].extra["anchored"] == "false"
+
+
+BAD = [
+    ("unit_kind", "floating_roof_tank", "'floating_roof_tank' is not one of atmospheric_tank"),
+    ("anchored", "bolted", "'bolted' is not true or false"),
+    ("fill_fraction", "1.2", "'1.2' is not a number in (0, 1]"),
+    ("fill_fraction", "0", "'0' is not a number in (0, 1]"),
+    ("tank_diameter_m", "wide", "'wide' is not a number in (0, 1000]"),
+    ("tank_diameter_m", "nan", "'nan' is not a number in (0, 1000]"),
+    ("tank_height_m", "2000", "'2000' is not a number in (0, 1000]"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), BAD, ids=[c[0] + ":" + c[1] for c in BAD])
+def test_bad_unit_data_names_row_and_column(db, sample_rows, make_csv, column, value, message):
+    rows = [sample_rows[3], dict(sample_rows[2], **{column: value})]
+    with pytest.raises(ValidationError) as info:
+        svc(db).import_file(make_csv(rows))
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith(f"bad.csv, row 3, column '{column}': {message}") for p in problems), \
+        problems
+    assert svc(db).list(Query())[1] == 0  # all-or-nothing: not even the good row
+
+
+def test_height_without_diameter_is_refused(db, sample_rows, make_csv):
+    with pytest.raises(ValidationError) as info:
+        svc(db).import_file(make_csv(_rows(sample_rows, tank_height_m="12")))
+    (problem,) = info.value.problems
+    assert (problem.row, problem.field) == (2, "tank_height_m")
+    assert "needs the tank diameter" in problem.message
