@@ -83,3 +83,59 @@ def test_height_without_diameter_is_refused(db, sample_rows, make_csv):
     (problem,) = info.value.problems
     assert (problem.row, problem.field) == (2, "tank_height_m")
     assert "needs the tank diameter" in problem.message
+
+
+def test_api_vocabulary_is_the_domain_one() -> None:
+    from typing import get_args
+
+    from hazatlas.api.schemas import UnitKind
+    from hazatlas.domain.inventory import UNIT_KINDS
+
+    assert get_args(UnitKind) == tuple(UNIT_KINDS)
+
+
+@pytest.fixture
+def client(db):
+    from fastapi.testclient import TestClient
+
+    from hazatlas.api.app import create_app
+    from hazatlas.services import users
+    from hazatlas.services.settings import Settings
+
+    users.create_user(db, "admin", "administrator")
+    token = users.issue_token(db, "admin")
+    with TestClient(create_app(Settings(database_url=db.url), db)) as c:
+        c.headers["Authorization"] = f"Bearer {token}"
+        yield c
+
+
+SITE = {"id": "MD-TEST-1", "name": "Test depot", "country_iso3": "MDA", "lon": 28.86,
+        "lat": 47.01, "source": "test",
+        "inventory": [{"substance_name": "Diesel", "max_quantity_kg": 2e6, "physical_state": "liquid",
+                       "unit_kind": "atmospheric_tank", "anchored": False, "fill_fraction": 0.9,
+                       "tank_diameter_m": 18.5, "tank_height_m": 12}]}
+
+
+def test_api_takes_and_gives_unit_data(db, client):
+    r = client.post("/api/establishments", json=SITE)
+    assert r.status_code == 201, r.text
+    e, _ = svc(db).get("MD-TEST-1")
+    assert e.inventory[0].extra == {"unit_kind": "atmospheric_tank", "anchored": "false",
+                                    "fill_fraction": "0.9", "tank_diameter_m": "18.5",
+                                    "tank_height_m": "12.0"}
+    (item,) = client.get("/api/establishments/MD-TEST-1").json()["properties"]["inventory"]
+    assert {k: item[k] for k in ("unit_kind", "anchored", "fill_fraction", "tank_diameter_m",
+                                 "tank_height_m")} == {
+        "unit_kind": "atmospheric_tank", "anchored": False, "fill_fraction": 0.9,
+        "tank_diameter_m": 18.5, "tank_height_m": 12.0}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"unit_kind": "silo"}, "unit_kind"),
+    ({"fill_fraction": 1.5}, "fill_fraction"),
+    ({"tank_diameter_m": None}, "tank_height_m"),
+])
+def test_api_refuses_bad_unit_data(client, change, field):
+    site = {**SITE, "inventory": [{**SITE["inventory"][0], **change}]}
+    r = client.post("/api/establishments", json=site)
+    assert r.status_code == 422 and field in r.text, r.text
