@@ -139,3 +139,43 @@ def test_api_refuses_bad_unit_data(client, change, field):
     site = {**SITE, "inventory": [{**SITE["inventory"][0], **change}]}
     r = client.post("/api/establishments", json=site)
     assert r.status_code == 422 and field in r.text, r.text
+
+
+DAM = {"pond_level_m": "-2.5", "crest_level_m": "1,5", "min_freeboard_m": "1"}
+
+
+def test_dam_levels_are_stored_exported_and_read_back(db, sample_rows, make_csv, tmp_path):
+    rows = [dict(r, **DAM) for r in sample_rows if r["establishment_id"] == "RO-BM-AURUL"]
+    svc(db).import_file(make_csv(rows, "dam.csv"))
+    e, _ = svc(db).get("RO-BM-AURUL")
+    t = e.tailings
+    assert (t.pond_level_m, t.crest_level_m, t.min_freeboard_m) == (-2.5, 1.5, 1.0)
+    for ext in ("csv", "xlsx"):
+        out = tmp_path / f"export.{ext}"
+        svc(db).export_file(out)
+        assert svc(db).import_file(out).summary.to_dict()["updated"] == 0
+    assert svc(db).get("RO-BM-AURUL")[0] == e
+
+
+DAM_BAD = [
+    ({"pond_level_m": "3"}, "crest_level_m", "is required with pond_level_m"),
+    ({"crest_level_m": ""}, "crest_level_m", "is required with pond_level_m"),
+    ({"pond_level_m": "2"}, "pond_level_m", "2 m is above the crest level 1.5 m"),
+    ({"min_freeboard_m": "-1"}, "min_freeboard_m", "-1 is negative"),
+    ({"crest_level_m": "20000"}, "crest_level_m", "20000 is out of range"),
+]
+
+
+@pytest.mark.parametrize(("change", "column", "message"), DAM_BAD)
+def test_bad_dam_levels_name_row_and_column(db, sample_rows, make_csv, change, column, message):
+    rows = [sample_rows[3]] + [dict(r, **{**DAM, **change}) for r in sample_rows
+                               if r["establishment_id"] == "RO-BM-AURUL"]
+    if change == {"pond_level_m": "3"}:
+        rows = [sample_rows[3]] + [dict(r, pond_level_m="3") for r in sample_rows
+                                   if r["establishment_id"] == "RO-BM-AURUL"]
+    with pytest.raises(ValidationError) as info:
+        svc(db).import_file(make_csv(rows))
+    problems = [str(p) for p in info.value.problems]
+    assert any(p.startswith(f"bad.csv, row 3, column '{column}': {message}") for p in problems), \
+        problems
+    assert svc(db).list(Query())[1] == 0

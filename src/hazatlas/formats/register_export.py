@@ -56,6 +56,9 @@ def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, s
                 "commodity": t.commodity or "",
                 "tailings_status": str(t.tailings_status or ""),
                 "last_inspection": t.last_inspection.isoformat() if t.last_inspection else "",
+                "pond_level_m": field_text(t.pond_level_m),
+                "crest_level_m": field_text(t.crest_level_m),
+                "min_freeboard_m": field_text(t.min_freeboard_m),
                 "constituents": ";".join(
                     f"{c.name}:{field_text(c.concentration_mg_kg)} mg/kg"
                     + (f":{c.cas_number}" if c.cas_number else "")

@@ -46,6 +46,9 @@ ESTABLISHMENT_COLUMNS = (
     "tailings_status",
     "last_inspection",
     "constituents",
+    "pond_level_m",
+    "crest_level_m",
+    "min_freeboard_m",
 )
 # The stored columns of an inventory line, in the order the readers take them.
 INVENTORY_COLUMNS = (
@@ -112,6 +115,9 @@ def establishment_values(e: Establishment) -> dict[str, Any]:
             if t and t.constituents
             else None
         ),
+        "pond_level_m": t.pond_level_m if t else None,
+        "crest_level_m": t.crest_level_m if t else None,
+        "min_freeboard_m": t.min_freeboard_m if t else None,
     }
 
 
@@ -205,6 +211,9 @@ def establishment_from_values(v: dict[str, Any], items: list[dict[str, Any]]) ->
                 Constituent(c["name"], float(c["concentration_mg_kg"]), c.get("cas_number"))
                 for c in (v.get("constituents") or [])
             ],
+            pond_level_m=v.get("pond_level_m"),
+            crest_level_m=v.get("crest_level_m"),
+            min_freeboard_m=v.get("min_freeboard_m"),
         )
     source = v.get("source")
     return Establishment(
@@ -257,6 +266,9 @@ _TAILINGS_KEYS = (
     "tailings_status",
     "last_inspection",
     "constituents",
+    "pond_level_m",
+    "crest_level_m",
+    "min_freeboard_m",
 )
 
 

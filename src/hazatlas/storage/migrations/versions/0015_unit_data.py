@@ -1,5 +1,6 @@
 """The storage unit's data of an inventory line: unit kind, anchorage, design fill, tank
-diameter and shell height (docs/register-format.md, docs/natech.md).
+diameter and shell height; a tailings dam's pond and crest levels and minimum freeboard
+(docs/register-format.md, docs/natech.md).
 
 Revision ID: 0015
 Revises: 0014
@@ -15,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("establishment", schema=None) as batch_op:
+        for name in ("pond_level_m", "crest_level_m", "min_freeboard_m"):
+            batch_op.add_column(sa.Column(name, sa.Float(), nullable=True))
     with op.batch_alter_table("inventory_item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unit_kind", sa.String(length=30), nullable=True))
         batch_op.add_column(sa.Column("anchored", sa.Boolean(), nullable=True))
@@ -27,4 +31,7 @@ def downgrade() -> None:
     with op.batch_alter_table("inventory_item", schema=None) as batch_op:
         for name in ("tank_height_m", "tank_diameter_m", "fill_fraction", "anchored",
                      "unit_kind"):
+            batch_op.drop_column(name)
+    with op.batch_alter_table("establishment", schema=None) as batch_op:
+        for name in ("min_freeboard_m", "crest_level_m", "pond_level_m"):
             batch_op.drop_column(name)
