@@ -39,7 +39,7 @@ ESTABLISHMENT_COLUMNS = (
 INVENTORY_COLUMNS = (
     "substance_name", "cas_number", "hazard_statements", "clp_classification",
     "seveso_categories", "seveso_entry", "quantity", "unit", "quantity_basis", "physical_state",
-    "storage_unit", "cannot_initiate", "water_hazard_class",
+    "storage_unit", "cannot_initiate", "water_hazard_class", "unit_kind",
 )  # fmt: skip
 
 # The sub-regions of the UNECE assistance programme that the demo must cover (by country).

@@ -95,7 +95,7 @@ def test_screen_site_tanks_tailings_and_thi(filled, manifest):
     (tank,) = chem["units"]  # the chlorine (liquefied gas) is not a tank of these models
     assert any("C-1 (Chlorine)" in w and "not assessed" in w for w in chem["warnings"])
     assert tank["unit"]["unit_id"] == "T-101" and tank["unit"]["content_kg"] == 5e6
-    assert set(tank["unit"]["assumed"]) == {"tank_model", "fill_fraction",
+    assert set(tank["unit"]["assumed"]) == {"unit_kind", "tank_model", "fill_fraction",
                                             "liquid_density_kg_m3", "diameter_m", "tank_mass_kg"}
     quake = [e for e in tank["events"] if e["hazard"] == "earthquake"]
     r475 = 5e6 * _release_fraction([0.8390, 0.4186, 0.1376, 0.0498])

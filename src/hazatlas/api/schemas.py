@@ -23,6 +23,10 @@ from hazatlas.domain.tailings import (
     TailingsStatus,
 )
 
+#: the unit kinds of domain.inventory.UNIT_KINDS (tests check they agree)
+UnitKind = Literal["atmospheric_tank", "pressurised_tank", "drums", "warehouse", "pond", "heap",
+                   "process_unit", "pipeline", "other"]
+
 
 class InventoryItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -38,9 +42,27 @@ class InventoryItemIn(BaseModel):
     cannot_initiate: bool = False
     water_hazard_class: int | None = Field(default=None, ge=1, le=3)
     quantity_basis: QuantityBasis = QuantityBasis.PUBLISHED
+    # the storage unit (register columns of the same names, docs/register-format.md)
+    unit_kind: UnitKind | None = None
+    anchored: bool | None = None
+    fill_fraction: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
+    tank_diameter_m: float | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
+    tank_height_m: float | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
+
+    def unit_extra(self) -> dict[str, str]:
+        """The storage unit's data as an inventory line's ``extra`` holds them."""
+        out = {"unit_kind": self.unit_kind or "",
+               "anchored": "" if self.anchored is None else str(self.anchored).lower()}
+        for k in ("fill_fraction", "tank_diameter_m", "tank_height_m"):
+            v = getattr(self, k)
+            out[k] = "" if v is None else repr(float(v))
+        return {k: v for k, v in out.items() if v}
 
     def problems(self, n: int) -> list[tuple[str, str]]:
         out = []
+        if self.tank_height_m is not None and self.tank_diameter_m is None:
+            out.append((f"inventory.{n}.tank_height_m",
+                        "a shell height needs the tank diameter (tank_diameter_m) too"))
         if self.cas_number and (why := cas_problem(self.cas_number)):
             out.append((f"inventory.{n}.cas_number", why))
         for h in self.hazard_statements:
@@ -106,7 +128,7 @@ class EstablishmentIn(BaseModel):
                 seveso_categories=tuple(i.seveso_categories), seveso_entry=i.seveso_entry,
                 physical_state=i.physical_state, storage_unit=i.storage_unit,
                 cannot_initiate=i.cannot_initiate, water_hazard_class=i.water_hazard_class,
-                quantity_basis=i.quantity_basis) for i in self.inventory],
+                quantity_basis=i.quantity_basis, extra=i.unit_extra()) for i in self.inventory],
             tailings=TailingsDetails(
                 stored_volume_m3=t.stored_volume_m3, dam_height_m=t.dam_height_m, area_m2=t.area_m2,
                 construction_method=t.construction_method, commodity=t.commodity,
@@ -124,7 +146,11 @@ def _item_out(i: InventoryItem) -> dict[str, Any]:
             "seveso_categories": list(i.seveso_categories), "seveso_entry": i.seveso_entry,
             "physical_state": str(i.physical_state), "storage_unit": i.storage_unit,
             "cannot_initiate": i.cannot_initiate, "water_hazard_class": i.water_hazard_class,
-            "quantity_basis": str(i.quantity_basis)}
+            "quantity_basis": str(i.quantity_basis),
+            "unit_kind": i.extra.get("unit_kind") or None,
+            **{k: float(i.extra[k]) if i.extra.get(k) else None
+               for k in ("fill_fraction", "tank_diameter_m", "tank_height_m")},
+            "anchored": {"true": True, "false": False}.get(i.extra.get("anchored", ""))}
 
 
 def properties(e: Establishment, full: bool, *, detail: bool) -> dict[str, Any]:

@@ -97,17 +97,19 @@ def rain_dam(
     start: StartOpt,
     rainfall: Annotated[str, typer.Option("--rainfall", help="Design rainfall depth, e.g. "
                                           "200mm")],
-    pond_level: Annotated[str, typer.Option("--pond-level", help="Pond level, e.g. 9m (same "
-                                            "datum as the crest)")],
-    crest_level: Annotated[str, typer.Option("--crest-level", help="Dam crest level, e.g. 10m")],
-    min_freeboard: Annotated[str, typer.Option("--min-freeboard", help="Minimum freeboard, "
-                                               "e.g. 0.5m")],
     pond_area: Annotated[str, typer.Option("--pond-area", help="Pond area, e.g. 2ha or "
                                            "20000m2")],
     catchment_area: Annotated[str, typer.Option(
         "--catchment-area", help="Catchment draining into the pond, e.g. 50ha or 500000m2")] = "0m2",
     runoff: Annotated[float, typer.Option("--runoff-coefficient", help="Runoff coefficient of "
                                           "the catchment, 0-1")] = 1.0,
+    pond_level: Annotated[str | None, typer.Option(
+        "--pond-level", help="Pond level, e.g. 9m (same datum as the crest; default: the "
+        "register)")] = None,
+    crest_level: Annotated[str | None, typer.Option(
+        "--crest-level", help="Dam crest level, e.g. 10m (default: the register)")] = None,
+    min_freeboard: Annotated[str | None, typer.Option(
+        "--min-freeboard", help="Minimum freeboard, e.g. 0.5m (default: the register)")] = None,
     stored_volume: Annotated[str | None, typer.Option(
         "--stored-volume", help="Stored tailings volume, e.g. 0.1Mm3 (default: the "
         "register)")] = None,
@@ -142,9 +144,9 @@ def rain_dam(
         constituents_mg_kg=dict(given) if given else None, flow=_flow(flow), days=days)
     req = RainDamRequest(
         failure, design_rainfall_m=metres(rainfall, "--rainfall"),
-        pond_level_m=metres(pond_level, "--pond-level"),
-        crest_level_m=metres(crest_level, "--crest-level"),
-        min_freeboard_m=metres(min_freeboard, "--min-freeboard"),
+        pond_level_m=metres(pond_level, "--pond-level") if pond_level else None,
+        crest_level_m=metres(crest_level, "--crest-level") if crest_level else None,
+        min_freeboard_m=metres(min_freeboard, "--min-freeboard") if min_freeboard else None,
         pond_area_m2=area(pond_area, "--pond-area"),
         catchment_area_m2=area(catchment_area, "--catchment-area"), runoff_coefficient=runoff)
     database = open_db(db)

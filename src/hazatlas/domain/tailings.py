@@ -31,7 +31,10 @@ class Constituent:
 
 @dataclass
 class TailingsDetails:
-    """Stored volume in m3, dam height in m, area in m2."""
+    """Stored volume in m3, dam height in m, area in m2. ``pond_level_m`` and
+    ``crest_level_m`` are the pond's water level and the dam crest's level in metres on one
+    datum, ``min_freeboard_m`` the minimum freeboard the dam's design requires (m): the
+    overtopping screen's inputs (docs/natech.md)."""
 
     stored_volume_m3: float | None = None
     dam_height_m: float | None = None
@@ -41,3 +44,6 @@ class TailingsDetails:
     tailings_status: TailingsStatus | None = None
     last_inspection: dt.date | None = None
     constituents: list[Constituent] = field(default_factory=list)
+    pond_level_m: float | None = None
+    crest_level_m: float | None = None
+    min_freeboard_m: float | None = None

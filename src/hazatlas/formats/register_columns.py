@@ -29,6 +29,9 @@ ESTABLISHMENT_FIELDS = (
     "tailings_status",
     "last_inspection",
     "constituents",
+    "pond_level_m",
+    "crest_level_m",
+    "min_freeboard_m",
 )
 INVENTORY_FIELDS = (
     "substance_name",
@@ -44,6 +47,12 @@ INVENTORY_FIELDS = (
     "storage_unit",
     "cannot_initiate",
     "water_hazard_class",
+    # the storage unit's data (domain.inventory.UNIT_FIELDS), optional
+    "unit_kind",
+    "anchored",
+    "fill_fraction",
+    "tank_diameter_m",
+    "tank_height_m",
 )
 COLUMNS = ESTABLISHMENT_FIELDS + INVENTORY_FIELDS
 OPTIONAL_INPUT_COLUMNS = ("area_ha",)
@@ -58,6 +67,8 @@ MAX_QUANTITY_KG = 1e12  # 1 Gt on one inventory line
 MAX_STORED_VOLUME_M3 = 1e11  # 100 km3
 MAX_DAM_HEIGHT_M = 1_000.0
 MAX_AREA_M2 = 1e10  # 10,000 km2
+MAX_DAM_LEVEL_M = 10_000.0  # pond or crest level (m, on any datum: above sea level or local)
+MAX_TANK_SIZE_M = 1_000.0  # tank diameter or shell height
 MAX_CONCENTRATION_MG_KG = 1e6  # 100 %
 MAX_PROJECTED_COORDINATE = 1e8  # metres (or the CRS's unit) of an x or y given with --crs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hazatlas.domain.establishment import Establishment
+from hazatlas.domain.inventory import UNIT_FIELDS
 
 
 def field_text(value: Any) -> str:
@@ -55,6 +56,9 @@ def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, s
                 "commodity": t.commodity or "",
                 "tailings_status": str(t.tailings_status or ""),
                 "last_inspection": t.last_inspection.isoformat() if t.last_inspection else "",
+                "pond_level_m": field_text(t.pond_level_m),
+                "crest_level_m": field_text(t.crest_level_m),
+                "min_freeboard_m": field_text(t.min_freeboard_m),
                 "constituents": ";".join(
                     f"{c.name}:{field_text(c.concentration_mg_kg)} mg/kg"
                     + (f":{c.cas_number}" if c.cas_number else "")
@@ -82,6 +86,7 @@ def to_rows(establishment: Establishment, *, complete: bool) -> list[dict[str, s
                 "storage_unit": item.storage_unit or "",
                 "cannot_initiate": "true" if item.cannot_initiate else "false",
                 "water_hazard_class": field_text(item.water_hazard_class),
+                **{k: item.extra.get(k, "") for k in UNIT_FIELDS},
             }
         )
     return rows

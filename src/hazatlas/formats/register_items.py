@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from typing import Any
 
-from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
+from hazatlas.domain.inventory import (
+    UNIT_KINDS,
+    InventoryItem,
+    PhysicalState,
+    QuantityBasis,
+)
 from hazatlas.domain.substance import cas_problem, is_hazard_statement_code, split_list
 from hazatlas.formats.register_cells import INV, QTY, RowCtx, length_problems, quoted
 from hazatlas.formats.register_columns import (
     INVENTORY_FIELDS,
     MAX_LENGTHS,
     MAX_QUANTITY_KG,
+    MAX_TANK_SIZE_M,
     SHORT_TEXT,
 )
 from hazatlas.formats.units import MASS_UNITS
@@ -35,6 +42,50 @@ def _enum_problem(
         return default
 
 
+def _unit_number(text: str, name: str, high: float, problems: list[tuple[str, str]]) -> str:
+    try:  # a decimal comma is read as the other numeric columns read it
+        value = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text
+                      else text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0.0 < value <= high):
+        problems.append((name, f"{quoted(text)} is not a number in (0, {high:g}]"))
+        return ""
+    return repr(value)
+
+
+def unit_data(cells: tuple[str, ...], problems: list[tuple[str, str]]) -> dict[str, str]:
+    """The storage unit's data of a line (cells in :data:`UNIT_FIELDS` order), normalised, as
+    the line's ``extra`` holds them; problems are added as (column, message)."""
+    kind_text, anchored_text, fill_text, diameter_text, height_text = cells
+    out: dict[str, str] = {}
+    if kind_text:
+        kind = kind_text.lower()
+        if kind in UNIT_KINDS:
+            out["unit_kind"] = kind
+        else:
+            problems.append(
+                ("unit_kind", f"{quoted(kind_text)} is not one of {', '.join(UNIT_KINDS)}")
+            )
+    if anchored_text:
+        low = anchored_text.lower()
+        if low in _TRUE or low in _FALSE:
+            out["anchored"] = "true" if low in _TRUE else "false"
+        else:
+            problems.append(("anchored", f"{quoted(anchored_text)} is not true or false"))
+    for name, text, high in (
+        ("fill_fraction", fill_text, 1.0),
+        ("tank_diameter_m", diameter_text, MAX_TANK_SIZE_M),
+        ("tank_height_m", height_text, MAX_TANK_SIZE_M),
+    ):
+        if text and (value := _unit_number(text, name, high, problems)):
+            out[name] = value
+    if height_text and not diameter_text:
+        problems.append(("tank_height_m", "a shell height needs the tank diameter "
+                                          "(tank_diameter_m) too"))
+    return out
+
+
 def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], float | None]:
     """Everything of an inventory line except its quantity, from the line's cells without the
     quantity (see :func:`parse_item`): the problems before and after the quantity's (in the
@@ -52,6 +103,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         storage,
         cannot_text,
         wgk_text,
+        *unit_cells,
     ) = cells
     pre: list[tuple[str, str]] = length_problems(_ITEM_NAMES, cells, _ITEM_LIMITS)
     post: list[tuple[str, str]] = []
@@ -104,6 +156,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
     cannot = low in _TRUE
     if not cannot and low not in _FALSE:
         post.append(("cannot_initiate", f"{quoted(cannot_text)} is not true or false"))
+    extra = unit_data(tuple(unit_cells), post)
     fields = dict(
         substance_name=name,
         cas_number=cas_number,
@@ -116,6 +169,7 @@ def _item_parts(cells: tuple[str, ...]) -> tuple[tuple, tuple, dict[str, Any], f
         cannot_initiate=cannot,
         water_hazard_class=wgk,
         quantity_basis=basis,
+        extra=extra,
     )
     return tuple(pre), tuple(post), fields, factor
 
@@ -148,4 +202,5 @@ def parse_item(c: RowCtx, cache: dict[tuple[str, ...], Any]) -> InventoryItem | 
         c.bad(name, message)
     if pre or post or qty is None or factor is None:
         return None
-    return InventoryItem(max_quantity_kg=float(qty) * factor, **fields)
+    # the cached fields are shared by the lines of the same cells: each line gets its own extra
+    return InventoryItem(max_quantity_kg=float(qty) * factor, **{**fields, "extra": dict(fields["extra"])})

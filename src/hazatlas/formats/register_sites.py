@@ -36,6 +36,7 @@ from hazatlas.formats.register_columns import (
     MAX_AREA_M2,
     MAX_CONCENTRATION_MG_KG,
     MAX_DAM_HEIGHT_M,
+    MAX_DAM_LEVEL_M,
     MAX_PROJECTED_COORDINATE,
     MAX_STORED_VOLUME_M3,
     REQUIRED,
@@ -249,4 +250,21 @@ def parse_tailings(c: RowCtx) -> TailingsDetails:
         tailings_status=c.enum("tailings_status", TailingsStatus),
         last_inspection=c.date("last_inspection"),
         constituents=constituents,
+        **_dam_levels(c),
     )
+
+
+def _dam_levels(c: RowCtx) -> dict[str, float | None]:
+    """The pond and crest levels and the minimum freeboard (m) of a tailings dam: levels on
+    one datum (|level| at most 10,000 m), a pond level above the crest is refused."""
+    pond = c.number("pond_level_m", maximum=MAX_DAM_LEVEL_M, unit=" m")
+    crest = c.number("crest_level_m", maximum=MAX_DAM_LEVEL_M, unit=" m")
+    freeboard = c.number("min_freeboard_m", minimum=0, maximum=MAX_DAM_HEIGHT_M, unit=" m")
+    for name, other in (("pond_level_m", "crest_level_m"), ("crest_level_m", "pond_level_m")):
+        if c.get(other) and not c.get(name):
+            c.bad(name, f"is required with {other}: the pond and crest levels go together "
+                        "(on one datum)")
+    if pond is not None and crest is not None and pond > crest:
+        c.bad("pond_level_m", f"{pond:g} m is above the crest level {crest:g} m: expected the "
+                              "pond at or below the crest")
+    return {"pond_level_m": pond, "crest_level_m": crest, "min_freeboard_m": freeboard}

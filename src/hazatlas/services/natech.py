@@ -12,8 +12,9 @@ the expected release per event and per year (:mod:`hazatlas.models.natech.screen
 * **tailings dams**: earthquake layers through the HAZUS conditional liquefaction probability
   (susceptibility ``tailings_susceptibility`` of the defaults), the release being that
   probability times the released volume of the runout regression (``larrauri2018``); the
-  overtopping screen needs the pond and crest levels, which the register does not hold, so
-  flood and rainfall layers are reported but not turned into a dam failure;
+  overtopping screen (pond and crest levels of the dam record, a design rainfall) is run by the
+  rain-dam chain, not here, so flood and rainfall layers are reported but not turned into a dam
+  failure;
 * the **Tailings Hazard Index** of a tailings facility with its natural-conditions inputs:
   the PGA of a baseline earthquake layer with a 475-year return period, and "flood prone" when a
   baseline flood layer with a return period of at most 100 years is hazardous at the site.
@@ -181,7 +182,8 @@ def _tailings(e: Establishment, samples: list[tuple[HazardLayer, LayerSample]],
         events = damage_effect.floor_events(events, reported, released)
     if any(layer.hazard in ("flood", "rainfall") for layer, _ in samples):
         warnings.append("tailings dam: the overtopping screen needs the pond level, crest level "
-                        "and minimum freeboard, which the register does not hold; not assessed")
+                        "and minimum freeboard and is run by the rain-dam chain, not by this "
+                        "screening; not assessed")
     return {
         "released_volume_m3": released,
         "events": [ev.to_dict() for ev in events],

@@ -14,7 +14,8 @@ Two chains (``hazatlas natech chain ...``; docs/natech.md, section "Chains"):
   (:class:`hazatlas.models.natech.tailings.FreeboardScreen`) under the design rainfall → when the
   minimum freeboard is used up, the dam failure chain of
   :mod:`hazatlas.services.tailings_failure` (runout → river entry → river spill per constituent
-  → countries). The register holds no pond or crest levels: the caller gives them.
+  → countries). The pond and crest levels and the minimum freeboard are the caller's, else the
+  register's (``pond_level_m``, ``crest_level_m``, ``min_freeboard_m`` of the dam record).
 
 Nothing is stored (the scenario store has no kind for a chain yet).
 """
@@ -258,13 +259,14 @@ def run_flood_chain(db: Any, principal: Principal, req: FloodChainRequest,
 
 @dataclass(frozen=True)
 class RainDamRequest:
-    """The overtopping screen's inputs (m, m²) and the dam failure chain's request."""
+    """The overtopping screen's inputs (m, m²) and the dam failure chain's request. A level or
+    freeboard of ``None`` is taken from the register's dam record."""
 
     failure: TailingsFailureRequest
     design_rainfall_m: float
-    pond_level_m: float
-    crest_level_m: float
-    min_freeboard_m: float
+    pond_level_m: float | None
+    crest_level_m: float | None
+    min_freeboard_m: float | None
     pond_area_m2: float
     catchment_area_m2: float = 0.0
     runoff_coefficient: float = 1.0
@@ -274,15 +276,46 @@ class RainDamRequest:
         return {**out, "failure": self.failure.to_json()}
 
 
+_DAM_LEVELS = ("pond_level_m", "crest_level_m", "min_freeboard_m")
+
+
+def _dam_levels(db: Any, principal: Principal,
+                req: RainDamRequest) -> tuple[RainDamRequest, tuple[float, float, float], list[str]]:
+    """``req`` with the levels it leaves out taken from the register's dam record, the pond
+    level, crest level and minimum freeboard, and the names of those taken; a level neither
+    gives is a problem naming it."""
+    missing = [n for n in _DAM_LEVELS if getattr(req, n) is None]
+    if missing:
+        req = _levels_from_register(db, principal, req, missing)
+    levels = tuple(float(getattr(req, n)) for n in _DAM_LEVELS)
+    return req, (levels[0], levels[1], levels[2]), missing
+
+
+def _levels_from_register(db: Any, principal: Principal, req: RainDamRequest,
+                          missing: list[str]) -> RainDamRequest:
+    from hazatlas.services.register import RegisterService
+
+    est, full = RegisterService(db, principal).get(req.failure.establishment_id)
+    t = est.tailings
+    stored: dict[str, Any] = {n: getattr(t, n) if t is not None else None for n in missing}
+    why = ("the register has none" if full else "the tailings details are confidential to "
+           f"user '{principal.username}'")
+    raise_problems([input_problem(n, f"no {n.removesuffix('_m').replace('_', ' ')} for "
+                                     f"'{est.id}' ({why}): give it as an input")
+                    for n, v in stored.items() if v is None])
+    return replace(req, **stored)
+
+
 def run_rain_dam_chain(db: Any, principal: Principal, req: RainDamRequest,
                        network: Any = None) -> dict[str, Any]:
     """heavy rain → overtopping/freeboard screen → dam failure → runout → river → countries.
     The failure chain runs only when the screen flags the dam (minimum freeboard used up)."""
     from hazatlas.services.tailings_failure import run_tailings_failure
 
+    req, (pond, crest, min_freeboard), from_register = _dam_levels(db, principal, req)
     screen = FreeboardScreen().compute(
-        design_rainfall_m=[req.design_rainfall_m], pond_level_m=req.pond_level_m,
-        crest_level_m=req.crest_level_m, min_freeboard_m=req.min_freeboard_m,
+        design_rainfall_m=[req.design_rainfall_m], pond_level_m=pond,
+        crest_level_m=crest, min_freeboard_m=min_freeboard,
         pond_area_m2=req.pond_area_m2, catchment_area_m2=req.catchment_area_m2,
         runoff_coefficient=req.runoff_coefficient)
     fails = bool(screen.freeboard_exceeded[0])
@@ -305,12 +338,13 @@ def run_rain_dam_chain(db: Any, principal: Principal, req: RainDamRequest,
                         "regression's volume")
     else:
         warnings.append(f"the pond keeps {overtopping['remaining_freeboard_m']:.2f} m of "
-                        f"freeboard (minimum {req.min_freeboard_m:g} m): no failure, the chain "
+                        f"freeboard (minimum {min_freeboard:g} m): no failure, the chain "
                         "stops at the screen")
     return {
         "kind": "natech-rain-dam",
         "establishment_id": req.failure.establishment_id,
         "inputs": req.to_json(),
+        "from_register": from_register,
         "overtopping": overtopping,
         "failure": failure,
         "countries": failure["countries"] if failure else [],

@@ -32,7 +32,9 @@ from hazatlas.storage.mapping import ESTABLISHMENT_COLUMNS
 EXPORT_COLUMNS = COLUMNS + DERIVED_COLUMNS
 # Columns whose cells are numbers (XLSX writes them as number cells).
 NUMERIC_COLUMNS = ("lon", "lat", "stored_volume", "dam_height_m", "area_m2", "seveso_entry",
-                   "quantity", "water_hazard_class")
+                   "quantity", "water_hazard_class", "pond_level_m", "crest_level_m",
+                   "min_freeboard_m", "fill_fraction", "tank_diameter_m",
+                   "tank_height_m")
 
 
 def export_file(db: Database, principal: Principal, path: Path, *, fmt: str | None = None,
@@ -149,12 +151,13 @@ _UNPACKED = (
     "id", "name", "kind", "country_iso3", "lon", "lat", "status", "operator", "nace_code",
     "receiving_water", "site_polygon_wkt", "external_ids", "disclosure", "source", "source_date",
     "notes", "stored_volume_m3", "dam_height_m", "area_m2", "construction_method", "commodity",
-    "tailings_status", "last_inspection", "constituents",
+    "tailings_status", "last_inspection", "constituents", "pond_level_m", "crest_level_m",
+    "min_freeboard_m",
 )
 if ESTABLISHMENT_COLUMNS != _UNPACKED:  # pragma: no cover - a guard for whoever adds a column
     raise ImportError("register_export: ESTABLISHMENT_COLUMNS changed; update record_rows")
 _DISCLOSURE, _COUNTRY = _UNPACKED.index("disclosure"), _UNPACKED.index("country_iso3")
-_NO_TAILINGS = ["", "", "", "", "", "", "", "", ""]
+_NO_TAILINGS = [""] * 12
 _NO_ITEM = [""] * len(INVENTORY_FIELDS)
 _WITHHELD: dict[str, str] = {}
 
@@ -207,6 +210,11 @@ def record_rows(
             i[11].strip() if i[11] else "",  # storage_unit
             "true" if i[12] else "false",  # cannot_initiate
             "" if i[13] is None else str(i[13]).strip(),  # water_hazard_class (_fmt of one)
+            i[14] or "",  # unit_kind
+            "" if i[15] is None else ("true" if i[15] else "false"),  # anchored
+            _fmt(i[16]),  # fill_fraction
+            _fmt(i[17]),  # tank_diameter_m
+            _fmt(i[18]),  # tank_height_m
             *derived,
         ]
         for i in lines
@@ -214,7 +222,8 @@ def record_rows(
 
 
 def _tailings_cells(values: Sequence[Any]) -> list[str]:
-    (volume, height, area, method, commodity, status, inspected, constituents) = values[16:]
+    (volume, height, area, method, commodity, status, inspected, constituents, pond, crest,
+     freeboard) = values[16:]
     return [
         _fmt(volume),
         "m3" if volume is not None else "",
@@ -229,4 +238,7 @@ def _tailings_cells(values: Sequence[Any]) -> list[str]:
             + (f":{c['cas_number']}" if c.get("cas_number") else "")
             for c in constituents or []
         ).strip(),
+        _fmt(pond),
+        _fmt(crest),
+        _fmt(freeboard),
     ]

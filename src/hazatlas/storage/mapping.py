@@ -13,7 +13,7 @@ from hazatlas.domain.establishment import (
     EstablishmentStatus,
     Provenance,
 )
-from hazatlas.domain.inventory import InventoryItem, PhysicalState, QuantityBasis
+from hazatlas.domain.inventory import UNIT_FIELDS, InventoryItem, PhysicalState, QuantityBasis
 from hazatlas.domain.tailings import (
     Constituent,
     ConstructionMethod,
@@ -46,6 +46,9 @@ ESTABLISHMENT_COLUMNS = (
     "tailings_status",
     "last_inspection",
     "constituents",
+    "pond_level_m",
+    "crest_level_m",
+    "min_freeboard_m",
 )
 # The stored columns of an inventory line, in the order the readers take them.
 INVENTORY_COLUMNS = (
@@ -62,6 +65,7 @@ INVENTORY_COLUMNS = (
     "storage_unit",
     "cannot_initiate",
     "water_hazard_class",
+    *UNIT_FIELDS,
 )
 
 
@@ -111,7 +115,35 @@ def establishment_values(e: Establishment) -> dict[str, Any]:
             if t and t.constituents
             else None
         ),
+        "pond_level_m": t.pond_level_m if t else None,
+        "crest_level_m": t.crest_level_m if t else None,
+        "min_freeboard_m": t.min_freeboard_m if t else None,
     }
+
+
+def unit_values(extra: dict[str, str]) -> dict[str, Any]:
+    """The stored values of the storage unit's data in a line's ``extra`` (text, as the
+    register import normalises it) by :data:`UNIT_FIELDS` column."""
+    anchored = extra.get("anchored")
+    return {
+        "unit_kind": extra.get("unit_kind") or None,
+        "anchored": None if not anchored else anchored == "true",
+        **{k: float(extra[k]) if extra.get(k) else None
+           for k in ("fill_fraction", "tank_diameter_m", "tank_height_m")},
+    }
+
+
+def unit_extra(v: dict[str, Any]) -> dict[str, str]:
+    """A line's ``extra`` from its stored unit values (the inverse of :func:`unit_values`)."""
+    out: dict[str, str] = {}
+    if v.get("unit_kind"):
+        out["unit_kind"] = v["unit_kind"]
+    if v.get("anchored") is not None:
+        out["anchored"] = "true" if v["anchored"] else "false"
+    for k in ("fill_fraction", "tank_diameter_m", "tank_height_m"):
+        if v.get(k) is not None:
+            out[k] = repr(float(v[k]))
+    return out
 
 
 def item_values(item: InventoryItem, position: int) -> dict[str, Any]:
@@ -129,6 +161,7 @@ def item_values(item: InventoryItem, position: int) -> dict[str, Any]:
         "storage_unit": item.storage_unit,
         "cannot_initiate": bool(item.cannot_initiate),
         "water_hazard_class": item.water_hazard_class,
+        **unit_values(item.extra),
     }
 
 
@@ -152,6 +185,7 @@ def item_from_values(v: dict[str, Any]) -> InventoryItem:
         cannot_initiate=bool(v.get("cannot_initiate")),
         water_hazard_class=v.get("water_hazard_class"),
         quantity_basis=QuantityBasis(v.get("quantity_basis") or "published"),
+        extra=unit_extra(v),
     )
 
 
@@ -177,6 +211,9 @@ def establishment_from_values(v: dict[str, Any], items: list[dict[str, Any]]) ->
                 Constituent(c["name"], float(c["concentration_mg_kg"]), c.get("cas_number"))
                 for c in (v.get("constituents") or [])
             ],
+            pond_level_m=v.get("pond_level_m"),
+            crest_level_m=v.get("crest_level_m"),
+            min_freeboard_m=v.get("min_freeboard_m"),
         )
     source = v.get("source")
     return Establishment(
@@ -229,6 +266,9 @@ _TAILINGS_KEYS = (
     "tailings_status",
     "last_inspection",
     "constituents",
+    "pond_level_m",
+    "crest_level_m",
+    "min_freeboard_m",
 )
 
 
@@ -300,6 +340,7 @@ def stored_comparable(v: dict[str, Any], items: list[dict[str, Any]]) -> dict[st
             "storage_unit": i.get("storage_unit"),
             "cannot_initiate": bool(i.get("cannot_initiate")),
             "water_hazard_class": i.get("water_hazard_class"),
+            **unit_values(unit_extra(i)),
         }
         for i in sorted(items, key=lambda i: i["position"])
     ]

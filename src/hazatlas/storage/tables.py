@@ -84,6 +84,10 @@ class EstablishmentRow(Base):
     # Tailings management facility details (kind = tailings)
     stored_volume_m3: Mapped[float | None] = mapped_column(Float)
     dam_height_m: Mapped[float | None] = mapped_column(Float)
+    # overtopping screen inputs (migration 0015)
+    pond_level_m: Mapped[float | None] = mapped_column(Float)
+    crest_level_m: Mapped[float | None] = mapped_column(Float)
+    min_freeboard_m: Mapped[float | None] = mapped_column(Float)
     area_m2: Mapped[float | None] = mapped_column(Float)
     construction_method: Mapped[str | None] = mapped_column(String(20))
     commodity: Mapped[str | None] = mapped_column(String(100))
@@ -114,6 +118,12 @@ class InventoryItemRow(Base):
     storage_unit: Mapped[str | None] = mapped_column(String(200))
     cannot_initiate: Mapped[bool] = mapped_column(Boolean, default=False)
     water_hazard_class: Mapped[int | None] = mapped_column(Integer)
+    # the storage unit's data (domain.inventory.UNIT_FIELDS; migration 0015)
+    unit_kind: Mapped[str | None] = mapped_column(String(30))
+    anchored: Mapped[bool | None] = mapped_column(Boolean)
+    fill_fraction: Mapped[float | None] = mapped_column(Float)
+    tank_diameter_m: Mapped[float | None] = mapped_column(Float)
+    tank_height_m: Mapped[float | None] = mapped_column(Float)
 
 
 class ChangeRow(Base):

@@ -1,8 +1,13 @@
 """Natech screening of one unit: damage and release per return period, and per year.
 
-A **tank unit** is an inventory line held in an atmospheric steel tank. What the register does
-not say about the tank is taken from ``natech_unit_defaults.csv`` (hazatlas assumptions, listed
-in ``assumed``): the seismic curves (unanchored HAZUS unless the anchorage is known), the fill,
+A **tank unit** is an inventory line held in an atmospheric steel tank. The line's unit kind
+(``unit_kind``, vocabulary :data:`UNIT_KINDS`) says what holds it; only
+``atmospheric_tank`` goes through the tank models (the shipped curves, HAZUS and ALA 2001, are
+for on-ground atmospheric steel tanks, and the flotation limit state for a vertical cylinder):
+any other kind is refused with "no fragility model for this unit kind". A line without a kind is
+taken as an atmospheric tank (``unit_kind`` in ``assumed``). What the register does not say
+about the tank is taken from ``natech_unit_defaults.csv`` (hazatlas assumptions, listed in
+``assumed``): the seismic curves (unanchored HAZUS unless the anchorage is known), the fill,
 the liquid density, the shape (height = diameter) and the plate mass, from which the diameter,
 the fill height and the empty mass follow:
 
@@ -10,6 +15,9 @@ the fill height and the empty mass follow:
     h_L = fill H,  m_tank = plate (pi D H + 2 pi D^2 / 4)
 
 with k the height-to-diameter ratio and ``plate`` the mass per area of shell, bottom and roof.
+A given diameter D gives H = V_tank / (pi D^2 / 4); a given shell height H (with D) is used as
+it is, and then the fill, when not given, is the content's share of the tank,
+fill = V_liquid / (pi D^2 H / 4), which must not exceed 1.
 
 **Per event** (one return period): the damage-state probabilities at the site's intensity and
 the expected release = expected release fraction x content. **Per year**: the expected annual
@@ -33,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hazatlas.domain.inventory import UNIT_KINDS
 from hazatlas.domain.reference import load_table
 from hazatlas.models.base import input_problem, raise_problems
 from hazatlas.models.natech.custom import CustomFragility
@@ -40,15 +49,22 @@ from hazatlas.models.natech.damage import DamageResult
 from hazatlas.models.natech.flood import TankFlotation
 from hazatlas.models.natech.fragility import SHIPPED
 
+#: the unit kinds the tank models (fragility curves and flotation) take
+TANK_KINDS = frozenset({"atmospheric_tank"})
+
 #: unit data an inventory line may give (its ``extra`` fields), with their units
 TANK_FIELDS = {
+    "unit_kind": "-",
     "anchored": "true/false",
     "tank_model": "-",
     "fill_fraction": "1",
     "liquid_density_kg_m3": "kg/m3",
-    "diameter_m": "m",
+    "tank_diameter_m": "m",
+    "tank_height_m": "m",
     "tank_mass_kg": "kg",
 }
+#: older names of the unit data, still read
+ALIASES = {"diameter_m": "tank_diameter_m"}
 
 
 @functools.cache
@@ -105,6 +121,18 @@ def _custom_curve(model: str, curves: Mapping[str, CustomFragility]) -> str:
     return f"{CUSTOM_PREFIX}{name}"
 
 
+def unit_kind(given: Mapping[str, str]) -> str | None:
+    """The unit kind given (``None`` when not given); an unknown kind is a problem."""
+    kind = (given.get("unit_kind") or "").strip().lower()
+    if not kind:
+        return None
+    if kind not in UNIT_KINDS:
+        raise_problems(
+            [input_problem("unit_kind", f"{kind!r}: expected one of {', '.join(UNIT_KINDS)}")]
+        )
+    return kind
+
+
 def _tank_model(given: Mapping[str, str], assumed: list[str]) -> str:
     model = given.get("tank_model")
     anchored = (given.get("anchored") or "").strip().lower()
@@ -143,28 +171,50 @@ def tank_unit(
     the custom curve does not cover."""
     if not (math.isfinite(content_kg) and content_kg > 0):
         raise_problems([input_problem("max_quantity_kg", f"{content_kg!r}: expected > 0 kg")])
+    given = {**{ALIASES.get(k, k): v for k, v in given.items()}}
+    kind = unit_kind(given)
     d = defaults()
     assumed: list[str] = []
+    if kind is None:
+        assumed.append("unit_kind")
+        kind = d["unit_kind"]
+    if kind not in TANK_KINDS:
+        raise_problems([input_problem(
+            "unit_kind", f"{kind!r}: no fragility model for this unit kind (the tank models "
+            f"take {', '.join(sorted(TANK_KINDS))}); not assessed")])
     chosen = (given.get("tank_model") or "").strip()
     if not chosen and default_curve:
         chosen = f"{CUSTOM_PREFIX}{default_curve}"
     custom = _custom_curve(chosen, curves or {}) if chosen.startswith(CUSTOM_PREFIX) else None
     model = _tank_model(given, assumed)
     values: dict[str, float] = {}
-    for key, low, high in (("fill_fraction", 0.0, 1.0), ("liquid_density_kg_m3", 0.0, 3e4)):
-        v = _given_number(given, key, low, high)
-        if v is None:
-            assumed.append(key)
-            v = float(d[key])
-        values[key] = v
-    volume_m3 = content_kg / values["liquid_density_kg_m3"] / values["fill_fraction"]
+    diameter = _given_number(given, "tank_diameter_m", 0.0, 1e3)
+    height = _given_number(given, "tank_height_m", 0.0, 1e3)
+    if height is not None and diameter is None:
+        raise_problems([input_problem("tank_height_m", "a shell height needs the tank diameter "
+                                      "(tank_diameter_m) too")])
+    density = _given_number(given, "liquid_density_kg_m3", 0.0, 3e4)
+    if density is None:
+        assumed.append("liquid_density_kg_m3")
+        density = float(d["liquid_density_kg_m3"])
+    values["liquid_density_kg_m3"] = density
+    fill = _given_number(given, "fill_fraction", 0.0, 1.0)
+    if fill is None and diameter is not None and height is not None:
+        fill = content_kg / density / (math.pi * diameter**2 / 4.0 * height)
+        if fill > 1.0:
+            raise_problems([input_problem("tank_height_m", f"{content_kg:g} kg at "
+                f"{density:g} kg/m3 does not fit a tank of {diameter:g} m x {height:g} m")])
+    elif fill is None:
+        assumed.append("fill_fraction")
+        fill = float(d["fill_fraction"])
+    values["fill_fraction"] = fill
+    volume_m3 = content_kg / density / fill
     k = float(d["height_to_diameter"])
-    diameter = _given_number(given, "diameter_m", 0.0, 1e3)
     if diameter is None:
         assumed.append("diameter_m")
         diameter = (4.0 * volume_m3 / (math.pi * k)) ** (1.0 / 3.0)
         height = k * diameter
-    else:
+    elif height is None:
         height = volume_m3 / (math.pi * diameter**2 / 4.0)
     mass = _given_number(given, "tank_mass_kg", 0.0, 1e9)
     if mass is None:
