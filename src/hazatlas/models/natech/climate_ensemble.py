@@ -55,7 +55,6 @@ from hazatlas.models.natech.ensemble_pathways import (
     flow_moments,
     unit_peak,
 )
-from hazatlas.models.natech.fragility import ordered
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -151,17 +150,28 @@ def annual(return_periods: FloatArray, release: FloatArray) -> FloatArray:
     return out
 
 
-def _seismic(t: Tanks, pga: FloatArray, median_factor: FloatArray) -> tuple[FloatArray,
-                                                                          FloatArray]:
-    """(expected release fraction, P(any release)) per tank and sample at ``pga[u, s]``."""
-    med = t.medians_g[:, None, :] * median_factor[:, :, None]
+def _log_medians(t: Tanks, median_factor: FloatArray) -> FloatArray:
+    """ln of the shifted fragility medians per tank, sample and damage state (the same for
+    every event of a chunk, so computed once)."""
+    out: FloatArray = np.log(t.medians_g[:, None, :] * median_factor[:, :, None])
+    return out
+
+
+def _seismic(t: Tanks, pga: FloatArray, log_med: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(expected release fraction, P(any release)) per tank and sample at ``pga[u, s]``, with
+    ``log_med`` of :func:`_log_medians`."""
     with np.errstate(divide="ignore"):
-        z = (np.log(pga)[:, :, None] - np.log(med)) / t.betas[:, None, :]
-    exc, _ = ordered(ndtr(z).reshape(-1, med.shape[-1]))
-    exc = exc.reshape(med.shape)
-    first = np.ones(exc.shape[:-1] + (1,))
-    probs = np.concatenate([first, exc], axis=-1) - np.concatenate(
-        [exc, np.zeros(first.shape)], axis=-1)
+        z = (np.log(pga)[:, :, None] - log_med) / t.betas[:, None, :]
+    exc = ndtr(z)
+    n_ds = exc.shape[-1]
+    # the upper envelope of fragility.ordered, one damage state at a time (max is exact)
+    for j in range(n_ds - 2, -1, -1):
+        np.maximum(exc[..., j], exc[..., j + 1], out=exc[..., j])
+    # P(ds) = P(>= ds) - P(>= ds + 1), with P(>= first) = 1 and 0 above the last
+    probs = np.empty(exc.shape[:-1] + (n_ds + 1,))
+    probs[..., 0] = 1.0 - exc[..., 0]
+    np.subtract(exc[..., :-1], exc[..., 1:], out=probs[..., 1:-1])
+    probs[..., -1] = exc[..., -1]
     fraction = probs @ t.fractions
     p_any = probs[..., 1:] @ (t.fractions[1:] > 0).astype(float)
     return fraction, p_any
@@ -343,6 +353,8 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
     river_p, river_t = [], []
     river_year = np.full((n_sites, n_scen, len(hazards)), np.nan)
     h_cr = _critical_depth(tanks, fill, u.water_density_kg_m3)
+    log_med = (_log_medians(tanks, median_factor)
+               if any(c.hazard == "earthquake" for c in hazards) else None)
     for h, curves in enumerate(hazards):
         n_rp = curves.return_periods_years.size
         site_release = np.empty((n_sites, n_scen, n_rp, s_n))
@@ -362,7 +374,8 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
                 im = np.where(no_value, 0.0, curves.intensity[:, c, k])[:, None] * site_eps[h]
                 im_t = im if one_each else im[tanks.site]
                 if curves.hazard == "earthquake":
-                    frac, p_any = _seismic(tanks, im_t, median_factor)
+                    assert log_med is not None
+                    frac, p_any = _seismic(tanks, im_t, log_med)
                 else:
                     frac = p_any = (im_t > h_cr).astype(float)
                 tank_release = frac * content
