@@ -122,7 +122,9 @@ class ChunkResult:
 def stats(x: FloatArray) -> FloatArray:
     """Mean, 5th, 50th and 95th percentiles over the last axis (the samples), as the last
     axis."""
-    pct = np.percentile(x, [5.0, 50.0, 95.0], axis=-1)
+    # on the sorted samples: the same order statistics, hence the same numbers, and numpy's
+    # selection is much faster on sorted rows than on the raw ones
+    pct = np.percentile(np.sort(x, axis=-1), [5.0, 50.0, 95.0], axis=-1)
     return np.stack([x.mean(axis=-1), pct[0], pct[1], pct[2]], axis=-1)
 
 
