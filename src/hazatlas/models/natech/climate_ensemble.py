@@ -124,7 +124,7 @@ def stats(x: FloatArray) -> FloatArray:
     axis."""
     # on the sorted samples: the same order statistics, hence the same numbers, and numpy's
     # selection is much faster on sorted rows than on the raw ones
-    pct = np.percentile(np.sort(x, axis=-1), [5.0, 50.0, 95.0], axis=-1)
+    pct = np.percentile(np.sort(x, axis=-1), [5.0, 50.0, 95.0], axis=-1, overwrite_input=True)
     return np.stack([x.mean(axis=-1), pct[0], pct[1], pct[2]], axis=-1)
 
 
