@@ -190,6 +190,10 @@ def _critical_depth(t: Tanks, fill: FloatArray, rho_w: float) -> FloatArray:
 def _site_any(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
     """1 where any element of a site is true in ``x[element, sample]`` (bool), else 0."""
     s_n = x.shape[1]
+    if np.unique(site).size == site.size:  # one element per site: no reduction needed
+        one: FloatArray = np.zeros((n_sites, s_n))
+        one[site] = x
+        return one
     flat = (site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
     out = np.bincount(flat, weights=x.ravel().astype(float), minlength=n_sites * s_n)
     hit: FloatArray = (out.reshape(n_sites, s_n) > 0).astype(float)
@@ -199,6 +203,10 @@ def _site_any(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
 def _site_min(site: IntArray, x: FloatArray, n_sites: int) -> FloatArray:
     """The smallest non-NaN value of a site's elements in ``x[element, sample]`` (NaN: none)."""
     s_n = x.shape[1]
+    if np.unique(site).size == site.size:  # one element per site: no reduction needed
+        one: FloatArray = np.full((n_sites, s_n), np.nan)
+        one[site] = np.where(np.isinf(x), np.nan, x)
+        return one
     out = np.full(n_sites * s_n, np.inf)
     flat = (site[:, None] * s_n + np.arange(s_n)[None, :]).ravel()
     np.minimum.at(out, flat, np.where(np.isnan(x), np.inf, x).ravel())
