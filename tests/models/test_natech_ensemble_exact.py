@@ -77,12 +77,15 @@ def test_seismic_equals_the_ordered_curves_bit_for_bit():
 
 def test_stats_equal_numpy_percentiles_of_the_raw_samples():
     rng = np.random.default_rng(5)
-    x = rng.lognormal(size=(40, 3, 2, 101))
-    x[::4] = 0.0
-    x[1, 1, 1, ::2] = 7.0  # ties
-    got = ce.stats(x)
-    pct = np.percentile(x, [5.0, 50.0, 95.0], axis=-1)
-    np.testing.assert_array_equal(got, np.stack([x.mean(axis=-1), *pct], axis=-1))
+    for n in (1, 2, 3, 7, 20, 100, 101):
+        x = rng.lognormal(size=(40, 3, 2, n))
+        x[::4] = 0.0
+        x[1, 1, 1, ::2] = 7.0  # ties
+        x[2, 0, 0] = np.nan  # a site without a value
+        x[3, 2, 1, -1] = np.nan
+        got = ce.stats(x)
+        pct = np.percentile(x, [5.0, 50.0, 95.0], axis=-1)
+        np.testing.assert_array_equal(got, np.stack([x.mean(axis=-1), *pct], axis=-1))
 
 
 def test_site_reductions_with_one_or_several_elements_per_site():
