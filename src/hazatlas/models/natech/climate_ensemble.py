@@ -380,11 +380,15 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
     for h, curves in enumerate(hazards):
         n_rp = curves.return_periods_years.size
         site_release = np.empty((n_sites, n_scen, n_rp, s_n))
-        site_p = np.empty((n_sites, n_scen, n_rp, s_n))
+        # what only enters statistics per event is reduced per event (the same numbers, less
+        # memory): the probabilities' statistics, the river's share above and arrival statistics
+        stat_shape = (n_sites, n_scen, n_rp, len(STATS))
+        site_p = np.empty(stat_shape)
         quake = dam_draw if curves.hazard == "earthquake" else None
         shape = (n_sites, n_scen, n_rp, s_n)
-        dam_release, dam_p = (np.empty(shape), np.empty(shape)) if quake else (None, None)
-        above, first = (np.empty(shape), np.empty(shape)) if route_flow else (None, None)
+        dam_release, dam_p = (np.empty(shape), np.empty(stat_shape)) if quake else (None, None)
+        above, first = ((np.empty(shape[:-1]), np.empty(stat_shape)) if route_flow
+                        else (None, None))
         for c in range(n_scen):
             for k in range(n_rp):
                 no_value = np.isnan(curves.intensity[:, c, k])
@@ -409,21 +413,23 @@ def run_chunk(chunk: int, seed: int, n_sites: int, tanks: Tanks,
                         p_site = -np.expm1(per_site(np.log1p(-p_any)))
                 rel[no_value] = np.nan
                 site_release[:, c, k] = rel
-                site_p[:, c, k] = np.where(no_value[:, None], np.nan, p_site)
+                site_p[:, c, k] = stats(np.where(no_value[:, None], np.nan, p_site))
                 if quake is not None and dam_release is not None and dam_p is not None:
-                    dam_release[:, c, k], dam_p[:, c, k] = quake.event(im, no_value)
+                    dam_rel, dam_pe = quake.event(im, no_value)
+                    dam_release[:, c, k], dam_p[:, c, k] = dam_rel, stats(dam_pe)
                 if route_flow is not None and above is not None and first is not None:
-                    above[:, c, k], first[:, c, k] = route_flow.event(tank_release, no_value)
+                    hit, when = route_flow.event(tank_release, no_value)
+                    above[:, c, k], first[:, c, k] = hit.mean(axis=-1), _nan_stats(when)
         per_year[:, :, h] = annual(curves.return_periods_years, site_release)
-        p_out.append(stats(site_p))
+        p_out.append(site_p)
         r_out.append(site_release.mean(axis=-1))
         if dam_release is not None and dam_p is not None:
             dam_out = DamResult(stats(annual(curves.return_periods_years, dam_release)),
-                                stats(dam_p), dam_release.mean(axis=-1))
+                                dam_p, dam_release.mean(axis=-1))
         if above is not None and first is not None:
-            p_above = above.mean(axis=-1)
+            p_above = above
             river_p.append(p_above)
-            river_t.append(_nan_stats(first))
+            river_t.append(first)
             river_year[:, :, h] = annual(curves.return_periods_years, p_above[..., None])[..., 0]
     hazard_years = per_year[:, :, :-1]
     per_year[:, :, -1] = np.where(np.isnan(hazard_years).all(axis=2), np.nan,
