@@ -166,11 +166,25 @@ def leading_edge(mean: FloatArray, var: FloatArray, q_per_kg: FloatArray, t_peak
     root = np.sqrt(np.maximum(b * b - 4.0 * lam * lam * mean * mean, 0.0))
     early = (b - root) / (2.0 * lam)
 
+    # the terms of kernels.log_instantaneous and kernels.dlog_instantaneous_dt that do not
+    # depend on the time, computed once per element with the same operations (same numbers)
+    mu2 = mean**2
+    two_mu2 = 2.0 * mu2
+    log_lam = np.log(lam) - kernels.LOG_2PI
+    log_unit = np.log(1.0 / q_per_kg)
+    slope_lam = lam / two_mu2
+
     def rising(s: FloatArray, i: IntArray) -> tuple[FloatArray, FloatArray]:  # in log time
         t = np.exp(s)
-        m, v = mean[i], var[i]
-        value = kernels.log_instantaneous(1.0, m, v, q_per_kg[i], t, decay_per_s)
-        slope = kernels.dlog_instantaneous_dt(m, v, t, decay_per_s)
+        m = mean[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logf = 0.5 * (log_lam[i] - 3.0 * np.log(t)) - lam[i] * (t - m) ** 2 / (
+                two_mu2[i] * t)
+            value = log_unit[i] + np.log(t / m) + logf
+            value = value - decay_per_s * t
+            slope = -0.5 / t - slope_lam[i] * (1.0 - mu2[i] / t**2) - decay_per_s
+        if not (t > 0).all():  # exp underflow: log (K1) is -inf there, as kernels says
+            value = np.where(t > 0, value, -np.inf)
         return value - log_thr, slope * t
 
     guess = np.log(np.clip(early, t_peak * 1e-12, t_peak))

@@ -43,6 +43,7 @@ from scipy.special import erfcx, ndtr  # type: ignore[import-untyped]
 
 _SQRT2 = math.sqrt(2.0)
 _LOG_2PI = math.log(2.0 * math.pi)
+LOG_2PI = _LOG_2PI
 
 
 def shape(mean_s: np.ndarray, var_s2: np.ndarray) -> np.ndarray:
