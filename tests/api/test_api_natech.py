@@ -161,6 +161,9 @@ def test_screen_with_curves_in_the_body(db, sample_csv, layers_dir):
                         content=CURVES.replace(",0.5,", ",-1,").encode())
         assert r.status_code == 422
         assert "curves (request body), row 2, column 'beta'" in r.text
+        r = client.post("/api/natech/screen", params=params, content=CURVES.encode(),
+                        headers={"Content-Type": "text/csv"})
+        assert r.status_code == 401  # uploading a table to compute needs a signed-in user
         r = client.get("/api/natech/screen", headers=headers,
                        params={"layers": "floods", "country": "SRB", "format": "csv"})
         row = next(csv.DictReader(io.StringIO(r.text)))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from hazatlas.api.deps import get_db, get_principal, get_settings
+from hazatlas.api.deps import get_db, get_principal, get_settings, get_user
 from hazatlas.domain.access import Principal
 from hazatlas.domain.errors import Problem, ValidationError
 from hazatlas.services import natech, natech_climate, natech_curves, natech_pathways, natech_region
@@ -59,7 +59,7 @@ def screen(db: Db, user: User, settings: Config,
 
 @router.post("/screen", summary="Natech screening with a custom fragility curve table (the "
              "request body, CSV)")
-def screen_with_curves(db: Db, user: User, settings: Config,
+def screen_with_curves(db: Db, user: Annotated[Principal, Depends(get_user)], settings: Config,
                        curves: Annotated[str, Body(media_type="text/csv", max_length=MAX_CURVES,
                                                    description="custom curve table (CSV, "
                                                    "docs/natech.md, section Custom curves)")],
