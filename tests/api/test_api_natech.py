@@ -118,6 +118,9 @@ def test_screen_route_pathways(sqlite_db, sample_csv, layers_dir):
     with _client(sqlite_db, sample_csv, layers_dir) as client:
         params = {"layers": "floods", "pathways": "true", "start": "2014-05-16T12:00"}
         r = client.get("/api/natech/screen", params=params)
+        assert r.status_code == 401  # every site's spills and plumes: signed-in users only
+        client.headers["Authorization"] = f"Bearer {client.token}"
+        r = client.get("/api/natech/screen", params=params)
         assert r.status_code == 200, r.text
         doc = r.json()
         assert doc["pathways"]["start"] == "2014-05-16T12:00" and doc["pathways"]["flow"] == "high"
@@ -133,6 +136,17 @@ def test_screen_route_pathways(sqlite_db, sample_csv, layers_dir):
             r = client.get("/api/natech/screen", params={k: v for k, v in
                                                          {**params, **bad}.items() if v})
             assert r.status_code == 422 and field in r.text, (bad, r.text)
+        # the pathway options without pathways are refused, not ignored
+        r = client.get("/api/natech/screen", params={"layers": "floods", "flow": "low",
+                                                     "start": "2014-05-16T12:00"})
+        assert r.status_code == 422
+        assert {e["field"] for e in r.json()["errors"]} == {"flow", "start"}
+        # the custom curves (POST) take the pathways too
+        r = client.post("/api/natech/screen", params=params, content=CURVES.encode(),
+                        headers={"Content-Type": "text/csv"})
+        assert r.status_code == 200, r.text
+        assert r.json()["pathways"]["start"] == "2014-05-16T12:00"
+        assert "custom_curves" in r.json()
 
 
 # invented curves for the test (not a published model): flood depth in m

@@ -45,8 +45,18 @@ def test_given_data_are_used_over_the_defaults() -> None:
 
 
 def test_given_fill_with_height_and_diameter() -> None:
-    u = tank_unit("T-1", "toluene", 1.6e6, {**GIVEN, "fill_fraction": "0.5"})
+    # 1.2e6 kg / 800 kg/m3 = 1500 m3 fits half of the 20 m x 10 m tank (1570.8 m3)
+    u = tank_unit("T-1", "toluene", 1.2e6, {**GIVEN, "fill_fraction": "0.5"})
     assert u.fill_fraction == 0.5 and u.fill_height_m == pytest.approx(5.0)
+
+
+def test_a_given_fill_must_hold_the_content() -> None:
+    """2000 m3 at a fill of 0.5 of a 20 m x 10 m tank (1570.8 m3): flotation (fill x H) and
+    the release (the content) would describe two different tanks, so it is refused."""
+    with pytest.raises(ValidationError) as exc:
+        tank_unit("T-1", "toluene", 1.6e6, {**GIVEN, "fill_fraction": "0.5"})
+    assert exc.value.problems[0].field == "fill_fraction"
+    assert "more than a fill of 0.5" in exc.value.problems[0].message
 
 
 def test_old_diameter_name_is_still_read() -> None:

@@ -179,3 +179,29 @@ def test_bad_dam_levels_name_row_and_column(db, sample_rows, make_csv, change, c
     assert any(p.startswith(f"bad.csv, row 3, column '{column}': {message}") for p in problems), \
         problems
     assert svc(db).list(Query())[1] == 0
+
+
+DAM_SITE = {"id": "MD-TMF-1", "name": "Test tailings", "country_iso3": "MDA", "lon": 28.86,
+            "lat": 47.01, "source": "test", "kind": "tailings",
+            "tailings": {"stored_volume_m3": 1e5, "dam_height_m": 10,
+                         "pond_level_m": 9.0, "crest_level_m": 10.0, "min_freeboard_m": 0.5}}
+
+
+def test_api_takes_and_gives_dam_levels(db, client):
+    """The establishments API round-trips the dam levels the register file holds, so a GET then
+    PUT does not wipe them; the register's rules hold: both levels or neither, pond not above
+    the crest."""
+    r = client.post("/api/establishments", json=DAM_SITE)
+    assert r.status_code == 201, r.text
+    e, _ = svc(db).get("MD-TMF-1")
+    assert e.tailings is not None
+    assert (e.tailings.pond_level_m, e.tailings.crest_level_m, e.tailings.min_freeboard_m) == (
+        9.0, 10.0, 0.5)
+    out = client.get("/api/establishments/MD-TMF-1").json()["properties"]["tailings"]
+    assert (out["pond_level_m"], out["crest_level_m"], out["min_freeboard_m"]) == (9.0, 10.0, 0.5)
+    for change, text in (({"crest_level_m": None}, "go together"),
+                         ({"pond_level_m": 11.0}, "above crest_level_m"),
+                         ({"min_freeboard_m": -1}, "min_freeboard_m")):
+        bad = {**DAM_SITE, "id": "MD-TMF-2", "tailings": {**DAM_SITE["tailings"], **change}}
+        r = client.post("/api/establishments", json=bad)
+        assert r.status_code == 422 and text in r.text, r.text

@@ -267,10 +267,39 @@ def test_cli_pathways(filled, manifest, tmp_path):
     text = CliRunner().invoke(cli, [*base, "--pathways", "--start", "2014-05-16T12:00"],
                               prog_name="hazatlas")
     assert text.exit_code == 0 and "first abroad ROU after" in text.output
+    named = CliRunner().invoke(cli, [*base, "--pathways", "--start", "2014-05-16T12:00",
+                                     "--network", "bundled"], prog_name="hazatlas")
+    assert named.exit_code == 0 and named.output == text.output
     for args, message in ((["--pathways"], "--pathways needs the time of the events"),
-                          (["--start", "2014-05-16"], "--start is for --pathways"),
+                          (["--start", "2014-05-16"], "--start: only with --pathways"),
+                          (["--flow", "low", "--days", "5"], "--flow, --days: only with"),
+                          (["--network", "bundled"], "--network: only with --pathways"),
+                          (["--pathways", "--start", "2014-05-16", "--network", "nothing"],
+                           "not a network file and not a stored network"),
                           (["--pathways", "--start", "yesterday"], "expected an ISO 8601 time"),
                           (["--pathways", "--start", "2014-05-16", "--stability", "Q"],
                            "Pasquill class A-F")):
         bad = CliRunner().invoke(cli, [*base, *args], prog_name="hazatlas")
         assert bad.exit_code != 0 and message in bad.output, (args, bad.output)
+
+
+def test_custom_curves_and_pathways_together(filled, manifest, network):
+    """A custom flood curve chosen for every tank (``default_curve``) decides the flood release,
+    and that release is the one the pathways pass on to the river. The curve is invented for
+    the test (half the content lost at 1 m of water, beta 0.5), not a published model."""
+    from hazatlas.services import natech_curves
+
+    table = natech_curves.from_text(
+        "curve,hazard,intensity_measure,unit,damage_state,loc_state,release_fraction,median,"
+        "beta,source\nhalf,flood,depth,m,DS1,Catastrophic,0.5,1.0,0.5,invented for the test\n",
+        "curves.csv", "half")
+    doc = natech.screen(filled, SYSTEM, manifest, pathways=OPTIONS, network=network,
+                        curves=table, default_curve="half")
+    site = _site(doc, "RS-P-BENZ")
+    unit = next(u for u in site["units"] if u["unit"]["substance"].lower() == "benzene")
+    flood = next(e for e in unit["events"] if e["hazard"] == "flood")
+    assert flood["model"] == "custom:half"
+    assert flood["release_per_event"] < 10_000.0  # half the content at most, not flotation
+    ev = _event(site, "flood")
+    assert [r["release_kg"] for r in ev["releases"]] == [pytest.approx(flood["release_per_event"])]
+    assert ev["first_foreign_country"] == "ROU"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hazatlas.domain.establishment import (
     Disclosure,
@@ -88,6 +88,21 @@ class TailingsIn(BaseModel):
     tailings_status: TailingsStatus | None = None
     last_inspection: dt.date | None = None
     constituents: list[ConstituentIn] = []
+    # the overtopping screen's inputs, checked as the register file's columns are
+    # (formats/register_sites._dam_levels): both levels or neither, the pond not above the crest
+    pond_level_m: float | None = Field(default=None, ge=-10_000, le=10_000, allow_inf_nan=False)
+    crest_level_m: float | None = Field(default=None, ge=-10_000, le=10_000, allow_inf_nan=False)
+    min_freeboard_m: float | None = Field(default=None, ge=0, le=1_000, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _levels_together(self) -> TailingsIn:
+        if (self.pond_level_m is None) != (self.crest_level_m is None):
+            raise ValueError("pond_level_m and crest_level_m go together (on one datum)")
+        if (self.pond_level_m is not None and self.crest_level_m is not None
+                and self.pond_level_m > self.crest_level_m):
+            raise ValueError(f"pond_level_m {self.pond_level_m:g} m is above crest_level_m "
+                             f"{self.crest_level_m:g} m: expected the pond at or below the crest")
+        return self
 
 
 class EstablishmentIn(BaseModel):
@@ -135,6 +150,8 @@ class EstablishmentIn(BaseModel):
                 tailings_status=t.tailings_status, last_inspection=t.last_inspection,
                 constituents=[Constituent(c.name, c.concentration_mg_kg, c.cas_number)
                               for c in t.constituents],
+                pond_level_m=t.pond_level_m, crest_level_m=t.crest_level_m,
+                min_freeboard_m=t.min_freeboard_m,
             ) if t is not None and self.kind is EstablishmentKind.TAILINGS else None,
         )
 
@@ -179,7 +196,9 @@ def properties(e: Establishment, full: bool, *, detail: bool) -> dict[str, Any]:
             "tailings_status": str(t.tailings_status) if t.tailings_status else None,
             "last_inspection": t.last_inspection.isoformat() if t.last_inspection else None,
             "constituents": [{"name": c.name, "concentration_mg_kg": c.concentration_mg_kg,
-                              "cas_number": c.cas_number} for c in t.constituents]}
+                              "cas_number": c.cas_number} for c in t.constituents],
+            "pond_level_m": t.pond_level_m, "crest_level_m": t.crest_level_m,
+            "min_freeboard_m": t.min_freeboard_m}
     return p
 
 

@@ -66,6 +66,9 @@ def screen(
                                            "class A-F")] = "D",
     wind_from: Annotated[float, typer.Option("--wind-from", help="With --pathways: wind "
                                              "direction (from), degrees")] = 270.0,
+    network: Annotated[str | None, typer.Option(
+        "--network", help="With --pathways: the river network, a stored network's name "
+        "(hazatlas network list) or a GeoJSON/GeoPackage file; default: the bundled one")] = None,
     curves: Annotated[Path | None, typer.Option(
         "--curves", help="Custom fragility curve table (CSV; docs/natech.md, section Custom "
         "curves): a tank with tank_model = custom:NAME goes through curve NAME")] = None,
@@ -89,16 +92,27 @@ def screen(
                                      param_hint="--start")
         options = PathwayOptions(_start(start), _flow(flow), days, wind_speed, stability,
                                  wind_from)
-    elif start is not None:
-        raise typer.BadParameter("--start is for --pathways", param_hint="--start")
+    else:
+        given = [opt for opt, value, default in (
+            ("--start", start, None), ("--flow", flow, "high"), ("--days", days, 30.0),
+            ("--wind-speed", wind_speed, 3.0), ("--stability", stability, "D"),
+            ("--wind-from", wind_from, 270.0), ("--network", network, None)) if value != default]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)}: only with --pathways",
+                                     param_hint=given[0])
     table = natech_curves.load(curves, default_curve) if curves is not None else None
     natech_curves.check_default(table, default_curve)
     database = open_db(db)
+    net = None
+    if network is not None:
+        from hazatlas.services.networks import resolve
+
+        net = resolve(database, network)
     doc = natech.screen(database, principal(database, as_user), layers,
                         establishment_ids=establishment or (), country=country,
                         event_layer=event, climate=climate,
                         design_return_period_years=design_return_period, pathways=options,
-                        curves=table, default_curve=default_curve)
+                        network=net, curves=table, default_curve=default_curve)
     for path in export or []:
         natech_region.export(doc["ranking"], path, doc["layers"])
     for path in climate_export or []:

@@ -207,6 +207,14 @@ def tank_unit(
     elif fill is None:
         assumed.append("fill_fraction")
         fill = float(d["fill_fraction"])
+    elif diameter is not None and height is not None:
+        held = fill * math.pi * diameter**2 / 4.0 * height
+        if content_kg / density > held * (1.0 + 1e-6):
+            # the release is the content: a given fill must leave room for it, or flotation
+            # (fill x H) and the release would describe two different tanks
+            raise_problems([input_problem("fill_fraction", f"{content_kg:g} kg at "
+                f"{density:g} kg/m3 is {content_kg / density:.6g} m3, more than a fill of "
+                f"{fill:g} of a tank of {diameter:g} m x {height:g} m holds ({held:.6g} m3)")])
     values["fill_fraction"] = fill
     volume_m3 = content_kg / density / fill
     k = float(d["height_to_diameter"])
