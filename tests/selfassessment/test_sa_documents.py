@@ -51,6 +51,9 @@ def test_assessment_levels_versions_and_progress(db, register, people, no_exerci
     assert (p["improved"], p["declined"]) == (1, 1)
     assert assessments.get(db, people["rs"], "SRB", "2026", version=1)["areas"][0][
         "indicators"][0]["level"] is None
+    with pytest.raises(NotFoundError, match=r"self-assessment of SRB for round '2026' has no "
+                                            r"version 9 \(1 to 3\)"):
+        assessments.get(db, people["rs"], "SRB", "2026", version=9)
     with pytest.raises(ValidationError, match="not a criterion level"):
         assessments.set_indicator(db, people["rs"], "SRB", "2026", "ID1", level=7)
     with pytest.raises(ValidationError, match="not an indicator"):
@@ -103,6 +106,9 @@ def test_report_versions_sign_off_and_exports(db, register, people, no_exercises
     assert (draft["version"], draft["state"], draft["signed_off"]) == (3, "draft", None)
     old = reports.get(db, people["rs"], "SRB", "11th", version=2)
     assert old["state"] == "signed_off" and old["signed_off"]["by"] == "rs2"
+    with pytest.raises(NotFoundError, match=r"implementation report of SRB for round '11th' "
+                                            r"has no version 4 \(1 to 3\)"):
+        reports.get(db, people["rs"], "SRB", "11th", version=4)
     history = reports.revisions(db, people["rs"], "SRB", "11th")
     assert [(h["version"], h["state"], h["action"]) for h in history] == [
         (1, "draft", "create"), (2, "draft", "set_text"), (2, "signed_off", "sign_off"),

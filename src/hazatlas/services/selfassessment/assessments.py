@@ -19,6 +19,7 @@ from hazatlas.services.selfassessment.common import (
     date,
     listing,
     load,
+    load_version,
     now_utc,
     revisions_of,
     write,
@@ -47,17 +48,7 @@ def create(db: Database, principal: Principal, country: str, round_id: str,
 
 def get(db: Database, principal: Principal, country: str, round_id: str, *,
         version: int | None = None) -> dict[str, Any]:
-    with db.transaction() as s:
-        doc = load(s, principal, ASSESSMENT, country, round_id)
-        if version is not None and version != doc["version"]:
-            old = store.of_version(s, ASSESSMENT, country, round_id, version)
-            if old is None:
-                from hazatlas.domain.errors import NotFoundError
-
-                raise NotFoundError(f"the self-assessment of {country} for round '{round_id}' "
-                                    f"has no version {version} (1 to {doc['version']})")
-            return old
-    return doc
+    return load_version(db, principal, ASSESSMENT, country, round_id, version)
 
 
 def set_indicator(db: Database, principal: Principal, country: str, round_id: str,

@@ -61,6 +61,21 @@ def load(s: Any, principal: Principal, kind: str, country: str, round_id: str, *
     return doc
 
 
+def load_version(db: Any, principal: Principal, kind: str, country: str, round_id: str,
+                 version: int | None = None) -> dict[str, Any]:
+    """The current document of ``kind``, or its revision ``version`` (read under the same rule);
+    an unknown version is NotFoundError naming the versions there are."""
+    with db.transaction() as s:
+        doc = load(s, principal, kind, country, round_id)
+        if version is None or version == doc["version"]:
+            return doc
+        old = store.of_version(s, kind, country, round_id, version)
+    if old is None:
+        raise NotFoundError(f"the {LABEL[kind]} of {country} for round '{round_id}' has no "
+                            f"version {version} (1 to {doc['version']})")
+    return old
+
+
 def listing(db: Any, principal: Principal, kind: str,
             country: str | None = None) -> list[dict[str, Any]]:
     """The documents of ``kind`` (of ``country``) that ``principal`` may read."""

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from hazatlas.domain.access import Principal
-from hazatlas.domain.errors import ConflictError, NotFoundError, Problem, ValidationError
+from hazatlas.domain.errors import ConflictError, Problem, ValidationError
 from hazatlas.domain.selfassessment import access
 from hazatlas.domain.selfassessment import report as model
 from hazatlas.services.selfassessment import prefill
@@ -20,6 +20,7 @@ from hazatlas.services.selfassessment.common import (
     date,
     listing,
     load,
+    load_version,
     now_utc,
     revisions_of,
     write,
@@ -54,16 +55,7 @@ def create(db: Database, principal: Principal, country: str, round_id: str,
 
 def get(db: Database, principal: Principal, country: str, round_id: str, *,
         version: int | None = None) -> dict[str, Any]:
-    with db.transaction() as s:
-        doc = load(s, principal, REPORT, country, round_id)
-        if version is not None and version != doc["version"]:
-            old = store.of_version(s, REPORT, country, round_id, version)
-            if old is None:
-                raise NotFoundError(f"the implementation report of {country} for round "
-                                    f"'{round_id}' has no version {version} "
-                                    f"(1 to {doc['version']})")
-            doc = old
-    return _view(doc)
+    return _view(load_version(db, principal, REPORT, country, round_id, version))
 
 
 def set_text(db: Database, principal: Principal, country: str, round_id: str, section: str,
